@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using NetTopologySuite.Geometries;
+
+namespace DisasterHub.Core;
+
+/// <summary>The EEI layers (DESIGN §2). Strings, because they are URL segments, table values and MVT layer names.</summary>
+public static class Layers
+{
+    public const string Shelters = "shelters";
+    public const string EvacuationOrders = "evacuation_orders";
+    public const string Damage = "damage";
+    public const string PowerOutages = "power_outages";
+    public const string Sensors = "sensors";
+    public const string Warnings = "warnings";
+
+    public static readonly IReadOnlyList<string> All = [Shelters, EvacuationOrders, Damage, PowerOutages, Sensors, Warnings];
+
+    public static bool IsKnown(string layer) => All.Contains(layer);
+}
+
+/// <summary>Data-sharing classification levels, lowest first.</summary>
+public static class Classifications
+{
+    public const string Public = "public";
+    public const string Responders = "responders";
+    public const string Restricted = "restricted";
+}
+
+/// <summary>
+/// One normalized record: the shared EEI header plus layer attributes. Geometry is EPSG:4326 (x = lon, y = lat).
+/// </summary>
+public sealed class FeatureRecord
+{
+    public required string Layer { get; init; }
+
+    /// <summary>The record's id inside its feed; with the source id it is unique.</summary>
+    public required string SourceKey { get; init; }
+
+    /// <summary>The real-world thing (共通ID, or municipality code + normalized name); merging groups by it.</summary>
+    public string? EntityKey { get; set; }
+
+    /// <summary>6 digits with check digit.</summary>
+    public string? MunicipalityCode { get; set; }
+
+    public string? Name { get; set; }
+    public string? Address { get; set; }
+    public Geometry? Geometry { get; set; }
+
+    /// <summary>The CRS the source gave the coordinates in, e.g. "EPSG:6675".</summary>
+    public string SourceCrs { get; set; } = "EPSG:4326";
+
+    public string? Status { get; set; }
+    public int? Severity { get; set; }
+
+    /// <summary>When it was true (UTC). Null means "as of receipt".</summary>
+    public DateTimeOffset? ObservedAt { get; set; }
+
+    /// <summary>When the source published it (UTC).</summary>
+    public DateTimeOffset? ReportedAt { get; set; }
+
+    public string Classification { get; set; } = Classifications.Public;
+
+    public JsonObject Attrs { get; init; } = [];
+
+    /// <summary>Where in the document the record came from ("line 12", "/features/3", "/Report/Body/...").</summary>
+    public string? Location { get; init; }
+}
+
+/// <summary>Something in a document that could not be accepted: where, and why.</summary>
+public sealed record Rejection(string At, string Reason);
+
+/// <summary>What a parser made of a document.</summary>
+public sealed class ParseResult
+{
+    public required string Format { get; init; }
+    public List<FeatureRecord> Records { get; } = [];
+    public List<Rejection> Rejections { get; } = [];
+
+    /// <summary>How the bytes were decoded, when the format is text ("utf-8", "utf-8-bom", "shift_jis").</summary>
+    public string? Encoding { get; set; }
+
+    public void Reject(string at, string reason) => Rejections.Add(new Rejection(at, reason));
+}
+
+/// <summary>The whole document could not be read as its format (as opposed to single rows being rejected).</summary>
+public sealed class UnparseableDocumentException(string at, string reason) : Exception($"{at}: {reason}")
+{
+    public string At { get; } = at;
+    public string Reason { get; } = reason;
+}
+
+/// <summary>Lon/lat rectangle in which records are accepted (DESIGN §2, default Japan).</summary>
+public sealed record ServiceExtent(double MinLon, double MinLat, double MaxLon, double MaxLat)
+{
+    public static readonly ServiceExtent Japan = new(122, 20, 154, 46);
+    public static readonly ServiceExtent World = new(-180, -90, 180, 90);
+
+    public bool Contains(double lon, double lat) => lon >= MinLon && lon <= MaxLon && lat >= MinLat && lat <= MaxLat;
+
+    public bool Contains(Envelope e) => e.MinX >= MinLon && e.MaxX <= MaxLon && e.MinY >= MinLat && e.MaxY <= MaxLat;
+}
+
+/// <summary>What a parser may use besides the bytes: nothing that does I/O.</summary>
+public sealed class ParseContext
+{
+    /// <summary>The instant the hub received the document; parsers use it where a format gives no time.</summary>
+    public DateTimeOffset ReceivedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    public string? FileName { get; init; }
+    public string? ContentType { get; init; }
+    public ServiceExtent Extent { get; init; } = ServiceExtent.Japan;
+
+    /// <summary>Companion reference files (e.g. the AMeDAS station table), by name.</summary>
+    public IReadOnlyDictionary<string, ReadOnlyMemory<byte>> Companions { get; init; } = new Dictionary<string, ReadOnlyMemory<byte>>();
+}
+
+/// <summary>
+/// The adapter contract: bytes in, records and rejections out. Implementations are pure — no I/O, no clock,
+/// no database — so the same document always gives the same result and a parser fix can replay stored documents.
+/// </summary>
+public interface IFeedParser
+{
+    /// <summary>Format name used in configuration, the push API and <c>./hub validate --format</c>.</summary>
+    string Format { get; }
+
+    /// <summary>The EEI layer its records belong to.</summary>
+    string Layer { get; }
+
+    /// <summary>Whether the document looks like this format (used when no format is named).</summary>
+    bool Sniff(ReadOnlySpan<byte> head, string? fileName);
+
+    /// <summary>Parses a document. Throws <see cref="UnparseableDocumentException"/> when it is not this format at all.</summary>
+    ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context);
+}

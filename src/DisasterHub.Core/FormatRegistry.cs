@@ -1,0 +1,69 @@
+namespace DisasterHub.Core;
+
+/// <summary>
+/// The formats the hub knows. Every parse goes through <see cref="Parse"/>, which applies the checks all formats
+/// share (geometry present and valid, inside the service extent) after the format's own parser, so no adapter can
+/// forget them.
+/// </summary>
+public sealed class FormatRegistry
+{
+    private readonly Dictionary<string, IFeedParser> _parsers = new(StringComparer.OrdinalIgnoreCase);
+
+    public FormatRegistry(IEnumerable<IFeedParser> parsers)
+    {
+        foreach (var p in parsers) _parsers[p.Format] = p;
+    }
+
+    public IReadOnlyCollection<IFeedParser> Parsers => _parsers.Values;
+
+    public IFeedParser? Find(string format) => _parsers.GetValueOrDefault(format);
+
+    /// <summary>The first parser whose sniffing accepts the document, most specific first (registration order).</summary>
+    public IFeedParser? Detect(ReadOnlySpan<byte> content, string? fileName)
+    {
+        var head = content[..Math.Min(content.Length, 64 * 1024)];
+        foreach (var p in _parsers.Values)
+            if (p.Sniff(head, fileName)) return p;
+        return null;
+    }
+
+    /// <param name="resolveLocation">
+    /// Gives a geometry to records the document located only by an id or code (e.g. a shelter-status push naming a
+    /// registered shelter). Offline (<c>./hub validate</c>) there is none, and such records are rejected.
+    /// </param>
+    public ParseResult Parse(IFeedParser parser, ReadOnlyMemory<byte> content, ParseContext context,
+        Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>? resolveLocation = null)
+    {
+        var result = parser.Parse(content, context);
+        if (resolveLocation is not null)
+            foreach (var r in result.Records)
+                if (r.Geometry is null || r.Geometry.IsEmpty) r.Geometry = resolveLocation(r);
+        ApplySharedChecks(result, context.Extent);
+        return result;
+    }
+
+    /// <summary>Moves records whose geometry is missing, invalid or outside the extent to the rejections.</summary>
+    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent)
+    {
+        result.Records.RemoveAll(r =>
+        {
+            var at = r.Location ?? r.SourceKey;
+            if (r.Geometry is null || r.Geometry.IsEmpty)
+            {
+                result.Reject(at, "no usable location");
+                return true;
+            }
+            if (!r.Geometry.IsValid)
+            {
+                result.Reject(at, "invalid geometry");
+                return true;
+            }
+            if (!extent.Contains(r.Geometry.EnvelopeInternal))
+            {
+                result.Reject(at, "outside service extent");
+                return true;
+            }
+            return false;
+        });
+    }
+}
