@@ -1,6 +1,7 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using DisasterHub.Api;
 
-app.MapGet("/", () => "Hello World!");
+// `DisasterHub.Api [serve]` runs the hub; `validate`, `keys`, `migrate` are the offline commands ./hub calls.
+return await HubCli.RunAsync(args);
 
-app.Run();
+/// <summary>Entry point type, visible to tests.</summary>
+public partial class Program;

@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using DisasterHub.Simulator;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+await SimulatorApp.Build(args).RunAsync();

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text;
+using DisasterHub.Core;
+using DisasterHub.Data;
+
+namespace DisasterHub.Api.Endpoints;
+
+/// <summary>OGC API – Features Part 1 over the EEI layers (landing, conformance, collections, items, item).</summary>
+public static class OgcEndpoints
+{
+    private const string GeoJson = "application/geo+json";
+    private const int DefaultLimit = 100;
+    private const int MaxLimit = 10_000;
+
+    private static readonly string[] PublicOnly = [Classifications.Public];
+
+    public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/ogc").WithTags("OGC API Features");
+        g.MapGet("", Landing);
+        g.MapGet("/conformance", () => Results.Json(new
+        {
+            conformsTo = new[]
+            {
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+            },
+        }));
+        g.MapGet("/collections", Collections);
+        g.MapGet("/collections/{layer}", Collection);
+        g.MapGet("/collections/{layer}/items", Items);
+        g.MapGet("/collections/{layer}/items/{id}", Item);
+        return app;
+    }
+
+    private static string Base(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}/ogc";
+
+    private static IResult Landing(HttpContext ctx) => Results.Json(new
+    {
+        title = "DisasterHub",
+        description = "Essential elements of information (EEI) for disaster response, one layer per collection",
+        links = new object[]
+        {
+            new { href = Base(ctx), rel = "self", type = "application/json", title = "this document" },
+            new { href = $"{Base(ctx)}/conformance", rel = "conformance", type = "application/json", title = "conformance" },
+            new { href = $"{Base(ctx)}/collections", rel = "data", type = "application/json", title = "collections" },
+        },
+    });
+
+    private static async Task<object> Describe(HttpContext ctx, FeatureQueries q, string layer, CancellationToken ct)
+    {
+        var (bbox, _) = await q.ExtentAsync(layer, "live", ct);
+        return new
+        {
+            id = layer,
+            title = layer,
+            itemType = "feature",
+            crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
+            extent = new { spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" } },
+            links = new object[]
+            {
+                new { href = $"{Base(ctx)}/collections/{layer}", rel = "self", type = "application/json" },
+                new { href = $"{Base(ctx)}/collections/{layer}/items", rel = "items", type = GeoJson },
+            },
+        };
+    }
+
+    private static async Task<IResult> Collections(HttpContext ctx, FeatureQueries q, CancellationToken ct)
+    {
+        var list = new List<object>();
+        foreach (var layer in Layers.All) list.Add(await Describe(ctx, q, layer, ct));
+        return Results.Json(new
+        {
+            links = new object[] { new { href = $"{Base(ctx)}/collections", rel = "self", type = "application/json" } },
+            collections = list,
+        });
+    }
+
+    private static async Task<IResult> Collection(string layer, HttpContext ctx, FeatureQueries q, CancellationToken ct) =>
+        Layers.IsKnown(layer) ? Results.Json(await Describe(ctx, q, layer, ct)) : NotFound(layer);
+
+    private static IResult NotFound(string layer) =>
+        Results.Problem(statusCode: 404, title: "Not Found", detail: $"no collection '{layer}'");
+
+    private static async Task Items(string layer, HttpContext ctx, FeatureQueries q, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Layers.IsKnown(layer))
+        {
+            await NotFound(layer).ExecuteAsync(ctx);
+            return;
+        }
+        var query = ctx.Request.Query;
+        if (!TryInt(query["limit"], DefaultLimit, 1, MaxLimit, out var limit) || !TryInt(query["offset"], 0, 0, int.MaxValue, out var offset))
+        {
+            await Results.Problem(statusCode: 400, title: "Bad Request", detail: $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
+            return;
+        }
+        double[]? bbox = null;
+        if (query["bbox"].ToString() is { Length: > 0 } b)
+        {
+            var parts = b.Split(',');
+            bbox = parts.Length == 4 && parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                ? [.. parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture))]
+                : null;
+            if (bbox is null || bbox[0] > bbox[2] || bbox[1] > bbox[3])
+            {
+                await Results.Problem(statusCode: 400, title: "Bad Request", detail: "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
+                return;
+            }
+        }
+
+        var iq = new ItemQuery(layer, "live", PublicOnly, bbox, limit, offset, null, clock.GetUtcNow());
+        var matched = await q.CountAsync(iq, ct);
+        ctx.Response.ContentType = GeoJson;
+        var w = ctx.Response.BodyWriter;
+        var returned = 0;
+        Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
+        await foreach (var feature in q.ItemsAsync(iq, ct))
+        {
+            if (returned++ > 0) Write(w, ",");
+            Write(w, feature);
+            if (returned % 200 == 0) await w.FlushAsync(ct);
+        }
+        var self = $"{Base(ctx)}/collections/{layer}/items";
+        var keep = bbox is null ? "" : $"&bbox={string.Join(',', bbox.Select(v => v.ToString(CultureInfo.InvariantCulture)))}";
+        var links = new List<string> { Link($"{self}?limit={limit}&offset={offset}{keep}", "self") };
+        if (offset + returned < matched) links.Add(Link($"{self}?limit={limit}&offset={offset + limit}{keep}", "next"));
+        if (offset > 0) links.Add(Link($"{self}?limit={limit}&offset={Math.Max(0, offset - limit)}{keep}", "prev"));
+        Write(w, $"],\"numberMatched\":{matched},\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
+        await w.FlushAsync(ct);
+    }
+
+    private static string Link(string href, string rel) => $"{{\"href\":{System.Text.Json.JsonSerializer.Serialize(href)},\"rel\":\"{rel}\",\"type\":\"{GeoJson}\"}}";
+
+    private static void Write(System.IO.Pipelines.PipeWriter w, string s)
+    {
+        var span = w.GetSpan(Encoding.UTF8.GetMaxByteCount(s.Length));
+        var n = Encoding.UTF8.GetBytes(s, span);
+        w.Advance(n);
+    }
+
+    private static bool TryInt(string? raw, int fallback, int min, int max, out int value)
+    {
+        value = fallback;
+        if (string.IsNullOrEmpty(raw)) return true;
+        return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    }
+
+    private static async Task<IResult> Item(string layer, string id, HttpContext ctx, FeatureQueries q, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Layers.IsKnown(layer)) return NotFound(layer);
+        if (!Guid.TryParse(id, out var guid)) return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
+        await foreach (var f in q.ItemsAsync(new ItemQuery(layer, "live", PublicOnly, null, 1, 0, guid, clock.GetUtcNow()), ct))
+            return Results.Text(f, GeoJson, Encoding.UTF8);
+        return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
+    }
+}

@@ -1,0 +1,42 @@
+using DisasterHub.Data;
+using DisasterHub.Ingestion;
+using Microsoft.EntityFrameworkCore;
+
+namespace DisasterHub.Api.Endpoints;
+
+/// <summary>The feed registry and its health: lag, last success, last error.</summary>
+public static class SourcesEndpoints
+{
+    public static IEndpointRouteBuilder MapSources(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/sources", async (HubDbContext db, TimeProvider clock, CancellationToken ct) =>
+        {
+            var now = clock.GetUtcNow();
+            var sources = await db.Sources.AsNoTracking().OrderBy(s => s.Id).ToListAsync(ct);
+            return Results.Json(new
+            {
+                sources = sources.Select(s => new
+                {
+                    id = s.Id,
+                    name = s.Name,
+                    kind = s.Kind,
+                    format = s.Format,
+                    layer = s.Layer,
+                    url = s.Url is null ? null : FeedFetcher.Redact(s.Url),
+                    schedule_seconds = s.ScheduleSeconds,
+                    expected_interval_seconds = s.ExpectedIntervalSeconds,
+                    priority = s.Priority,
+                    owner_org = s.OwnerOrgId,
+                    last_attempt_at = s.LastAttemptAt,
+                    last_success_at = s.LastSuccessAt,
+                    last_error_at = s.LastErrorAt,
+                    last_error = s.LastError,
+                    lag_seconds = s.LastSuccessAt is { } ok ? (long?)(now - ok).TotalSeconds : null,
+                    stale = s.LastSuccessAt is not { } last || last.AddSeconds(s.ExpectedIntervalSeconds) < now,
+                    failing = s.LastErrorAt is { } err && (s.LastSuccessAt is null || err > s.LastSuccessAt),
+                }),
+            });
+        }).WithTags("Sources");
+        return app;
+    }
+}

@@ -1,0 +1,68 @@
+using DisasterHub.Api.Endpoints;
+using DisasterHub.Data;
+using DisasterHub.Ingestion;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DisasterHub.Api;
+
+/// <summary>Builds the hub's web host: services, middleware and endpoints. Tests build it the same way.</summary>
+public static class HubApp
+{
+    public const string DefaultConnection = "Host=127.0.0.1;Port=54329;Username=postgres;Database=hub";
+
+    public static string ConnectionString(IConfiguration config) =>
+        WithUtc(config.GetConnectionString("Hub") is { Length: > 0 } cs ? cs : DefaultConnection);
+
+    /// <summary>Timestamps leave PostgreSQL in UTC whatever the server's zone.</summary>
+    private static string WithUtc(string cs) => new NpgsqlConnectionStringBuilder(cs) { Timezone = "UTC" }.ConnectionString;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--db"] = "ConnectionStrings:Hub" });
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("HUB_PORT") ?? "8080"}");
+        configure?.Invoke(builder);
+
+        var cs = ConnectionString(builder.Configuration);
+        builder.Services.AddHubData(cs);
+        builder.Services.AddHubIngestion(builder.Configuration, cs);
+        builder.Services.AddSingleton<FeatureQueries>();
+        builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(e => e.Run(async ctx =>
+        {
+            // Generic to the caller, detailed in the log: no stack trace leaves the hub.
+            var ex = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var status = ex is BadHttpRequestException b ? b.StatusCode : ex is NpgsqlException or TimeoutException ? 503 : 500;
+            if (status == 503) ctx.Response.Headers.RetryAfter = "5";
+            app.Logger.LogError(ex, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
+            ctx.Response.StatusCode = status;
+            await ctx.Response.WriteAsJsonAsync(new { error = status == 503 ? "service temporarily unavailable" : status >= 500 ? "internal error" : "bad request" });
+        }));
+
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");
+        if (Directory.Exists(geodata))
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata" });
+
+        app.MapOgc();
+        app.MapSources();
+        app.MapDocuments();
+        app.MapHealth();
+        return app;
+    }
+
+    /// <summary>Schema and registry first, then serve.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
+    {
+        await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, ct);
+        using var scope = app.Services.CreateScope();
+        await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);
+    }
+}

@@ -1,0 +1,207 @@
+using System.Text.Json;
+using DisasterHub.Api.Auth;
+using DisasterHub.Core;
+using DisasterHub.Data;
+using DisasterHub.Ingestion;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace DisasterHub.Api;
+
+/// <summary>The commands behind ./hub: serve (default), validate, keys, migrate.</summary>
+public static class HubCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
+        var rest = command == "serve" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args[1..];
+        try
+        {
+            return command switch
+            {
+                "serve" => await ServeAsync(rest),
+                "validate" => Validate(rest, Console.Out),
+                "keys" => await KeysAsync(rest, Console.Out),
+                "migrate" => await MigrateAsync(rest),
+                _ => Usage($"unknown command '{command}'"),
+            };
+        }
+        catch (CliException e)
+        {
+            return Usage(e.Message);
+        }
+    }
+
+    private sealed class CliException(string message) : Exception(message);
+
+    private static int Usage(string why)
+    {
+        Console.Error.WriteLine($"error: {why}");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | migrate");
+        return 2;
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        var app = HubApp.Build(args);
+        await HubApp.PrepareAsync(app);
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        if (i < 0) return null;
+        if (i + 1 >= args.Length) throw new CliException($"{name} needs a value");
+        return args[i + 1];
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Offline parse of a feed file: one JSON object on stdout; exit 0 for a known format, 2 otherwise.</summary>
+    public static int Validate(string[] args, TextWriter output)
+    {
+        var file = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        // positional FILE is the first arg that is not an option value
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal)) { i++; continue; }
+            file = args[i];
+            break;
+        }
+        if (file is null) throw new CliException("validate needs a FILE");
+        var formatName = Option(args, "--format");
+        var extent = (Option(args, "--extent") ?? "japan") switch
+        {
+            "world" => ServiceExtent.World,
+            "japan" => ServiceExtent.Japan,
+            var other => throw new CliException($"--extent must be japan or world, not '{other}'"),
+        };
+        var companions = new Dictionary<string, ReadOnlyMemory<byte>>();
+        for (var i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--with")
+            {
+                if (!File.Exists(args[i + 1])) return Fail(output, formatName, $"companion file not readable: {args[i + 1]}");
+                companions[Path.GetFileName(args[i + 1])] = File.ReadAllBytes(args[i + 1]);
+            }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(output, formatName, $"file not readable: {e.Message}");
+        }
+
+        var formats = IngestionServices.CreateFormats();
+        var parser = formatName is null ? formats.Detect(bytes, Path.GetFileName(file)) : formats.Find(formatName);
+        if (parser is null) return Fail(output, formatName, formatName is null ? "format not recognised" : $"unknown format '{formatName}'");
+        var context = new ParseContext { FileName = Path.GetFileName(file), Extent = extent, Companions = companions, ReceivedAt = DateTimeOffset.UtcNow };
+        try
+        {
+            var result = formats.Parse(parser, bytes, context);
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                format = parser.Format,
+                layer = parser.Layer,
+                encoding = result.Encoding,
+                accepted = result.Records.Count,
+                rejected = result.Rejections.Count,
+                rejections = result.Rejections.Take(20).Select(r => new { at = r.At, reason = r.Reason }),
+            }, Json));
+            return 0;
+        }
+        catch (UnparseableDocumentException e)
+        {
+            // Read as this format, but the document as a whole is broken: it is known, and rejected whole.
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                format = parser.Format,
+                layer = parser.Layer,
+                accepted = 0,
+                rejected = 1,
+                rejections = new[] { new { at = e.At, reason = e.Reason } },
+            }, Json));
+            return 0;
+        }
+    }
+
+    private static int Fail(TextWriter output, string? format, string reason)
+    {
+        output.WriteLine(JsonSerializer.Serialize(new { format, accepted = 0, rejected = 0, error = reason, rejections = Array.Empty<object>() }, Json));
+        return 2;
+    }
+
+    private static async Task<T> WithDbAsync<T>(string[] args, Func<HubDbContext, NpgsqlDataSource, Task<T>> action)
+    {
+        var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, new Dictionary<string, string> { ["--db"] = "ConnectionStrings:Hub" }).Build();
+        await using var ds = new NpgsqlDataSourceBuilder(HubApp.ConnectionString(config)).Build();
+        await Migrator.MigrateAsync(ds);
+        await using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(ds).Options);
+        return await action(db, ds);
+    }
+
+    private static Task<int> MigrateAsync(string[] args) => WithDbAsync(args, (_, _) => Task.FromResult(0));
+
+    public static Task<int> KeysAsync(string[] args, TextWriter output)
+    {
+        var sub = args.FirstOrDefault() ?? throw new CliException("keys needs create, list or revoke");
+        return WithDbAsync(args, async (db, _) =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            switch (sub)
+            {
+                case "create":
+                {
+                    var orgId = Option(args, "--org") ?? throw new CliException("keys create needs --org");
+                    var scopes = (Option(args, "--scopes") ?? throw new CliException("keys create needs --scopes")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    foreach (var s in scopes)
+                        if (!IsKnownScope(s)) throw new CliException($"unknown scope '{s}' (push:<layer>, read:public|responders|restricted, admin)");
+                    var org = await db.Organizations.FindAsync(orgId);
+                    if (org is null)
+                    {
+                        var kind = Option(args, "--kind") ?? throw new CliException($"organization '{orgId}' does not exist: give --kind (national, prefecture, municipality, public_institution, app_developer) to create it");
+                        db.Organizations.Add(new Organization
+                        {
+                            Id = orgId, Name = Option(args, "--name") ?? orgId, Kind = kind, CreatedAt = now,
+                            JurisdictionCodes = (Option(args, "--jurisdiction") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                        });
+                    }
+                    var (row, token) = ApiKeys.Create(orgId, scopes, Option(args, "--label"), now);
+                    db.ApiKeys.Add(row);
+                    db.Audit.Add(new AuditEntry { At = now, OrganizationId = orgId, ApiKeyId = row.Id, Action = "keys.create", Target = row.Id, ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { scopes }) });
+                    await db.SaveChangesAsync();
+                    output.WriteLine($"key id:  {row.Id}");
+                    output.WriteLine($"org:     {orgId}");
+                    output.WriteLine($"scopes:  {string.Join(',', row.Scopes)}");
+                    output.WriteLine($"secret (shown once): {token}");
+                    return 0;
+                }
+                case "list":
+                    output.WriteLine($"{"id",-16} {"org",-20} {"created",-22} {"revoked",-22} scopes");
+                    foreach (var k in await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync())
+                        output.WriteLine($"{k.Id,-16} {k.OrganizationId,-20} {k.CreatedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}   {(k.RevokedAt is { } r ? r.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ") : "-"),-22} {string.Join(',', k.Scopes)}");
+                    return 0;
+                case "revoke":
+                {
+                    var id = args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? throw new CliException("keys revoke needs a key id");
+                    var key = await db.ApiKeys.FindAsync(id) ?? throw new CliException($"no key '{id}'");
+                    key.RevokedAt ??= now;
+                    db.Audit.Add(new AuditEntry { At = now, OrganizationId = key.OrganizationId, ApiKeyId = key.Id, Action = "keys.revoke", Target = key.Id, ClientAddress = "cli" });
+                    await db.SaveChangesAsync();
+                    output.WriteLine($"revoked {id}");
+                    return 0;
+                }
+                default:
+                    throw new CliException($"unknown keys command '{sub}'");
+            }
+        });
+    }
+
+    private static bool IsKnownScope(string s) =>
+        s == "admin" || s is "read:public" or "read:responders" or "read:restricted"
+        || (s.StartsWith("push:", StringComparison.Ordinal) && Layers.IsKnown(s[5..]));
+}

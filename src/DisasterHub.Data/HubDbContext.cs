@@ -1,0 +1,133 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace DisasterHub.Data;
+
+/// <summary>
+/// EF Core over the relational registry tables (organizations, keys, sources, audit). Feature data goes through
+/// SQL files instead: it needs PostGIS functions and COPY, and the NTS plugin for EF/Npgsql cannot be obtained here.
+/// </summary>
+public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Source> Sources => Set<Source>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Organization>(e =>
+        {
+            e.ToTable("organization");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Kind).HasColumnName("kind");
+            e.Property(x => x.JurisdictionCodes).HasColumnName("jurisdiction_codes");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_key");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.OrganizationId).HasColumnName("organization_id");
+            e.Property(x => x.Label).HasColumnName("label");
+            e.Property(x => x.SecretSha256).HasColumnName("secret_sha256");
+            e.Property(x => x.Scopes).HasColumnName("scopes");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+        });
+        modelBuilder.Entity<Source>(e =>
+        {
+            e.ToTable("source");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Kind).HasColumnName("kind");
+            e.Property(x => x.Format).HasColumnName("format");
+            e.Property(x => x.Layer).HasColumnName("layer");
+            e.Property(x => x.Url).HasColumnName("url");
+            e.Property(x => x.ScheduleSeconds).HasColumnName("schedule_seconds");
+            e.Property(x => x.ExpectedIntervalSeconds).HasColumnName("expected_interval_seconds");
+            e.Property(x => x.Priority).HasColumnName("priority");
+            e.Property(x => x.OwnerOrgId).HasColumnName("owner_org_id");
+            e.Property(x => x.Internal).HasColumnName("internal");
+            e.Property(x => x.Enabled).HasColumnName("enabled");
+            e.Property(x => x.LastAttemptAt).HasColumnName("last_attempt_at");
+            e.Property(x => x.LastSuccessAt).HasColumnName("last_success_at");
+            e.Property(x => x.LastErrorAt).HasColumnName("last_error_at");
+            e.Property(x => x.LastError).HasColumnName("last_error");
+            e.Property(x => x.LastEtag).HasColumnName("last_etag");
+            e.Property(x => x.LastModified).HasColumnName("last_modified");
+            e.Property(x => x.LastRawSha256).HasColumnName("last_raw_sha256");
+            e.Property(x => x.Watermark).HasColumnName("watermark");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+        modelBuilder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.At).HasColumnName("at");
+            e.Property(x => x.OrganizationId).HasColumnName("organization_id");
+            e.Property(x => x.ApiKeyId).HasColumnName("api_key_id");
+            e.Property(x => x.Action).HasColumnName("action");
+            e.Property(x => x.Target).HasColumnName("target");
+            e.Property(x => x.ClientAddress).HasColumnName("client_address");
+            e.Property(x => x.Detail).HasColumnName("detail").HasColumnType("jsonb");
+        });
+    }
+}
+
+public sealed class Organization
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string Kind { get; set; }
+    public string[] JurisdictionCodes { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class ApiKey
+{
+    public required string Id { get; set; }
+    public required string OrganizationId { get; set; }
+    public string? Label { get; set; }
+    public required byte[] SecretSha256 { get; set; }
+    public string[] Scopes { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+public sealed class Source
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string Kind { get; set; }
+    public required string Format { get; set; }
+    public required string Layer { get; set; }
+    public string? Url { get; set; }
+    public int? ScheduleSeconds { get; set; }
+    public int ExpectedIntervalSeconds { get; set; } = 3600;
+    public int Priority { get; set; } = 100;
+    public string? OwnerOrgId { get; set; }
+    public bool Internal { get; set; }
+    public bool Enabled { get; set; } = true;
+    public DateTimeOffset? LastAttemptAt { get; set; }
+    public DateTimeOffset? LastSuccessAt { get; set; }
+    public DateTimeOffset? LastErrorAt { get; set; }
+    public string? LastError { get; set; }
+    public string? LastEtag { get; set; }
+    public string? LastModified { get; set; }
+    public byte[]? LastRawSha256 { get; set; }
+    public DateTimeOffset? Watermark { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string? OrganizationId { get; set; }
+    public string? ApiKeyId { get; set; }
+    public required string Action { get; set; }
+    public string? Target { get; set; }
+    public string? ClientAddress { get; set; }
+    public string Detail { get; set; } = "{}";
+}

@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using System.Text;
+using DisasterHub.Core;
+using NetTopologySuite.IO;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DisasterHub.Data;
+
+/// <summary>A payload as it arrived, before parsing.</summary>
+public sealed record RawDocument(
+    string SourceId, string Workspace, DateTimeOffset ReceivedAt, string? ContentType, string? Format,
+    ReadOnlyMemory<byte> Body, string? ApiKeyId, string? FetchUrl)
+{
+    public byte[] Sha256 { get; } = SHA256.HashData(Body.Span);
+}
+
+/// <summary>
+/// The writes of one ingest transaction (DESIGN §2 "one database transaction per document"). Every method takes the
+/// caller's connection and transaction; the caller commits.
+/// </summary>
+public static class IngestStore
+{
+    public static async Task<long> InsertRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RawDocument doc, CancellationToken ct)
+    {
+        await using var c = new NpgsqlCommand("""
+            INSERT INTO raw_document (source_id, workspace, received_at, content_type, format, sha256, size_bytes, body, api_key_id, fetch_url)
+            VALUES (@s, @w, @r, @ct, @f, @sha, @size, @body, @key, @url) RETURNING id
+            """, conn, tx);
+        c.Parameters.AddWithValue("s", doc.SourceId);
+        c.Parameters.AddWithValue("w", doc.Workspace);
+        c.Parameters.AddWithValue("r", doc.ReceivedAt.UtcDateTime);
+        c.Parameters.AddWithValue("ct", (object?)doc.ContentType ?? DBNull.Value);
+        c.Parameters.AddWithValue("f", (object?)doc.Format ?? DBNull.Value);
+        c.Parameters.AddWithValue("sha", doc.Sha256);
+        c.Parameters.AddWithValue("size", doc.Body.Length);
+        c.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("body", NpgsqlDbType.Bytea) { TypedValue = doc.Body });
+        c.Parameters.AddWithValue("key", (object?)doc.ApiKeyId ?? DBNull.Value);
+        c.Parameters.AddWithValue("url", (object?)doc.FetchUrl ?? DBNull.Value);
+        return (long)(await c.ExecuteScalarAsync(ct))!;
+    }
+
+    public static async Task FinishRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string status, string? format, int accepted, int rejected, CancellationToken ct)
+    {
+        await using var c = new NpgsqlCommand("UPDATE raw_document SET status = @st, format = coalesce(@f, format), accepted = @a, rejected = @r WHERE id = @id", conn, tx);
+        c.Parameters.AddWithValue("st", status);
+        c.Parameters.AddWithValue("f", (object?)format ?? DBNull.Value);
+        c.Parameters.AddWithValue("a", accepted);
+        c.Parameters.AddWithValue("r", rejected);
+        c.Parameters.AddWithValue("id", rawId);
+        await c.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task WriteRejectionsAsync(NpgsqlConnection conn, long rawId, IReadOnlyList<Rejection> rejections, CancellationToken ct)
+    {
+        if (rejections.Count == 0) return;
+        await using var w = await conn.BeginBinaryImportAsync("COPY rejection (raw_document_id, at, reason) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var r in rejections)
+        {
+            await w.StartRowAsync(ct);
+            await w.WriteAsync(rawId, NpgsqlDbType.Bigint, ct);
+            await w.WriteAsync(r.At, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(r.Reason, NpgsqlDbType.Text, ct);
+        }
+        await w.CompleteAsync(ct);
+    }
+
+    /// <summary>Geometries for records located only by id, from features already stored (see resolve_locations.sql).</summary>
+    public static async Task ResolveLocationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workspace, string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    {
+        var missing = records.Where(r => r.Geometry is null || r.Geometry.IsEmpty).ToList();
+        if (missing.Count == 0) return;
+        await using var c = new NpgsqlCommand(SqlFiles.Get("resolve_locations"), conn, tx);
+        c.Parameters.AddWithValue("entity_keys", missing.Select(r => r.EntityKey ?? "").ToArray());
+        c.Parameters.AddWithValue("source_keys", missing.Select(r => r.SourceKey).ToArray());
+        c.Parameters.AddWithValue("workspace", workspace);
+        c.Parameters.AddWithValue("layer", layer);
+        var reader = new WKBReader();
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var geom = reader.Read(r.GetFieldValue<byte[]>(1));
+            geom.SRID = 4326;
+            missing[(int)r.GetInt64(0) - 1].Geometry = geom;
+        }
+    }
+
+    /// <summary>Stages the records with binary COPY, then writes history and current state in two set-based statements.</summary>
+    /// <returns>How many current-state rows were inserted or changed.</returns>
+    public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
+        long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0) return 0;
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
+        var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
+        await using (var w = await conn.BeginBinaryImportAsync(
+            "COPY staging (layer, source_key, entity_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var r in records)
+            {
+                var geomBytes = wkb.Write(r.Geometry);
+                var attrs = r.Attrs.ToJsonString();
+                await w.StartRowAsync(ct);
+                await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
+                await WriteNullable(w, r.EntityKey, ct);
+                await WriteNullable(w, r.MunicipalityCode, ct);
+                await WriteNullable(w, r.Name, ct);
+                await WriteNullable(w, r.Address, ct);
+                await w.WriteAsync(geomBytes, NpgsqlDbType.Bytea, ct);
+                await w.WriteAsync(r.SourceCrs, NpgsqlDbType.Text, ct);
+                await WriteNullable(w, r.Status, ct);
+                if (r.Severity is { } sev) await w.WriteAsync((short)sev, NpgsqlDbType.Smallint, ct); else await w.WriteNullAsync(ct);
+                await w.WriteAsync((r.ObservedAt ?? receivedAt).UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+                if (r.ReportedAt is { } rep) await w.WriteAsync(rep.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+                await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
+                await w.WriteAsync(ContentHash(r, geomBytes, attrs), NpgsqlDbType.Bytea, ct);
+            }
+            await w.CompleteAsync(ct);
+        }
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_versions"), conn, tx))
+        {
+            AddCommon(c);
+            await c.ExecuteNonQueryAsync(ct);
+        }
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_features"), conn, tx))
+        {
+            AddCommon(c);
+            c.Parameters.AddWithValue("expected_interval_seconds", (double)expectedIntervalSeconds);
+            return await c.ExecuteNonQueryAsync(ct);
+        }
+
+        void AddCommon(NpgsqlCommand c)
+        {
+            c.Parameters.AddWithValue("source_id", sourceId);
+            c.Parameters.AddWithValue("workspace", workspace);
+            c.Parameters.AddWithValue("received_at", receivedAt.UtcDateTime);
+            c.Parameters.AddWithValue("raw_document_id", rawId);
+        }
+    }
+
+    private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)
+    {
+        if (value is null) await w.WriteNullAsync(ct);
+        else await w.WriteAsync(value, NpgsqlDbType.Text, ct);
+    }
+
+    /// <summary>
+    /// What makes two states of a record "the same": everything it says except when it was said or received, so an
+    /// unchanged row in a re-published document adds nothing to history.
+    /// </summary>
+    public static byte[] ContentHash(FeatureRecord r, byte[] wkb, string attrsJson)
+    {
+        var sb = new StringBuilder();
+        foreach (var part in new[] { r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
+                     r.Severity?.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Classification, attrsJson, Convert.ToHexString(wkb) })
+            sb.Append(part ?? "\u0000").Append('\u001f');
+        return SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+    }
+
+    public static async Task MarkSourceAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sourceId, DateTimeOffset at,
+        string? error, string? etag = null, string? lastModified = null, byte[]? sha = null, DateTimeOffset? watermark = null, CancellationToken ct = default)
+    {
+        var sql = error is null
+            ? """
+              UPDATE source SET last_attempt_at = @at, last_success_at = @at,
+                  last_etag = coalesce(@etag, last_etag), last_modified = coalesce(@lm, last_modified),
+                  last_raw_sha256 = coalesce(@sha, last_raw_sha256), watermark = greatest(watermark, @wm)
+              WHERE id = @id
+              """
+            : "UPDATE source SET last_attempt_at = @at, last_error_at = @at, last_error = @err WHERE id = @id";
+        await using var c = new NpgsqlCommand(sql, conn, tx);
+        c.Parameters.AddWithValue("id", sourceId);
+        c.Parameters.AddWithValue("at", at.UtcDateTime);
+        c.Parameters.AddWithValue("err", (object?)error ?? DBNull.Value);
+        c.Parameters.Add(new NpgsqlParameter("etag", NpgsqlDbType.Text) { Value = (object?)etag ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("lm", NpgsqlDbType.Text) { Value = (object?)lastModified ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("sha", NpgsqlDbType.Bytea) { Value = (object?)sha ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("wm", NpgsqlDbType.TimestampTz) { Value = (object?)watermark?.UtcDateTime ?? DBNull.Value });
+        await c.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,62 @@
+using DisasterHub.Core;
+
+namespace DisasterHub.Ingestion;
+
+/// <summary>Configuration section "Hub".</summary>
+public sealed class HubOptions
+{
+    public const string Section = "Hub";
+
+    /// <summary>Base URL of the feed simulator; "{simulator}" in a source URL is replaced by it.</summary>
+    public string SimulatorUrl { get; set; } = "http://127.0.0.1:8091";
+
+    /// <summary>"japan" (default) or "world", or "minLon,minLat,maxLon,maxLat".</summary>
+    public string Extent { get; set; } = "japan";
+
+    /// <summary>Largest push body accepted, in bytes.</summary>
+    public long MaxPushBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Largest pulled document accepted, in bytes.</summary>
+    public long MaxPullBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Whether this node runs the scheduler (tests that only exercise the API turn it off).</summary>
+    public bool Scheduler { get; set; } = true;
+
+    public List<OrganizationConfig> Organizations { get; set; } = [];
+    public List<SourceConfig> Sources { get; set; } = [];
+
+    public ServiceExtent ParseExtent() => Extent.ToLowerInvariant() switch
+    {
+        "japan" or "" => ServiceExtent.Japan,
+        "world" => ServiceExtent.World,
+        var s => s.Split(',') is [var a, var b, var c, var d]
+            ? new ServiceExtent(double.Parse(a, System.Globalization.CultureInfo.InvariantCulture), double.Parse(b, System.Globalization.CultureInfo.InvariantCulture),
+                double.Parse(c, System.Globalization.CultureInfo.InvariantCulture), double.Parse(d, System.Globalization.CultureInfo.InvariantCulture))
+            : throw new FormatException($"Hub:Extent '{s}' is not japan, world or minLon,minLat,maxLon,maxLat"),
+    };
+}
+
+public sealed class OrganizationConfig
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "municipality";
+    public List<string> Jurisdiction { get; set; } = [];
+}
+
+public sealed class SourceConfig
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public string Kind { get; set; } = "pull";
+    public string Format { get; set; } = "";
+    public string Layer { get; set; } = Layers.Shelters;
+    public string? Url { get; set; }
+    public int? ScheduleSeconds { get; set; }
+    public int ExpectedIntervalSeconds { get; set; } = 3600;
+    public int Priority { get; set; } = 100;
+    public string? OwnerOrg { get; set; }
+
+    /// <summary>A feed on this machine or a private network (the simulator): exempt from the SSRF guard.</summary>
+    public bool Internal { get; set; }
+}

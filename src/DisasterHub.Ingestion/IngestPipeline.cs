@@ -1,0 +1,116 @@
+using DisasterHub.Core;
+using DisasterHub.Data;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DisasterHub.Ingestion;
+
+/// <summary>A document to ingest, from a pull or a push.</summary>
+public sealed record IngestRequest(
+    Source Source, ReadOnlyMemory<byte> Body, string? ContentType, string? Format, string? FileName,
+    string? ApiKeyId = null, string? FetchUrl = null, string Workspace = "live",
+    string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false);
+
+public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat }
+
+public sealed record IngestOutcome(
+    IngestStatus Status, long? RawDocumentId, string? Format, int Accepted, int Rejected, int Changed, IReadOnlyList<Rejection> Rejections);
+
+/// <summary>
+/// One document, one transaction: raw payload stored first, then parsed, then features, history, rejections and
+/// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
+/// </summary>
+public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
+    TimeProvider clock, ILogger<IngestPipeline> log)
+{
+    private readonly ServiceExtent _extent = options.Value.ParseExtent();
+
+    public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
+    {
+        var receivedAt = clock.GetUtcNow();
+        var raw = new RawDocument(req.Source.Id, req.Workspace, receivedAt, req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
+        {
+            // Same bytes as the last document we took from this feed: nothing new to store.
+            await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, ct: ct);
+            await tx.CommitAsync(ct);
+            return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
+        }
+
+        var rawId = await IngestStore.InsertRawAsync(conn, tx, raw, ct);
+        var parser = Choose(req);
+        if (parser is null)
+        {
+            var reason = req.Format is null ? "format not recognised" : $"unknown format '{req.Format}'";
+            return await FailAsync(conn, tx, rawId, IngestStatus.UnknownFormat, null, new Rejection("document", reason), req, receivedAt, ct);
+        }
+
+        ParseResult result;
+        try
+        {
+            result = parser.Parse(req.Body, new ParseContext { ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent });
+        }
+        catch (UnparseableDocumentException e)
+        {
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Parser {Format} failed on raw document {RawId} of source {Source}", parser.Format, rawId, req.Source.Id);
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct);
+        }
+
+        await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
+        FormatRegistry.ApplySharedChecks(result, _extent);
+        var records = DeduplicateKeys(result);
+
+        var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct);
+        await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
+        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, records.Count, result.Rejections.Count, ct);
+        var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
+        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, ct);
+        await tx.CommitAsync(ct);
+        log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
+            rawId, req.Source.Id, parser.Format, records.Count, result.Rejections.Count, changed);
+        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections);
+    }
+
+    private IFeedParser? Choose(IngestRequest req)
+    {
+        if (req.Format is not null) return formats.Find(req.Format);
+        var detected = formats.Detect(req.Body.Span, req.FileName);
+        if (detected is not null && detected.Layer == req.Source.Layer) return detected;
+        return formats.Find(req.Source.Format);
+    }
+
+    private async Task<IngestOutcome> FailAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, IngestStatus status, string? format,
+        Rejection why, IngestRequest req, DateTimeOffset at, CancellationToken ct)
+    {
+        // The raw document and the reason stay: nothing that arrived is dropped silently.
+        await IngestStore.WriteRejectionsAsync(conn, rawId, [why], ct);
+        await IngestStore.FinishRawAsync(conn, tx, rawId, "unparseable", format, 0, 1, ct);
+        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, at, $"{why.At}: {why.Reason}", ct: ct);
+        await tx.CommitAsync(ct);
+        log.LogWarning("Raw document {RawId} for {Source} not parsed: {At}: {Reason}", rawId, req.Source.Id, why.At, why.Reason);
+        return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]);
+    }
+
+    /// <summary>A key that appears twice in one document: the later row wins, the earlier is rejected with a pointer to it.</summary>
+    private static List<FeatureRecord> DeduplicateKeys(ParseResult result)
+    {
+        var last = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < result.Records.Count; i++) last[result.Records[i].SourceKey] = i;
+        var kept = new List<FeatureRecord>(last.Count);
+        for (var i = 0; i < result.Records.Count; i++)
+        {
+            var r = result.Records[i];
+            if (last[r.SourceKey] == i) kept.Add(r);
+            else result.Reject(r.Location ?? r.SourceKey, $"duplicate id '{r.SourceKey}' in document (later occurrence at {result.Records[last[r.SourceKey]].Location} kept)");
+        }
+        return kept;
+    }
+}

@@ -1,0 +1,49 @@
+using DisasterHub.Adapters.Shelters;
+using DisasterHub.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace DisasterHub.Ingestion;
+
+public static class IngestionServices
+{
+    /// <summary>Every format the hub knows: one registration line per adapter family.</summary>
+    public static FormatRegistry CreateFormats() => new([.. ShelterFormats.All]);
+
+    public static IServiceCollection AddHubIngestion(this IServiceCollection services, IConfiguration config, string connectionString)
+    {
+        services.AddOptions<HubOptions>().Bind(config.GetSection(HubOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => CreateFormats());
+        services.AddScoped<IngestPipeline>();
+        services.AddHttpClient<FeedFetcher>(c =>
+        {
+            c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts
+            c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1 (+https://example.invalid/disasterhub)");
+        });
+
+        var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
+        services.AddQuartz(q =>
+        {
+            q.SchedulerName = "disasterhub";
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromSeconds(5);
+                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                });
+                store.UseSystemTextJsonSerializer(_ => { });
+                store.ProvisionSchema();
+            });
+        });
+        if (runScheduler)
+        {
+            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+            services.AddHostedService<ScheduleSetup>();
+        }
+        return services;
+    }
+}

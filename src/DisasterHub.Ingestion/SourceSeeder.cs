@@ -1,0 +1,41 @@
+using DisasterHub.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace DisasterHub.Ingestion;
+
+/// <summary>Writes the configured organizations and sources into the registry tables (configuration wins).</summary>
+public static class SourceSeeder
+{
+    public static async Task SeedAsync(HubDbContext db, HubOptions options, CancellationToken ct = default)
+    {
+        foreach (var o in options.Organizations)
+        {
+            var row = await db.Organizations.FindAsync([o.Id], ct);
+            if (row is null) db.Organizations.Add(row = new Organization { Id = o.Id, Name = o.Name, Kind = o.Kind, CreatedAt = DateTimeOffset.UtcNow });
+            row.Name = o.Name;
+            row.Kind = o.Kind;
+            row.JurisdictionCodes = [.. o.Jurisdiction];
+        }
+        await db.SaveChangesAsync(ct);
+        foreach (var s in options.Sources)
+        {
+            var row = await db.Sources.FindAsync([s.Id], ct);
+            if (row is null)
+                db.Sources.Add(row = new Source { Id = s.Id, Name = s.Name ?? s.Id, Kind = s.Kind, Format = s.Format, Layer = s.Layer, CreatedAt = DateTimeOffset.UtcNow });
+            row.Name = s.Name ?? s.Id;
+            row.Kind = s.Kind;
+            row.Format = s.Format;
+            row.Layer = s.Layer;
+            row.Url = s.Url?.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
+            row.ScheduleSeconds = s.ScheduleSeconds;
+            row.ExpectedIntervalSeconds = s.ExpectedIntervalSeconds;
+            row.Priority = s.Priority;
+            row.OwnerOrgId = s.OwnerOrg;
+            row.Internal = s.Internal;
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    public static Task<List<Source>> PullSourcesAsync(HubDbContext db, CancellationToken ct) =>
+        db.Sources.AsNoTracking().Where(s => s.Kind == "pull" && s.Enabled && s.Url != null).ToListAsync(ct);
+}
