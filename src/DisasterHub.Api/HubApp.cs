@@ -2,6 +2,7 @@ using DisasterHub.Api.Endpoints;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -49,7 +50,11 @@ public static class HubApp
         app.UseStaticFiles();
         var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");
         if (Directory.Exists(geodata))
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata" });
+        {
+            var types = new FileExtensionContentTypeProvider();
+            types.Mappings[".geojson"] = "application/geo+json";
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata", ContentTypeProvider = types });
+        }
 
         app.MapOgc();
         app.MapSources();
