@@ -169,6 +169,7 @@ public static class HubCli
                             Id = orgId, Name = Option(args, "--name") ?? orgId, Kind = kind, CreatedAt = now,
                             JurisdictionCodes = (Option(args, "--jurisdiction") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                         });
+                        await db.SaveChangesAsync(); // the key's foreign key needs the organization first
                     }
                     var (row, token) = ApiKeys.Create(orgId, scopes, Option(args, "--label"), now);
                     db.ApiKeys.Add(row);

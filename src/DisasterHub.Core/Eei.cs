@@ -112,6 +112,9 @@ public sealed class ParseContext
 
     /// <summary>Companion reference files (e.g. the AMeDAS station table), by name.</summary>
     public IReadOnlyDictionary<string, ReadOnlyMemory<byte>> Companions { get; init; } = new Dictionary<string, ReadOnlyMemory<byte>>();
+
+    /// <summary>Code ↔ name directory for feeds that name a municipality without its code; null means the embedded one.</summary>
+    public MunicipalityDirectory? Municipalities { get; init; }
 }
 
 /// <summary>

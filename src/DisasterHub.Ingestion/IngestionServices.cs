@@ -26,7 +26,6 @@ public static class IngestionServices
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
         services.AddQuartz(q =>
         {
-            q.SchedulerName = "disasterhub";
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

@@ -26,7 +26,7 @@ public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory s
             var trigger = TriggerBuilder.Create()
                 .WithIdentity($"pull-{source.Id}", "feeds")
                 .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(every).RepeatForever().WithMisfireHandlingInstructionNextWithRemainingCount())
+                .WithSimpleSchedule(s => s.WithInterval(every).RepeatForever())
                 .Build();
             await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
             log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, every.TotalSeconds);

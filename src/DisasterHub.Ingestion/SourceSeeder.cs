@@ -30,7 +30,7 @@ public static class SourceSeeder
             row.ScheduleSeconds = s.ScheduleSeconds;
             row.ExpectedIntervalSeconds = s.ExpectedIntervalSeconds;
             row.Priority = s.Priority;
-            row.OwnerOrgId = s.OwnerOrg;
+            row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
         }
         await db.SaveChangesAsync(ct);

@@ -46,7 +46,7 @@ public sealed class Scenario(TimeProvider clock, TimeSpan stepLength)
     private static readonly string[] Header =
     [
         "ID", "名称", "全国地方公共団体コード", "所在地_連結表記", "緯度", "経度",
-        "災害種別_地震", "災害種別_津波", "災害種別_大規模な火事", "想定収容人数", "開設状況", "避難者数", "時点",
+        "災害種別_地震", "災害種別_津波", "災害種別_大規模な火事", "想定収容人数", "開設状況", "人数", "時点",
     ];
 
     /// <summary>The shelter list as a Digital Agency-style CSV (UTF-8 with BOM, as municipalities publish it).</summary>

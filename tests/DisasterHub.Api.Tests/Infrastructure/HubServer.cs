@@ -50,7 +50,10 @@ public sealed class HubServer : IAsyncDisposable
         using var scope = App.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         if (await db.Organizations.FindAsync(orgId) is null)
+        {
             db.Organizations.Add(new Organization { Id = orgId, Name = orgId, Kind = "municipality", CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync(); // no navigation between the two, so EF would not order the inserts
+        }
         var (row, token) = ApiKeys.Create(orgId, scopes, "test", DateTimeOffset.UtcNow);
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync();

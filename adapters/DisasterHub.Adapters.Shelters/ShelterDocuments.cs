@@ -1,0 +1,163 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DisasterHub.Core;
+using NetTopologySuite.Geometries;
+
+namespace DisasterHub.Adapters.Shelters;
+
+/// <summary>How a row locates itself: a point, or the reason it has none. Gets the attrs to flag swapped coordinates.</summary>
+internal delegate bool Locate(JsonObject attrs, out Point point, out string reason);
+
+/// <summary>Collects records, turning a second record with the same SourceKey into a rejection.</summary>
+internal sealed class RecordCollector(ParseResult result)
+{
+    private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
+
+    public ParseResult Result { get; } = result;
+
+    public void Add(FeatureRecord record)
+    {
+        var at = record.Location ?? record.SourceKey;
+        if (_seen.TryGetValue(record.SourceKey, out var first))
+        {
+            Result.Reject(at, $"duplicate id '{record.SourceKey}' (first at {first})");
+            return;
+        }
+        _seen[record.SourceKey] = at;
+        Result.Records.Add(record);
+    }
+}
+
+/// <summary>A CSV document as header + rows of named fields.</summary>
+internal sealed class CsvDocument
+{
+    public required string Encoding { get; init; }
+    public required IReadOnlyList<string> Header { get; init; }
+    public required List<(int Line, FieldRow Row)> Rows { get; init; }
+
+    public static CsvDocument Read(ReadOnlyMemory<byte> content)
+    {
+        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var rows = new List<(int, FieldRow)>();
+        IReadOnlyList<string>? header = null;
+        foreach (var row in CsvReader.Read(text))
+        {
+            if (CsvReader.IsBlank(row)) continue;
+            if (header is null)
+            {
+                header = row.Fields.Select(f => f.Trim()).ToList();
+                continue;
+            }
+            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++)
+                if (header[i].Length > 0) values.TryAdd(FieldRow.Key(header[i]), row[i]);
+            rows.Add((row.Line, new FieldRow(values)));
+        }
+        if (header is null) throw new UnparseableDocumentException("line 1", "empty document: no header row");
+        return new CsvDocument { Encoding = encoding, Header = header, Rows = rows };
+    }
+
+    /// <summary>The header row's column names, for sniffing (first line of the head only).</summary>
+    public static HashSet<string> SniffHeader(ReadOnlySpan<byte> head)
+    {
+        var line = TextDecoding.DecodeFirstLine(head);
+        if (line.Length > 0 && line[0] == '\uFEFF') line = line[1..];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in line.Split(','))
+            names.Add(FieldRow.Key(f.Trim().Trim('"')));
+        return names;
+    }
+
+    public static bool HasCsvExtension(string? fileName) =>
+        fileName is not null && (fileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || fileName.EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>One GeoJSON feature: its properties as a field row and its position (already in EPSG:4326, or why not).</summary>
+internal sealed record GeoJsonFeature(int Index, FieldRow Properties, double[]? Position, string? GeometryProblem);
+
+/// <summary>A GeoJSON FeatureCollection of points, with an optional named <c>crs</c> member.</summary>
+internal sealed class GeoJsonDocument
+{
+    public static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    public required string Encoding { get; init; }
+    public required int Epsg { get; init; }
+    public required List<GeoJsonFeature> Features { get; init; }
+
+    public string SourceCrs => Crs.Name(Epsg);
+
+    public static GeoJsonDocument Read(ReadOnlyMemory<byte> content)
+    {
+        var (text, encoding) = TextDecoding.Decode(content.Span);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(text, documentOptions: Options);
+        }
+        catch (JsonException e)
+        {
+            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
+        }
+        if (root is not JsonObject obj) throw new UnparseableDocumentException("/", "not a JSON object");
+        if (obj["type"]?.GetValueKind() != JsonValueKind.String || (string?)obj["type"] != "FeatureCollection")
+            throw new UnparseableDocumentException("/type", "not a GeoJSON FeatureCollection");
+        if (obj["features"] is not JsonArray features) throw new UnparseableDocumentException("/features", "missing features array");
+
+        var epsg = 4326;
+        if (obj["crs"] is JsonObject crs)
+        {
+            var name = crs["properties"]?["name"];
+            var nameText = name?.GetValueKind() == JsonValueKind.String ? (string?)name : null;
+            if (!Crs.TryParseEpsg(nameText, out epsg) || !Crs.IsSupported(epsg))
+                throw new UnparseableDocumentException("/crs", $"unsupported CRS '{nameText ?? crs.ToJsonString()}'");
+        }
+
+        var list = new List<GeoJsonFeature>(features.Count);
+        for (var i = 0; i < features.Count; i++)
+        {
+            var f = features[i] as JsonObject;
+            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+            if (f?["properties"] is JsonObject props)
+                foreach (var (k, v) in props) values.TryAdd(FieldRow.Key(k), ShelterFields.JsonText(v));
+            string? problem = null;
+            double[]? position = null;
+            if (f is null) problem = "feature is not an object";
+            else if (f["geometry"] is not JsonObject g) problem = "feature has no geometry";
+            else if ((g["type"]?.GetValueKind() == JsonValueKind.String ? (string?)g["type"] : null) != "Point")
+                problem = $"geometry type {g["type"]?.ToJsonString() ?? "(none)"} is not supported (expected Point)";
+            else if (g["coordinates"] is not JsonArray c || c.Count < 2 || c[0]?.GetValueKind() != JsonValueKind.Number || c[1]?.GetValueKind() != JsonValueKind.Number)
+                problem = "Point coordinates are not two numbers";
+            else
+            {
+                var x = c[0]!.GetValue<double>();
+                var y = c[1]!.GetValue<double>();
+                if (CoordinateTransform.TryToWgs84(epsg, x, y, out var lon, out var lat)) position = [lon, lat];
+                else problem = $"coordinates cannot be transformed from {Crs.Name(epsg)}";
+            }
+            list.Add(new GeoJsonFeature(i, new FieldRow(values), position, problem));
+        }
+        return new GeoJsonDocument { Encoding = encoding, Epsg = epsg, Features = list };
+    }
+
+    /// <summary>Locates from the geometry, falling back to 緯度/経度 properties when the geometry is missing.</summary>
+    public static Locate LocateFeature(GeoJsonFeature f) => (JsonObject attrs, out Point point, out string reason) =>
+    {
+        if (f.Position is { } p) return ShelterFields.TryMakePoint(p[1], p[0], attrs, out point, out reason);
+        var lat = f.Properties.Get("緯度");
+        var lon = f.Properties.Get("経度");
+        if (lat is not null && lon is not null) return ShelterFields.TryMakePoint(lat, lon, attrs, out point, out reason);
+        point = null!;
+        reason = f.GeometryProblem ?? "no geometry";
+        return false;
+    };
+
+    /// <summary>Whether the head looks like a FeatureCollection carrying any of the given property names.</summary>
+    public static bool SniffProperties(ReadOnlySpan<byte> head, string? fileName, params string[] propertyNames)
+    {
+        if (fileName is not null && (fileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || fileName.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)))
+            return false;
+        var text = TextDecoding.DecodeHead(head).Text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        if (!text.StartsWith('{') || !text.Contains("\"FeatureCollection\"", StringComparison.Ordinal)) return false;
+        return propertyNames.Any(n => text.Contains($"\"{n}\"", StringComparison.Ordinal));
+    }
+}

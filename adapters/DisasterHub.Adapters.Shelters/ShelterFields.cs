@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DisasterHub.Core;
+using NetTopologySuite.Geometries;
+
+namespace DisasterHub.Adapters.Shelters;
+
+/// <summary>Attribute keys the shelter layer's records carry (snake_case English).</summary>
+public static class ShelterAttrs
+{
+    public const string Kind = "kind";
+    public const string CommonId = "common_id";
+    public const string Hazards = "hazards";
+    public const string Capacity = "capacity";
+    public const string CapacityText = "capacity_text";
+    public const string CapacityIndoor = "capacity_indoor";
+    public const string CapacityOutdoor = "capacity_outdoor";
+    public const string Evacuees = "evacuees";
+    public const string Phone = "phone";
+    public const string SameAddressAsShelter = "same_address_as_shelter";
+    public const string SameAddressAsEmergencySite = "same_address_as_emergency_site";
+    public const string Kana = "kana";
+    public const string NameEn = "name_en";
+    public const string District = "district";
+    public const string Communities = "communities";
+    public const string AcceptedPersons = "accepted_persons";
+    public const string OtherMatters = "other_matters";
+    public const string Elevation = "elevation";
+    public const string Url = "url";
+    public const string Notes = "notes";
+    public const string ShelterId = "shelter_id";
+    public const string CoordinatesSwapped = "coordinates_swapped";
+
+    public const string KindEmergencySite = "emergency_site";
+    public const string KindShelter = "shelter";
+
+    /// <summary>Hazard keys in the order of the 8 flag columns.</summary>
+    public static readonly IReadOnlyList<string> HazardKeys =
+        ["flood", "landslide", "storm_surge", "earthquake", "tsunami", "large_fire", "inland_flood", "volcano"];
+}
+
+/// <summary>The 開設状況 words (DESIGN §2) and the English words a push may use instead.</summary>
+public static class ShelterStatus
+{
+    public const string NotOpened = "未開設";
+    public const string Open = "開設";
+    public const string Closed = "閉鎖";
+    public const string Unknown = "不明";
+    public const string Permanent = "常設";
+
+    public static bool TryNormalize(string? raw, out string status)
+    {
+        status = (raw ?? "").Normalize(NormalizationForm.FormKC).Trim().ToLowerInvariant() switch
+        {
+            "未開設" or "not_opened" or "not opened" or "notopened" => NotOpened,
+            "開設" or "開設中" or "open" or "opened" => Open,
+            "閉鎖" or "closed" => Closed,
+            "不明" or "unknown" => Unknown,
+            "常設" or "permanent" => Permanent,
+            _ => "",
+        };
+        return status.Length > 0;
+    }
+}
+
+/// <summary>A row of named fields (CSV header → cell, or GeoJSON property → value as text), keys NFKC-normalized.</summary>
+internal sealed class FieldRow
+{
+    private readonly Dictionary<string, string?> _values;
+
+    public FieldRow(Dictionary<string, string?> values) => _values = values;
+
+    public static string Key(string name) => NameNormalizer.Normalize(name);
+
+    public bool Has(string name) => _values.ContainsKey(Key(name));
+
+    public bool HasAny(params string[] names) => names.Any(Has);
+
+    /// <summary>The first of the named fields that has a non-blank value, trimmed.</summary>
+    public string? Get(params string[] names)
+    {
+        foreach (var n in names)
+            if (_values.TryGetValue(Key(n), out var v) && !string.IsNullOrWhiteSpace(v))
+                return v.Trim();
+        return null;
+    }
+
+    public IEnumerable<string> Names => _values.Keys;
+}
+
+internal static partial class ShelterFields
+{
+    private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
+
+    /// <summary>Column / property names of the 8 hazard flags: GSI name, then the Digital Agency name.</summary>
+    public static readonly string[][] HazardNames =
+    [
+        ["洪水", "災害種別_洪水"],
+        ["崖崩れ、土石流及び地滑り", "災害種別_崖崩れ、土石流及び地滑り"],
+        ["高潮", "災害種別_高潮"],
+        ["地震", "災害種別_地震"],
+        ["津波", "災害種別_津波"],
+        ["大規模な火事", "大規模火事", "災害種別_大規模な火事", "災害種別_大規模火事"],
+        ["内水氾濫", "災害種別_内水氾濫"],
+        ["火山現象", "災害種別_火山現象"],
+    ];
+
+    public static bool HasHazardColumns(FieldRow row) => HazardNames.Any(names => row.HasAny(names));
+
+    /// <summary>"1", "1.0", 1, ○ are set; "", null, 0 are not.</summary>
+    public static bool IsFlagSet(string? v)
+    {
+        if (string.IsNullOrWhiteSpace(v)) return false;
+        var s = v.Normalize(NormalizationForm.FormKC).Trim();
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d != 0;
+        return s is "○" or "◯" or "〇" or "●" or "有" or "true" or "TRUE" or "True" or "yes" or "Y" or "y";
+    }
+
+    public static void AddHazards(FieldRow row, JsonObject attrs)
+    {
+        if (!HasHazardColumns(row)) return;
+        var arr = new JsonArray();
+        for (var i = 0; i < HazardNames.Length; i++)
+            if (IsFlagSet(row.Get(HazardNames[i]))) arr.Add(ShelterAttrs.HazardKeys[i]);
+        attrs[ShelterAttrs.Hazards] = arr;
+    }
+
+    public static void AddText(JsonObject attrs, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value)) attrs[key] = value.Trim();
+    }
+
+    public static void AddFlag(JsonObject attrs, string key, string? value, bool present)
+    {
+        if (present) attrs[key] = IsFlagSet(value);
+    }
+
+    [GeneratedRegex(@"^(\d+)\s*人?")]
+    private static partial Regex LeadingCount();
+
+    [GeneratedRegex(@"屋内\s*(\d+)\s*人")]
+    private static partial Regex Indoor();
+
+    [GeneratedRegex(@"屋外\s*(\d+)\s*人")]
+    private static partial Regex Outdoor();
+
+    /// <summary>
+    /// 想定収容人数 is free text: "810人（2平方メートルあたり1人）" → 810; "屋内191人／屋外0人(面積の1/2)" → indoor 191,
+    /// outdoor 0, capacity their sum. The text is always kept as capacity_text.
+    /// </summary>
+    public static void AddCapacity(JsonObject attrs, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return;
+        attrs[ShelterAttrs.CapacityText] = text.Trim();
+        var s = text.Normalize(NormalizationForm.FormKC).Replace(",", "", StringComparison.Ordinal).Trim();
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d < int.MaxValue && d == Math.Floor(d))
+        {
+            attrs[ShelterAttrs.Capacity] = (int)d;
+            return;
+        }
+        var lead = LeadingCount().Match(s);
+        if (lead.Success && int.TryParse(lead.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            attrs[ShelterAttrs.Capacity] = n;
+            return;
+        }
+        var inMatch = Indoor().Match(s);
+        var outMatch = Outdoor().Match(s);
+        int? indoor = inMatch.Success && int.TryParse(inMatch.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
+        int? outdoor = outMatch.Success && int.TryParse(outMatch.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : null;
+        if (indoor is not null) attrs[ShelterAttrs.CapacityIndoor] = indoor;
+        if (outdoor is not null) attrs[ShelterAttrs.CapacityOutdoor] = outdoor;
+        if (indoor is not null || outdoor is not null) attrs[ShelterAttrs.Capacity] = (indoor ?? 0) + (outdoor ?? 0);
+    }
+
+    /// <summary>A non-negative whole number ("180", "180.0", "1,200"), or null.</summary>
+    public static int? ParseCount(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var s = text.Normalize(NormalizationForm.FormKC).Replace(",", "", StringComparison.Ordinal).Trim().TrimEnd('人');
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d < int.MaxValue && d == Math.Floor(d)
+            ? (int)d
+            : null;
+    }
+
+    public static bool TryParseNumber(string? text, out double value)
+    {
+        value = double.NaN;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var s = text.Normalize(NormalizationForm.FormKC).Trim();
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+
+    /// <summary>
+    /// A WGS84 point from latitude and longitude, or the reason there is none. Swapped values (a "latitude" of 122–154
+    /// and a "longitude" of 20–46) are put right and flagged, since no point in Japan can be read the other way.
+    /// </summary>
+    public static bool TryMakePoint(double lat, double lon, JsonObject attrs, out Point point, out string reason)
+    {
+        point = null!;
+        reason = "";
+        if (!double.IsFinite(lat) || !double.IsFinite(lon))
+        {
+            reason = "coordinates are not finite numbers";
+            return false;
+        }
+        if (lat == 0 && lon == 0)
+        {
+            reason = "coordinates are 0,0 (missing)";
+            return false;
+        }
+        if (lat is >= 122 and <= 154 && lon is >= 20 and <= 46)
+        {
+            (lat, lon) = (lon, lat);
+            attrs[ShelterAttrs.CoordinatesSwapped] = true;
+        }
+        if (lat is < -90 or > 90 || lon is < -180 or > 180)
+        {
+            reason = FormattableString.Invariant($"coordinates out of range (lat {lat}, lon {lon})");
+            return false;
+        }
+        point = Factory.CreatePoint(new Coordinate(lon, lat));
+        return true;
+    }
+
+    public static bool TryMakePoint(string? latText, string? lonText, JsonObject attrs, out Point point, out string reason)
+    {
+        point = null!;
+        if (string.IsNullOrWhiteSpace(latText) || string.IsNullOrWhiteSpace(lonText))
+        {
+            reason = "missing coordinates (緯度/経度)";
+            return false;
+        }
+        if (!TryParseNumber(latText, out var lat) || !TryParseNumber(lonText, out var lon))
+        {
+            reason = $"coordinates are not numbers (緯度 '{latText}', 経度 '{lonText}')";
+            return false;
+        }
+        return TryMakePoint(lat, lon, attrs, out point, out reason);
+    }
+
+    /// <summary>
+    /// The municipality code from, in order: code fields, the directory by prefecture + municipality name, by full name,
+    /// by address. A code that is present but wrong is an error, never silently replaced by a name lookup.
+    /// </summary>
+    public static bool TryResolveMunicipality(IEnumerable<string?> codes, MunicipalityDirectory directory,
+        string? prefecture, string? municipality, string? fullName, string? address, out string code6, out string reason)
+    {
+        code6 = "";
+        reason = "";
+        foreach (var c in codes)
+        {
+            if (string.IsNullOrWhiteSpace(c)) continue;
+            if (MunicipalityCode.TryNormalize(c, out code6, out var error)) return true;
+            reason = error!;
+            return false;
+        }
+        var entry = (municipality is not null ? directory.Find(prefecture, municipality) : null)
+            ?? (fullName is not null ? directory.FindByFullName(fullName) ?? directory.FindByAddress(fullName) : null)
+            ?? (address is not null ? directory.FindByAddress(address) : null);
+        if (entry is not null && !entry.IsPrefecture)
+        {
+            code6 = entry.Code;
+            return true;
+        }
+        reason = "no municipality code, and the municipality name "
+            + $"'{prefecture}{municipality ?? fullName ?? address}' is not in the directory";
+        return false;
+    }
+
+    public static MunicipalityDirectory Directory(ParseContext context) =>
+        context.Municipalities ?? MunicipalityDirectory.LoadEmbedded();
+
+    public static string EntityKey(string? commonId, string code6, string name) =>
+        !string.IsNullOrWhiteSpace(commonId) ? commonId.Trim() : $"{code6}:{NameNormalizer.Normalize(name)}";
+
+    /// <summary>Row numbers as JSON numbers come out of properties ("NO": 33016) must not become "33016.0".</summary>
+    public static string? JsonText(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b ? "1" : "0",
+        JsonValue v => v.ToJsonString(),
+        _ => node.ToJsonString(),
+    };
+}

@@ -1,0 +1,2 @@
+global using Microsoft.AspNetCore.Http.Features;
+global using Microsoft.Extensions.Configuration;
