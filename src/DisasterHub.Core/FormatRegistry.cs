@@ -38,8 +38,25 @@ public sealed class FormatRegistry
         if (resolveLocation is not null)
             foreach (var r in result.Records)
                 if (r.Geometry is null || r.Geometry.IsEmpty) r.Geometry = resolveLocation(r);
+        ResolveByCode(result, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded());
         ApplySharedChecks(result, context.Extent);
         return result;
+    }
+
+    /// <summary>
+    /// Records a feed locates only by a municipality (or prefecture) code get that municipality's representative
+    /// point, marked <c>location_precision: "municipality"</c>; the hub prefers imported boundaries when it has them.
+    /// </summary>
+    public static void ResolveByCode(ParseResult result, MunicipalityDirectory directory)
+    {
+        var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
+        foreach (var r in result.Records)
+        {
+            if (r.Geometry is { IsEmpty: false } || r.MunicipalityCode is null) continue;
+            if (!directory.TryGetPoint(r.MunicipalityCode, out var lon, out var lat)) continue;
+            r.Geometry = factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat));
+            r.Attrs["location_precision"] = directory.Get(r.MunicipalityCode)?.IsPrefecture == true ? "prefecture" : "municipality";
+        }
     }
 
     /// <summary>Moves records whose geometry is missing, invalid or outside the extent to the rejections.</summary>
@@ -50,7 +67,7 @@ public sealed class FormatRegistry
             var at = r.Location ?? r.SourceKey;
             if (r.Geometry is null || r.Geometry.IsEmpty)
             {
-                result.Reject(at, "no usable location");
+                result.Reject(at, r.MunicipalityCode is null ? "no usable location" : $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)");
                 return true;
             }
             if (!r.Geometry.IsValid)

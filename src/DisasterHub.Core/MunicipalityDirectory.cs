@@ -27,8 +27,36 @@ public sealed class MunicipalityDirectory
         using var stream = typeof(MunicipalityDirectory).Assembly.GetManifestResourceStream("DisasterHub.Core.municipalities.tsv")
             ?? throw new InvalidOperationException("embedded resource municipalities.tsv is missing");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new MunicipalityDirectory(reader.ReadToEnd());
+        var directory = new MunicipalityDirectory(reader.ReadToEnd());
+        using var points = typeof(MunicipalityDirectory).Assembly.GetManifestResourceStream("DisasterHub.Core.municipality-points.tsv")
+            ?? throw new InvalidOperationException("embedded resource municipality-points.tsv is missing");
+        using var pointReader = new StreamReader(points, Encoding.UTF8);
+        directory.AddPoints(pointReader.ReadToEnd());
+        return directory;
     });
+
+    private readonly Dictionary<string, (double Lon, double Lat)> _points = new(StringComparer.Ordinal);
+
+    /// <summary>Adds representative points: lines "code6 TAB lon TAB lat" ('#' comments and a header allowed).</summary>
+    public void AddPoints(string tsv)
+    {
+        foreach (var rawLine in tsv.Split('\n'))
+        {
+            var f = rawLine.TrimEnd('\r').Split('\t');
+            if (f.Length < 3 || f[0].StartsWith('#')) continue;
+            if (double.TryParse(f[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lon)
+                && double.TryParse(f[2], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lat))
+                _points[f[0]] = (lon, lat);
+        }
+    }
+
+    /// <summary>A point inside the municipality (or prefecture), for records a feed locates only by its code.</summary>
+    public bool TryGetPoint(string code6, out double lon, out double lat)
+    {
+        var found = _points.TryGetValue(code6, out var p);
+        (lon, lat) = p;
+        return found;
+    }
 
     /// <param name="tsv">Lines "code6 TAB prefecture TAB name [TAB kana [TAB type]]"; '#' lines are comments.</param>
     public MunicipalityDirectory(string tsv)

@@ -1,4 +1,4 @@
-using DisasterHub.Adapters.Shelters;
+using DisasterHub.Adapters;
 using DisasterHub.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +9,7 @@ namespace DisasterHub.Ingestion;
 public static class IngestionServices
 {
     /// <summary>Every format the hub knows: one registration line per adapter family.</summary>
-    public static FormatRegistry CreateFormats() => new([.. ShelterFormats.All]);
+    public static FormatRegistry CreateFormats() => HubFormats.CreateRegistry();
 
     public static IServiceCollection AddHubIngestion(this IServiceCollection services, IConfiguration config, string connectionString)
     {

@@ -1,6 +1,6 @@
 using DisasterHub.Core;
 
-namespace DisasterHub.Core.Tests;
+namespace DisasterHub.Testing;
 
 /// <summary>Locates the real samples in X/shared/samples (the repository sits at X/main).</summary>
 public static class SampleFiles
