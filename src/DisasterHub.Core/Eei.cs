@@ -49,6 +49,12 @@ public sealed class FeatureRecord
     /// <summary>The CRS the source gave the coordinates in, e.g. "EPSG:6675".</summary>
     public string SourceCrs { get; set; } = "EPSG:4326";
 
+    /// <summary>
+    /// The feed places this record only by its municipality (or prefecture) code — a warning area, a damage report,
+    /// an outage area — so the hub gives it that area's geometry (imported boundary, else representative point).
+    /// </summary>
+    public bool LocatedByCode { get; set; }
+
     public string? Status { get; set; }
     public int? Severity { get; set; }
 

@@ -52,7 +52,7 @@ public sealed class FormatRegistry
         var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
         foreach (var r in result.Records)
         {
-            if (r.Geometry is { IsEmpty: false } || r.MunicipalityCode is null) continue;
+            if (r.Geometry is { IsEmpty: false } || !r.LocatedByCode || r.MunicipalityCode is null) continue;
             if (!directory.TryGetPoint(r.MunicipalityCode, out var lon, out var lat)) continue;
             r.Geometry = factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat));
             r.Attrs["location_precision"] = directory.Get(r.MunicipalityCode)?.IsPrefecture == true ? "prefecture" : "municipality";
@@ -67,7 +67,7 @@ public sealed class FormatRegistry
             var at = r.Location ?? r.SourceKey;
             if (r.Geometry is null || r.Geometry.IsEmpty)
             {
-                result.Reject(at, r.MunicipalityCode is null ? "no usable location" : $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)");
+                result.Reject(at, r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location");
                 return true;
             }
             if (!r.Geometry.IsValid)
