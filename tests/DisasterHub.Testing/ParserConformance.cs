@@ -1,4 +1,3 @@
-using DisasterHub.Adapters;
 using DisasterHub.Core;
 
 namespace DisasterHub.Testing;
@@ -41,7 +40,7 @@ public abstract class ParserConformance<TParser> where TParser : IFeedParser, ne
     protected ParseResult ParseRaw() => Parser.Parse(SampleDocument, Context());
 
     /// <summary>What the hub keeps: the parser's output after code resolution and the shared checks.</summary>
-    protected ParseResult ParseThroughRegistry() => HubFormats.CreateRegistry().Parse(Parser, SampleDocument, Context());
+    protected ParseResult ParseThroughRegistry() => new FormatRegistry([Parser]).Parse(Parser, SampleDocument, Context());
 
     [Fact]
     public void give_identical_records_for_the_same_document_twice()
@@ -121,8 +120,9 @@ public abstract class ParserConformance<TParser> where TParser : IFeedParser, ne
     [Fact]
     public void recognise_its_own_document_when_sniffing()
     {
+        // Cross-family detection (no other format claims this document first) is checked over every real sample in
+        // DisasterHub.Api.Tests, which sees the whole registry.
         Assert.True(Parser.Sniff(SampleDocument, SampleFileName));
-        Assert.Equal(Parser.Format, HubFormats.CreateRegistry().Detect(SampleDocument, SampleFileName)?.Format);
     }
 
     [Fact]
