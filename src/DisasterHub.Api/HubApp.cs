@@ -20,10 +20,20 @@ public static class HubApp
     /// <summary>Timestamps leave PostgreSQL in UTC whatever the server's zone.</summary>
     private static string WithUtc(string cs) => new NpgsqlConnectionStringBuilder(cs) { Timezone = "UTC" }.ConnectionString;
 
+    /// <summary>
+    /// <c>--db CONNSTRING</c> → ConnectionStrings:Hub. Read by hand: the command-line provider would take an absolute
+    /// path argument ("/data/n03.geojson") for a switch and swallow what follows it.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string?>> DbOption(string[] args)
+    {
+        var i = Array.IndexOf(args, "--db");
+        return i >= 0 && i + 1 < args.Length ? [new("ConnectionStrings:Hub", args[i + 1])] : [];
+    }
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--db"] = "ConnectionStrings:Hub" });
+        builder.Configuration.AddInMemoryCollection(DbOption(args));
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("HUB_PORT") ?? "8080"}");
         configure?.Invoke(builder);
 

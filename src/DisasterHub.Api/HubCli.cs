@@ -23,6 +23,7 @@ public static class HubCli
                 "validate" => Validate(rest, Console.Out),
                 "keys" => await KeysAsync(rest, Console.Out),
                 "migrate" => await MigrateAsync(rest),
+                "import" => await ImportAsync(rest, Console.Out),
                 _ => Usage($"unknown command '{command}'"),
             };
         }
@@ -37,7 +38,7 @@ public static class HubCli
     private static int Usage(string why)
     {
         Console.Error.WriteLine($"error: {why}");
-        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | migrate");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | migrate");
         return 2;
     }
 
@@ -137,7 +138,7 @@ public static class HubCli
 
     private static async Task<T> WithDbAsync<T>(string[] args, Func<HubDbContext, NpgsqlDataSource, Task<T>> action)
     {
-        var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, new Dictionary<string, string> { ["--db"] = "ConnectionStrings:Hub" }).Build();
+        var config = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(HubApp.DbOption(args)).Build();
         await using var ds = new NpgsqlDataSourceBuilder(HubApp.ConnectionString(config)).Build();
         await Migrator.MigrateAsync(ds);
         await using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(ds).Options);
@@ -145,6 +146,31 @@ public static class HubCli
     }
 
     private static Task<int> MigrateAsync(string[] args) => WithDbAsync(args, (_, _) => Task.FromResult(0));
+
+    /// <summary><c>import boundaries FILE</c>: N03 GeoJSON or TopoJSON into municipality_boundary.</summary>
+    public static Task<int> ImportAsync(string[] args, TextWriter output)
+    {
+        if (args is not ["boundaries", var file, ..]) throw new CliException("usage: import boundaries FILE");
+        if (!File.Exists(file)) throw new CliException($"file not readable: {file}");
+        return WithDbAsync(args, async (db, ds) =>
+        {
+            List<BoundaryPart> parts;
+            int skipped;
+            try
+            {
+                (parts, skipped) = BoundaryReader.Read(File.ReadAllBytes(file));
+            }
+            catch (Exception e) when (e is JsonException or UnparseableDocumentException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new CliException($"{file} is not N03 GeoJSON/TopoJSON: {e.Message}");
+            }
+            var n = await BoundaryStore.ImportAsync(ds, parts, Path.GetFileName(file), DateTimeOffset.UtcNow);
+            db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = "boundaries.import", Target = Path.GetFileName(file), ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { municipalities = n, parts = parts.Count, skipped }) });
+            await db.SaveChangesAsync();
+            output.WriteLine($"imported {n} municipalities from {parts.Count} parts ({skipped} parts without a code skipped)");
+            return 0;
+        });
+    }
 
     public static Task<int> KeysAsync(string[] args, TextWriter output)
     {

@@ -65,6 +65,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         }
 
         await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
+        await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
         FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
         FormatRegistry.ApplySharedChecks(result, _extent);
         var records = DeduplicateKeys(result);

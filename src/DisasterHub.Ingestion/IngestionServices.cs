@@ -2,6 +2,7 @@ using DisasterHub.Adapters;
 using DisasterHub.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
 namespace DisasterHub.Ingestion;
@@ -14,7 +15,7 @@ public static class IngestionServices
     public static IServiceCollection AddHubIngestion(this IServiceCollection services, IConfiguration config, string connectionString)
     {
         services.AddOptions<HubOptions>().Bind(config.GetSection(HubOptions.Section));
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateFormats());
         services.AddScoped<IngestPipeline>();
         services.AddHttpClient<FeedFetcher>(c =>

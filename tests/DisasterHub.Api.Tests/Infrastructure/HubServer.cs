@@ -34,7 +34,7 @@ public sealed class HubServer : IAsyncDisposable
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Configuration.AddInMemoryCollection(config);
             b.Logging.SetMinimumLevel(LogLevel.Warning);
-            if (clock is not null) b.Services.AddSingleton(clock);
+            if (clock is not null) b.Services.AddSingleton<TimeProvider>(clock);
         });
         await HubApp.PrepareAsync(app);
         await app.StartAsync();

@@ -1,0 +1,12 @@
+-- N03 splits a municipality into one feature per island/part: union them per code.
+INSERT INTO municipality_boundary (code, prefecture, name, geom, point, source, imported_at)
+SELECT code, prefecture, name, g, ST_PointOnSurface(g), @source, @now
+FROM (
+    SELECT code, min(prefecture) AS prefecture, min(name) AS name,
+           ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326)))), 3)) AS g
+    FROM boundary_staging
+    GROUP BY code
+) s
+WHERE NOT ST_IsEmpty(g)
+ON CONFLICT (code) DO UPDATE SET prefecture = EXCLUDED.prefecture, name = EXCLUDED.name, geom = EXCLUDED.geom,
+    point = EXCLUDED.point, source = EXCLUDED.source, imported_at = EXCLUDED.imported_at

@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text.Json;
+using DisasterHub.Api.Tests.Infrastructure;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>A source silent for longer than its expected interval turns stale on every read path.</summary>
+public sealed class staleness_should : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private HubServer _hub = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubServer.StartAsync(new() { ["Hub:Sources:1:Id"] = "nanao-status", ["Hub:Sources:1:ExpectedIntervalSeconds"] = "600" }, _clock);
+        var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", key, push_endpoint_should.StatusDoc())).StatusCode);
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private async Task<(bool Feature, bool Source, long? Lag)> Read()
+    {
+        var fc = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/shelters/items")).RootElement;
+        var feature = fc.GetProperty("features")[0].GetProperty("properties").GetProperty("stale").GetBoolean();
+        var sources = JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/sources")).RootElement.GetProperty("sources");
+        var s = sources.EnumerateArray().Single(x => x.GetProperty("id").GetString() == "nanao-status");
+        return (feature, s.GetProperty("stale").GetBoolean(), s.GetProperty("lag_seconds").ValueKind == JsonValueKind.Null ? null : s.GetProperty("lag_seconds").GetInt64());
+    }
+
+    [Fact]
+    public async Task turn_stale_within_one_expected_interval_of_silence()
+    {
+        Assert.Equal((false, false, 0L), await Read());
+        _clock.Advance(TimeSpan.FromSeconds(599));
+        Assert.Equal((false, false, 599L), await Read());
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal((true, true, 601L), await Read());
+    }
+}
