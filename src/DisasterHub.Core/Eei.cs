@@ -141,3 +141,12 @@ public interface IFeedParser
     /// <summary>Parses a document. Throws <see cref="UnparseableDocumentException"/> when it is not this format at all.</summary>
     ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context);
 }
+
+/// <summary>
+/// Implemented by formats whose documents point at further documents the fetcher should take: the next page of a
+/// paged API (SensorThings <c>@iot.nextLink</c>), the alerts an Atom index lists. Pure, like parsing.
+/// </summary>
+public interface ILinkedDocuments
+{
+    IReadOnlyList<Uri> FollowLinks(ReadOnlyMemory<byte> content, Uri documentUri);
+}

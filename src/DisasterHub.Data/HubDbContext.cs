@@ -58,6 +58,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.LastModified).HasColumnName("last_modified");
             e.Property(x => x.LastRawSha256).HasColumnName("last_raw_sha256");
             e.Property(x => x.Watermark).HasColumnName("watermark");
+            e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
         modelBuilder.Entity<AuditEntry>(e =>
@@ -117,6 +118,10 @@ public sealed class Source
     public string? LastModified { get; set; }
     public byte[]? LastRawSha256 { get; set; }
     public DateTimeOffset? Watermark { get; set; }
+
+    /// <summary>JSON object: companion file name → URL.</summary>
+    public string Companions { get; set; } = "{}";
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 

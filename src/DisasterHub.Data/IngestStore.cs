@@ -40,6 +40,15 @@ public static class IngestStore
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
+    public static async Task<bool> SeenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, byte[] sha256, CancellationToken ct)
+    {
+        await using var c = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM raw_document WHERE source_id = @s AND sha256 = @h AND status = 'parsed')", conn, tx);
+        c.Parameters.AddWithValue("s", sourceId);
+        c.Parameters.AddWithValue("h", sha256);
+        return (bool)(await c.ExecuteScalarAsync(ct))!;
+    }
+
     public static async Task FinishRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string status, string? format, int accepted, int rejected, CancellationToken ct)
     {
         await using var c = new NpgsqlCommand("UPDATE raw_document SET status = @st, format = coalesce(@f, format), accepted = @a, rejected = @r WHERE id = @id", conn, tx);

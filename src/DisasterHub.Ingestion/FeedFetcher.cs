@@ -77,6 +77,22 @@ public sealed class FeedFetcher(HttpClient http, IOptions<HubOptions> options, I
             response.Headers.ETag?.ToString(), response.Content.Headers.LastModified?.ToString("R"), url);
     }
 
+    /// <summary>A plain GET through the source's pipeline (companion files, followed links): no validators.</summary>
+    public async Task<FetchResult> FetchUrlAsync(Source source, string url, CancellationToken ct)
+    {
+        var pipeline = Pipelines.GetOrAdd(source.Id, _ => BuildPipeline(TimeSpan.FromSeconds(30)));
+        using var response = await pipeline.ExecuteAsync(async token =>
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, url);
+            return await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
+        }, ct);
+        log.LogInformation("GET {Url} for {Source}: {Status}", Redact(url), source.Id, (int)response.StatusCode);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode} from {Redact(url)}", null, response.StatusCode);
+        var body = await ReadCappedAsync(response.Content, options.Value.MaxPullBytes, ct);
+        return new FetchResult(response.StatusCode, body, response.Content.Headers.ContentType?.ToString(), null, null, url);
+    }
+
     private static bool EntityTagHeaderValueTryParse(string s, out System.Net.Http.Headers.EntityTagHeaderValue tag) =>
         System.Net.Http.Headers.EntityTagHeaderValue.TryParse(s, out tag!);
 

@@ -19,6 +19,9 @@ public sealed class HubOptions
     /// <summary>Largest pulled document accepted, in bytes.</summary>
     public long MaxPullBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>Most documents one pull may follow from links (pages, Atom entries).</summary>
+    public int MaxFollowedDocuments { get; set; } = 200;
+
     /// <summary>Whether this node runs the scheduler (tests that only exercise the API turn it off).</summary>
     public bool Scheduler { get; set; } = true;
 
@@ -56,6 +59,9 @@ public sealed class SourceConfig
     public int ExpectedIntervalSeconds { get; set; } = 3600;
     public int Priority { get; set; } = 100;
     public string? OwnerOrg { get; set; }
+
+    /// <summary>Companion reference files the parser needs, name → URL ("{simulator}" allowed).</summary>
+    public Dictionary<string, string> Companions { get; set; } = [];
 
     /// <summary>A feed on this machine or a private network (the simulator): exempt from the SSRF guard.</summary>
     public bool Internal { get; set; }

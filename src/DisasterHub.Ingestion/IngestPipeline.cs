@@ -10,12 +10,17 @@ namespace DisasterHub.Ingestion;
 public sealed record IngestRequest(
     Source Source, ReadOnlyMemory<byte> Body, string? ContentType, string? Format, string? FileName,
     string? ApiKeyId = null, string? FetchUrl = null, string Workspace = "live",
-    string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false);
+    string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false, bool SkipIfSeen = false,
+    IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null);
 
 public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat }
 
 public sealed record IngestOutcome(
-    IngestStatus Status, long? RawDocumentId, string? Format, int Accepted, int Rejected, int Changed, IReadOnlyList<Rejection> Rejections);
+    IngestStatus Status, long? RawDocumentId, string? Format, int Accepted, int Rejected, int Changed, IReadOnlyList<Rejection> Rejections)
+{
+    /// <summary>Further documents the format points at (next pages, listed alerts), for the fetcher to take.</summary>
+    public IReadOnlyList<Uri> Links { get; init; } = [];
+}
 
 /// <summary>
 /// One document, one transaction: raw payload stored first, then parsed, then features, history, rejections and
@@ -41,6 +46,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
 
+        if (req.SkipIfSeen && await IngestStore.SeenAsync(conn, tx, req.Source.Id, raw.Sha256, ct))
+        {
+            await tx.CommitAsync(ct);
+            return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
+        }
+
         var rawId = await IngestStore.InsertRawAsync(conn, tx, raw, ct);
         var parser = Choose(req);
         if (parser is null)
@@ -52,7 +63,11 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         ParseResult result;
         try
         {
-            result = parser.Parse(req.Body, new ParseContext { ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent });
+            result = parser.Parse(req.Body, new ParseContext
+            {
+                ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
+                Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
+            });
         }
         catch (UnparseableDocumentException e)
         {
@@ -78,7 +93,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await tx.CommitAsync(ct);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
             rawId, req.Source.Id, parser.Format, records.Count, result.Rejections.Count, changed);
-        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections);
+        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections)
+        {
+            Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
+                ? linked.FollowLinks(req.Body, at)
+                : [],
+        };
     }
 
     private IFeedParser? Choose(IngestRequest req)

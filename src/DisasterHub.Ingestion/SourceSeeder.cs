@@ -32,6 +32,8 @@ public static class SourceSeeder
             row.Priority = s.Priority;
             row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
+            row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
+                kv => kv.Key, kv => kv.Value.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal)));
         }
         await db.SaveChangesAsync(ct);
     }
