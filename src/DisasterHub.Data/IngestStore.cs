@@ -103,7 +103,7 @@ public static class IngestStore
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
         await using (var w = await conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in records)
             {
@@ -112,7 +112,8 @@ public static class IngestStore
                 await w.StartRowAsync(ct);
                 await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
                 await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
-                await WriteNullable(w, r.EntityKey, ct);
+                await WriteNullable(w, r.EntityKey ?? NameKey(r) ?? $"{r.Layer}:{r.SourceKey}", ct);
+                await WriteNullable(w, NameKey(r), ct);
                 await WriteNullable(w, r.MunicipalityCode, ct);
                 await WriteNullable(w, r.Name, ct);
                 await WriteNullable(w, r.Address, ct);
@@ -128,6 +129,12 @@ public static class IngestStore
             }
             await w.CompleteAsync(ct);
         }
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_entities"), conn, tx))
+        {
+            c.Parameters.AddWithValue("source_id", sourceId);
+            c.Parameters.AddWithValue("workspace", workspace);
+            await c.ExecuteNonQueryAsync(ct);
+        }
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_versions"), conn, tx))
         {
             AddCommon(c);
@@ -137,7 +144,14 @@ public static class IngestStore
         {
             AddCommon(c);
             c.Parameters.AddWithValue("expected_interval_seconds", (double)expectedIntervalSeconds);
-            return await c.ExecuteNonQueryAsync(ct);
+            var changed = await c.ExecuteNonQueryAsync(ct);
+            await using var merge = new NpgsqlCommand(SqlFiles.Get("merge_entities"), conn, tx);
+            merge.Parameters.AddWithValue("workspace", workspace);
+            await merge.ExecuteNonQueryAsync(ct);
+            await using var notify = new NpgsqlCommand(SqlFiles.Get("notify_changes"), conn, tx);
+            notify.Parameters.AddWithValue("workspace", workspace);
+            await notify.ExecuteNonQueryAsync(ct);
+            return changed;
         }
 
         void AddCommon(NpgsqlCommand c)
@@ -148,6 +162,10 @@ public static class IngestStore
             c.Parameters.AddWithValue("raw_document_id", rawId);
         }
     }
+
+    /// <summary>Municipality code + normalized name: the identity of a thing no national id names (DESIGN §2).</summary>
+    public static string? NameKey(FeatureRecord r) =>
+        r.MunicipalityCode is { } m && r.Name is { Length: > 0 } n ? $"{m}:{NameNormalizer.Normalize(n)}" : null;
 
     private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)
     {

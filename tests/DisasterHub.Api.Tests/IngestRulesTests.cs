@@ -49,6 +49,7 @@ public sealed class ingest_should : IAsyncLifetime
     public async Task read_cp932_csv()
     {
         var csv = CsvHeader + "T-1,七尾テスト小学校,172022,石川県七尾市テスト町1,37.0400,136.9600,1\r\n";
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         var cp932 = Encoding.GetEncoding(932).GetBytes(csv);
         var r = await _hub.PushAsync("nanao-status", _key, cp932, "text/csv", format: "da-shelter-csv");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);

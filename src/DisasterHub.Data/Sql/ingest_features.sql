@@ -1,18 +1,19 @@
 -- Current state: idempotent on (workspace, source_id, source_key); an older observed_at never overwrites a newer one,
 -- and identical content is a no-op.
-INSERT INTO feature (layer, source_id, source_key, workspace, entity_key, municipality_code, name, address, geom,
+INSERT INTO feature (layer, source_id, source_key, workspace, entity_key, name_key, municipality_code, name, address, geom,
                      source_crs, status, severity, observed_at, reported_at, received_at, stale_after,
                      classification, attrs, raw_document_id, content_hash)
-SELECT s.layer, @source_id, s.source_key, @workspace, s.entity_key, s.municipality_code, s.name, s.address,
+SELECT s.layer, @source_id, s.source_key, @workspace, s.entity_key, s.name_key, s.municipality_code, s.name, s.address,
        ST_GeomFromWKB(s.wkb, 4326), s.source_crs, s.status, s.severity, s.observed_at, s.reported_at, @received_at,
        @received_at + make_interval(secs => @expected_interval_seconds), s.classification, s.attrs, @raw_document_id,
        s.content_hash
 FROM staging s
 ON CONFLICT (workspace, source_id, source_key) DO UPDATE SET
-    layer = EXCLUDED.layer, entity_key = EXCLUDED.entity_key, municipality_code = EXCLUDED.municipality_code,
+    layer = EXCLUDED.layer, entity_key = EXCLUDED.entity_key, name_key = EXCLUDED.name_key, municipality_code = EXCLUDED.municipality_code,
     name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom, source_crs = EXCLUDED.source_crs,
     status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
     reported_at = EXCLUDED.reported_at, received_at = EXCLUDED.received_at, stale_after = EXCLUDED.stale_after,
     classification = EXCLUDED.classification, attrs = EXCLUDED.attrs, raw_document_id = EXCLUDED.raw_document_id,
     content_hash = EXCLUDED.content_hash, version = feature.version + 1
-WHERE feature.content_hash <> EXCLUDED.content_hash AND EXCLUDED.observed_at >= feature.observed_at
+WHERE (feature.content_hash <> EXCLUDED.content_hash OR feature.entity_key IS DISTINCT FROM EXCLUDED.entity_key)
+  AND EXCLUDED.observed_at >= feature.observed_at

@@ -2,6 +2,7 @@ CREATE TEMP TABLE staging (
     layer             text NOT NULL,
     source_key        text NOT NULL,
     entity_key        text,
+    name_key          text,
     municipality_code text,
     name              text,
     address           text,

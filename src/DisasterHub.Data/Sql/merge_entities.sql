@@ -1,0 +1,77 @@
+-- Recompute merged_feature for the touched entities: each field from the highest-priority source (lowest
+-- source.priority), then the most recent observation, with per-field provenance; disagreements on key fields
+-- (開設状況, evacuees differing by more than 20 %, power restoration ETA) kept in conflicts.
+WITH r AS (
+    SELECT f.*, s.priority,
+           CASE WHEN jsonb_typeof(f.attrs -> 'evacuees') = 'number' THEN (f.attrs ->> 'evacuees')::numeric END AS ev,
+           f.attrs ->> 'restoration_eta' AS eta,
+           jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
+    FROM feature f
+    JOIN source s ON s.id = f.source_id
+    JOIN (SELECT DISTINCT layer, entity_key FROM touched) t ON t.layer = f.layer AND t.entity_key = f.entity_key
+    WHERE f.workspace = @workspace
+),
+head AS (
+    SELECT layer, entity_key,
+        (array_agg(geom ORDER BY priority, observed_at DESC))[1] AS geom,
+        (array_agg(prov ORDER BY priority, observed_at DESC))[1] AS geom_p,
+        (array_agg(name ORDER BY priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,
+        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name_p,
+        (array_agg(address ORDER BY priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address,
+        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address_p,
+        (array_agg(municipality_code ORDER BY priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code,
+        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code_p,
+        (array_agg(status ORDER BY priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status,
+        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status_p,
+        (array_agg(severity ORDER BY priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity,
+        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity_p,
+        max(observed_at) AS observed_at,
+        max(received_at) AS received_at,
+        (array_agg(classification ORDER BY CASE classification WHEN 'restricted' THEN 0 WHEN 'responders' THEN 1 ELSE 2 END))[1] AS classification,
+        array_agg(DISTINCT source_id ORDER BY source_id) AS sources,
+        CASE WHEN count(DISTINCT status) > 1 THEN jsonb_build_object('field', 'status', 'values',
+            jsonb_agg(jsonb_build_object('source', source_id, 'value', status, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE status IS NOT NULL)) END AS c_status,
+        CASE WHEN count(ev) > 1 AND max(ev) > 0 AND max(ev) - min(ev) > 0.2 * max(ev) THEN jsonb_build_object('field', 'attrs.evacuees', 'values',
+            jsonb_agg(jsonb_build_object('source', source_id, 'value', ev, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE ev IS NOT NULL)) END AS c_evacuees,
+        CASE WHEN count(DISTINCT eta) > 1 THEN jsonb_build_object('field', 'attrs.restoration_eta', 'values',
+            jsonb_agg(jsonb_build_object('source', source_id, 'value', eta, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE eta IS NOT NULL)) END AS c_eta
+    FROM r
+    GROUP BY layer, entity_key
+),
+attr AS (
+    SELECT layer, entity_key, jsonb_object_agg(key, value) AS attrs, jsonb_object_agg('attrs.' || key, prov) AS prov
+    FROM (
+        SELECT r.layer, r.entity_key, kv.key,
+               (array_agg(kv.value ORDER BY r.priority, r.observed_at DESC))[1] AS value,
+               (array_agg(r.prov ORDER BY r.priority, r.observed_at DESC))[1] AS prov
+        FROM r CROSS JOIN LATERAL jsonb_each(r.attrs) kv
+        GROUP BY 1, 2, 3
+    ) x
+    GROUP BY layer, entity_key
+),
+m AS (
+    SELECT h.*, coalesce(a.attrs, '{}') AS attrs,
+        jsonb_strip_nulls(jsonb_build_object('geometry', h.geom_p, 'name', h.name_p, 'address', h.address_p,
+            'municipality_code', h.municipality_code_p, 'status', h.status_p, 'severity', h.severity_p)) || coalesce(a.prov, '{}') AS provenance,
+        (SELECT coalesce(jsonb_agg(c), '[]') FROM unnest(ARRAY[h.c_status, h.c_evacuees, h.c_eta]) c WHERE c IS NOT NULL) AS conflicts
+    FROM head h LEFT JOIN attr a USING (layer, entity_key)
+)
+INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
+                            observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash)
+SELECT @workspace, layer, entity_key, municipality_code, name, address, geom, status, severity, observed_at, received_at,
+       classification, attrs, provenance, conflicts, sources,
+       md5(concat_ws('|', encode(ST_AsEWKB(geom), 'hex'), municipality_code, name, address, status, severity, observed_at,
+                     classification, attrs::text, provenance::text, conflicts::text, array_to_string(sources, ',')))
+FROM m
+ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
+    municipality_code = EXCLUDED.municipality_code, name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom,
+    status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
+    received_at = EXCLUDED.received_at, classification = EXCLUDED.classification, attrs = EXCLUDED.attrs,
+    provenance = EXCLUDED.provenance, conflicts = EXCLUDED.conflicts, sources = EXCLUDED.sources,
+    content_hash = EXCLUDED.content_hash, version = merged_feature.version + 1, change_seq = nextval('merged_change_seq')
+WHERE merged_feature.content_hash <> EXCLUDED.content_hash;
+
+-- Entities that lost every feature (their features moved to another entity) leave the merged layer.
+DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM touched) t
+WHERE mf.workspace = @workspace AND mf.layer = t.layer AND mf.entity_key = t.entity_key
+  AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.workspace = @workspace AND f.layer = t.layer AND f.entity_key = t.entity_key);
