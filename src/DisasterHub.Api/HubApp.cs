@@ -49,7 +49,9 @@ public static class HubApp
         {
             // Generic to the caller, detailed in the log: no stack trace leaves the hub.
             var ex = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
-            var status = ex is BadHttpRequestException b ? b.StatusCode : ex is NpgsqlException or TimeoutException ? 503 : 500;
+            var status = ex is BadHttpRequestException b ? b.StatusCode
+                : ex is PostgresException ? 500
+                : ex is NpgsqlException or TimeoutException ? 503 : 500;
             if (status == 503) ctx.Response.Headers.RetryAfter = "5";
             app.Logger.LogError(ex, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
             ctx.Response.StatusCode = status;
@@ -77,6 +79,7 @@ public static class HubApp
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
         await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, ct);
+        await FeatureQueries.SeedMunicipalityPointsAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), DisasterHub.Core.MunicipalityDirectory.LoadEmbedded(), ct);
         using var scope = app.Services.CreateScope();
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);
     }

@@ -3,20 +3,52 @@ using NpgsqlTypes;
 
 namespace DisasterHub.Data;
 
-public sealed record ItemQuery(string Layer, string Workspace, string[] Levels, double[]? Bbox, int Limit, int Offset, Guid? Id, DateTimeOffset Now);
+/// <summary>Which rows a read draws from: per-source features or merged, now or as of an instant.</summary>
+public enum RowSet { Features, Merged }
+
+/// <summary>
+/// What every read path (OGC items, roll-up, tiles, events) shares: the layers, the workspace, the caller's
+/// classification levels, and the instant (null = now).
+/// </summary>
+public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, string[] Levels, DateTimeOffset Now, DateTimeOffset? At = null)
+{
+    public string RowsSql() => SqlFiles.Get((Set, At is null) switch
+    {
+        (RowSet.Features, true) => "rows_features",
+        (RowSet.Features, false) => "rows_features_asof",
+        (RowSet.Merged, true) => "rows_merged",
+        _ => "rows_merged_asof",
+    });
+
+    public void Bind(NpgsqlCommand c)
+    {
+        c.Parameters.AddWithValue("layers", Layers);
+        c.Parameters.AddWithValue("workspace", Workspace);
+        c.Parameters.AddWithValue("levels", Levels);
+        c.Parameters.AddWithValue("now", Now.UtcDateTime);
+        c.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = (object?)At?.UtcDateTime ?? Now.UtcDateTime });
+    }
+}
+
+public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int Offset, Guid? Id = null);
 
 /// <summary>Reads for OGC API Features: GeoJSON comes out of PostGIS one feature per row and is streamed.</summary>
 public sealed class FeatureQueries(NpgsqlDataSource db)
 {
-    public async IAsyncEnumerable<string> ItemsAsync(ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    private static string Compose(string template, ReadScope scope) => SqlFiles.Get(template).Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
+
+    public IAsyncEnumerable<string> ItemsAsync(ItemQuery q, CancellationToken ct) => StreamAsync("ogc_items", q, ct);
+
+    public IAsyncEnumerable<string> RollupAsync(ItemQuery q, CancellationToken ct) => StreamAsync("rollup", q, ct);
+
+    private async IAsyncEnumerable<string> StreamAsync(string template, ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(SqlFiles.Get("ogc_items"), conn);
+        await using var c = new NpgsqlCommand(Compose(template, q.Scope), conn);
         Bind(c, q);
         c.Parameters.AddWithValue("limit", q.Limit);
         c.Parameters.AddWithValue("offset", q.Offset);
         c.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = (object?)q.Id ?? DBNull.Value });
-        c.Parameters.AddWithValue("now", q.Now.UtcDateTime);
         await using var r = await c.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return r.GetString(0);
     }
@@ -24,17 +56,16 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
     public async Task<long> CountAsync(ItemQuery q, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(SqlFiles.Get("ogc_count"), conn);
+        await using var c = new NpgsqlCommand(Compose("ogc_count", q.Scope), conn);
         Bind(c, q);
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task<(double[]? Bbox, long Count)> ExtentAsync(string layer, string workspace, CancellationToken ct)
+    public async Task<(double[]? Bbox, long Count)> ExtentAsync(ReadScope scope, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(SqlFiles.Get("layer_extent"), conn);
-        c.Parameters.AddWithValue("layer", layer);
-        c.Parameters.AddWithValue("workspace", workspace);
+        await using var c = new NpgsqlCommand($"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM (SELECT ST_Extent(r.geom)::geometry AS e, count(*) AS n FROM ({scope.RowsSql()}) r WHERE r.classification = ANY (@levels)) x", conn);
+        scope.Bind(c);
         await using var r = await c.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var n = r.GetInt64(4);
@@ -43,14 +74,33 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
 
     private static void Bind(NpgsqlCommand c, ItemQuery q)
     {
-        c.Parameters.AddWithValue("layer", q.Layer);
-        c.Parameters.AddWithValue("workspace", q.Workspace);
-        c.Parameters.AddWithValue("levels", q.Levels);
+        q.Scope.Bind(c);
         c.Parameters.AddWithValue("has_bbox", q.Bbox is not null);
         var b = q.Bbox ?? [0, 0, 0, 0];
         c.Parameters.AddWithValue("minx", b[0]);
         c.Parameters.AddWithValue("miny", b[1]);
         c.Parameters.AddWithValue("maxx", b[2]);
         c.Parameters.AddWithValue("maxy", b[3]);
+    }
+
+    /// <summary>Loads the representative points (geodata) into municipality_point once, for the roll-up.</summary>
+    public static async Task SeedMunicipalityPointsAsync(NpgsqlDataSource db, Core.MunicipalityDirectory directory, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM municipality_point)", conn))
+            if ((bool)(await check.ExecuteScalarAsync(ct))!) return;
+        await using var w = await conn.BeginBinaryImportAsync("COPY municipality_point (code, prefecture, name, point) FROM STDIN (FORMAT BINARY)", ct);
+        var wkb = new NetTopologySuite.IO.WKBWriter(NetTopologySuite.IO.ByteOrder.LittleEndian, true);
+        var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
+        foreach (var e in directory.Entries)
+        {
+            if (!directory.TryGetPoint(e.Code, out var lon, out var lat)) continue;
+            await w.StartRowAsync(ct);
+            await w.WriteAsync(e.Code, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(e.Prefecture, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(e.Name, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(wkb.Write(factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat))), NpgsqlDbType.Bytea, ct);
+        }
+        await w.CompleteAsync(ct);
     }
 }

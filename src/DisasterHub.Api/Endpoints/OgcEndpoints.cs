@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DisasterHub.Api.Auth;
 using DisasterHub.Core;
 using DisasterHub.Data;
 
@@ -12,7 +13,33 @@ public static class OgcEndpoints
     private const int DefaultLimit = 100;
     private const int MaxLimit = 10_000;
 
-    private static readonly string[] PublicOnly = [Classifications.Public];
+    public const string Rollup = "municipalities";
+    public const string MergedPrefix = "merged_";
+
+    /// <summary>Collections: each EEI layer per source, each merged layer, and the municipality roll-up.</summary>
+    public static IEnumerable<string> CollectionIds =>
+        [.. Layers.All, .. Layers.All.Select(l => MergedPrefix + l), Rollup];
+
+    private static ReadScope? Scope(string collection, string[] levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
+        collection == Rollup ? new ReadScope(RowSet.Merged, [.. Layers.All], workspace, levels, now, at)
+        : Layers.IsKnown(collection) ? new ReadScope(RowSet.Features, [collection], workspace, levels, now, at)
+        : collection.StartsWith(MergedPrefix, StringComparison.Ordinal) && Layers.IsKnown(collection[MergedPrefix.Length..])
+            ? new ReadScope(RowSet.Merged, [collection[MergedPrefix.Length..]], workspace, levels, now, at)
+            : null;
+
+    /// <summary>OGC <c>datetime</c>: an instant, or an interval whose end is the instant read ("../T", "T1/T2").</summary>
+    public static bool TryParseInstant(string? raw, out DateTimeOffset? at)
+    {
+        at = null;
+        if (string.IsNullOrEmpty(raw)) return true;
+        var end = raw.Contains('/', StringComparison.Ordinal) ? raw[(raw.LastIndexOf('/') + 1)..] : raw;
+        if (end is ".." or "") return true;
+        if (!DateTimeOffset.TryParse(end, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var t) || !HasZone(end)) return false;
+        at = t;
+        return true;
+    }
+
+    private static bool HasZone(string s) => s.EndsWith('Z') || s.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(s, @"[+-]\d\d:?\d\d$");
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
@@ -47,13 +74,13 @@ public static class OgcEndpoints
         },
     });
 
-    private static async Task<object> Describe(HttpContext ctx, FeatureQueries q, string layer, CancellationToken ct)
+    private static async Task<object> Describe(HttpContext ctx, FeatureQueries q, string layer, ReadScope scope, CancellationToken ct)
     {
-        var (bbox, _) = await q.ExtentAsync(layer, "live", ct);
+        var (bbox, _) = await q.ExtentAsync(scope, ct);
         return new
         {
             id = layer,
-            title = layer,
+            title = layer == Rollup ? "municipality roll-up" : layer.StartsWith(MergedPrefix, StringComparison.Ordinal) ? $"{layer[MergedPrefix.Length..]} (merged)" : $"{layer} (per source)",
             itemType = "feature",
             crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
             extent = new { spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" } },
@@ -65,10 +92,11 @@ public static class OgcEndpoints
         };
     }
 
-    private static async Task<IResult> Collections(HttpContext ctx, FeatureQueries q, CancellationToken ct)
+    private static async Task<IResult> Collections(HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
+        var levels = await ReadAccess.LevelsAsync(ctx, db, ct);
         var list = new List<object>();
-        foreach (var layer in Layers.All) list.Add(await Describe(ctx, q, layer, ct));
+        foreach (var id in CollectionIds) list.Add(await Describe(ctx, q, id, Scope(id, levels, ReadAccess.Workspace(ctx), clock.GetUtcNow(), null)!, ct));
         return Results.Json(new
         {
             links = new object[] { new { href = $"{Base(ctx)}/collections", rel = "self", type = "application/json" } },
@@ -76,20 +104,28 @@ public static class OgcEndpoints
         });
     }
 
-    private static async Task<IResult> Collection(string layer, HttpContext ctx, FeatureQueries q, CancellationToken ct) =>
-        Layers.IsKnown(layer) ? Results.Json(await Describe(ctx, q, layer, ct)) : NotFound(layer);
+    private static async Task<IResult> Collection(string layer, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
+        Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), null) is { } scope
+            ? Results.Json(await Describe(ctx, q, layer, scope, ct))
+            : NotFound(layer);
 
     private static IResult NotFound(string layer) =>
         Results.Problem(statusCode: 404, title: "Not Found", detail: $"no collection '{layer}'");
 
-    private static async Task Items(string layer, HttpContext ctx, FeatureQueries q, TimeProvider clock, CancellationToken ct)
+    private static async Task Items(string layer, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        if (!Layers.IsKnown(layer))
+        var query = ctx.Request.Query;
+        if (!TryParseInstant(query["datetime"], out var at))
+        {
+            await Results.Problem(statusCode: 400, title: "Bad Request", detail: "datetime must be an RFC 3339 instant with a zone, or an interval ending in one").ExecuteAsync(ctx);
+            return;
+        }
+        var scope = Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
+        if (scope is null)
         {
             await NotFound(layer).ExecuteAsync(ctx);
             return;
         }
-        var query = ctx.Request.Query;
         if (!TryInt(query["limit"], DefaultLimit, 1, MaxLimit, out var limit) || !TryInt(query["offset"], 0, 0, int.MaxValue, out var offset))
         {
             await Results.Problem(statusCode: 400, title: "Bad Request", detail: $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
@@ -109,24 +145,27 @@ public static class OgcEndpoints
             }
         }
 
-        var iq = new ItemQuery(layer, "live", PublicOnly, bbox, limit, offset, null, clock.GetUtcNow());
-        var matched = await q.CountAsync(iq, ct);
+        var iq = new ItemQuery(scope, bbox, limit, offset);
+        var rollup = layer == Rollup;
+        var matched = rollup ? -1 : await q.CountAsync(iq, ct);
         ctx.Response.ContentType = GeoJson;
         var w = ctx.Response.BodyWriter;
         var returned = 0;
         Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
-        await foreach (var feature in q.ItemsAsync(iq, ct))
+        await foreach (var feature in rollup ? q.RollupAsync(iq, ct) : q.ItemsAsync(iq, ct))
         {
             if (returned++ > 0) Write(w, ",");
             Write(w, feature);
             if (returned % 200 == 0) await w.FlushAsync(ct);
         }
         var self = $"{Base(ctx)}/collections/{layer}/items";
-        var keep = bbox is null ? "" : $"&bbox={string.Join(',', bbox.Select(v => v.ToString(CultureInfo.InvariantCulture)))}";
+        var keep = (bbox is null ? "" : $"&bbox={string.Join(',', bbox.Select(v => v.ToString(CultureInfo.InvariantCulture)))}")
+            + (at is null ? "" : $"&datetime={Uri.EscapeDataString(at.Value.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFZ", CultureInfo.InvariantCulture))}")
+            + (query["workspace"].ToString() is { Length: > 0 } ws ? $"&workspace={Uri.EscapeDataString(ws)}" : "");
         var links = new List<string> { Link($"{self}?limit={limit}&offset={offset}{keep}", "self") };
-        if (offset + returned < matched) links.Add(Link($"{self}?limit={limit}&offset={offset + limit}{keep}", "next"));
+        if (rollup ? returned == limit : offset + returned < matched) links.Add(Link($"{self}?limit={limit}&offset={offset + limit}{keep}", "next"));
         if (offset > 0) links.Add(Link($"{self}?limit={limit}&offset={Math.Max(0, offset - limit)}{keep}", "prev"));
-        Write(w, $"],\"numberMatched\":{matched},\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
+        Write(w, $"],{(rollup ? "" : $"\"numberMatched\":{matched},")}\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
         await w.FlushAsync(ct);
     }
 
@@ -146,11 +185,13 @@ public static class OgcEndpoints
         return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     }
 
-    private static async Task<IResult> Item(string layer, string id, HttpContext ctx, FeatureQueries q, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Item(string layer, string id, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        if (!Layers.IsKnown(layer)) return NotFound(layer);
+        if (!TryParseInstant(ctx.Request.Query["datetime"], out var at)) return Results.Problem(statusCode: 400, title: "Bad Request", detail: "bad datetime");
+        var scope = Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
+        if (scope is null || layer == Rollup) return NotFound(layer);
         if (!Guid.TryParse(id, out var guid)) return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
-        await foreach (var f in q.ItemsAsync(new ItemQuery(layer, "live", PublicOnly, null, 1, 0, guid, clock.GetUtcNow()), ct))
+        await foreach (var f in q.ItemsAsync(new ItemQuery(scope, null, 1, 0, guid), ct))
             return Results.Text(f, GeoJson, Encoding.UTF8);
         return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
     }

@@ -1,31 +1,31 @@
 -- One GeoJSON Feature per row, built in PostGIS; the endpoint streams rows into a FeatureCollection.
+-- The rows placeholder is filled with one of rows_features / rows_features_asof / rows_merged / rows_merged_asof.
 SELECT json_build_object(
     'type', 'Feature',
-    'id', f.id,
-    'geometry', ST_AsGeoJSON(f.geom, 7)::json,
+    'id', r.id,
+    'geometry', ST_AsGeoJSON(r.geom, 7)::json,
     'properties', json_build_object(
-        'layer', f.layer,
-        'name', f.name,
-        'address', f.address,
-        'municipality_code', f.municipality_code,
-        'status', f.status,
-        'severity', f.severity,
-        'observed_at', f.observed_at,
-        'reported_at', f.reported_at,
-        'received_at', f.received_at,
-        'stale', (s.last_success_at IS NULL OR s.last_success_at + make_interval(secs => s.expected_interval_seconds) < @now),
-        'source_id', f.source_id,
-        'source_key', f.source_key,
-        'entity_key', f.entity_key,
-        'source_crs', f.source_crs,
-        'classification', f.classification,
-        'workspace', f.workspace,
-        'version', f.version,
-        'attrs', f.attrs))::text
-FROM feature f
-JOIN source s ON s.id = f.source_id
-WHERE f.workspace = @workspace AND f.layer = @layer AND f.classification = ANY (@levels)
-  AND (NOT @has_bbox OR f.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-  AND (@id::uuid IS NULL OR f.id = @id::uuid)
-ORDER BY f.id
+        'layer', r.layer,
+        'name', r.name,
+        'address', r.address,
+        'municipality_code', r.municipality_code,
+        'status', r.status,
+        'severity', r.severity,
+        'observed_at', r.observed_at,
+        'received_at', r.received_at,
+        'stale', r.stale,
+        'source_id', r.sources[1],
+        'sources', r.sources,
+        'source_key', r.source_key,
+        'entity_key', r.entity_key,
+        'classification', r.classification,
+        'workspace', r.workspace,
+        'conflicts', r.conflicts,
+        'provenance', r.provenance,
+        'attrs', r.attrs))::text
+FROM ({rows}) r
+WHERE r.classification = ANY (@levels)
+  AND (NOT @has_bbox OR r.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
+  AND (@id::uuid IS NULL OR r.id = @id::uuid)
+ORDER BY r.id
 LIMIT @limit OFFSET @offset

@@ -1,0 +1,46 @@
+-- Municipality roll-up: the lifeline picture per municipality from the merged layers, with one severity;
+-- geometry from imported boundaries, else the representative point.
+WITH m AS (SELECT * FROM ({rows}) r WHERE r.classification = ANY (@levels) AND r.municipality_code IS NOT NULL),
+num AS (SELECT m.*, CASE WHEN jsonb_typeof(m.attrs -> 'evacuees') = 'number' THEN (m.attrs ->> 'evacuees')::numeric END AS evacuees,
+                    CASE WHEN jsonb_typeof(m.attrs -> 'customers_out') = 'number' THEN (m.attrs ->> 'customers_out')::numeric END AS customers_out,
+                    CASE WHEN jsonb_typeof(m.attrs -> 'deaths') = 'number' THEN (m.attrs ->> 'deaths')::numeric END AS deaths,
+                    CASE WHEN jsonb_typeof(m.attrs -> 'missing') = 'number' THEN (m.attrs ->> 'missing')::numeric END AS missing
+        FROM m),
+agg AS (
+    SELECT municipality_code AS code,
+           count(*) FILTER (WHERE layer = 'shelters' AND status IN ('開設', '常設')) AS shelters_open,
+           coalesce(sum(evacuees) FILTER (WHERE layer = 'shelters'), 0) AS evacuees,
+           coalesce(sum(deaths) FILTER (WHERE layer = 'damage'), 0) AS deaths,
+           coalesce(sum(missing) FILTER (WHERE layer = 'damage'), 0) AS missing,
+           count(*) FILTER (WHERE layer = 'damage') AS damage_reports,
+           coalesce(sum(customers_out) FILTER (WHERE layer = 'power_outages'), 0) AS customers_out,
+           max(attrs ->> 'restoration_eta') FILTER (WHERE layer = 'power_outages') AS latest_restoration_eta,
+           max(severity) FILTER (WHERE layer = 'sensors') AS worst_sensor_severity,
+           count(*) FILTER (WHERE layer = 'evacuation_orders' AND severity > 0) AS active_evacuation_orders,
+           count(*) FILTER (WHERE layer = 'warnings' AND severity > 0) AS active_warnings,
+           max(severity) AS severity,
+           max(observed_at) AS observed_at,
+           max(received_at) AS received_at,
+           bool_and(stale) AS stale
+    FROM num GROUP BY municipality_code
+)
+SELECT json_build_object(
+    'type', 'Feature',
+    'id', a.code,
+    'geometry', ST_AsGeoJSON(coalesce(b.geom, p.point), 6)::json,
+    'properties', json_build_object(
+        'layer', 'municipalities', 'municipality_code', a.code,
+        'name', coalesce(b.name, p.name), 'prefecture', coalesce(b.prefecture, p.prefecture),
+        'severity', a.severity, 'shelters_open', a.shelters_open, 'evacuees', a.evacuees,
+        'deaths', a.deaths, 'missing', a.missing, 'damage_reports', a.damage_reports,
+        'customers_out', a.customers_out, 'latest_restoration_eta', a.latest_restoration_eta,
+        'worst_sensor_severity', a.worst_sensor_severity, 'active_evacuation_orders', a.active_evacuation_orders,
+        'active_warnings', a.active_warnings, 'observed_at', a.observed_at, 'received_at', a.received_at,
+        'stale', a.stale, 'boundary', b.code IS NOT NULL))::text
+FROM agg a
+LEFT JOIN municipality_boundary b ON b.code = a.code
+LEFT JOIN municipality_point p ON p.code = a.code
+WHERE coalesce(b.geom, p.point) IS NOT NULL
+  AND (NOT @has_bbox OR coalesce(b.geom, p.point) && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
+ORDER BY a.code
+LIMIT @limit OFFSET @offset

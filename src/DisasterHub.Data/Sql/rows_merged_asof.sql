@@ -1,0 +1,13 @@
+-- The merged layers as they stood at @at, from merged_feature_version.
+SELECT v.merged_id AS id, v.layer, v.entity_key, v.municipality_code, v.name, v.address, v.geom, v.status, v.severity,
+       v.observed_at, v.received_at, v.classification, v.attrs, v.sources, NULL::text AS source_key,
+       v.conflicts, v.provenance, v.workspace,
+       NOT EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (v.sources)
+                   AND v.received_at + make_interval(secs => s.expected_interval_seconds) >= @at) AS stale
+FROM (
+    SELECT DISTINCT ON (layer, entity_key) *
+    FROM merged_feature_version
+    WHERE workspace = @workspace AND layer = ANY (@layers) AND received_at <= @at
+    ORDER BY layer, entity_key, received_at DESC, id DESC
+) v
+WHERE NOT v.deleted
