@@ -41,6 +41,9 @@ public static class HubApp
         builder.Services.AddHubData(cs);
         builder.Services.AddHubIngestion(builder.Configuration, cs);
         builder.Services.AddSingleton<FeatureQueries>();
+        builder.Services.AddSingleton<TileQueries>();
+        builder.Services.AddSingleton<EventQueries>();
+        builder.Services.AddSingleton<TileCache>();
         builder.Services.AddProblemDetails();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
 
@@ -71,6 +74,8 @@ public static class HubApp
         app.MapOgc();
         app.MapSources();
         app.MapDocuments();
+        app.MapTiles();
+        app.MapEvents();
         app.MapHealth();
         return app;
     }

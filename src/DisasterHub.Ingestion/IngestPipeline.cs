@@ -27,7 +27,7 @@ public sealed record IngestOutcome(
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
 /// </summary>
 public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
-    TimeProvider clock, ILogger<IngestPipeline> log)
+    TimeProvider clock, ChangeSignal changes, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
 
@@ -91,6 +91,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, ct);
         await tx.CommitAsync(ct);
+        if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
             rawId, req.Source.Id, parser.Format, records.Count, result.Rejections.Count, changed);
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections)

@@ -18,6 +18,8 @@ public static class IngestionServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateFormats());
         services.AddScoped<IngestPipeline>();
+        services.AddSingleton<ChangeSignal>();
+        services.AddHostedService<ChangeListener>();
         services.AddHttpClient<FeedFetcher>(c =>
         {
             c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts

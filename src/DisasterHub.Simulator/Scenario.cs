@@ -5,9 +5,11 @@ namespace DisasterHub.Simulator;
 
 /// <summary>
 /// A small, invented earthquake scenario in 七尾市 (Nanao): shelters open one after another and evacuee counts climb,
-/// one step per <see cref="StepLength"/>. All names and numbers are made up by this project.
+/// one step per <see cref="StepLength"/>; heavy rain follows, so warnings, evacuation orders, river levels and rain
+/// gauges, power outages and damage reports change with the step too (the other partial files, one per family).
+/// All names and numbers are made up by this project.
 /// </summary>
-public sealed class Scenario(TimeProvider clock, TimeSpan stepLength)
+public sealed partial class Scenario(TimeProvider clock, TimeSpan stepLength)
 {
     public TimeSpan StepLength { get; } = stepLength;
     private readonly DateTimeOffset _start = clock.GetUtcNow();
@@ -37,7 +39,16 @@ public sealed class Scenario(TimeProvider clock, TimeSpan stepLength)
     public int Step => (int)((clock.GetUtcNow() - _start) / StepLength) + ExtraSteps;
 
     /// <summary>Observed time of the current step (start of the step).</summary>
-    public DateTimeOffset StepTime => _start + StepLength * Step;
+    public DateTimeOffset StepTime => TimeAt(Step);
+
+    /// <summary>Start of a given step (UTC).</summary>
+    public DateTimeOffset TimeAt(int step) => _start + StepLength * step;
+
+    /// <summary>The step a given instant falls in (may be negative before the start).</summary>
+    public int StepAt(DateTimeOffset at) => (int)Math.Floor((at - _start) / StepLength);
+
+    /// <summary>ISO 8601 in JST with offset, as Japanese publishers write it.</summary>
+    public static string Jst(DateTimeOffset t) => t.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
 
     public static string Status(Site s, int step) => step < s.OpensAtStep ? "未開設" : "開設";
 
@@ -53,7 +64,7 @@ public sealed class Scenario(TimeProvider clock, TimeSpan stepLength)
     public byte[] SheltersCsv()
     {
         var step = Step;
-        var at = StepTime.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
+        var at = Jst(StepTime);
         var sb = new StringBuilder();
         sb.Append(string.Join(',', Header)).Append("\r\n");
         foreach (var s in Sites)

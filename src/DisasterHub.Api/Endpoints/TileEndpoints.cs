@@ -1,0 +1,74 @@
+using DisasterHub.Api.Auth;
+using DisasterHub.Core;
+using DisasterHub.Data;
+
+namespace DisasterHub.Api.Endpoints;
+
+/// <summary>
+/// Vector tiles: <c>/tiles/{layer}/{z}/{x}/{y}.mvt</c> (one EEI layer, every source) and
+/// <c>/tiles/merged/{z}/{x}/{y}.mvt</c> (every merged layer, one MVT layer each), TileJSON beside them, ETag/304,
+/// cached in memory until the layer changes.
+/// </summary>
+public static class TileEndpoints
+{
+    private const string Mvt = "application/vnd.mapbox-vector-tile";
+
+    public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/tiles").WithTags("Tiles");
+        g.MapGet("/merged.json", (HttpContext ctx) => TileJson(ctx, "merged", Layers.All));
+        g.MapGet("/{layer}.json", (string layer, HttpContext ctx) => Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer]) : Results.NotFound());
+        g.MapGet("/merged/{z:int}/{x:int}/{y:int}.mvt", (int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
+            Tile(RowSet.Merged, [.. Layers.All], "merged", z, x, y, ctx, q, cache, db, clock, ct));
+        g.MapGet("/{layer}/{z:int}/{x:int}/{y:int}.mvt", (string layer, int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
+            Layers.IsKnown(layer) ? Tile(RowSet.Features, [layer], layer, z, x, y, ctx, q, cache, db, clock, ct) : Task.FromResult(Results.NotFound()));
+        return app;
+    }
+
+    private static IResult TileJson(HttpContext ctx, string name, IEnumerable<string> layers)
+    {
+        var baseUrl = $"{ctx.Request.Scheme}://{ctx.Request.Host}/tiles/{name}";
+        var fields = new Dictionary<string, string>
+        {
+            ["id"] = "String", ["name"] = "String", ["status"] = "String", ["severity"] = "Number", ["municipality_code"] = "String",
+            ["entity_key"] = "String", ["sources"] = "String", ["observed_at"] = "String", ["stale"] = "Boolean",
+            ["conflicts"] = "Number", ["evacuees"] = "Number", ["customers_out"] = "Number", ["point_count"] = "Number",
+        };
+        return Results.Json(new
+        {
+            tilejson = "3.0.0",
+            name = $"DisasterHub {name}",
+            tiles = new[] { baseUrl + "/{z}/{x}/{y}.mvt" + ctx.Request.QueryString },
+            minzoom = 0,
+            maxzoom = 18,
+            bounds = new[] { 122.0, 20.0, 154.0, 46.0 },
+            attribution = "DisasterHub",
+            vector_layers = layers.Select(l => new { id = l, fields }),
+        });
+    }
+
+    private static async Task<IResult> Tile(RowSet set, string[] layers, string name, int z, int x, int y, HttpContext ctx,
+        TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (z is < 0 or > 22 || x < 0 || y < 0 || x >= 1 << z || y >= 1 << z) return Results.Problem(statusCode: 404, detail: "no such tile");
+        if (!OgcEndpoints.TryParseInstant(ctx.Request.Query["at"], out var at)) return Results.Problem(statusCode: 400, detail: "at must be an RFC 3339 instant with a zone");
+        var levels = await ReadAccess.LevelsAsync(ctx, db, ct);
+        var workspace = ReadAccess.Workspace(ctx);
+        var key = $"{workspace}|{name}|{z}/{x}/{y}|{string.Join(',', levels)}|{at?.UtcTicks}";
+        if (!cache.TryGet(key, out var entry))
+        {
+            var generation = cache.Generation;
+            var body = await q.TileAsync(new ReadScope(set, layers, workspace, levels, clock.GetUtcNow(), at), z, x, y, ct);
+            entry = cache.Store(key, body, workspace, layers, generation);
+            ctx.Response.Headers["X-Tile-Cache"] = "miss";
+        }
+        else
+        {
+            ctx.Response.Headers["X-Tile-Cache"] = "hit";
+        }
+        ctx.Response.Headers.ETag = entry.ETag;
+        ctx.Response.Headers.CacheControl = "no-cache";
+        if (ctx.Request.Headers.IfNoneMatch.Contains(entry.ETag)) return Results.StatusCode(304);
+        return Results.Bytes(entry.Body, Mvt);
+    }
+}

@@ -1,0 +1,16 @@
+-- Merged-feature changes after a cursor, for the event stream: filtered by layer, bbox and the caller's levels.
+SELECT m.change_seq, json_build_object(
+    'type', 'Feature',
+    'id', m.id,
+    'geometry', ST_AsGeoJSON(m.geom, 7)::json,
+    'properties', json_build_object(
+        'layer', m.layer, 'entity_key', m.entity_key, 'name', m.name, 'address', m.address,
+        'municipality_code', m.municipality_code, 'status', m.status, 'severity', m.severity,
+        'observed_at', m.observed_at, 'received_at', m.received_at, 'sources', m.sources,
+        'conflicts', m.conflicts, 'attrs', m.attrs, 'version', m.version, 'change_seq', m.change_seq))::text
+FROM merged_feature m
+WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@layers)
+  AND m.classification = ANY (@levels)
+  AND (NOT @has_bbox OR m.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
+ORDER BY m.change_seq
+LIMIT 500
