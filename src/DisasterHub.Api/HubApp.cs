@@ -1,4 +1,5 @@
 using DisasterHub.Api.Endpoints;
+using DisasterHub.Core;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
@@ -38,6 +39,8 @@ public static class HubApp
         configure?.Invoke(builder);
 
         var cs = ConnectionString(builder.Configuration);
+        if (builder.Configuration.GetSection("Hub:Classification").Exists())
+            ClassificationPolicy.Current = builder.Configuration.GetSection("Hub:Classification").Get<ClassificationPolicy>() ?? ClassificationPolicy.Default();
         builder.Services.AddHubData(cs);
         builder.Services.AddHubIngestion(builder.Configuration, cs);
         builder.Services.AddSingleton<FeatureQueries>();

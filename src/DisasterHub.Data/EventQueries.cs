@@ -26,6 +26,7 @@ public sealed class EventQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("workspace", f.Workspace);
         c.Parameters.AddWithValue("layers", f.Layers);
         c.Parameters.AddWithValue("levels", f.Levels);
+        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = Core.ClassificationPolicy.Current.HiddenJson(f.Levels) });
         c.Parameters.AddWithValue("has_bbox", f.Bbox is not null);
         var b = f.Bbox ?? [0, 0, 0, 0];
         c.Parameters.AddWithValue("minx", b[0]);

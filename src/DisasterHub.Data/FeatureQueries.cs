@@ -27,6 +27,8 @@ public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, st
         c.Parameters.AddWithValue("levels", Levels);
         c.Parameters.AddWithValue("now", Now.UtcDateTime);
         c.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = (object?)At?.UtcDateTime ?? Now.UtcDateTime });
+        // attributes above the caller's level (and personal data) are removed inside every rows_* query
+        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Jsonb) { Value = Core.ClassificationPolicy.Current.HiddenJson(Levels) });
     }
 }
 

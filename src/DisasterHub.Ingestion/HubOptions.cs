@@ -45,6 +45,9 @@ public sealed class OrganizationConfig
     public string Name { get; set; } = "";
     public string Kind { get; set; } = "municipality";
     public List<string> Jurisdiction { get; set; } = [];
+
+    /// <summary>A utility's service area: GeoJSON Polygon/MultiPolygon text.</summary>
+    public string? ServiceArea { get; set; }
 }
 
 public sealed class SourceConfig

@@ -11,7 +11,8 @@ public sealed record IngestRequest(
     Source Source, ReadOnlyMemory<byte> Body, string? ContentType, string? Format, string? FileName,
     string? ApiKeyId = null, string? FetchUrl = null, string Workspace = "live",
     string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false, bool SkipIfSeen = false,
-    IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null);
+    IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null,
+    Jurisdiction? Jurisdiction = null);
 
 public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat }
 
@@ -83,7 +84,15 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
         FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
         FormatRegistry.ApplySharedChecks(result, _extent);
+        if (req.Jurisdiction is { } jurisdiction)
+            result.Records.RemoveAll(r =>
+            {
+                if (jurisdiction.Check(r) is not { } why) return false;
+                result.Reject(r.Location ?? r.SourceKey, why);
+                return true;
+            });
         var records = DeduplicateKeys(result);
+        foreach (var r in records) ClassificationPolicy.Current.Apply(r);
 
         var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct);
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);

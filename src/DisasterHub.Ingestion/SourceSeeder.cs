@@ -17,6 +17,9 @@ public static class SourceSeeder
             row.JurisdictionCodes = [.. o.Jurisdiction];
         }
         await db.SaveChangesAsync(ct);
+        foreach (var o in options.Organizations.Where(o => !string.IsNullOrWhiteSpace(o.ServiceArea)))
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"UPDATE organization SET service_area = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON({o.ServiceArea}), 4326)) WHERE id = {o.Id}", ct);
         foreach (var s in options.Sources)
         {
             var row = await db.Sources.FindAsync([s.Id], ct);

@@ -10,13 +10,17 @@ public sealed partial class Scenario
     public sealed record Town(string Code6, string JmaCode, string Name);
 
     /// <summary>七尾市 and its neighbours (codes checked against geodata/municipalities.tsv).</summary>
-    public static readonly IReadOnlyList<Town> Towns =
-    [
-        new("172022", "1720200", "七尾市"),
-        new("172073", "1720700", "羽咋市"),
-        new("173843", "1738400", "志賀町"),
-        new("174076", "1740700", "中能登町"),
-    ];
+    /// <remarks>A nested class, so the other partial files' static lists can use them whatever the initialization order.</remarks>
+    public static class Places
+    {
+        public static readonly Town Nanao = new("172022", "1720200", "七尾市");
+        public static readonly Town Hakui = new("172073", "1720700", "羽咋市");
+        public static readonly Town Shika = new("173843", "1738400", "志賀町");
+        public static readonly Town Nakanoto = new("174076", "1740700", "中能登町");
+        public static readonly IReadOnlyList<Town> All = [Nanao, Hakui, Shika, Nakanoto];
+    }
+
+    public static IReadOnlyList<Town> Towns => Places.All;
 
     /// <summary>Steps at which the warning telegram changes: 注意報, then 警報 for 七尾市 and 志賀町, then everything lifted.</summary>
     public static readonly int[] WarningPhases = [0, 2, 5];

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace DisasterHub.Simulator;
@@ -5,6 +7,21 @@ namespace DisasterHub.Simulator;
 /// <summary>Serves the scenario's feeds over HTTP with ETag / Last-Modified, as a well-behaved publisher would.</summary>
 public static class SimulatorApp
 {
+    /// <summary>Every feed path (for the index and the README); {time} is a yyyyMMddHHmmss JST step time.</summary>
+    public static readonly IReadOnlyList<(string Path, string Format, string Layer)> Feeds =
+    [
+        ("/feeds/shelters.csv", "da-shelter-csv", "shelters"),
+        ("/feeds/warnings.xml", "jma-vpww", "warnings"),
+        ("/feeds/evacuation.cap", "cap", "evacuation_orders"),
+        ("/feeds/sta/v1.1/Things", "sensorthings", "sensors"),
+        ("/feeds/amedas/latest.json", "jma-amedas", "sensors"),
+        ("/feeds/amedas/map/{time}.json", "jma-amedas", "sensors"),
+        ("/feeds/amedas/latest_time.txt", "text", "sensors"),
+        ("/feeds/amedastable.json", "jma-amedas-table", "sensors"),
+        ("/feeds/power.json", "power-push-json", "power_outages"),
+        ("/feeds/damage.json", "fdma-damage-json", "damage"),
+    ];
+
     public static WebApplication Build(string[] args, TimeProvider? clock = null, TimeSpan? step = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -15,32 +32,68 @@ public static class SimulatorApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
 
-        DateTimeOffset? lastChange = null;
-        string? lastEtag = null;
-        app.MapGet("/feeds/shelters.csv", (HttpContext ctx, Scenario scenario) =>
+        var validators = new ConcurrentDictionary<string, (string Etag, DateTimeOffset Changed)>(StringComparer.Ordinal);
+
+        // One document of a feed: a strong ETag from its bytes, Last-Modified = when those bytes were first served,
+        // 304 on a matching If-None-Match; ?conditional=false serves it bare (a publisher without validators).
+        IResult Serve(HttpContext ctx, string key, byte[] body, string contentType)
         {
-            var body = scenario.SheltersCsv();
             var etag = $"\"{Convert.ToHexString(SHA256.HashData(body))[..16]}\"";
-            if (etag != lastEtag)
-            {
-                lastEtag = etag;
-                lastChange = time.GetUtcNow();
-            }
-            var conditional = ctx.Request.Query["conditional"] != "false";
-            if (conditional)
+            var state = validators.AddOrUpdate(key, _ => (etag, time.GetUtcNow()), (_, old) => old.Etag == etag ? old : (etag, time.GetUtcNow()));
+            if (ctx.Request.Query["conditional"] != "false")
             {
                 ctx.Response.Headers.ETag = etag;
-                ctx.Response.Headers.LastModified = lastChange!.Value.ToString("R");
+                ctx.Response.Headers.LastModified = state.Changed.ToString("R", CultureInfo.InvariantCulture);
                 if (ctx.Request.Headers.IfNoneMatch.ToString() == etag) return Results.StatusCode(304);
             }
-            return Results.Bytes(body, "text/csv; charset=utf-8");
+            return Results.Bytes(body, contentType);
+        }
+
+        app.MapGet("/feeds/shelters.csv", (HttpContext ctx, Scenario s) => Serve(ctx, "shelters", s.SheltersCsv(), "text/csv; charset=utf-8"));
+        app.MapGet("/feeds/warnings.xml", (HttpContext ctx, Scenario s) => Serve(ctx, "warnings", s.WarningsXml(s.Step), "application/xml"));
+        app.MapGet("/feeds/evacuation.cap", (HttpContext ctx, Scenario s) => Serve(ctx, "cap", s.EvacuationCap(s.Step), "application/cap+xml"));
+
+        // SensorThings: page 1 at the source URL, page 2 by @iot.nextLink ($skip).
+        app.MapGet("/feeds/sta/v1.1/Things", (HttpContext ctx, Scenario s) =>
+        {
+            var skip = int.TryParse(ctx.Request.Query["$skip"], CultureInfo.InvariantCulture, out var k) ? k : 0;
+            var top = int.TryParse(ctx.Request.Query["$top"], CultureInfo.InvariantCulture, out var t) ? t : Scenario.SensorThingsPageSize;
+            var root = $"{ctx.Request.Scheme}://{ctx.Request.Host}/feeds/sta/v1.1";
+            return Serve(ctx, $"sta:{skip}:{top}", s.SensorThingsPage(s.Step, root, skip, top), "application/json");
         });
+
+        // AMeDAS, as JMA's bosai site lays it out: a station table, a map per observation time, and the latest time.
+        app.MapGet("/feeds/amedastable.json", (HttpContext ctx) => Serve(ctx, "amedastable", Scenario.AmedasTable(), "application/json"));
+        app.MapGet("/feeds/amedas/latest_time.txt", (Scenario s) =>
+            Results.Text(s.StepTime.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture)));
+        app.MapGet("/feeds/amedas/latest.json", (HttpContext ctx, Scenario s) => Serve(ctx, "amedas", Scenario.AmedasMap(s.Step), "application/json"));
+        app.MapGet("/feeds/amedas/map/{name}", (HttpContext ctx, Scenario s, string name) =>
+        {
+            // Only past and current steps exist, and only under their exact step time.
+            if (!DateTime.TryParseExact(Path.GetFileNameWithoutExtension(name), "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
+                || !name.EndsWith(".json", StringComparison.Ordinal))
+                return Results.NotFound();
+            var at = new DateTimeOffset(local, TimeSpan.FromHours(9));
+            var step = s.StepAt(at);
+            if (step < 0 || step > s.Step || s.TimeAt(step) != at) return Results.NotFound();
+            return Serve(ctx, "amedas:" + name, Scenario.AmedasMap(step), "application/json");
+        });
+
+        app.MapGet("/feeds/power.json", (HttpContext ctx, Scenario s) => Serve(ctx, "power", s.PowerJson(s.Step), "application/json"));
+        app.MapGet("/feeds/damage.json", (HttpContext ctx, Scenario s) => Serve(ctx, "damage", s.DamageJson(s.Step), "application/json"));
+
         app.MapPost("/control/advance", (Scenario scenario, int? steps) =>
         {
             scenario.ExtraSteps += steps ?? 1;
             return Results.Json(new { step = scenario.Step });
         });
-        app.MapGet("/", (Scenario s) => Results.Json(new { scenario = "nanao-earthquake-drill", step = s.Step, feeds = new[] { "/feeds/shelters.csv" } }));
+        app.MapGet("/", (Scenario s) => Results.Json(new
+        {
+            scenario = "nanao-earthquake-drill",
+            step = s.Step,
+            amedasMap = "/feeds/amedas/map/" + s.AmedasMapName(s.Step),
+            feeds = Feeds.Select(f => new { path = f.Path, format = f.Format, layer = f.Layer }),
+        }));
         return app;
     }
 }

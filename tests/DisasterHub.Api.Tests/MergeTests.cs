@@ -19,6 +19,7 @@ public sealed class merging_should : IAsyncLifetime
             ["Hub:Organizations:2:Id"] = "ishikawa-pref",
             ["Hub:Organizations:2:Name"] = "石川県",
             ["Hub:Organizations:2:Kind"] = "prefecture",
+            ["Hub:Organizations:2:Jurisdiction:0"] = "170003", // 石川県: every municipality in the prefecture
             ["Hub:Sources:2:Id"] = "pref-status",
             ["Hub:Sources:2:Kind"] = "push",
             ["Hub:Sources:2:Format"] = "shelter-status-json",
@@ -35,8 +36,12 @@ public sealed class merging_should : IAsyncLifetime
     private static byte[] Doc(string shelterJson, string observedAt = "2026-11-22T09:00:00+09:00") =>
         Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"{{observedAt}}","shelters":[{{shelterJson}}]}""");
 
-    private async Task Push(string source, string key, byte[] doc) =>
-        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync(source, key, doc)).StatusCode);
+    private async Task Push(string source, string key, byte[] doc)
+    {
+        var r = await _hub.PushAsync(source, key, doc);
+        var body = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK && body.Contains("\"rejected\":0", StringComparison.Ordinal), body);
+    }
 
     [Fact]
     public async Task merge_by_national_shelter_id()

@@ -114,7 +114,9 @@ public static class DocumentsEndpoints
 
         async Task<(int Status, string Json)> IngestCore()
         {
-            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId), ct);
+            // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
+            var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(dataSource, caller.OrganizationId, ct);
+            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Jurisdiction: jurisdiction), ct);
             await AuditAsync(db, caller, ctx, "push", source.Id, new { outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, status = outcome.Status.ToString() }, clock, ct);
             var status = outcome.Status == IngestStatus.Ingested ? 200 : 400;
             var json = JsonSerializer.Serialize(new

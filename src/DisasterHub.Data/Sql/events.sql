@@ -7,7 +7,7 @@ SELECT m.change_seq, json_build_object(
         'layer', m.layer, 'entity_key', m.entity_key, 'name', m.name, 'address', m.address,
         'municipality_code', m.municipality_code, 'status', m.status, 'severity', m.severity,
         'observed_at', m.observed_at, 'received_at', m.received_at, 'sources', m.sources,
-        'conflicts', m.conflicts, 'attrs', m.attrs, 'version', m.version, 'change_seq', m.change_seq))::text
+        'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(m.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> m.layer)))), 'attrs', (m.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> m.layer))), 'version', m.version, 'change_seq', m.change_seq))::text
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@layers)
   AND m.classification = ANY (@levels)

@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace DisasterHub.Core;
+
+/// <summary>
+/// The data-sharing rules in one place (DESIGN §4): a classification per layer and per attribute
+/// (public / responders / restricted), and the attributes that are personal data and never leave the hub.
+/// Ingest raises each record to its layer's level; every read path drops the attributes above the caller's level.
+/// </summary>
+public sealed class ClassificationPolicy
+{
+    private static readonly string[] Order = [Classifications.Public, Classifications.Responders, Classifications.Restricted];
+
+    public Dictionary<string, string> Layers { get; init; } = [];
+    public Dictionary<string, Dictionary<string, string>> Attributes { get; init; } = [];
+    public List<string> PersonalData { get; init; } = [];
+
+    /// <summary>The policy the process runs with (set once at start-up from configuration "Hub:Classification").</summary>
+    public static ClassificationPolicy Current { get; set; } = Default();
+
+    public static ClassificationPolicy Default() => new()
+    {
+        Attributes = new()
+        {
+            [Core.Layers.Shelters] = new() { ["phone"] = Classifications.Responders, ["notes"] = Classifications.Responders, ["residents"] = Classifications.Restricted },
+            [Core.Layers.PowerOutages] = new() { ["obstacles"] = Classifications.Responders, ["grid_map"] = Classifications.Restricted },
+            [Core.Layers.Damage] = new() { ["notes"] = Classifications.Responders, ["reporter"] = Classifications.Responders },
+        },
+        PersonalData = ["evacuee_names", "person_names", "contact_person", "residents_list"],
+    };
+
+    public static int Rank(string level) => Math.Max(0, Array.IndexOf(Order, level));
+
+    public static bool IsLevel(string level) => Order.Contains(level);
+
+    public string LayerLevel(string layer) => Layers.GetValueOrDefault(layer, Classifications.Public);
+
+    /// <summary>At ingest: a record is at least as classified as its layer.</summary>
+    public void Apply(FeatureRecord record)
+    {
+        var layerLevel = LayerLevel(record.Layer);
+        if (!IsLevel(record.Classification) || Rank(layerLevel) > Rank(record.Classification)) record.Classification = layerLevel;
+    }
+
+    /// <summary>Attribute keys a caller with these levels may not see, per layer (personal data for everyone).</summary>
+    public Dictionary<string, string[]> Hidden(IReadOnlyCollection<string> levels)
+    {
+        var top = levels.Count == 0 ? 0 : levels.Max(Rank);
+        var result = new Dictionary<string, string[]>();
+        foreach (var layer in Core.Layers.All)
+        {
+            var keys = Attributes.GetValueOrDefault(layer)?.Where(a => Rank(a.Value) > top).Select(a => a.Key) ?? [];
+            result[layer] = [.. keys.Concat(PersonalData).Distinct()];
+        }
+        return result;
+    }
+
+    public string HiddenJson(IReadOnlyCollection<string> levels) => JsonSerializer.Serialize(Hidden(levels));
+}
