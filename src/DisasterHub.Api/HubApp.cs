@@ -48,6 +48,7 @@ public static class HubApp
         builder.Services.AddSingleton<EventQueries>();
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
 
         var app = builder.Build();
@@ -64,6 +65,7 @@ public static class HubApp
             await ctx.Response.WriteAsJsonAsync(new { error = status == 503 ? "service temporarily unavailable" : status >= 500 ? "internal error" : "bad request" });
         }));
 
+        app.UseRateLimiter();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");
@@ -79,6 +81,7 @@ public static class HubApp
         app.MapDocuments();
         app.MapTiles();
         app.MapEvents();
+        app.MapAudit();
         app.MapHealth();
         return app;
     }

@@ -21,8 +21,19 @@ public sealed record FetchResult(HttpStatusCode Status, byte[]? Body, string? Co
 /// or hammer anything else.
 /// </summary>
 /// <remarks>Refit is not obtainable here; a typed client over IHttpClientFactory does the same job for one GET.</remarks>
-public sealed class FeedFetcher(HttpClient http, IOptions<HubOptions> options, ILogger<FeedFetcher> log)
+public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions> options, ILogger<FeedFetcher> log)
 {
+    public const string GuardedClient = "feeds";
+    public const string InternalClient = "feeds-internal";
+
+    private HttpClient Client(Source source) => clients.CreateClient(source.Internal ? InternalClient : GuardedClient);
+
+    private static void CheckUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) throw new HttpRequestException("feed URL is not an absolute URL");
+        if (SsrfGuard.CheckScheme(uri) is { } why) throw new HttpRequestException($"blocked by the SSRF guard: {why}");
+    }
+
     private static readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> Pipelines = new();
 
     public static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeSpan attemptTimeout, int retries = 3, TimeSpan? baseDelay = null) =>
@@ -56,6 +67,8 @@ public sealed class FeedFetcher(HttpClient http, IOptions<HubOptions> options, I
     public async Task<FetchResult> FetchAsync(Source source, CancellationToken ct)
     {
         var url = source.Url ?? throw new InvalidOperationException($"source {source.Id} has no URL");
+        CheckUrl(url);
+        var http = Client(source);
         var pipeline = Pipelines.GetOrAdd(source.Id, _ => BuildPipeline(TimeSpan.FromSeconds(30)));
         using var response = await pipeline.ExecuteAsync(async token =>
         {
@@ -80,6 +93,8 @@ public sealed class FeedFetcher(HttpClient http, IOptions<HubOptions> options, I
     /// <summary>A plain GET through the source's pipeline (companion files, followed links): no validators.</summary>
     public async Task<FetchResult> FetchUrlAsync(Source source, string url, CancellationToken ct)
     {
+        CheckUrl(url);
+        var http = Client(source);
         var pipeline = Pipelines.GetOrAdd(source.Id, _ => BuildPipeline(TimeSpan.FromSeconds(30)));
         using var response = await pipeline.ExecuteAsync(async token =>
         {

@@ -20,11 +20,22 @@ public static class IngestionServices
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
         services.AddHostedService<ChangeListener>();
-        services.AddHttpClient<FeedFetcher>(c =>
-        {
-            c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts
-            c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1 (+https://example.invalid/disasterhub)");
-        });
+        // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
+        // private addresses; every other feed connects through the SSRF guard, on every redirect too.
+        foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })
+            services.AddHttpClient(name, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1");
+            }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = true,
+                MaxAutomaticRedirections = 5,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
+            });
+        services.AddTransient<FeedFetcher>();
 
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
         services.AddQuartz(q =>

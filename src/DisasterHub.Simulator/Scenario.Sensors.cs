@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Unicode;
 
 namespace DisasterHub.Simulator;
 
@@ -35,7 +34,7 @@ public sealed partial class Scenario
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
-        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // readable Japanese and "+09:00"; never embedded in HTML
     };
 
     internal static byte[] JsonBytes(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, Json);
@@ -91,19 +90,14 @@ public sealed partial class Scenario
                 },
                 ["properties"] = new JsonObject
                 {
+                    // The river words; the Japanese names are 水防団待機水位, 氾濫注意水位, 避難判断水位, 氾濫危険水位.
                     ["thresholds"] = new JsonObject
                     {
+                        ["unit"] = "m",
                         ["standby"] = s.Standby,
                         ["caution"] = s.Caution,
                         ["evacuation_judgement"] = s.EvacuationJudgement,
                         ["danger"] = s.Danger,
-                    },
-                    ["thresholds_ja"] = new JsonObject
-                    {
-                        ["水防団待機水位"] = s.Standby,
-                        ["氾濫注意水位"] = s.Caution,
-                        ["避難判断水位"] = s.EvacuationJudgement,
-                        ["氾濫危険水位"] = s.Danger,
                     },
                 },
                 ["Observations"] = new JsonArray(new JsonObject

@@ -12,7 +12,8 @@ namespace DisasterHub.Simulator;
 public sealed partial class Scenario(TimeProvider clock, TimeSpan stepLength)
 {
     public TimeSpan StepLength { get; } = stepLength;
-    private readonly DateTimeOffset _start = clock.GetUtcNow();
+    // Whole seconds, so step times name files (AMeDAS maps) exactly.
+    private readonly DateTimeOffset _start = clock.GetUtcNow() is var now ? now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)) : default;
 
     /// <summary>Manual offset added by the control endpoint (tests and demos can jump ahead).</summary>
     public int ExtraSteps { get; set; }

@@ -75,7 +75,7 @@ public static class SimulatorApp
                 return Results.NotFound();
             var at = new DateTimeOffset(local, TimeSpan.FromHours(9));
             var step = s.StepAt(at);
-            if (step < 0 || step > s.Step || s.TimeAt(step) != at) return Results.NotFound();
+            if (step < 0 || step > s.Step || s.AmedasMapName(step) != name) return Results.NotFound();
             return Serve(ctx, "amedas:" + name, Scenario.AmedasMap(step), "application/json");
         });
 

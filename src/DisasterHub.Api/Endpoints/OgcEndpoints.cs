@@ -43,7 +43,7 @@ public static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/ogc").WithTags("OGC API Features");
+        var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read);
         g.MapGet("", Landing);
         g.MapGet("/conformance", () => Results.Json(new
         {
