@@ -24,6 +24,7 @@ public static class HubCli
                 "keys" => await KeysAsync(rest, Console.Out),
                 "migrate" => await MigrateAsync(rest),
                 "import" => await ImportAsync(rest, Console.Out),
+                "drill" => await DrillAsync(rest, Console.Out),
                 _ => Usage($"unknown command '{command}'"),
             };
         }
@@ -38,7 +39,7 @@ public static class HubCli
     private static int Usage(string why)
     {
         Console.Error.WriteLine($"error: {why}");
-        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | migrate");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | migrate");
         return 2;
     }
 
@@ -146,6 +147,48 @@ public static class HubCli
     }
 
     private static Task<int> MigrateAsync(string[] args) => WithDbAsync(args, (_, _) => Task.FromResult(0));
+
+    /// <summary><c>drill create NAME</c>, <c>drill replay NAME --from T1 --to T2 [--speed 60]</c>.</summary>
+    public static Task<int> DrillAsync(string[] args, TextWriter output)
+    {
+        if (args is not [var sub, var name, ..] || sub is not ("create" or "replay"))
+            throw new CliException("usage: drill create NAME | drill replay NAME --from T1 --to T2 [--speed N]");
+        return WithDbAsync(args, async (db, ds) =>
+        {
+            if (sub == "create")
+            {
+                try
+                {
+                    await DrillStore.CreateAsync(ds, name);
+                }
+                catch (Exception e) when (e is ArgumentException or PostgresException)
+                {
+                    throw new CliException($"cannot create drill '{name}': {(e is PostgresException ? "name must be lower-case letters, digits, - or _" : e.Message)}");
+                }
+                db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = "drill.create", Target = name, ClientAddress = "cli" });
+                await db.SaveChangesAsync();
+                output.WriteLine($"drill workspace '{name}' ready: push with ?workspace={name}, read with ?workspace={name}");
+                return 0;
+            }
+            if (!DateTimeOffset.TryParse(Option(args, "--from"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var from)
+                || !DateTimeOffset.TryParse(Option(args, "--to"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var to))
+                throw new CliException("drill replay needs --from and --to (ISO 8601 times)");
+            var speed = double.TryParse(Option(args, "--speed") ?? "60", System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 60;
+            try
+            {
+                var stats = await DrillStore.ReplayAsync(ds, name, from, to, speed, TimeProvider.System);
+                db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = "drill.replay", Target = name, ClientAddress = "cli",
+                    Detail = JsonSerializer.Serialize(new { from, to, speed, stats.Batches, stats.Records }) });
+                await db.SaveChangesAsync();
+                output.WriteLine($"replayed {stats.Records} records in {stats.Batches} batches into '{name}' in {stats.Elapsed.TotalSeconds:0.0} s");
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message);
+            }
+        });
+    }
 
     /// <summary><c>import boundaries FILE</c>: N03 GeoJSON or TopoJSON into municipality_boundary.</summary>
     public static Task<int> ImportAsync(string[] args, TextWriter output)

@@ -97,7 +97,8 @@ public static class IngestStore
     /// <summary>Stages the records with binary COPY, then writes history and current state in two set-based statements.</summary>
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
-        long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+        long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct,
+        bool rawIsOptional = false)
     {
         if (records.Count == 0) return 0;
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
@@ -159,7 +160,7 @@ public static class IngestStore
             c.Parameters.AddWithValue("source_id", sourceId);
             c.Parameters.AddWithValue("workspace", workspace);
             c.Parameters.AddWithValue("received_at", receivedAt.UtcDateTime);
-            c.Parameters.AddWithValue("raw_document_id", rawId);
+            c.Parameters.Add(new NpgsqlParameter("raw_document_id", NpgsqlDbType.Bigint) { Value = rawIsOptional && rawId == 0 ? DBNull.Value : rawId });
         }
     }
 

@@ -63,6 +63,9 @@ public sealed class SourceConfig
     public int Priority { get; set; } = 100;
     public string? OwnerOrg { get; set; }
 
+    /// <summary>The workspace a pull writes into: "live", or a drill.</summary>
+    public string Workspace { get; set; } = "live";
+
     /// <summary>Companion reference files the parser needs, name → URL ("{simulator}" allowed).</summary>
     public Dictionary<string, string> Companions { get; set; } = [];
 

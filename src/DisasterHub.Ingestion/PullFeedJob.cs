@@ -28,6 +28,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
     /// <summary>One fetch-and-ingest of a source; what the scheduler runs, callable directly.</summary>
     public async Task<IngestOutcome?> RunOnceAsync(string sourceId, CancellationToken ct)
     {
+        var workspace = options.Value.Sources.FirstOrDefault(s => s.Id == sourceId)?.Workspace ?? "live";
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sourceId, ct);
         if (source is null || !source.Enabled) return null;
         try
@@ -43,8 +44,8 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
             var uri = new Uri(fetched.Url);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, fetched.Body, fetched.ContentType, source.Format, Path.GetFileName(uri.AbsolutePath),
                 FetchUrl: FeedFetcher.Redact(fetched.Url), Etag: fetched.Etag, LastModified: fetched.LastModified, SkipIfUnchanged: true,
-                Companions: companions, DocumentUri: uri), ct);
-            await FollowAsync(source, outcome.Links, companions, ct);
+                Companions: companions, DocumentUri: uri, Workspace: workspace), ct);
+            await FollowAsync(source, outcome.Links, companions, workspace, ct);
             return outcome;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -66,7 +67,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
     }
 
     /// <summary>Breadth-first over linked documents, bounded; documents already taken from this source are skipped.</summary>
-    private async Task FollowAsync(Source source, IReadOnlyList<Uri> links, Dictionary<string, ReadOnlyMemory<byte>> companions, CancellationToken ct)
+    private async Task FollowAsync(Source source, IReadOnlyList<Uri> links, Dictionary<string, ReadOnlyMemory<byte>> companions, string workspace, CancellationToken ct)
     {
         var queue = new Queue<Uri>(links);
         var seen = new HashSet<string>(links.Select(l => l.AbsoluteUri), StringComparer.Ordinal);
@@ -76,7 +77,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
             var link = queue.Dequeue();
             var doc = await fetcher.FetchUrlAsync(source, link.AbsoluteUri, ct);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, null, Path.GetFileName(link.AbsolutePath),
-                FetchUrl: FeedFetcher.Redact(link.AbsoluteUri), SkipIfSeen: true, Companions: companions, DocumentUri: link), ct);
+                FetchUrl: FeedFetcher.Redact(link.AbsoluteUri), SkipIfSeen: true, Companions: companions, DocumentUri: link, Workspace: workspace), ct);
             foreach (var next in outcome.Links)
                 if (seen.Add(next.AbsoluteUri)) queue.Enqueue(next);
         }

@@ -62,11 +62,14 @@ public static class DocumentsEndpoints
         }
 
         var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
+        var workspace = ReadAccess.Workspace(ctx);
+        if (workspace != "live" && await DrillStore.KindAsync(dataSource, workspace, ct) is null)
+            return Error(400, $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
         var idemKey = ctx.Request.Headers["Idempotency-Key"].ToString();
         if (idemKey.Length > 200) return Error(400, "Idempotency-Key longer than 200 characters", "Idempotency-Key");
         if (idemKey.Length == 0) return await IngestAndAnswer();
 
-        var requestHash = SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes($"\n{id}\n{format}")]);
+        var requestHash = SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes($"\n{id}\n{format}\n{workspace}")]);
         var gate = IdempotencyLocks.GetOrAdd($"{caller.KeyId}\n{idemKey}", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -116,8 +119,8 @@ public static class DocumentsEndpoints
         {
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(dataSource, caller.OrganizationId, ct);
-            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Jurisdiction: jurisdiction), ct);
-            await AuditAsync(db, caller, ctx, "push", source.Id, new { outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, status = outcome.Status.ToString() }, clock, ct);
+            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
+            await AuditAsync(db, caller, ctx, "push", source.Id, new { outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, status = outcome.Status.ToString(), workspace }, clock, ct);
             var status = outcome.Status == IngestStatus.Ingested ? 200 : 400;
             var json = JsonSerializer.Serialize(new
             {

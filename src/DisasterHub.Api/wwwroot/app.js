@@ -158,6 +158,11 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** replaceChildren without the "null" text nodes it would make of null/undefined. */
+function setKids(node, ...kids) {
+  node.replaceChildren(...kids.flat().filter((c) => c != null && c !== false));
+}
+
 function toNumber(v) {
   if (v == null || v === '') return null;
   const n = typeof v === 'number' ? v : Number(v);
@@ -327,7 +332,7 @@ const sourceIdFor = (layer) => (state.mode === 'merged' ? 'hub-merged' : `hub-sr
 
 function tileUrl(path) {
   const q = state.asOf ? `?at=${encodeURIComponent(state.asOf.toISOString())}` : '';
-  return abs(`${path}/{z}/{x}/{y}.mvt${q}`);
+  return `${location.origin}${path}/{z}/{x}/{y}.mvt${q}`; // not new URL(): it would escape the braces
 }
 
 function sourceSpecs() {
@@ -348,7 +353,10 @@ function styleLayersFor(l) {
     fill: {
       id: `${l.id}-fill`, type: 'fill', source, 'source-layer': l.id, filter: isArea, metadata: meta('fill'),
       layout: { visibility: vis },
-      paint: { 'fill-color': severityColor, 'fill-opacity': ['case', isStale, l.fill * 0.6, l.fill] },
+      paint: {
+        'fill-color': severityColor,
+        'fill-opacity': ['case', isStale, l.fill * 0.5, ['==', ['get', 'severity'], 0], l.fill * 0.45, l.fill],
+      },
     },
     line: {
       id: `${l.id}-line`, type: 'line', source, 'source-layer': l.id, filter: isNotPoint, metadata: meta('line'),
@@ -654,6 +662,32 @@ function renderPopup() {
   popup.setDOMContent(popupContent());
 }
 
+/** The part of the map not covered by the floating panels (client coordinates). */
+function freeMapRect() {
+  const r = map.getContainer().getBoundingClientRect();
+  const free = { left: r.left + 8, top: r.top + 8, right: r.right - 56, bottom: r.bottom - 8 };
+  const panel = $('panel').getBoundingClientRect();
+  const bar = $('timebar').getBoundingClientRect();
+  if (panel.width && panel.right + 8 < free.right - 200) free.left = Math.max(free.left, panel.right + 8);
+  if (bar.height && bar.top - 8 > free.top + 200) free.bottom = Math.min(free.bottom, bar.top - 8);
+  return free;
+}
+
+/** Pans the map so that the open popup is not hidden under the panels. */
+function keepPopupInView() {
+  if (!popup) return;
+  const box = popup.getElement()?.getBoundingClientRect();
+  if (!box || !box.width) return;
+  const f = freeMapRect();
+  let dx = 0;
+  let dy = 0;
+  if (box.left < f.left) dx = box.left - f.left;
+  else if (box.right > f.right) dx = Math.min(box.right - f.right, box.left - f.left);
+  if (box.top < f.top) dy = box.top - f.top;
+  else if (box.bottom > f.bottom) dy = Math.min(box.bottom - f.bottom, box.top - f.top);
+  if (Math.abs(dx) > 1 || Math.abs(dy) > 1) map.panBy([dx, dy], { duration: 250 });
+}
+
 async function loadPopupItem() {
   const ps = popupState;
   if (!ps?.id) { if (ps) { ps.loading = false; renderPopup(); } return; }
@@ -669,6 +703,7 @@ async function loadPopupItem() {
   }
   ps.loading = false;
   renderPopup();
+  if (!ps.panned) { ps.panned = true; requestAnimationFrame(keepPopupInView); }
 }
 
 function showCandidate(i) {
@@ -827,10 +862,10 @@ function renderTimeLabel() {
   const m = Number(slider.value);
   const label = $('time-label');
   if (m >= 0 || !state.asOf) {
-    label.replaceChildren(el('span', { class: 'live-dot' }), `${t('now')}（${t('live')}）`);
+    setKids(label, el('span', { class: 'live-dot' }), `${t('now')}（${t('live')}）`);
     label.dataset.live = '1';
   } else {
-    label.replaceChildren(fmtTime(state.asOf), el('span', { class: 'rel' }, ` · ${I18N[lang].relative(-m)}`));
+    setKids(label, fmtTime(state.asOf), el('span', { class: 'rel' }, ` · ${I18N[lang].relative(-m)}`));
     label.dataset.live = '0';
   }
   $('time-min').textContent = `−${SLIDER_MINUTES / 60}h`;
@@ -868,7 +903,7 @@ slider.addEventListener('input', () => {
   const m = Number(slider.value);
   const label = $('time-label');
   if (d) {
-    label.replaceChildren(fmtTime(d), el('span', { class: 'rel' }, ` · ${I18N[lang].relative(-m)}`));
+    setKids(label, fmtTime(d), el('span', { class: 'rel' }, ` · ${I18N[lang].relative(-m)}`));
     label.dataset.live = '0';
   }
   slider.style.setProperty('--pct', `${((m + SLIDER_MINUTES) / SLIDER_MINUTES) * 100}%`);
@@ -1004,7 +1039,7 @@ function renderSources() {
   }));
   const failing = list.filter((s) => s.failing).length;
   const stale = list.filter((s) => !s.failing && s.stale).length;
-  $('sources-meta').replaceChildren(
+  setKids($('sources-meta'),
     `${fmtInt(list.length)} ${t('feeds')}`,
     failing ? el('span', { class: 'badge badge-failing' }, `${t('failing')} ${failing}`) : null,
     stale ? el('span', { class: 'badge badge-stale' }, `${t('staleBadge')} ${stale}`) : null);
@@ -1041,7 +1076,7 @@ const refreshSourcesSoon = debounce(refreshSources, 1500);
 function pulseAt(geometry) {
   const b = boundsOfGeometry(geometry);
   if (!b) return;
-  const node = el('div', { class: 'pulse' });
+  const node = el('div', { class: 'pulse-wrap' }, el('div', { class: 'pulse' }));
   const m = new maplibregl.Marker({ element: node }).setLngLat([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]).addTo(map);
   pulseMarkers.push(m);
   if (pulseMarkers.length > 20) pulseMarkers.shift().remove();
@@ -1055,7 +1090,7 @@ function renderLastEvent() {
   const p = ev.properties;
   const evac = toNumber(p.attrs?.evacuees ?? p.evacuees);
   const custOut = toNumber(p.attrs?.customers_out ?? p.customers_out);
-  box.replaceChildren(
+  setKids(box,
     el('time', { datetime: ev.at.toISOString() }, fmtClock(ev.at)), ' ',
     el('span', { class: 'ev-layer' }, layerName(p.layer)), ' ',
     el('strong', { class: 'ev-name', 'data-testid': 'last-event-name' }, p.name ?? p.entity_key ?? ''),
@@ -1155,9 +1190,12 @@ function fitToActivity() {
 applyLang();
 setConn(false);
 
+// Data first (in parallel with the map's own start-up), so the first tiles are those of the area of activity,
+// not of all Japan.
+const boot = Promise.all([refreshDashboard(), refreshSources(), refreshCounts()]).then(fitToActivity);
+
 map.once('load', async () => {
-  await Promise.all([refreshDashboard(), refreshSources(), refreshCounts()]);
-  fitToActivity();
+  await boot;
   connectEvents();
   setInterval(() => { refreshDashboard(); refreshSources(); }, POLL_MS);
   setInterval(() => { if (!state.asOf) renderTimeLabel(); renderLastEvent(); }, 30_000);
