@@ -1,3 +1,5 @@
+ANALYZE staging;
+
 -- Identity across sources (before the upsert): a record known only by municipality + normalized name adopts the
 -- national id (共通ID) of a feature with the same name key within 100 m, and a record that brings a national id
 -- pulls such name-keyed features into its entity. Returns the entity keys whose merged rows must be recomputed.
@@ -15,6 +17,9 @@ WHERE s.source_key = sub.source_key;
 CREATE TEMP TABLE touched ON COMMIT DROP AS
 SELECT DISTINCT layer, entity_key FROM staging;
 
+-- Entity keys this document may have emptied (features re-keyed away): only these can leave the merged layer.
+CREATE TEMP TABLE retired (layer text, entity_key text) ON COMMIT DROP;
+
 WITH moved AS (
     UPDATE feature f SET entity_key = s.entity_key
     FROM staging s
@@ -22,10 +27,13 @@ WITH moved AS (
       AND f.entity_key = s.name_key AND ST_DWithin(f.geom::geography, ST_GeomFromWKB(s.wkb, 4326)::geography, 100)
     RETURNING f.layer, s.name_key AS old_key
 )
-INSERT INTO touched SELECT DISTINCT layer, old_key FROM moved;
+INSERT INTO retired SELECT DISTINCT layer, old_key FROM moved;
 
 -- A record of this source whose entity key changed leaves its old merged row to recompute.
-INSERT INTO touched
+INSERT INTO retired
 SELECT DISTINCT f.layer, f.entity_key
 FROM feature f JOIN staging s ON f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
-WHERE f.entity_key IS DISTINCT FROM s.entity_key AND f.entity_key IS NOT NULL
+WHERE f.entity_key IS DISTINCT FROM s.entity_key AND f.entity_key IS NOT NULL;
+
+INSERT INTO touched SELECT * FROM retired;
+ANALYZE touched;

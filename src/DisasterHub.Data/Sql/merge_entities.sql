@@ -72,6 +72,6 @@ ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
 WHERE merged_feature.content_hash <> EXCLUDED.content_hash;
 
 -- Entities that lost every feature (their features moved to another entity) leave the merged layer.
-DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM touched) t
+DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM retired) t
 WHERE mf.workspace = @workspace AND mf.layer = t.layer AND mf.entity_key = t.entity_key
   AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.workspace = @workspace AND f.layer = t.layer AND f.entity_key = t.entity_key);
