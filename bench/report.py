@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Summarize a bench run: median and spread (min–max) per metric, the ratio lines, goals met/missed.
+usage: report.py RESULT_DIR  (reads results.tsv and machine.txt, writes results.md, prints the ratio lines)"""
+import os, statistics, sys
+
+res = sys.argv[1]
+vals = {}
+for line in open(os.path.join(res, "results.tsv")):
+    k, _, v = line.rstrip("\n").partition("\t")
+    try:
+        vals.setdefault(k, []).append(float(v))
+    except ValueError:
+        pass
+
+
+def med(k):
+    a = vals.get(k)
+    return statistics.median(a) if a else None
+
+
+def spread(k):
+    a = vals.get(k)
+    if not a:
+        return "n/a"
+    m = statistics.median(a)
+    return f"{fmt(m)} ({fmt(min(a))}–{fmt(max(a))}, n={len(a)})" if len(a) > 1 else f"{fmt(m)} (n=1)"
+
+
+def fmt(x):
+    if x is None:
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{x:,.0f}"
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+lines, goals = [], []
+
+
+def goal(name, ok, detail):
+    goals.append((name, "n/a" if ok is None else ("met" if ok else "MISSED"), detail))
+
+
+hub, cp, ogr = med("ingest_hub_fps"), med("ingest_copy_fps"), med("ingest_ogr_fps")
+rc, ro = ratio(hub, cp), ratio(hub, ogr)
+lines.append(f"ingest: hub {fmt(hub)} f/s = {rc:.2f}x COPY, {ro:.2f}x ogr2ogr" if rc and ro else "ingest: n/a")
+goal("ingest faster than ogr2ogr", ro and ro > 1, f"hub {fmt(hub)} f/s vs ogr2ogr {fmt(ogr)} f/s = {ro:.2f}x" if ro else "n/a")
+goal("ingest ≥ 30 % of raw COPY", rc and rc >= 0.3, f"hub {fmt(hub)} f/s vs COPY {fmt(cp)} rows/s = {rc:.2f}x" if rc else "n/a")
+
+tu, ts, tc = med("tiles_hub_uncached_tps"), med("tiles_sql_tps"), med("tiles_hub_cached_tps")
+r1, r2 = ratio(tu, ts), ratio(tc, tu)
+lines.append(f"tiles: hub uncached {fmt(tu)} t/s (p50 {fmt(med('tiles_hub_uncached_p50_ms'))} / p95 {fmt(med('tiles_hub_uncached_p95_ms'))} / "
+             f"p99 {fmt(med('tiles_hub_uncached_p99_ms'))} ms) = {r1:.2f}x direct SQL ({fmt(ts)} t/s); cached {fmt(tc)} t/s = {r2:.1f}x uncached"
+             if r1 and r2 else "tiles: n/a")
+goal("uncached tiles ≥ 0.8× direct SQL", r1 and r1 >= 0.8, f"{fmt(tu)} vs {fmt(ts)} t/s = {r1:.2f}x" if r1 else "n/a")
+goal("cached tiles ≥ 10× uncached", r2 and r2 >= 10, f"{fmt(tc)} vs {fmt(tu)} t/s = {r2:.1f}x" if r2 else "n/a")
+
+ht, mt, ho, mo = med("tiles_hub_mschunk_tps"), med("tiles_ms_tps"), med("ogc_hub_rps"), med("ogc_ms_rps")
+r3, r4 = ratio(ht, mt), ratio(ho, mo)
+lines.append(f"vs MapServer: tiles hub {fmt(ht)} t/s = {r3:.2f}x MapServer ({fmt(mt)}); OGC items hub {fmt(ho)} req/s = {r4:.2f}x MapServer ({fmt(mo)})"
+             if r3 and r4 else "vs MapServer: n/a")
+goal("faster than MapServer: vector tiles (uncached)", r3 and r3 > 1, f"{fmt(ht)} vs {fmt(mt)} t/s = {r3:.2f}x" if r3 else "n/a")
+goal("faster than MapServer: OGC API items (bbox, limit=100)", r4 and r4 > 1, f"{fmt(ho)} vs {fmt(mo)} req/s = {r4:.2f}x" if r4 else "n/a")
+if vals.get("tiles_hub_uncached_tps") and ts:
+    goal("faster than MapServer: tile p99", (med("tiles_hub_mschunk_p99_ms") or 1e9) < (med("tiles_ms_p99_ms") or 0),
+         f"hub {fmt(med('tiles_hub_mschunk_p99_ms'))} ms vs MapServer {fmt(med('tiles_ms_p99_ms'))} ms")
+
+best = None
+for k in sorted(vals):
+    if k.startswith("push_c") and k.endswith("_rps"):
+        c = k[len("push_c"):-len("_rps")]
+        rps, p99 = med(k), med(f"push_c{c}_p99_ms")
+        if p99 is not None and p99 < 100 and (best is None or rps > best[1]):
+            best = (c, rps, p99)
+sse99 = med("sse_p99_ms")
+if best:
+    lines.append(f"push: {fmt(best[1])} pushes/s at p99 {fmt(best[2])} ms (c={best[0]}); push-to-visible p99 {fmt(sse99)} ms")
+else:
+    lines.append(f"push: no concurrency kept p99 < 100 ms; push-to-visible p99 {fmt(sse99)} ms")
+goal("sustained pushes with p99 < 100 ms", best is not None, f"{fmt(best[1])} pushes/s at c={best[0]}, p99 {fmt(best[2])} ms" if best else
+     "; ".join(f"c={k[6:-4]}: {fmt(med(k))}/s p99 {fmt(med(k[:-4] + '_p99_ms'))} ms" for k in sorted(vals) if k.startswith("push_c") and k.endswith("_rps")))
+goal("push-to-visible (SSE) p99 < 1 s", sse99 is not None and sse99 < 1000 and (med("sse_seen_ratio") or 0) >= 0.99,
+     f"p99 {fmt(sse99)} ms, events seen for {fmt((med('sse_seen_ratio') or 0) * 100)} % of pushes")
+
+g = med("stream_rss_growth_mb")
+lines.append(f"memory: idle {fmt(med('rss_idle_national_mb'))} MB with the national dataset, peak under load {fmt(med('rss_load_peak_mb'))} MB; "
+             f"streaming {fmt(med('stream_features'))} features ({fmt(med('stream_mb'))} MB) grew RSS by {fmt(g)} MB")
+goal("streaming 100,000 features keeps RSS flat (growth < 64 MB)", None if g is None else g < 64 and (med("stream_features") or 0) >= 100000,
+     f"+{fmt(g)} MB while streaming {fmt(med('stream_features'))} features / {fmt(med('stream_mb'))} MB")
+sc = [n for n in (10000, 100000, 1000000) if vals.get(f"scale_{n}_ingest_fps")]
+if sc:
+    lines.append("scale: " + "; ".join(f"{n:,}: ingest {fmt(med(f'scale_{n}_ingest_fps'))} f/s, tile p50 {fmt(med(f'scale_{n}_tile_p50_ms'))} ms p95 {fmt(med(f'scale_{n}_tile_p95_ms'))} ms" for n in sc))
+
+print("\n".join(lines))
+with open(os.path.join(res, "results.md"), "w") as o:
+    o.write("## Machine\n\n```\n" + open(os.path.join(res, "machine.txt"), errors="replace").read() + "```\n\n## Ratio lines\n\n```\n" + "\n".join(lines) + "\n```\n\n")
+    o.write("## Goals\n\n| goal | result | measured (medians) |\n|---|---|---|\n")
+    for n, r, d in goals:
+        o.write(f"| {n} | **{r}** | {d} |\n")
+    o.write("\n## All metrics: median (min–max, n)\n\n| metric | value |\n|---|---|\n")
+    for k in vals:
+        o.write(f"| `{k}` | {spread(k)} |\n")

@@ -1,0 +1,459 @@
+#!/usr/bin/env bash
+# DisasterHub benchmarks — called by `./hub bench [--quick]` after it has built (Release) and started the embedded
+# PostgreSQL (PGHOST/PGPORT/PGUSER exported). Everything runs on 127.0.0.1; every load loop is bounded in count and time.
+# Writes .data/bench/<stamp>/{results.tsv,results.md,commands.log} and prints the ratio lines.
+#   --quick        reduced sizes, 1 repetition, no scale curve (< 60 s once packages are installed)
+#   --no-scale     full run without the 10k/100k/1M scale curve
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+B="$ROOT/bench"
+QUICK=0 SCALE=1
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1; SCALE=0 ;;
+    --no-scale) SCALE=0 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-scale]" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '\033[1;35m[bench]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[bench]\033[0m %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-54329}" PGUSER="${PGUSER:-postgres}"
+PGBIN=/usr/lib/postgresql/15/bin
+API_DLL="$ROOT/src/DisasterHub.Api/bin/Release/net10.0/DisasterHub.Api.dll"
+BENCH_DLL="$B/DisasterHub.Bench/bin/Release/net10.0/DisasterHub.Bench.dll"
+HUB_PORT="${BENCH_HUB_PORT:-18480}"
+SCALE_PORT=$((HUB_PORT + 1))
+MS_PORT="${BENCH_MS_PORT:-18490}"
+MS_FCGI_PORT=$((MS_PORT + 1))
+
+# ---------------------------------------------------------------- sizes
+if [ $QUICK = 1 ]; then
+  REPS=1; GSI_N=5000; POWER_N=2000; TILE_S=4; CACHED_S=3; MS_S=4; OGC_S=3; PUSH_S=3; SSE_N=20; PUSH_CONC="4"; STREAM_N=20000
+else
+  REPS=3; GSI_N=110000; POWER_N=90000; TILE_S=10; CACHED_S=5; MS_S=8; OGC_S=6; PUSH_S=8; SSE_N=100; PUSH_CONC="1 2 4"; STREAM_N=100000
+fi
+CONC=4   # concurrent connections for every read benchmark (hub, pgbench, MapServer alike)
+
+# ---------------------------------------------------------------- packages (idempotent, only what is missing)
+need=()
+for p in wrk cgi-mapserver mapserver-bin nginx-light spawn-fcgi gdal-bin postgresql-client-15; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${need[*]} (run as root, or install them)"
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+PGBENCH="$PGBIN/pgbench"; [ -x "$PGBENCH" ] || PGBENCH="$(command -v pgbench)"
+[ -f "$API_DLL" ] || die "build the hub first (./hub bench does)"
+build_helper() {
+  log "dotnet build bench/DisasterHub.Bench"
+  dotnet build "$B/DisasterHub.Bench" -c Release -v q -nologo -clp:ErrorsOnly >&2 || die "bench helper build failed"
+}
+[ -f "$BENCH_DLL" ] || build_helper
+pgbench_sql() {   # the helper runs against the hub's own DisasterHub.Data/Core builds: the exact SQL the hub runs
+  local bin; bin="$(dirname "$API_DLL")"
+  cp -f "$bin/DisasterHub.Data.dll" "$bin/DisasterHub.Core.dll" "$(dirname "$BENCH_DLL")/"
+  dotnet "$BENCH_DLL" pgbench-sql "$@" 2>/dev/null || { build_helper; cp -f "$bin/DisasterHub.Data.dll" "$bin/DisasterHub.Core.dll" "$(dirname "$BENCH_DLL")/"; dotnet "$BENCH_DLL" pgbench-sql "$@"; }
+}
+
+# ---------------------------------------------------------------- work dir, results, cleanup
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+RES="$ROOT/.data/bench/$STAMP"
+W="$ROOT/.data/bench/work"
+mkdir -p "$RES" "$W"
+T="$RES/results.tsv"; : > "$T"
+CMDS="$RES/commands.log"; : > "$CMDS"
+rec() { printf '%s\t%s\n' "$1" "$2" >> "$T"; }                 # metric value (one line per repetition)
+run_logged() { echo "$*" >> "$CMDS"; "$@"; }
+DB="bench_$(date +%s)_$$"
+DBS=("$DB")
+PIDS=()
+NGINX_CONF=""
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  # the FastCGI mapserv processes: those spawn-fcgi recorded, and those listening on our FastCGI port
+  [ -f "$W/mapserv.pid" ] && while read -r p; do [ -n "$p" ] && kill "$p" 2>/dev/null; done < "$W/mapserv.pid"
+  for p in $(ss -ltnpH "sport = :$MS_FCGI_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do kill "$p" 2>/dev/null; done
+  [ -n "$NGINX_CONF" ] && nginx -c "$NGINX_CONF" -p "$W/nginx" -s stop 2>/dev/null
+  sleep 1
+  for d in "${DBS[@]}"; do dropdb --if-exists --force "$d" 2>/dev/null; done
+}
+trap cleanup EXIT INT TERM
+
+cs() { echo "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=$1;Maximum Pool Size=50;Command Timeout=1800"; }
+PGCONN() { echo "host=127.0.0.1 port=$PGPORT user=postgres dbname=$1"; }
+
+# ---------------------------------------------------------------- machine
+{
+  echo "date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc=$(nproc)"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "mem=$(free -h | awk '/Mem:/ {print $2}')"
+  echo "kernel=$(uname -r)"
+  echo "dotnet=$(dotnet --version 2>/dev/null)"
+  echo "postgres=$(psql -d postgres -tAc 'SHOW server_version')"
+  echo "postgis=$(psql -d postgres -tAc "SELECT default_version FROM pg_available_extensions WHERE name='postgis'")"
+  echo "gdal=$(ogr2ogr --version | head -1)"
+  echo "mapserver=$(/usr/lib/cgi-bin/mapserv -v 2>/dev/null | head -1)"
+  echo "nginx=$(nginx -v 2>&1)"
+  echo "wrk=$(wrk -v 2>&1 | head -1)"
+  echo "mode=$([ $QUICK = 1 ] && echo quick || echo full) reps=$REPS gsi_rows=$GSI_N power_areas=$POWER_N conc=$CONC"
+} > "$RES/machine.txt"
+
+# ---------------------------------------------------------------- data
+log "generating data ($GSI_N GSI rows x $REPS, $POWER_N outage areas, all municipalities' damage reports, tile lists)"
+for r in $(seq 1 "$REPS"); do
+  [ -f "$W/gsi-$GSI_N-$r.csv" ] || python3 "$B/gen.py" gsi "$GSI_N" "$r" "$W/gsi-$GSI_N-$r.csv"
+done
+[ -f "$W/gsi-1000-9.csv" ] || python3 "$B/gen.py" gsi 1000 9 "$W/gsi-1000-9.csv"
+[ -f "$W/power-$POWER_N.json" ] || python3 "$B/gen.py" power "$POWER_N" "$W/power-$POWER_N.json"
+[ -f "$W/damage.json" ] || python3 "$B/gen.py" damage "$W/damage.json"
+NT=$([ $QUICK = 1 ] && echo 4000 || echo 20000)
+[ -f "$W/tiles-$NT.txt" ] || python3 "$B/gen.py" tiles "$NT" "$W/tiles-$NT.txt"
+python3 "$B/gen.py" tiles 200 "$W/tiles-hot.txt"   # the cached set (seed 3: a prefix-like sample)
+[ -f "$W/bboxes.txt" ] || python3 "$B/gen.py" bboxes 2000 "$W/bboxes.txt"
+awk '{printf "/tiles/merged/%s/%s/%s.mvt\n", $1, $2, $3}' "$W/tiles-$NT.txt" > "$W/tile-paths.txt"
+awk '{printf "/tiles/merged/%s/%s/%s.mvt\n", $1, $2, $3}' "$W/tiles-hot.txt" > "$W/tile-hot-paths.txt"
+awk '{printf "/ogc/collections/shelters/items?limit=100&bbox=%s\n", $1}' "$W/bboxes.txt" > "$W/ogc-paths.txt"
+# MapServer: the same tiles as WMS GetMap in EPSG:3857 (tile bbox), the same bboxes as OGC API items
+python3 - "$W/tiles-$NT.txt" "$W/ms-tile-paths.txt" <<'PY'
+import sys
+R = 20037508.342789244
+with open(sys.argv[2], "w") as o:
+    for line in open(sys.argv[1]):
+        z, x, y = map(int, line.split())
+        s = 2 * R / (1 << z)
+        x0, y1 = -R + x * s, R - y * s
+        o.write(f"/?map=hub&SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=shelters,power_outages,damage&STYLES=&CRS=EPSG:3857"
+                f"&BBOX={x0:.3f},{y1 - s:.3f},{x0 + s:.3f},{y1:.3f}&WIDTH=4096&HEIGHT=4096&FORMAT=application/vnd.mapbox-vector-tile\n")
+PY
+awk '{printf "/hub/ogcapi/collections/shelters/items?f=json&limit=100&bbox=%s\n", $1}' "$W/bboxes.txt" > "$W/ms-ogc-paths.txt"
+
+# ---------------------------------------------------------------- hub
+HUBENV=(Hub__Scheduler=false Hub__MaxPushBytes=1073741824 Logging__LogLevel__Default=Warning
+  Hub__Organizations__10__Id=bench-city Hub__Organizations__10__Kind=operator Hub__Organizations__10__Name=bench)
+i=40
+for s in bench-warm:gsi-shelter-csv:shelters bench-gsi-1:gsi-shelter-csv:shelters bench-gsi-2:gsi-shelter-csv:shelters \
+         bench-gsi-3:gsi-shelter-csv:shelters bench-power:power-push-json:power_outages bench-damage:fdma-damage-json:damage \
+         bench-status:shelter-status-json:shelters bench-sse:shelter-status-json:shelters; do
+  IFS=: read -r sid sfmt slayer <<<"$s"
+  HUBENV+=("Hub__Sources__${i}__Id=$sid" "Hub__Sources__${i}__Kind=push" "Hub__Sources__${i}__Format=$sfmt"
+           "Hub__Sources__${i}__Layer=$slayer" "Hub__Sources__${i}__OwnerOrg=bench-city")
+  i=$((i + 1))
+done
+HUB_PID=""
+start_hub() {   # $1 db, $2 port -> sets HUB_PID
+  createdb "$1"
+  env "${HUBENV[@]}" ConnectionStrings__Hub="$(cs "$1")" dotnet "$API_DLL" serve --urls "http://127.0.0.1:$2" > "$RES/hub-$1.log" 2>&1 &
+  HUB_PID=$!
+  PIDS+=("$HUB_PID")
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$HUB_PID" 2>/dev/null || { tail -30 "$RES/hub-$1.log" >&2; die "hub exited"; }
+    sleep 0.5
+  done
+  tail -30 "$RES/hub-$1.log" >&2; die "hub did not become ready"
+}
+make_key() {   # $1 db
+  env "${HUBENV[@]}" ConnectionStrings__Hub="$(cs "$1")" dotnet "$API_DLL" keys create --org bench-city --kind operator --scopes admin,push:shelters,push:power_outages,push:damage --db "$(cs "$1")" 2>&1 \
+    | sed -n 's/.*secret (shown once): *\(dh_[^ ]*\).*/\1/p' | head -1
+}
+push() {   # $1 port $2 key $3 source $4 format $5 file $6 content-type -> prints "http_code seconds accepted"
+  local out="$W/push-resp.json" code secs
+  read -r code secs < <(curl -sS -o "$out" -w '%{http_code} %{time_total}\n' -X POST \
+    -H "Authorization: Bearer $2" -H "Content-Type: $6" --data-binary "@$5" \
+    "http://127.0.0.1:$1/api/v1/sources/$3/documents?format=$4")
+  local acc
+  acc=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("accepted", d.get("Accepted", 0)))' "$out" 2>/dev/null || echo 0)
+  [ "$code" = 200 ] || { log "push $3: HTTP $code $(head -c 300 "$out")"; }
+  echo "$code $secs $acc"
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+wrk_run() {   # label, then env assignments and wrk args; appends RESULT line to $RES/wrk.log, echoes it
+  local label=$1; shift
+  echo "[$label] $*" >> "$CMDS"
+  local line
+  line=$(env "$@" 2>>"$RES/wrk.err" | grep '^RESULT' | tail -1)
+  echo "$label $line" >> "$RES/wrk.log"
+  echo "$line"
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }   # field NAME "RESULT line"
+rate() { python3 -c "import sys; print(round(float(sys.argv[1]) / (float(sys.argv[2]) / 1e6), 1))" "$(field requests "$1")" "$(field duration_us "$1")"; }
+
+log "database $DB; hub on 127.0.0.1:$HUB_PORT"
+start_hub "$DB" "$HUB_PORT"
+MAIN_PID=$HUB_PID
+KEY=$(make_key "$DB")
+[ -n "$KEY" ] || die "could not create an API key"
+sleep 2
+rec rss_idle_empty_mb "$(( $(rss_kb "$MAIN_PID") / 1024 ))"
+
+# ---------------------------------------------------------------- 1. ingest: hub vs COPY vs ogr2ogr
+log "1. ingest ($GSI_N rows, $REPS reps): hub push, raw COPY, ogr2ogr"
+push "$HUB_PORT" "$KEY" bench-warm gsi-shelter-csv "$W/gsi-1000-9.csv" text/csv >/dev/null   # JIT warm-up
+COLS='"NO" text, "共通ID" text, "施設・場所名" text, "住所" text, "洪水" text, "崖崩れ、土石流及び地滑り" text, "高潮" text, "地震" text, "津波" text, "大規模な火事" text, "内水氾濫" text, "火山現象" text, "指定避難所との住所同一" text, "緯度" text, "経度" text, "備考" text'
+for r in $(seq 1 "$REPS"); do
+  f="$W/gsi-$GSI_N-$r.csv"
+  echo "curl -X POST --data-binary @$(basename "$f") -H 'Authorization: Bearer …' http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-gsi-$r/documents?format=gsi-shelter-csv" >> "$CMDS"
+  read -r code secs acc < <(push "$HUB_PORT" "$KEY" "bench-gsi-$r" gsi-shelter-csv "$f" text/csv)
+  [ "$code" = 200 ] || die "hub ingest failed"
+  rec ingest_hub_fps "$(python3 -c "print(round($acc / $secs))")"
+  rec ingest_hub_s "$secs"
+  rec ingest_hub_accepted "$acc"
+  psql -d "$DB" -qc "CREATE TABLE copy_raw_$r ($COLS)"
+  echo "psql -c \"\\copy copy_raw_$r FROM '$(basename "$f")' WITH (FORMAT csv, HEADER true)\"" >> "$CMDS"
+  t0=$(now); psql -d "$DB" -qc "\\copy copy_raw_$r FROM '$f' WITH (FORMAT csv, HEADER true)"; t1=$(now)
+  rec ingest_copy_fps "$(python3 -c "print(round($GSI_N / ($t1 - $t0)))")"
+  echo "ogr2ogr -f PostgreSQL PG:\"…\" $(basename "$f") -nln ogr_$r -oo X_POSSIBLE_NAMES=経度 -oo Y_POSSIBLE_NAMES=緯度 -a_srs EPSG:4326" >> "$CMDS"
+  t0=$(now)
+  ogr2ogr -f PostgreSQL PG:"$(PGCONN "$DB")" "$f" -nln "ogr_$r" -oo X_POSSIBLE_NAMES=経度 -oo Y_POSSIBLE_NAMES=緯度 -a_srs EPSG:4326 -overwrite 2>>"$RES/ogr.err"
+  t1=$(now)
+  rec ingest_ogr_fps "$(python3 -c "print(round($GSI_N / ($t1 - $t0)))")"
+  log "  rep $r: hub $acc rows in ${secs}s"
+done
+
+# the rest of the national dataset: outage polygons + every municipality's damage report
+log "national dataset: + $POWER_N outage polygons, + damage reports"
+read -r code secs acc < <(push "$HUB_PORT" "$KEY" bench-power power-push-json "$W/power-$POWER_N.json" application/json)
+rec ingest_power_fps "$(python3 -c "print(round($acc / $secs))")"
+read -r code secs acc < <(push "$HUB_PORT" "$KEY" bench-damage fdma-damage-json "$W/damage.json" application/json)
+rec damage_municipalities "$acc"
+psql -d "$DB" -qc "VACUUM ANALYZE"
+psql -d "$DB" -tAc "SELECT layer, count(*) FROM merged_feature GROUP BY 1 ORDER BY 1" | tr '|' ' ' | while read -r l n; do rec "dataset_$l" "$n"; done
+rec dataset_merged_total "$(psql -d "$DB" -tAc "SELECT count(*) FROM merged_feature")"
+psql -d "$DB" -qc "CREATE TABLE bench_tile (i serial PRIMARY KEY, z int, x int, y int)"
+psql -d "$DB" -qc "\\copy bench_tile (z, x, y) FROM '$W/tiles-$NT.txt' WITH (FORMAT text, DELIMITER ' ')"
+sleep 3
+rec rss_idle_national_mb "$(( $(rss_kb "$MAIN_PID") / 1024 ))"
+
+# ---------------------------------------------------------------- 2. tiles: hub uncached / cached vs pgbench
+pgbench_sql "$W/tile.pgb" merged
+cp "$W/tile.pgb" "$RES/tile.pgb.sql"
+: > "$W/rss-load.txt"
+bash "$B/rss.sh" "$MAIN_PID" "$W/rss-load.txt" 0.2 900 &
+RSS_PID=$!; PIDS+=("$RSS_PID")
+# distinct tile chunks: one per repetition for the hub (uncached), one for the MapServer comparison
+CHUNK=$(( NT / (REPS + 1) ))
+log "2. tiles: $REPS x ${TILE_S}s uncached (chunks of $CHUNK distinct tiles), cached, pgbench"
+for r in $(seq 1 "$REPS"); do
+  from=$(( (r - 1) * CHUNK + 1 )); to=$(( r * CHUNK ))
+  line=$(wrk_run tiles_uncached BENCH_PATHS="$W/tile-paths.txt" BENCH_FROM=$from BENCH_TO=$to BENCH_MAX=$CHUNK \
+    wrk -t1 -c$CONC -d${TILE_S}s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT")
+  rec tiles_hub_uncached_tps "$(rate "$line")"
+  rec tiles_hub_uncached_p50_ms "$(field p50_ms "$line")"
+  rec tiles_hub_uncached_p95_ms "$(field p95_ms "$line")"
+  rec tiles_hub_uncached_p99_ms "$(field p99_ms "$line")"
+  rec tiles_hub_uncached_non2xx "$(field non2xx "$line")"
+  # the limit: the same SQL straight into PostgreSQL
+  echo "pgbench -n -M simple -f tile.pgb -D ntiles=$NT -c $CONC -j 1 -T $TILE_S -l $(PGCONN "$DB")" >> "$CMDS"
+  rm -f "$W"/pgb_log*
+  (cd "$W" && "$PGBENCH" -n -M simple -f "$W/tile.pgb" -D ntiles="$NT" -c $CONC -j 1 -T "$TILE_S" -l --log-prefix=pgb_log "$DB" > "$W/pgbench.out" 2>&1) \
+    || { cat "$W/pgbench.out" >&2; die "pgbench failed"; }
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$W/pgbench.out" | head -1)
+  rec tiles_sql_tps "$tps"
+  read -r p50 p95 p99 < <(cat "$W"/pgb_log* | awk '{print $3/1000}' | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)+0], a[int(NR*0.95)], a[int(NR*0.99)]}')
+  rec tiles_sql_p50_ms "$p50"; rec tiles_sql_p95_ms "$p95"; rec tiles_sql_p99_ms "$p99"
+  # cached: a small hot set, warmed once, then looped
+  curl -s -o /dev/null "http://127.0.0.1:$HUB_PORT/tiles/merged/0/0/0.mvt"
+  BENCH_PATHS="$W/tile-hot-paths.txt" BENCH_MAX=200 wrk -t1 -c1 -d30s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT" >/dev/null 2>&1
+  line=$(wrk_run tiles_cached BENCH_PATHS="$W/tile-hot-paths.txt" BENCH_CYCLE=1 BENCH_MAX=2000000 \
+    wrk -t1 -c$CONC -d${CACHED_S}s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT")
+  rec tiles_hub_cached_tps "$(rate "$line")"
+  rec tiles_hub_cached_p99_ms "$(field p99_ms "$line")"
+  log "  rep $r: uncached $(rate "$(grep tiles_uncached "$RES/wrk.log" | tail -1)")/s, pgbench $tps/s"
+done
+
+# ---------------------------------------------------------------- 3. MapServer 8 behind nginx (FastCGI)
+log "3. MapServer 8 (FastCGI x$CONC behind nginx) on the same table"
+mkdir -p "$W/nginx/logs" "$W/nginx/tmp"
+MS_LAYERS=""
+for l in shelters power_outages damage; do
+  t=POINT; sty="SYMBOL 0 SIZE 4"; [ $l = power_outages ] && { t=POLYGON; sty=""; }
+  MS_LAYERS+="  LAYER
+    NAME \"$l\"
+    TYPE $t
+    STATUS ON
+    CONNECTIONTYPE POSTGIS
+    CONNECTION \"$(PGCONN "$DB")\"
+    DATA \"geom from (select id::text as id, layer, name, status, severity, municipality_code, entity_key, array_to_string(sources, ',') as sources, observed_at::text as observed_at, attrs::text as attrs, geom from merged_feature where workspace = 'live' and layer = '$l' and classification = 'public') as t using unique id using srid=4326\"
+    PROJECTION \"init=epsg:4326\" END
+    TEMPLATE \"dummy\"
+    METADATA
+      \"gml_include_items\" \"all\"
+      \"gml_featureid\" \"id\"
+      \"wms_title\" \"$l\"
+      \"oga_title\" \"$l\"
+      \"ows_title\" \"$l\"
+    END
+    CLASS STYLE COLOR 255 0 0 $sty END END
+  END
+"
+done
+cat > "$W/hub.map" <<MAPFILE_EOF
+MAP
+  NAME "hub"
+  EXTENT 122 20 154 46
+  SIZE 4096 4096
+  PROJECTION "init=epsg:4326" END
+  WEB
+    METADATA
+      "oga_enable_request" "*"
+      "oga_onlineresource" "http://127.0.0.1:$MS_PORT/hub/ogcapi"
+      "oga_max_limit" "10000"
+      "wms_enable_request" "*"
+      "wms_srs" "EPSG:4326 EPSG:3857"
+      "wms_title" "hub"
+      "wms_onlineresource" "http://127.0.0.1:$MS_PORT/?map=hub"
+      "ows_title" "hub"
+    END
+  END
+  OUTPUTFORMAT
+    NAME "mvt"
+    DRIVER MVT
+    MIMETYPE "application/vnd.mapbox-vector-tile"
+    EXTENSION "pbf"
+    FORMATOPTION "EXTENT=4096"
+    FORMATOPTION "EDGE_BUFFER=64"
+  END
+$MS_LAYERS
+END
+MAPFILE_EOF
+printf 'CONFIG\n  ENV MS_MAP_PATTERN "." END\n  MAPS "hub" "%s" END\nEND\n' "$W/hub.map" > "$W/mapserver.conf"
+cp "$W/hub.map" "$RES/hub.map"
+NGINX_CONF="$W/nginx/nginx.conf"
+cat > "$NGINX_CONF" <<NGX
+worker_processes 1;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/logs/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $W/nginx/tmp; fastcgi_temp_path $W/nginx/tmp; proxy_temp_path $W/nginx/tmp;
+  uwsgi_temp_path $W/nginx/tmp; scgi_temp_path $W/nginx/tmp;
+  upstream ms { server 127.0.0.1:$MS_FCGI_PORT; keepalive 8; }
+  server {
+    listen 127.0.0.1:$MS_PORT;
+    location / {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_keep_conn on;
+      fastcgi_param SCRIPT_NAME "";
+      fastcgi_param PATH_INFO \$uri;
+      fastcgi_param MAPSERVER_CONFIG_FILE $W/mapserver.conf;
+      fastcgi_pass ms;
+    }
+  }
+}
+NGX
+cp "$NGINX_CONF" "$RES/nginx.conf"
+rm -f "$W/mapserv.pid"
+MAPSERVER_CONFIG_FILE="$W/mapserver.conf" spawn-fcgi -a 127.0.0.1 -p "$MS_FCGI_PORT" -F "$CONC" -P "$W/mapserv.pid" -- /usr/lib/cgi-bin/mapserv >/dev/null 2>&1 \
+  || die "spawn-fcgi failed"
+sleep 0.5
+# spawn-fcgi -F writes one pid per line
+nginx -c "$NGINX_CONF" -p "$W/nginx" 2>>"$RES/nginx.err" || die "nginx did not start"
+sleep 0.5
+curl -fsS -o "$W/ms-check.json" "http://127.0.0.1:$MS_PORT/hub/ogcapi/collections/shelters/items?f=json&limit=2" \
+  || { cat "$W/nginx/logs/error.log" >&2; die "MapServer OGC API does not answer"; }
+curl -fsS -o "$W/ms-check.mvt" "http://127.0.0.1:$MS_PORT$(sed -n 5p "$W/ms-tile-paths.txt")" || die "MapServer MVT does not answer"
+echo "mapserver check: $(head -c 200 "$W/ms-check.json")… mvt $(stat -c %s "$W/ms-check.mvt") bytes" >> "$RES/machine.txt"
+from=$(( REPS * CHUNK + 1 )); to=$(( (REPS + 1) * CHUNK ))
+for r in $(seq 1 "$REPS"); do
+  # MapServer has no tile cache, so it gets the same chunk every repetition; the hub runs that chunk once, after
+  # this loop (a repeat would come from its cache); its uncached repetitions are the chunks of section 2.
+  line=$(wrk_run ms_tiles BENCH_PATHS="$W/ms-tile-paths.txt" BENCH_FROM=$from BENCH_TO=$to BENCH_MAX=$CHUNK \
+    wrk -t1 -c$CONC -d${MS_S}s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$MS_PORT")
+  rec tiles_ms_tps "$(rate "$line")"; rec tiles_ms_p50_ms "$(field p50_ms "$line")"; rec tiles_ms_p95_ms "$(field p95_ms "$line")"; rec tiles_ms_p99_ms "$(field p99_ms "$line")"
+  rec tiles_ms_non2xx "$(field non2xx "$line")"
+  line=$(wrk_run ms_ogc BENCH_PATHS="$W/ms-ogc-paths.txt" BENCH_CYCLE=1 BENCH_MAX=100000 \
+    wrk -t1 -c$CONC -d${OGC_S}s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$MS_PORT")
+  rec ogc_ms_rps "$(rate "$line")"; rec ogc_ms_p99_ms "$(field p99_ms "$line")"; rec ogc_ms_non2xx "$(field non2xx "$line")"
+  line=$(wrk_run hub_ogc BENCH_PATHS="$W/ogc-paths.txt" BENCH_CYCLE=1 BENCH_MAX=100000 \
+    wrk -t1 -c$CONC -d${OGC_S}s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT")
+  rec ogc_hub_rps "$(rate "$line")"; rec ogc_hub_p99_ms "$(field p99_ms "$line")"; rec ogc_hub_non2xx "$(field non2xx "$line")"
+done
+# the hub on the MapServer tile chunk, uncached (once: a repeat would be served from the cache)
+line=$(wrk_run hub_tiles_mschunk BENCH_PATHS="$W/tile-paths.txt" BENCH_FROM=$from BENCH_TO=$to BENCH_MAX=$CHUNK \
+  wrk -t1 -c$CONC -d${MS_S}s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT")
+rec tiles_hub_mschunk_tps "$(rate "$line")"; rec tiles_hub_mschunk_p99_ms "$(field p99_ms "$line")"
+
+kill "$RSS_PID" 2>/dev/null || true
+rec rss_load_peak_mb "$(( $(sort -n "$W/rss-load.txt" | tail -1) / 1024 ))"
+
+# ---------------------------------------------------------------- 4. push
+log "4. push: wrk at concurrency $PUSH_CONC, ${PUSH_S}s each; SSE push-to-visible x$SSE_N"
+for c in $PUSH_CONC; do
+  for r in $(seq 1 "$REPS"); do
+    line=$(wrk_run push_c$c BENCH_KEY="$KEY" BENCH_PUSH_PATH="/api/v1/sources/bench-status/documents?format=shelter-status-json" BENCH_MAX=50000 \
+      wrk -t1 -c"$c" -d${PUSH_S}s --timeout 10s -s "$B/lua/push.lua" "http://127.0.0.1:$HUB_PORT")
+    rec "push_c${c}_rps" "$(rate "$line")"; rec "push_c${c}_p50_ms" "$(field p50_ms "$line")"
+    rec "push_c${c}_p99_ms" "$(field p99_ms "$line")"; rec "push_c${c}_non2xx" "$(field non2xx "$line")"
+  done
+done
+for r in $(seq 1 "$REPS"); do
+  echo "python3 bench/sse_latency.py $HUB_PORT KEY bench-sse $SSE_N 60" >> "$CMDS"
+  line=$(python3 "$B/sse_latency.py" "$HUB_PORT" "$KEY" bench-sse "$SSE_N" 60 2>>"$RES/sse.err" | grep '^RESULT')
+  echo "sse $line" >> "$RES/wrk.log"
+  rec sse_p50_ms "$(field p50_ms "$line")"; rec sse_p99_ms "$(field p99_ms "$line")"; rec sse_max_ms "$(field max_ms "$line")"
+  rec sse_seen_ratio "$(python3 -c "print(round($(field seen "$line") / max(1, $(field n "$line")), 3))")"
+done
+
+# ---------------------------------------------------------------- 6. memory: streaming over OGC API
+log "6. memory: streaming $STREAM_N shelters over OGC API (pages of 10,000)"
+sleep 2
+base=$(rss_kb "$MAIN_PID"); : > "$W/rss-stream.txt"
+bash "$B/rss.sh" "$MAIN_PID" "$W/rss-stream.txt" 0.05 300 &
+RSS_PID=$!; PIDS+=("$RSS_PID")
+t0=$(now); bytes=0
+for off in $(seq 0 10000 $((STREAM_N - 1))); do
+  b=$(curl -sS -o /dev/null -w '%{size_download}' "http://127.0.0.1:$HUB_PORT/ogc/collections/shelters/items?limit=10000&offset=$off")
+  bytes=$((bytes + b))
+done
+t1=$(now)
+kill "$RSS_PID" 2>/dev/null || true
+peak=$(sort -n "$W/rss-stream.txt" | tail -1)
+rec stream_features "$STREAM_N"; rec stream_mb "$((bytes / 1048576))"
+rec stream_fps "$(python3 -c "print(round($STREAM_N / ($t1 - $t0)))")"
+rec stream_rss_before_mb "$((base / 1024))"; rec stream_rss_peak_mb "$((peak / 1024))"; rec stream_rss_growth_mb "$(( (peak - base) / 1024 ))"
+sleep 2
+rec rss_idle_after_mb "$(( $(rss_kb "$MAIN_PID") / 1024 ))"
+echo "ogrinfo OAPIF check: $(timeout 60 ogrinfo -ro -so -q "OAPIF:http://127.0.0.1:$HUB_PORT/ogc" shelters 2>&1 | grep -m1 'Feature Count' || echo n/a)" >> "$RES/machine.txt"
+
+# ---------------------------------------------------------------- 5. scale curve
+if [ $SCALE = 1 ]; then
+  for n in 10000 100000 1000000; do
+    sdb="bench_$(date +%s)_s$n"; DBS+=("$sdb")
+    log "5. scale: $n features in $sdb"
+    [ -f "$W/gsi-$n-5.csv" ] || python3 "$B/gen.py" gsi "$n" 5 "$W/gsi-$n-5.csv"
+    start_hub "$sdb" "$SCALE_PORT"
+    SPID=$HUB_PID
+    skey=$(make_key "$sdb")
+    push "$SCALE_PORT" "$skey" bench-warm gsi-shelter-csv "$W/gsi-1000-9.csv" text/csv >/dev/null
+    : > "$W/rss-scale.txt"
+    bash "$B/rss.sh" "$SPID" "$W/rss-scale.txt" 0.2 900 &
+    RSS_PID=$!; PIDS+=("$RSS_PID")
+    read -r code secs acc < <(push "$SCALE_PORT" "$skey" bench-gsi-1 gsi-shelter-csv "$W/gsi-$n-5.csv" text/csv)
+    kill "$RSS_PID" 2>/dev/null || true
+    rec "scale_${n}_ingest_fps" "$(python3 -c "print(round($acc / $secs))")"
+    rec "scale_${n}_ingest_rss_peak_mb" "$(( $(sort -n "$W/rss-scale.txt" | tail -1) / 1024 ))"
+    psql -d "$sdb" -qc "VACUUM ANALYZE merged_feature"
+    # 300 distinct tiles, one connection: latency without queueing
+    line=$(wrk_run "scale_$n" BENCH_PATHS="$W/tile-paths.txt" BENCH_FROM=1 BENCH_TO=300 BENCH_MAX=300 \
+      wrk -t1 -c1 -d20s --timeout 30s -s "$B/lua/paths.lua" "http://127.0.0.1:$SCALE_PORT")
+    rec "scale_${n}_tile_p50_ms" "$(field p50_ms "$line")"; rec "scale_${n}_tile_p95_ms" "$(field p95_ms "$line")"
+    rec "scale_${n}_tile_p99_ms" "$(field p99_ms "$line")"
+    kill "$SPID"; wait "$SPID" 2>/dev/null || true
+    dropdb --if-exists --force "$sdb"
+  done
+fi
+
+# ---------------------------------------------------------------- report
+python3 "$B/report.py" "$RES" | tee "$RES/summary.txt"
+log "results: $RES (results.tsv, results.md, commands.log, machine.txt)"
