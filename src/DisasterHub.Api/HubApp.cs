@@ -57,6 +57,8 @@ public static class HubApp
             // Generic to the caller, detailed in the log: no stack trace leaves the hub.
             var ex = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
             var status = ex is BadHttpRequestException b ? b.StatusCode
+                : ex is HubBusyException ? 503
+                : ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } ? 503
                 : ex is PostgresException ? 500
                 : ex is NpgsqlException or TimeoutException ? 503 : 500;
             if (status == 503) ctx.Response.Headers.RetryAfter = "5";
@@ -95,3 +97,6 @@ public static class HubApp
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);
     }
 }
+
+/// <summary>The hub is at capacity: the caller should retry after a moment (503 + Retry-After).</summary>
+public sealed class HubBusyException() : Exception("ingest capacity exhausted");

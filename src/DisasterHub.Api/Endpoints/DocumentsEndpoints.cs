@@ -19,6 +19,12 @@ public static class DocumentsEndpoints
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> IdempotencyLocks = new();
 
+    /// <summary>
+    /// Backpressure: at most this many documents ingest at once; a push that cannot get a slot within a short wait is
+    /// told 503 + Retry-After instead of queueing without bound (memory stays bounded, nothing hangs).
+    /// </summary>
+    private static readonly SemaphoreSlim IngestSlots = new(Math.Max(2, Environment.ProcessorCount * 2));
+
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/sources/{id}/documents", Push).WithTags("Push").DisableAntiforgery().RequireRateLimiting(RateLimits.Push);
@@ -116,6 +122,20 @@ public static class DocumentsEndpoints
         }
 
         async Task<(int Status, string Json)> IngestCore()
+        {
+            if (!await IngestSlots.WaitAsync(TimeSpan.FromSeconds(2), ct))
+                throw new HubBusyException();
+            try
+            {
+                return await IngestLocked();
+            }
+            finally
+            {
+                IngestSlots.Release();
+            }
+        }
+
+        async Task<(int Status, string Json)> IngestLocked()
         {
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(dataSource, caller.OrganizationId, ct);

@@ -86,7 +86,7 @@ const I18N = {
     presets: 'Presets', layers: 'Layers', legend: 'Legend', asOf: 'As of', now: 'Now',
     dashboard: 'Municipality dashboard', evacueeTotal: 'Evacuees', sheltersOpen: 'Open shelters', customersOut: 'Customers out',
     casualties: 'Dead / missing', colMunicipality: 'Municipality', colSeverity: 'Severity', colEvacuees: 'Evac.',
-    colShelters: 'Shelters', colPower: 'Power', colCasualties: 'Dead/miss.', colAlerts: 'Orders/warn.',
+    colShelters: 'Open', colPower: 'Out', colCasualties: 'D/M', colAlerts: 'Ord/Wrn',
     noActivity: 'No municipality has reported anything', sources: 'Sources', live: 'live', liveBadge: 'LIVE', asOfBadge: 'AS OF',
     connected: 'Receiving', reconnecting: 'Reconnecting', severity: 'Severity', status: 'Status', layer: 'Layer',
     municipality: 'Municipality', sourcesLabel: 'Sources', observed: 'Observed', received: 'Received', address: 'Address',
@@ -116,7 +116,10 @@ const ATTR_LABELS = {
   precipitation_1h: ['1時間降水量 (mm)', 'Rain 1 h (mm)'], precipitation_10m: ['10分間降水量 (mm)', 'Rain 10 min (mm)'],
   precipitation_24h: ['24時間降水量 (mm)', 'Rain 24 h (mm)'], temp: ['気温 (℃)', 'Temperature (°C)'], wind: ['風速 (m/s)', 'Wind (m/s)'],
   humidity: ['湿度 (%)', 'Humidity (%)'], water_level: ['水位 (m)', 'Water level (m)'], seismic_intensity: ['震度', 'Seismic intensity'],
-  dose_rate: ['空間線量率', 'Dose rate'], station_id: ['観測所番号', 'Station ID'],
+  dose_rate: ['空間線量率', 'Dose rate'], station_id: ['観測所番号', 'Station ID'], shelter_id: ['避難所ID', 'Shelter ID'],
+  name_en: ['英語名', 'English name'], altitude_m: ['標高 (m)', 'Altitude (m)'], station_type: ['観測所種別', 'Station type'],
+  wind_direction: ['風向', 'Wind direction'], utility: ['事業者', 'Utility'], urgency: ['緊急度', 'Urgency'],
+  certainty: ['確度', 'Certainty'], cap_severity: ['CAP深刻度', 'CAP severity'], msg_type: ['電文種別', 'Message type'],
 };
 const ATTR_FIRST = ['evacuees', 'capacity', 'customers_out', 'customers_served', 'restoration_eta', 'cause', 'deaths', 'missing',
   'event', 'headline', 'kind_name', 'precipitation_1h', 'water_level', 'seismic_intensity', 'dose_rate'];
@@ -225,11 +228,16 @@ function severityOf(v) {
   return SEVERITY.find((s) => s.v === n) ?? null;
 }
 
-function severityChip(v, stale = false) {
+function severityChip(v, stale = false, compact = false) {
   const s = severityOf(v);
   const color = stale || !s ? GREY : s.color;
-  const label = s ? `${s.v} ${s[lang]}` : t('unknown');
-  return el('span', { class: `sev-chip sev-${s ? s.v : 'x'}${stale ? ' is-stale' : ''}`, style: `--sev:${color}` }, label);
+  const full = s ? `${s.v} ${s[lang]}` : t('unknown');
+  const label = compact && lang !== 'ja' ? (s ? String(s.v) : '?') : full;
+  return el('span', {
+    class: `sev-chip sev-${s ? s.v : 'x'}${stale ? ' is-stale' : ''}`,
+    style: `--sev:${color}`,
+    title: stale ? `${full} (${t('stale')})` : full,
+  }, label);
 }
 
 async function fetchJson(url) {
@@ -557,6 +565,11 @@ function attrValue(key, v) {
   return String(v);
 }
 
+function clip(s, n) {
+  const x = String(s);
+  return x.length > n ? `${x.slice(0, n - 1)}…` : x;
+}
+
 function attrLabel(key) {
   return ATTR_LABELS[key] ? ATTR_LABELS[key][lang === 'ja' ? 0 : 1] : key;
 }
@@ -588,9 +601,12 @@ function popupContent() {
   const statusText = ps.layer === 'shelters' && lang === 'en'
     ? (SHELTER_STATUS.find((s) => s.key === p.status)?.en ?? p.status) : p.status;
 
+  const shelterStatus = ps.layer === 'shelters' ? SHELTER_STATUS.find((s) => s.key === p.status) : null;
   const header = el('div', { class: 'popup-head' },
     el('span', { class: 'popup-layer', 'data-testid': 'popup-layer' }, layerName(ps.layer)),
-    severityChip(p.severity, stale),
+    shelterStatus && severityOf(p.severity) == null
+      ? el('span', { class: 'sev-chip', style: `--sev:${stale ? GREY : shelterStatus.color}` }, statusText)
+      : severityChip(p.severity, stale),
     stale ? el('span', { class: 'badge badge-stale', 'data-testid': 'popup-stale' }, t('stale')) : null,
     ps.asOf ? el('span', { class: 'badge badge-asof' }, `${t('asOf')} ${fmtTime(ps.asOf)}`) : null);
 
@@ -611,11 +627,14 @@ function popupContent() {
   if (ps.loading) attrsBlock = el('p', { class: 'popup-loading' }, t('loading'));
   else if (ps.error) attrsBlock = el('p', { class: 'load-error' }, `${t('loadError')}: ${ps.error}`);
   else if (attrs && Object.keys(attrs).length) {
-    attrsBlock = el('details', { class: 'popup-attrs', open: true },
+    // no scrolling box in the popup (a scroll container over the WebGL canvas misrenders in software GL):
+    // long attribute lists start folded
+    const keys = sortedAttrKeys(attrs);
+    attrsBlock = el('details', { class: 'popup-attrs', open: keys.length <= 8 || ps.attrsOpen, ontoggle: (e) => { ps.attrsOpen = e.target.open; } },
       el('summary', {}, t('attributes')),
       el('table', { class: 'popup-table', 'data-testid': 'popup-attrs' }, el('tbody', {},
-        sortedAttrKeys(attrs).map((k) => row(attrLabel(k),
-          el('span', { 'data-attr': k }, attrValue(k, attrs[k])),
+        keys.map((k) => row(attrLabel(k),
+          el('span', { 'data-attr': k, title: String(attrValue(k, attrs[k])).length > 90 ? attrValue(k, attrs[k]) : null }, clip(attrValue(k, attrs[k]), 90)),
           multiSource && provenance[`attrs.${k}`]?.source ? el('span', { class: 'prov' }, ` ${provenance[`attrs.${k}`].source}`) : null)))));
   }
 
@@ -646,9 +665,10 @@ function popupContent() {
   }
 
   return el('div', { class: 'popup', 'data-testid': 'popup' },
+    others,
     header,
     el('h2', { class: 'popup-title', 'data-testid': 'popup-name' }, p.name || t('none')),
-    eei, conflictsBlock, attrsBlock, others);
+    eei, conflictsBlock, attrsBlock);
 }
 
 function dotColor(c) {
@@ -697,6 +717,7 @@ async function loadPopupItem() {
     if (popupState !== ps || ps.token !== myToken) return;
     ps.item = item;
     ps.error = null;
+    if (item?.geometry) setHighlight(item.geometry); // whole geometry, not the tile's clipped piece
   } catch (err) {
     if (popupState !== ps) return;
     ps.error = err?.name === 'AbortError' ? 'timeout' : String(err?.message ?? err);
@@ -862,7 +883,7 @@ function renderTimeLabel() {
   const m = Number(slider.value);
   const label = $('time-label');
   if (m >= 0 || !state.asOf) {
-    setKids(label, el('span', { class: 'live-dot' }), `${t('now')}（${t('live')}）`);
+    setKids(label, el('span', { class: 'live-dot' }), lang === 'ja' ? `${t('now')}（${t('live')}）` : `${t('now')} (${t('live')})`);
     label.dataset.live = '1';
   } else {
     setKids(label, fmtTime(state.asOf), el('span', { class: 'rel' }, ` · ${I18N[lang].relative(-m)}`));
@@ -936,6 +957,13 @@ function flyToMunicipality(f) {
   }
 }
 
+function selectMunicipality(code, f) {
+  state.selectedCode = code;
+  renderDashboard();
+  renderMuniLabels();
+  flyToMunicipality(f);
+}
+
 function renderDashboard() {
   const rows = sortRollup(state.rollup);
   const body = $('dash-body');
@@ -949,13 +977,13 @@ function renderDashboard() {
       dataset: { code },
       tabindex: '0',
       title: fmtTime(parseTime(p.observed_at)),
-      onclick: () => { state.selectedCode = code; renderDashboard(); flyToMunicipality(f); },
-      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); state.selectedCode = code; renderDashboard(); flyToMunicipality(f); } },
+      onclick: () => selectMunicipality(code, f),
+      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); selectMunicipality(code, f); } },
     },
     el('td', { class: 'muni' },
       el('span', { class: 'muni-name' }, p.name ?? code),
       el('span', { class: 'muni-sub' }, `${p.prefecture ?? ''} ${code}`)),
-    el('td', {}, severityChip(p.severity, stale)),
+    el('td', {}, severityChip(p.severity, stale, true)),
     el('td', { class: 'num', 'data-col': 'evacuees' }, fmtInt(toNumber(p.evacuees) ?? 0)),
     el('td', { class: 'num', 'data-col': 'shelters_open' }, fmtInt(toNumber(p.shelters_open) ?? 0)),
     el('td', { class: 'num', 'data-col': 'customers_out' }, fmtInt(toNumber(p.customers_out) ?? 0)),
@@ -973,6 +1001,30 @@ function renderDashboard() {
   $('customers-total').textContent = fmtInt(sum('customers_out'));
   $('casualty-total').textContent = `${fmtInt(sum('deaths'))} / ${fmtInt(sum('missing'))}`;
   $('dash-meta').textContent = `${fmtInt(rows.length)} ${t('rows')}`;
+}
+
+/** Names of the municipalities in the roll-up on the map (HTML: there are no glyphs). */
+const muniMarkers = new Map();
+function renderMuniLabels() {
+  const seen = new Set();
+  for (const f of state.rollup) {
+    const code = String(f.properties.municipality_code ?? f.id);
+    const b = boundsOfGeometry(f.geometry);
+    if (!b) continue;
+    seen.add(code);
+    const at = [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+    let m = muniMarkers.get(code);
+    if (!m) {
+      m = new maplibregl.Marker({ element: el('div', { class: 'muni-label' }), anchor: 'top', offset: [0, 20] }).setLngLat(at).addTo(map);
+      muniMarkers.set(code, m);
+    } else m.setLngLat(at);
+    const sev = severityOf(f.properties.severity);
+    const node = m.getElement();
+    node.textContent = f.properties.name ?? code;
+    node.style.setProperty('--sev', toBool(f.properties.stale) || !sev ? GREY : sev.color);
+    node.classList.toggle('is-selected', code === state.selectedCode);
+  }
+  for (const [code, m] of muniMarkers) if (!seen.has(code)) { m.remove(); muniMarkers.delete(code); }
 }
 
 let dashToken = 0;
@@ -993,6 +1045,7 @@ async function refreshDashboard() {
     console.error('dashboard refresh failed', err);
   }
   renderDashboard();
+  renderMuniLabels();
   renderError();
 }
 
