@@ -57,10 +57,8 @@ public static class HubApp
             // Generic to the caller, detailed in the log: no stack trace leaves the hub.
             var ex = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
             var status = ex is BadHttpRequestException b ? b.StatusCode
-                : ex is HubBusyException ? 503
-                : ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } ? 503
-                : ex is PostgresException ? 500
-                : ex is NpgsqlException or TimeoutException ? 503 : 500;
+                : ex is HubBusyException || IsDatabaseUnavailable(ex) ? 503
+                : 500;
             if (status == 503) ctx.Response.Headers.RetryAfter = "5";
             app.Logger.LogError(ex, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
             ctx.Response.StatusCode = status;
@@ -86,6 +84,20 @@ public static class HubApp
         app.MapAudit();
         app.MapHealth();
         return app;
+    }
+
+    /// <summary>
+    /// The database is away (restarting, unreachable, out of connections) — anywhere in the exception chain, since EF
+    /// Core wraps it: the caller should retry (503 + Retry-After), it is not the caller's fault nor a bug.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception? ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException pg) return pg.SqlState.StartsWith("57", StringComparison.Ordinal) || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal);
+            if (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or EndOfStreamException) return true;
+        }
+        return false;
     }
 
     /// <summary>Schema and registry first, then serve.</summary>

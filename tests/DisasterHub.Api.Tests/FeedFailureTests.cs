@@ -4,6 +4,7 @@ using DisasterHub.Ingestion;
 using DisasterHub.Simulator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -49,7 +50,7 @@ public sealed class feed_failures_should : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _hub.DisposeAsync();
-        await _bad.StopAsync(TimeSpan.FromSeconds(1));
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1))) await _bad.StopAsync(cts.Token);
         await _sim.StopAsync();
     }
 
