@@ -34,7 +34,7 @@ public static partial class Amedas
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: JmaQuakeListParser.Options);
+            root = SafeJson.Parse(text, JmaQuakeListParser.Options);
         }
         catch (JsonException e)
         {

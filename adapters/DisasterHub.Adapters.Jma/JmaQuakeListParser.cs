@@ -37,7 +37,7 @@ public sealed partial class JmaQuakeListParser : IFeedParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: Options);
+            root = SafeJson.Parse(text, Options);
         }
         catch (JsonException e)
         {

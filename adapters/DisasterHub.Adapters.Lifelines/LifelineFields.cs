@@ -26,7 +26,7 @@ internal static partial class LifelineFields
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: JsonOptions);
+            root = SafeJson.Parse(text, JsonOptions);
         }
         catch (JsonException e)
         {

@@ -127,7 +127,7 @@ public sealed partial class SensorThingsParser : IFeedParser, ILinkedDocuments
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: Options);
+            root = SafeJson.Parse(text, Options);
         }
         catch (JsonException e)
         {

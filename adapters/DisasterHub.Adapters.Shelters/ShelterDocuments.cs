@@ -92,7 +92,7 @@ internal sealed class GeoJsonDocument
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: Options);
+            root = SafeJson.Parse(text, Options);
         }
         catch (JsonException e)
         {
@@ -131,7 +131,10 @@ internal sealed class GeoJsonDocument
             {
                 var x = c[0]!.GetValue<double>();
                 var y = c[1]!.GetValue<double>();
-                if (CoordinateTransform.TryToWgs84(epsg, x, y, out var lon, out var lat)) position = [lon, lat];
+                var projected = epsg is not (4326 or 6668 or 4612 or 4301);
+                if (projected && Math.Abs(x) <= 180 && Math.Abs(y) <= 90)
+                    problem = $"coordinates ({x}, {y}) look like degrees, but the document says {Crs.Name(epsg)} (metres)";
+                else if (CoordinateTransform.TryToWgs84(epsg, x, y, out var lon, out var lat)) position = [lon, lat];
                 else problem = $"coordinates cannot be transformed from {Crs.Name(epsg)}";
             }
             list.Add(new GeoJsonFeature(i, new FieldRow(values), position, problem));

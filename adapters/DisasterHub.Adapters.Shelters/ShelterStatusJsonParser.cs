@@ -39,7 +39,7 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: Options);
+            root = SafeJson.Parse(text, Options);
         }
         catch (JsonException e)
         {

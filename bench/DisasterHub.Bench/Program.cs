@@ -14,8 +14,8 @@ if (args is not ["pgbench-sql", var outPath, ..])
 }
 var which = args.Length > 2 ? args[2] : "merged";
 var scope = which == "merged"
-    ? new ReadScope(RowSet.Merged, [.. Layers.All], "live", [Classifications.Public], DateTimeOffset.UtcNow)
-    : new ReadScope(RowSet.Features, [which], "live", [Classifications.Public], DateTimeOffset.UtcNow);
+    ? new ReadScope(RowSet.Merged, [.. Layers.All], "live", ClassificationPolicy.Default().ClearanceFor([Classifications.Public]), DateTimeOffset.UtcNow)
+    : new ReadScope(RowSet.Features, [which], "live", ClassificationPolicy.Default().ClearanceFor([Classifications.Public]), DateTimeOffset.UtcNow);
 var sql = TileQueries.Sql(scope);
 using var c = new NpgsqlCommand(sql);
 scope.Bind(c);

@@ -39,8 +39,6 @@ public static class HubApp
         configure?.Invoke(builder);
 
         var cs = ConnectionString(builder.Configuration);
-        if (builder.Configuration.GetSection("Hub:Classification").Exists())
-            ClassificationPolicy.Current = builder.Configuration.GetSection("Hub:Classification").Get<ClassificationPolicy>() ?? ClassificationPolicy.Default();
         builder.Services.AddHubData(cs);
         builder.Services.AddHubIngestion(builder.Configuration, cs);
         builder.Services.AddSingleton<FeatureQueries>();

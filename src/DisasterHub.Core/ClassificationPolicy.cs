@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DisasterHub.Core;
 
 /// <summary>
-/// The data-sharing rules in one place (DESIGN §4): a classification per layer and per attribute
+/// The data-sharing rules in one place (DESIGN §4), one instance per hub (configuration "Hub:Classification"): a classification per layer and per attribute
 /// (public / responders / restricted), and the attributes that are personal data and never leave the hub.
 /// Ingest raises each record to its layer's level; every read path drops the attributes above the caller's level.
 /// </summary>
@@ -14,9 +14,6 @@ public sealed class ClassificationPolicy
     public Dictionary<string, string> Layers { get; init; } = [];
     public Dictionary<string, Dictionary<string, string>> Attributes { get; init; } = [];
     public List<string> PersonalData { get; init; } = [];
-
-    /// <summary>The policy the process runs with (set once at start-up from configuration "Hub:Classification").</summary>
-    public static ClassificationPolicy Current { get; set; } = Default();
 
     public static ClassificationPolicy Default() => new()
     {
@@ -56,4 +53,17 @@ public sealed class ClassificationPolicy
     }
 
     public string HiddenJson(IReadOnlyCollection<string> levels) => JsonSerializer.Serialize(Hidden(levels));
+
+    /// <summary>What a caller with these levels may read, in the form every read query binds.</summary>
+    public Clearance ClearanceFor(string[] levels) => new(levels, HiddenJson(levels));
+}
+
+/// <summary>
+/// A caller's clearance: the classification levels it may read and, per layer, the attribute keys it may not see
+/// (above its level, or personal data). Every read path (OGC API, roll-up, tiles, events, as-of) binds both.
+/// </summary>
+public sealed record Clearance(string[] Levels, string HiddenJson)
+{
+    /// <summary>Distinguishes cached answers (tiles) made for different clearances.</summary>
+    public string CacheKey => string.Join(',', Levels);
 }

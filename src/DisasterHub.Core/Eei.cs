@@ -73,7 +73,17 @@ public sealed class FeatureRecord
 }
 
 /// <summary>Something in a document that could not be accepted: where, and why.</summary>
-public sealed record Rejection(string At, string Reason);
+/// <remarks>
+/// Rejections quote the offending input, which may hold NUL characters; those are spelled out as \0 because a
+/// rejection is stored and returned as text (PostgreSQL text cannot hold NUL).
+/// </remarks>
+public sealed record Rejection(string At, string Reason)
+{
+    public string At { get; init; } = Printable(At);
+    public string Reason { get; init; } = Printable(Reason);
+
+    private static string Printable(string s) => s.Contains('\0', StringComparison.Ordinal) ? s.Replace("\0", "\\0", StringComparison.Ordinal) : s;
+}
 
 /// <summary>What a parser made of a document.</summary>
 public sealed class ParseResult

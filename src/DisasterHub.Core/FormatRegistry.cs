@@ -39,7 +39,7 @@ public sealed class FormatRegistry
             foreach (var r in result.Records)
                 if (r.Geometry is null || r.Geometry.IsEmpty) r.Geometry = resolveLocation(r);
         ResolveByCode(result, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded());
-        ApplySharedChecks(result, context.Extent);
+        ApplySharedChecks(result, context.Extent, context.ReceivedAt);
         return result;
     }
 
@@ -59,12 +59,37 @@ public sealed class FormatRegistry
         }
     }
 
+    private static bool HasNul(FeatureRecord r) =>
+        new[] { r.SourceKey, r.EntityKey, r.Name, r.Address, r.Status, r.MunicipalityCode }.Any(s => s is not null && s.Contains('\0', StringComparison.Ordinal))
+        || r.Attrs.ToJsonString().Contains("\\u0000", StringComparison.Ordinal);
+
     /// <summary>Moves records whose geometry is missing, invalid or outside the extent to the rejections.</summary>
-    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent)
+    /// <summary>Earliest time a record may claim; anything before is a typo or an epoch default.</summary>
+    public static readonly DateTimeOffset EarliestPlausible = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent, DateTimeOffset? receivedAt = null)
     {
+        var latest = (receivedAt ?? DateTimeOffset.UtcNow).AddDays(1);
         result.Records.RemoveAll(r =>
         {
             var at = r.Location ?? r.SourceKey;
+            if (HasNul(r))
+            {
+                result.Reject(at, "text contains a NUL character");
+                return true;
+            }
+            foreach (var (field, t) in new[] { ("observed_at", r.ObservedAt), ("reported_at", r.ReportedAt) })
+                if (t is { } v && (v < EarliestPlausible || v > latest))
+                {
+                    result.Reject(at, $"{field} {v:yyyy-MM-ddTHH:mm:ssZ} is {(v < EarliestPlausible ? "before 1900" : "in the future")}");
+                    return true;
+                }
+            if (r.Attrs["restoration_eta"] is { } eta && DateTimeOffset.TryParse(eta.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var etaAt)
+                && (etaAt < EarliestPlausible || etaAt > latest.AddYears(2)))
+            {
+                result.Reject(at, $"restoration_eta {etaAt:yyyy-MM-ddTHH:mm:ssZ} is not plausible");
+                return true;
+            }
             if (r.Geometry is null || r.Geometry.IsEmpty)
             {
                 result.Reject(at, r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location");

@@ -9,6 +9,9 @@ namespace DisasterHub.Core;
 /// </summary>
 public static class SafeXml
 {
+    /// <summary>Deepest element nesting accepted. Real feeds (EDXL-DE around CAP or pcxml, JMA XML) stay under 15.</summary>
+    public const int MaxDepth = 64;
+
     public static XmlReaderSettings Settings(long maxCharacters = 64L * 1024 * 1024) => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
@@ -25,13 +28,31 @@ public static class SafeXml
     {
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            var bytes = content.ToArray();
+            CheckDepth(bytes);
+            using var stream = new MemoryStream(bytes, writable: false);
             using var reader = XmlReader.Create(stream, Settings());
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
         {
             throw new UnparseableDocumentException(e.LineNumber > 0 ? $"line {e.LineNumber}" : "document", $"not well-formed XML: {e.Message}");
+        }
+    }
+
+    // A streaming pass before the tree is built: a document nested thousands deep is refused at the line where it
+    // crosses the cap, instead of costing every recursive walk over the tree.
+    private static void CheckDepth(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        using var reader = XmlReader.Create(stream, Settings());
+        while (reader.Read())
+        {
+            if (reader.NodeType == XmlNodeType.Element && reader.Depth >= MaxDepth)
+            {
+                var line = reader is IXmlLineInfo li && li.HasLineInfo() ? $"line {li.LineNumber}" : "document";
+                throw new UnparseableDocumentException(line, $"elements nested deeper than {MaxDepth} levels");
+            }
         }
     }
 

@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace DisasterHub.Data;
 
-public sealed record EventFilter(string Workspace, string[] Layers, string[] Levels, double[]? Bbox);
+public sealed record EventFilter(string Workspace, string[] Layers, Core.Clearance Clearance, double[]? Bbox);
 
 /// <summary>Reads behind GET /api/v1/events.</summary>
 public sealed class EventQueries(NpgsqlDataSource db)
@@ -25,8 +25,8 @@ public sealed class EventQueries(NpgsqlDataSource db)
         await using var c = new NpgsqlCommand(SqlFiles.Get(sql), conn);
         c.Parameters.AddWithValue("workspace", f.Workspace);
         c.Parameters.AddWithValue("layers", f.Layers);
-        c.Parameters.AddWithValue("levels", f.Levels);
-        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = Core.ClassificationPolicy.Current.HiddenJson(f.Levels) });
+        c.Parameters.AddWithValue("levels", f.Clearance.Levels);
+        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = f.Clearance.HiddenJson });
         c.Parameters.AddWithValue("has_bbox", f.Bbox is not null);
         var b = f.Bbox ?? [0, 0, 0, 0];
         c.Parameters.AddWithValue("minx", b[0]);

@@ -10,7 +10,7 @@ public enum RowSet { Features, Merged }
 /// What every read path (OGC items, roll-up, tiles, events) shares: the layers, the workspace, the caller's
 /// classification levels, and the instant (null = now).
 /// </summary>
-public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, string[] Levels, DateTimeOffset Now, DateTimeOffset? At = null)
+public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, Core.Clearance Clearance, DateTimeOffset Now, DateTimeOffset? At = null)
 {
     public string RowsSql() => SqlFiles.Get((Set, At is null) switch
     {
@@ -24,11 +24,11 @@ public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, st
     {
         c.Parameters.AddWithValue("layers", Layers);
         c.Parameters.AddWithValue("workspace", Workspace);
-        c.Parameters.AddWithValue("levels", Levels);
+        c.Parameters.AddWithValue("levels", Clearance.Levels);
         c.Parameters.AddWithValue("now", Now.UtcDateTime);
         c.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = (object?)At?.UtcDateTime ?? Now.UtcDateTime });
         // attributes above the caller's level (and personal data) are removed inside every rows_* query
-        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Jsonb) { Value = Core.ClassificationPolicy.Current.HiddenJson(Levels) });
+        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Jsonb) { Value = Clearance.HiddenJson });
     }
 }
 

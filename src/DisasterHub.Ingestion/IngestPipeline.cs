@@ -28,7 +28,7 @@ public sealed record IngestOutcome(
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
 /// </summary>
 public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
-    TimeProvider clock, ChangeSignal changes, ILogger<IngestPipeline> log)
+    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
 
@@ -83,7 +83,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
         await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
         FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
-        FormatRegistry.ApplySharedChecks(result, _extent);
+        FormatRegistry.ApplySharedChecks(result, _extent, receivedAt);
         if (req.Jurisdiction is { } jurisdiction)
             result.Records.RemoveAll(r =>
             {
@@ -92,7 +92,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 return true;
             });
         var records = DeduplicateKeys(result);
-        foreach (var r in records) ClassificationPolicy.Current.Apply(r);
+        foreach (var r in records) policy.Apply(r);
 
         var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct);
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
@@ -131,17 +131,23 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]);
     }
 
-    /// <summary>A key that appears twice in one document: the later row wins, the earlier is rejected with a pointer to it.</summary>
+    /// <summary>
+    /// A key that appears twice in one document: the first occurrence is kept and the later one rejected with a pointer
+    /// to it, the same rule every parser applies (a document's order says nothing about which row is newer).
+    /// </summary>
     private static List<FeatureRecord> DeduplicateKeys(ParseResult result)
     {
-        var last = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < result.Records.Count; i++) last[result.Records[i].SourceKey] = i;
-        var kept = new List<FeatureRecord>(last.Count);
-        for (var i = 0; i < result.Records.Count; i++)
+        var first = new Dictionary<string, FeatureRecord>(StringComparer.Ordinal);
+        var kept = new List<FeatureRecord>(result.Records.Count);
+        foreach (var r in result.Records)
         {
-            var r = result.Records[i];
-            if (last[r.SourceKey] == i) kept.Add(r);
-            else result.Reject(r.Location ?? r.SourceKey, $"duplicate id '{r.SourceKey}' in document (later occurrence at {result.Records[last[r.SourceKey]].Location} kept)");
+            if (first.TryGetValue(r.SourceKey, out var earlier))
+                result.Reject(r.Location ?? r.SourceKey, $"duplicate id '{r.SourceKey}' (first at {earlier.Location ?? earlier.SourceKey})");
+            else
+            {
+                first[r.SourceKey] = r;
+                kept.Add(r);
+            }
         }
         return kept;
     }

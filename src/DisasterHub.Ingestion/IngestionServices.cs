@@ -17,6 +17,10 @@ public static class IngestionServices
         services.AddOptions<HubOptions>().Bind(config.GetSection(HubOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateFormats());
+        // The sharing rules, one instance per hub: several hubs in one process (tests) may run different rules.
+        services.AddSingleton(config.GetSection("Hub:Classification") is { } section && section.Exists()
+            ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default()
+            : ClassificationPolicy.Default());
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
         services.AddHostedService<ChangeListener>();

@@ -11,13 +11,19 @@ public static class ReadAccess
 {
     public static readonly string[] PublicOnly = [Classifications.Public];
 
-    public static async Task<string[]> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
+    /// <summary>The caller's levels and the attributes hidden from it, under this hub's sharing rules.</summary>
+    public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
+        var policy = ctx.RequestServices.GetRequiredService<ClassificationPolicy>();
         var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
-        if (caller is null) return PublicOnly;
-        if (caller.Has("read:restricted")) return [Classifications.Public, Classifications.Responders, Classifications.Restricted];
-        if (caller.Has("read:responders")) return [Classifications.Public, Classifications.Responders];
-        return PublicOnly;
+        string[] levels = caller switch
+        {
+            null => PublicOnly,
+            _ when caller.Has("read:restricted") => [Classifications.Public, Classifications.Responders, Classifications.Restricted],
+            _ when caller.Has("read:responders") => [Classifications.Public, Classifications.Responders],
+            _ => PublicOnly,
+        };
+        return policy.ClearanceFor(levels);
     }
 
     /// <summary>"live" unless the caller names another workspace (drills).</summary>

@@ -20,7 +20,7 @@ public static class OgcEndpoints
     public static IEnumerable<string> CollectionIds =>
         [.. Layers.All, .. Layers.All.Select(l => MergedPrefix + l), Rollup];
 
-    private static ReadScope? Scope(string collection, string[] levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
+    private static ReadScope? Scope(string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
         collection == Rollup ? new ReadScope(RowSet.Merged, [.. Layers.All], workspace, levels, now, at)
         : Layers.IsKnown(collection) ? new ReadScope(RowSet.Features, [collection], workspace, levels, now, at)
         : collection.StartsWith(MergedPrefix, StringComparison.Ordinal) && Layers.IsKnown(collection[MergedPrefix.Length..])

@@ -54,7 +54,7 @@ public static class TileEndpoints
         if (!OgcEndpoints.TryParseInstant(ctx.Request.Query["at"], out var at)) return Results.Problem(statusCode: 400, detail: "at must be an RFC 3339 instant with a zone");
         var levels = await ReadAccess.LevelsAsync(ctx, db, ct);
         var workspace = ReadAccess.Workspace(ctx);
-        var key = $"{workspace}|{name}|{z}/{x}/{y}|{string.Join(',', levels)}|{at?.UtcTicks}";
+        var key = $"{workspace}|{name}|{z}/{x}/{y}|{levels.CacheKey}|{at?.UtcTicks}";
         if (!cache.TryGet(key, out var entry))
         {
             var generation = cache.Generation;
@@ -67,7 +67,9 @@ public static class TileEndpoints
             ctx.Response.Headers["X-Tile-Cache"] = "hit";
         }
         ctx.Response.Headers.ETag = entry.ETag;
-        ctx.Response.Headers.CacheControl = "no-cache";
+        // a tile depends on the caller's clearance: shared caches must not hand a responders' tile to the public
+        ctx.Response.Headers.CacheControl = levels.Levels.Length > 1 ? "private, no-cache" : "no-cache";
+        ctx.Response.Headers.Vary = "Authorization";
         if (ctx.Request.Headers.IfNoneMatch.Contains(entry.ETag)) return Results.StatusCode(304);
         return Results.Bytes(entry.Body, Mvt);
     }
