@@ -153,6 +153,7 @@ public sealed class PowerPushJsonParser : IFeedParser
         if (eta is not null) attrs["restoration_eta"] = IsoUtc(eta.Value);
         if (revision is not null) attrs["eta_revision"] = revision.Value;
         if (Text(a["obstacles"]) is { } obstacles) attrs["obstacles"] = obstacles;
+        if (Text(a["grid_map"]) is { } gridMap) attrs["grid_map"] = gridMap;
 
         return new FeatureRecord
         {

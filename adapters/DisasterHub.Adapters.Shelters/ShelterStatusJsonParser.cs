@@ -117,7 +117,7 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
         }
 
         var attrs = new JsonObject();
-        foreach (var key in new[] { "evacuees", "capacity" })
+        foreach (var key in new[] { "evacuees", "capacity", "residents" })
         {
             if (s[key] is null) continue;
             if (!TryCount(s[key]!, out var n))
@@ -161,6 +161,7 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
         ShelterFields.AddText(attrs, ShelterAttrs.CommonId, commonId);
         ShelterFields.AddText(attrs, ShelterAttrs.ShelterId, id);
         ShelterFields.AddText(attrs, ShelterAttrs.Notes, Text(s["notes"]));
+        ShelterFields.AddText(attrs, ShelterAttrs.Phone, Text(s["phone"]));
         return new FeatureRecord
         {
             Layer = Layers.Shelters,

@@ -32,9 +32,10 @@ public sealed class ClassificationPolicy
 
     public string LayerLevel(string layer) => Layers.GetValueOrDefault(layer, Classifications.Public);
 
-    /// <summary>At ingest: a record is at least as classified as its layer.</summary>
+    /// <summary>At ingest: a record is at least as classified as its layer, and personal data is not kept.</summary>
     public void Apply(FeatureRecord record)
     {
+        foreach (var key in PersonalData) record.Attrs.Remove(key);
         var layerLevel = LayerLevel(record.Layer);
         if (!IsLevel(record.Classification) || Rank(layerLevel) > Rank(record.Classification)) record.Classification = layerLevel;
     }
