@@ -19,7 +19,8 @@ public static class SafeJson
         }
         catch (JsonException e)
         {
-            throw new UnparseableDocumentException(e.LineNumber is { } l ? $"line {l + 1}" : "document", $"not valid JSON: {e.Message}");
+            throw new UnparseableDocumentException(e.LineNumber is { } l ? $"line {l + 1}" : "document",
+                $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
         }
         using (doc) Check(doc.RootElement, "");
         return JsonNode.Parse(text, documentOptions: options);

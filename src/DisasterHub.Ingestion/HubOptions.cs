@@ -25,6 +25,9 @@ public sealed class HubOptions
     /// <summary>Whether this node runs the scheduler (tests that only exercise the API turn it off).</summary>
     public bool Scheduler { get; set; } = true;
 
+    /// <summary>How often each node's watchdog checks that every pull schedule is still firing (0 turns it off).</summary>
+    public int WatchdogSeconds { get; set; } = 30;
+
     public List<OrganizationConfig> Organizations { get; set; } = [];
     public List<SourceConfig> Sources { get; set; } = [];
 

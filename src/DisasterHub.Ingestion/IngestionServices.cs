@@ -60,6 +60,7 @@ public static class IngestionServices
         {
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             services.AddHostedService<ScheduleSetup>();
+            services.AddHostedService<ScheduleWatchdog>();
         }
         return services;
     }

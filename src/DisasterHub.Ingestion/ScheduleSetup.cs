@@ -16,21 +16,30 @@ public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory s
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var source in await SourceSeeder.PullSourcesAsync(db, cancellationToken))
         {
-            var every = TimeSpan.FromSeconds(Math.Max(5, source.ScheduleSeconds ?? 300));
-            var job = JobBuilder.Create<PullFeedJob>()
-                .WithIdentity($"pull-{source.Id}", "feeds")
-                .UsingJobData(PullFeedJob.SourceIdKey, source.Id)
-                .RequestRecovery()
-                .StoreDurably()
-                .Build();
-            var trigger = TriggerBuilder.Create()
-                .WithIdentity($"pull-{source.Id}", "feeds")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(every).RepeatForever())
-                .Build();
-            await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
-            log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, every.TotalSeconds);
+            await ScheduleAsync(scheduler, source, cancellationToken);
+            log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, Interval(source).TotalSeconds);
         }
+    }
+
+    public static TimeSpan Interval(Source source) => TimeSpan.FromSeconds(Math.Max(5, source.ScheduleSeconds ?? 300));
+
+    public static TriggerKey TriggerOf(string sourceId) => new($"pull-{sourceId}", "feeds");
+
+    /// <summary>One durable, recoverable job and a repeating trigger for a pull source, replacing what the store holds.</summary>
+    public static async Task ScheduleAsync(IScheduler scheduler, Source source, CancellationToken ct)
+    {
+        var job = JobBuilder.Create<PullFeedJob>()
+            .WithIdentity($"pull-{source.Id}", "feeds")
+            .UsingJobData(PullFeedJob.SourceIdKey, source.Id)
+            .RequestRecovery()
+            .StoreDurably()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(TriggerOf(source.Id))
+            .StartNow()
+            .WithSimpleSchedule(s => s.WithInterval(Interval(source)).RepeatForever())
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, ct);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
