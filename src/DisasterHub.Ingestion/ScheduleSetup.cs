@@ -16,6 +16,11 @@ public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory s
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var source in await SourceSeeder.PullSourcesAsync(db, cancellationToken))
         {
+            // A node joining the cluster keeps a schedule that is already there: replacing it would restart its
+            // clock and fire the feed early. Only a missing or changed schedule is (re)written.
+            if (await scheduler.GetTrigger(TriggerOf(source.Id), cancellationToken) is ISimpleTrigger t
+                && t.RepeatInterval == Interval(source) && await scheduler.GetTriggerState(t.Key, cancellationToken) == TriggerState.Normal)
+                continue;
             await ScheduleAsync(scheduler, source, cancellationToken);
             log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, Interval(source).TotalSeconds);
         }

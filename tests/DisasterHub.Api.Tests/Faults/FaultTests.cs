@@ -109,6 +109,85 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         }
     }
 
+    [FaultFact]
+    public async Task fire_each_of_30_triggers_once_per_tick_across_two_nodes()
+    {
+        // 30 pull sources on one 5 s schedule, two nodes on one clustered store: every firing must be executed by
+        // exactly one node (never two fetches of one feed at once, never two within one interval) and none may stop.
+        const int feeds = 30;
+        await using var db = await TestDatabase.CreateAsync();
+        var hits = new ConcurrentDictionary<int, ConcurrentQueue<(DateTime At, int InFlight)>>();
+        var inFlight = new int[feeds];
+        var sim = SimulatorApp.Build(["--urls", "http://127.0.0.1:0"]);
+        sim.Use(async (HttpContext ctx, RequestDelegate next) =>
+        {
+            if (ctx.Request.Path.Value is { } path && path.StartsWith("/many/", StringComparison.Ordinal)
+                && int.TryParse(path["/many/".Length..].Replace(".csv", "", StringComparison.Ordinal), out var k) && k is >= 0 and < feeds)
+            {
+                var n = Interlocked.Increment(ref inFlight[k]);
+                hits.GetOrAdd(k, _ => new()).Enqueue((DateTime.UtcNow, n));
+                try
+                {
+                    await Task.Delay(100);
+                    ctx.Response.Headers.ETag = "\"v1\"";
+                    if (ctx.Request.Headers.IfNoneMatch == "\"v1\"")
+                    {
+                        ctx.Response.StatusCode = 304;
+                        return;
+                    }
+                    ctx.Response.ContentType = "text/csv; charset=utf-8";
+                    await ctx.Response.WriteAsync($"NO,共通ID,都道府県名及び市町村名,施設・場所名,住所,緯度,経度,備考\n1,E17202{k + 1:D8},石川県七尾市,多数トリガー試験{k},石川県七尾市架空町{k},37.04{k:D2},136.96,\n");
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref inFlight[k]);
+                }
+                return;
+            }
+            await next(ctx);
+        });
+        await sim.StartAsync();
+        var simUrl = sim.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var env = new Dictionary<string, string> { ["Hub__Scheduler"] = "true", ["Hub__SimulatorUrl"] = simUrl };
+        for (var k = 0; k < feeds; k++)
+        {
+            var i = 40 + k;
+            env[$"Hub__Sources__{i}__Id"] = $"many-{k}";
+            env[$"Hub__Sources__{i}__Name"] = $"30-trigger check feed {k}";
+            env[$"Hub__Sources__{i}__Kind"] = "pull";
+            env[$"Hub__Sources__{i}__Format"] = "gsi-shelter-csv";
+            env[$"Hub__Sources__{i}__Layer"] = "shelters";
+            env[$"Hub__Sources__{i}__Url"] = $"{{simulator}}/many/{k}.csv";
+            env[$"Hub__Sources__{i}__ScheduleSeconds"] = "5";
+            env[$"Hub__Sources__{i}__Internal"] = "true";
+        }
+        using var a = await HubProcess.StartAsync(db.ConnectionString, env);
+        using var b = await HubProcess.StartAsync(db.ConnectionString, env);
+        try
+        {
+            var window = TimeSpan.FromSeconds(45);
+            await Task.Delay(window);
+            var firings = 0;
+            for (var k = 0; k < feeds; k++)
+            {
+                var list = hits.TryGetValue(k, out var q) ? q.OrderBy(h => h.At).ToList() : [];
+                Assert.True(list.Count >= 5, $"feed {k}: only {list.Count} fetches in {window.TotalSeconds:0} s (a schedule stopped)");
+                Assert.All(list, h => Assert.True(h.InFlight == 1, $"feed {k}: fetched twice at once"));
+                var gaps = list.Zip(list.Skip(1), (x, y) => (y.At - x.At).TotalSeconds).ToList();
+                Assert.All(gaps, g => Assert.True(g > 2.5, $"feed {k}: two fetches {g:0.00} s apart: one firing ran on both nodes"));
+                firings += list.Count;
+            }
+            Assert.Equal(feeds, await db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id LIKE 'many-%'"));
+            Assert.Equal(feeds, await db.ScalarAsync("SELECT count(*) FROM feature_version WHERE source_id LIKE 'many-%'")); // 304s stored nothing new
+            Figure($"triggers={feeds} firings={firings} window_seconds={window.TotalSeconds:0} duplicate_firings=0");
+        }
+        finally
+        {
+            await sim.StopAsync();
+            await sim.DisposeAsync();
+        }
+    }
+
     private static byte[] Doc(int i) => Encoding.UTF8.GetBytes(
         $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{"id":"K{{i}}","name":"耐障害{{i}}","status":"開設","evacuees":{{i}},"lat":{{37.0 + (i % 100) * 0.0005:0.0000}},"lon":{{136.9 + (i / 100) * 0.0005:0.0000}}}]}""");
 
