@@ -60,22 +60,10 @@ public sealed class MatrixHub : IAsyncLifetime
             foreach (var (attr, level, _) in attrs) s[$"Hub:Classification:Attributes:{layer}:{attr}"] = level;
         s["Hub:RateLimit:ReadPerSecond"] = "100000";
         s["Hub:RateLimit:ReadBurst"] = "100000";
-        var i = 20;
-        foreach (var (id, format, layer) in new[]
-                 {
-                     ("mx-evac", "cap", Layers.EvacuationOrders), ("mx-warnings", "jma-vpww", Layers.Warnings),
-                     ("mx-sensors", "sensorthings", Layers.Sensors), ("mx-damage", "fdma-damage-json", Layers.Damage),
-                     ("mx-power", "power-push-json", Layers.PowerOutages),
-                 })
-        {
-            s[$"Hub:Sources:{i}:Id"] = id;
-            s[$"Hub:Sources:{i}:Name"] = $"authorization matrix test source ({layer})";
-            s[$"Hub:Sources:{i}:Kind"] = "push";
-            s[$"Hub:Sources:{i}:Format"] = format;
-            s[$"Hub:Sources:{i}:Layer"] = layer;
-            s[$"Hub:Sources:{i}:OwnerOrg"] = "nanao-city";
-            i++;
-        }
+        TestSettings.AddPushSources(s, 20, "authorization matrix",
+            ("mx-evac", "cap", Layers.EvacuationOrders), ("mx-warnings", "jma-vpww", Layers.Warnings),
+            ("mx-sensors", "sensorthings", Layers.Sensors), ("mx-damage", "fdma-damage-json", Layers.Damage),
+            ("mx-power", "power-push-json", Layers.PowerOutages));
         Hub = await HubServer.StartAsync(s);
 
         var pusher = await Hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders", "push:warnings", "push:sensors", "push:damage", "push:power_outages");
@@ -312,10 +300,7 @@ public sealed class authorization_matrix_should(MatrixHub m) : IClassFixture<Mat
 
     private async Task<(bool, string, bool)> Tile(string caller, string prefix, int z, (Guid, double Lon, double Lat) at, string query, string layer)
     {
-        var n = 1 << z;
-        var x = (int)Math.Floor((at.Lon + 180) / 360 * n);
-        var latRad = at.Lat * Math.PI / 180;
-        var y = (int)Math.Floor((1 - Math.Log(Math.Tan(latRad) + 1 / Math.Cos(latRad)) / Math.PI) / 2 * n);
+        var (x, y) = TestSettings.TileOf(at.Lon, at.Lat, z);
         var (status, body) = await m.GetAsync(caller, $"{prefix}/{z}/{x}/{y}.mvt{query}");
         Assert.Equal(HttpStatusCode.OK, status);
         var layers = MvtReader.Read(body);
@@ -346,10 +331,7 @@ public sealed class authorization_matrix_should(MatrixHub m) : IClassFixture<Mat
     public async Task mark_tiles_above_public_as_private_and_vary_on_authorization()
     {
         var p = m.Placed[Layers.Shelters];
-        var n = 1 << 14;
-        var x = (int)Math.Floor((p.Lon + 180) / 360 * n);
-        var latRad = p.Lat * Math.PI / 180;
-        var y = (int)Math.Floor((1 - Math.Log(Math.Tan(latRad) + 1 / Math.Cos(latRad)) / Math.PI) / 2 * n);
+        var (x, y) = TestSettings.TileOf(p.Lon, p.Lat, 14);
         foreach (var (caller, isPrivate) in new[] { ("anonymous", false), ("read:responders", true) })
         {
             using var req = new HttpRequestMessage(HttpMethod.Get, $"/tiles/merged/14/{x}/{y}.mvt");

@@ -28,14 +28,7 @@ public sealed class tiles_and_events_should : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
     }
 
-    private static (int X, int Y) TileOf(double lon, double lat, int z)
-    {
-        var n = 1 << z;
-        var x = (int)Math.Floor((lon + 180) / 360 * n);
-        var latRad = lat * Math.PI / 180;
-        var y = (int)Math.Floor((1 - Math.Log(Math.Tan(latRad) + 1 / Math.Cos(latRad)) / Math.PI) / 2 * n);
-        return (x, y);
-    }
+    private static (int X, int Y) TileOf(double lon, double lat, int z) => TestSettings.TileOf(lon, lat, z);
 
     /// <summary>GDAL's MVT driver (a client nobody here wrote) reads a tile file.</summary>
     private static async Task<string> OgrInfoTile(byte[] tile, int z, int x, int y)

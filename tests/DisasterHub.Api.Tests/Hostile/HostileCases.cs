@@ -1,3 +1,4 @@
+using DisasterHub.Api.Tests.Infrastructure;
 using System.Text;
 
 namespace DisasterHub.Api.Tests.Hostile;
@@ -47,21 +48,9 @@ public static class HostileCases
             ["Hub:RateLimit:ReadPerSecond"] = "100000",
             ["Hub:RateLimit:ReadBurst"] = "100000",
         };
-        var i = firstIndex;
-        foreach (var (id, format, layer) in new[]
-                 {
-                     (EvacSource, "cap", "evacuation_orders"), (WarningSource, "jma-vpww", "warnings"),
-                     (PowerSource, "power-push-json", "power_outages"), (DamageSource, "fdma-damage-json", "damage"),
-                 })
-        {
-            s[$"Hub:Sources:{i}:Id"] = id;
-            s[$"Hub:Sources:{i}:Name"] = $"hostile-input test source ({layer})";
-            s[$"Hub:Sources:{i}:Kind"] = "push";
-            s[$"Hub:Sources:{i}:Format"] = format;
-            s[$"Hub:Sources:{i}:Layer"] = layer;
-            s[$"Hub:Sources:{i}:OwnerOrg"] = "nanao-city";
-            i++;
-        }
+        TestSettings.AddPushSources(s, firstIndex, "hostile-input",
+            (EvacSource, "cap", "evacuation_orders"), (WarningSource, "jma-vpww", "warnings"),
+            (PowerSource, "power-push-json", "power_outages"), (DamageSource, "fdma-damage-json", "damage"));
         return s;
     }
 
