@@ -56,7 +56,7 @@ build_helper() {
   log "dotnet build bench/DisasterHub.Bench"
   dotnet build "$B/DisasterHub.Bench" -c Release -v q -nologo -clp:ErrorsOnly >&2 || die "bench helper build failed"
 }
-[ -f "$BENCH_DLL" ] || build_helper
+build_helper   # always: it links against the hub's current Data/Core builds
 pgbench_sql() {   # the helper runs against the hub's own DisasterHub.Data/Core builds: the exact SQL the hub runs
   local bin; bin="$(dirname "$API_DLL")"
   cp -f "$bin/DisasterHub.Data.dll" "$bin/DisasterHub.Core.dll" "$(dirname "$BENCH_DLL")/"

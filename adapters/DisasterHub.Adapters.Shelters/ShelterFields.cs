@@ -72,7 +72,16 @@ internal sealed class FieldRow
 
     public FieldRow(Dictionary<string, string?> values) => _values = values;
 
-    public static string Key(string name) => NameNormalizer.Normalize(name);
+    // Column names come from a small fixed set (and each document's header): normalized once, not per row and lookup.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Keys = new(StringComparer.Ordinal);
+
+    public static string Key(string name)
+    {
+        if (Keys.TryGetValue(name, out var key)) return key;
+        key = NameNormalizer.Normalize(name);
+        if (Keys.Count < 10_000) Keys.TryAdd(name, key); // bounded: hostile headers cannot grow it without end
+        return key;
+    }
 
     public bool Has(string name) => _values.ContainsKey(Key(name));
 
@@ -113,7 +122,7 @@ internal static partial class ShelterFields
     public static bool IsFlagSet(string? v)
     {
         if (string.IsNullOrWhiteSpace(v)) return false;
-        var s = v.Normalize(NormalizationForm.FormKC).Trim();
+        var s = (System.Text.Ascii.IsValid(v) ? v : v.Normalize(NormalizationForm.FormKC)).Trim();
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d != 0;
         return s is "○" or "◯" or "〇" or "●" or "有" or "true" or "TRUE" or "True" or "yes" or "Y" or "y";
     }

@@ -61,7 +61,15 @@ public sealed class FormatRegistry
 
     private static bool HasNul(FeatureRecord r) =>
         new[] { r.SourceKey, r.EntityKey, r.Name, r.Address, r.Status, r.MunicipalityCode }.Any(s => s is not null && s.Contains('\0', StringComparison.Ordinal))
-        || r.Attrs.ToJsonString().Contains("\\u0000", StringComparison.Ordinal);
+        || HasNul(r.Attrs);
+
+    private static bool HasNul(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => o.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || HasNul(p.Value)),
+        System.Text.Json.Nodes.JsonArray a => a.Any(HasNul),
+        System.Text.Json.Nodes.JsonValue v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && v.GetValue<string>().Contains('\0', StringComparison.Ordinal),
+        _ => false,
+    };
 
     /// <summary>Moves records whose geometry is missing, invalid or outside the extent to the rejections.</summary>
     /// <summary>Earliest time a record may claim; anything before is a typo or an epoch default.</summary>

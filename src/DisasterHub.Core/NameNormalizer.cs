@@ -9,7 +9,7 @@ public static class NameNormalizer
     public static string Normalize(string? name)
     {
         if (string.IsNullOrEmpty(name)) return "";
-        var nfkc = name.Normalize(NormalizationForm.FormKC);
+        var nfkc = Ascii.IsValid(name) ? name : name.Normalize(NormalizationForm.FormKC);
         var sb = new StringBuilder(nfkc.Length);
         foreach (var c in nfkc)
             if (!char.IsWhiteSpace(c) && c != '\u200B' && c != '\uFEFF') sb.Append(c);

@@ -11,6 +11,16 @@ WITH r AS (
     JOIN (SELECT DISTINCT layer, entity_key FROM touched) t ON t.layer = f.layer AND t.entity_key = f.entity_key
     WHERE f.workspace = @workspace
 ),
+-- Most entities have one feature (a bulk load, a single source): they are copied over without aggregation.
+multi AS (
+    SELECT layer, entity_key FROM r GROUP BY layer, entity_key HAVING count(*) > 1
+),
+single AS (
+    SELECT r.* FROM r WHERE NOT EXISTS (SELECT 1 FROM multi x WHERE x.layer = r.layer AND x.entity_key = r.entity_key)
+),
+rm AS (
+    SELECT r.* FROM r JOIN multi x USING (layer, entity_key)
+),
 head AS (
     SELECT layer, entity_key,
         (array_agg(geom ORDER BY priority, observed_at DESC))[1] AS geom,
@@ -35,7 +45,7 @@ head AS (
             jsonb_agg(jsonb_build_object('source', source_id, 'value', ev, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE ev IS NOT NULL)) END AS c_evacuees,
         CASE WHEN count(DISTINCT eta) > 1 THEN jsonb_build_object('field', 'attrs.restoration_eta', 'values',
             jsonb_agg(jsonb_build_object('source', source_id, 'value', eta, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE eta IS NOT NULL)) END AS c_eta
-    FROM r
+    FROM rm
     GROUP BY layer, entity_key
 ),
 attr AS (
@@ -44,17 +54,29 @@ attr AS (
         SELECT r.layer, r.entity_key, kv.key,
                (array_agg(kv.value ORDER BY r.priority, r.observed_at DESC))[1] AS value,
                (array_agg(r.prov ORDER BY r.priority, r.observed_at DESC))[1] AS prov
-        FROM r CROSS JOIN LATERAL jsonb_each(r.attrs) kv
+        FROM rm r CROSS JOIN LATERAL jsonb_each(r.attrs) kv
         GROUP BY 1, 2, 3
     ) x
     GROUP BY layer, entity_key
 ),
 m AS (
-    SELECT h.*, coalesce(a.attrs, '{}') AS attrs,
+    SELECT h.layer, h.entity_key, h.geom, h.name, h.address, h.municipality_code, h.status, h.severity, h.observed_at,
+        h.received_at, h.classification, h.sources, coalesce(a.attrs, '{}') AS attrs,
         jsonb_strip_nulls(jsonb_build_object('geometry', h.geom_p, 'name', h.name_p, 'address', h.address_p,
             'municipality_code', h.municipality_code_p, 'status', h.status_p, 'severity', h.severity_p)) || coalesce(a.prov, '{}') AS provenance,
         (SELECT coalesce(jsonb_agg(c), '[]') FROM unnest(ARRAY[h.c_status, h.c_evacuees, h.c_eta]) c WHERE c IS NOT NULL) AS conflicts
     FROM head h LEFT JOIN attr a USING (layer, entity_key)
+    UNION ALL
+    -- the same values the aggregation gives for one feature (so content_hash, and with it change detection, agree)
+    SELECT s.layer, s.entity_key, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
+        s.received_at, s.classification, ARRAY[s.source_id], s.attrs,
+        jsonb_strip_nulls(jsonb_build_object('geometry', s.prov,
+            'name', CASE WHEN s.name IS NOT NULL THEN s.prov END, 'address', CASE WHEN s.address IS NOT NULL THEN s.prov END,
+            'municipality_code', CASE WHEN s.municipality_code IS NOT NULL THEN s.prov END,
+            'status', CASE WHEN s.status IS NOT NULL THEN s.prov END, 'severity', CASE WHEN s.severity IS NOT NULL THEN s.prov END))
+          || coalesce((SELECT jsonb_object_agg('attrs.' || k, s.prov) FROM jsonb_object_keys(s.attrs) k), '{}'),
+        '[]'::jsonb
+    FROM single s
 )
 INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                             observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash)
