@@ -17,7 +17,7 @@ for a in "$@"; do
   esac
 done
 
-log() { printf '\033[1;35m[bench]\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1;35m[bench +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 die() { printf '\033[1;31m[bench]\033[0m %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 
@@ -32,7 +32,7 @@ MS_FCGI_PORT=$((MS_PORT + 1))
 
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
-  REPS=1; GSI_N=5000; POWER_N=2000; TILE_S=4; CACHED_S=3; MS_S=4; OGC_S=3; PUSH_S=3; SSE_N=20; PUSH_CONC="4"; STREAM_N=20000
+  REPS=1; GSI_N=3000; POWER_N=1000; TILE_S=2; CACHED_S=2; MS_S=2; OGC_S=2; PUSH_S=2; SSE_N=10; PUSH_CONC="2"; STREAM_N=10000
 else
   REPS=3; GSI_N=110000; POWER_N=90000; TILE_S=10; CACHED_S=5; MS_S=8; OGC_S=6; PUSH_S=8; SSE_N=100; PUSH_CONC="1 2 4"; STREAM_N=100000
 fi
@@ -271,7 +271,8 @@ for r in $(seq 1 "$REPS"); do
   rec tiles_sql_p50_ms "$p50"; rec tiles_sql_p95_ms "$p95"; rec tiles_sql_p99_ms "$p99"
   # cached: a small hot set, warmed once, then looped
   curl -s -o /dev/null "http://127.0.0.1:$HUB_PORT/tiles/merged/0/0/0.mvt"
-  BENCH_PATHS="$W/tile-hot-paths.txt" BENCH_MAX=200 wrk -t1 -c1 -d30s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT" >/dev/null 2>&1
+  # (curl, not wrk: wrk runs for its whole -d window even after BENCH_MAX requests)
+  sed "s|^|http://127.0.0.1:$HUB_PORT|" "$W/tile-hot-paths.txt" | xargs -P 4 -n 20 curl -s -o /dev/null
   line=$(wrk_run tiles_cached BENCH_PATHS="$W/tile-hot-paths.txt" BENCH_CYCLE=1 BENCH_MAX=2000000 \
     wrk -t1 -c$CONC -d${CACHED_S}s -s "$B/lua/paths.lua" "http://127.0.0.1:$HUB_PORT")
   rec tiles_hub_cached_tps "$(rate "$line")"
