@@ -18,8 +18,11 @@ public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory s
         {
             // A node joining the cluster keeps a schedule that is already there: replacing it would restart its
             // clock and fire the feed early. Only a missing or changed schedule is (re)written.
+            // (Whatever state another node has it in right now — waiting, acquired, blocked while its job runs — it is
+            // left alone; only a trigger that will not fire again is rewritten, as the watchdog would.)
             if (await scheduler.GetTrigger(TriggerOf(source.Id), cancellationToken) is ISimpleTrigger t
-                && t.RepeatInterval == Interval(source) && await scheduler.GetTriggerState(t.Key, cancellationToken) == TriggerState.Normal)
+                && t.RepeatInterval == Interval(source)
+                && await scheduler.GetTriggerState(t.Key, cancellationToken) is not (TriggerState.Error or TriggerState.Complete or TriggerState.None or TriggerState.Paused))
                 continue;
             await ScheduleAsync(scheduler, source, cancellationToken);
             log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, Interval(source).TotalSeconds);
