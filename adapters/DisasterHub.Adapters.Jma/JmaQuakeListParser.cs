@@ -34,15 +34,8 @@ public sealed partial class JmaQuakeListParser : IFeedParser
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
         var (text, encoding) = TextDecoding.Decode(content.Span);
-        JsonNode? root;
-        try
-        {
-            root = SafeJson.Parse(text, Options);
-        }
-        catch (JsonException e)
-        {
-            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}: {e.Message}");
-        }
+        // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
+        var root = SafeJson.Parse(text, Options);
         if (root is not JsonArray list) throw new UnparseableDocumentException("/", "the quake list must be a JSON array");
         if (list.Count > 0 && (list[0] is not JsonObject first || first["eid"] is null))
             throw new UnparseableDocumentException("/0", "not a quake list entry (no eid)");

@@ -23,15 +23,8 @@ internal static partial class LifelineFields
     public static (JsonObject Root, string Encoding) ParseObject(ReadOnlyMemory<byte> content)
     {
         var (text, encoding) = TextDecoding.Decode(content.Span);
-        JsonNode? root;
-        try
-        {
-            root = SafeJson.Parse(text, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
-        }
+        // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
+        var root = SafeJson.Parse(text, JsonOptions);
         return root is JsonObject doc ? (doc, encoding) : throw new UnparseableDocumentException("/", "the document must be a JSON object");
     }
 

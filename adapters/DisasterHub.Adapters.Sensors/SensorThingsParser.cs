@@ -124,15 +124,8 @@ public sealed partial class SensorThingsParser : IFeedParser, ILinkedDocuments
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
         var (text, encoding) = TextDecoding.Decode(content.Span);
-        JsonNode? root;
-        try
-        {
-            root = SafeJson.Parse(text, Options);
-        }
-        catch (JsonException e)
-        {
-            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
-        }
+        // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
+        var root = SafeJson.Parse(text, Options);
         if (!LooksLikeSensorThings(root))
             throw new UnparseableDocumentException("/", "not a SensorThings document: no @iot.id / @iot.selfLink / @iot.nextLink annotations, no 'value' array of entities, no dataArray");
 

@@ -89,15 +89,8 @@ internal sealed class GeoJsonDocument
     public static GeoJsonDocument Read(ReadOnlyMemory<byte> content)
     {
         var (text, encoding) = TextDecoding.Decode(content.Span);
-        JsonNode? root;
-        try
-        {
-            root = SafeJson.Parse(text, Options);
-        }
-        catch (JsonException e)
-        {
-            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
-        }
+        // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
+        var root = SafeJson.Parse(text, Options);
         if (root is not JsonObject obj) throw new UnparseableDocumentException("/", "not a JSON object");
         if (obj["type"]?.GetValueKind() != JsonValueKind.String || (string?)obj["type"] != "FeatureCollection")
             throw new UnparseableDocumentException("/type", "not a GeoJSON FeatureCollection");

@@ -36,15 +36,8 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
         var (text, encoding) = TextDecoding.Decode(content.Span);
-        JsonNode? root;
-        try
-        {
-            root = SafeJson.Parse(text, Options);
-        }
-        catch (JsonException e)
-        {
-            throw new UnparseableDocumentException("/", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
-        }
+        // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
+        var root = SafeJson.Parse(text, Options);
         if (root is not JsonObject doc) throw new UnparseableDocumentException("/", "the document must be a JSON object");
         if (doc["shelters"] is not JsonArray shelters) throw new UnparseableDocumentException("/shelters", "missing 'shelters' array");
 

@@ -60,20 +60,26 @@ public sealed class FormatRegistry
     }
 
     private static bool HasNul(FeatureRecord r) =>
-        new[] { r.SourceKey, r.EntityKey, r.Name, r.Address, r.Status, r.MunicipalityCode }.Any(s => s is not null && s.Contains('\0', StringComparison.Ordinal))
+        HasNul(r.SourceKey) || HasNul(r.EntityKey) || HasNul(r.Name) || HasNul(r.Address) || HasNul(r.Status) || HasNul(r.MunicipalityCode)
         || HasNul(r.Attrs);
+
+    private static bool HasNul(string? s) => s is not null && s.Contains('\0', StringComparison.Ordinal);
 
     private static bool HasNul(System.Text.Json.Nodes.JsonNode? node) => node switch
     {
-        System.Text.Json.Nodes.JsonObject o => o.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || HasNul(p.Value)),
+        System.Text.Json.Nodes.JsonObject o => o.Any(p => HasNul(p.Key) || HasNul(p.Value)),
         System.Text.Json.Nodes.JsonArray a => a.Any(HasNul),
-        System.Text.Json.Nodes.JsonValue v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && v.GetValue<string>().Contains('\0', StringComparison.Ordinal),
+        System.Text.Json.Nodes.JsonValue v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && HasNul(v.GetValue<string>()),
         _ => false,
     };
 
-    /// <summary>Moves records whose geometry is missing, invalid or outside the extent to the rejections.</summary>
     /// <summary>Earliest time a record may claim; anything before is a typo or an epoch default.</summary>
     public static readonly DateTimeOffset EarliestPlausible = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Moves records with NUL text, implausible times, or a geometry that is missing, invalid or outside the extent
+    /// to the rejections.
+    /// </summary>
 
     public static void ApplySharedChecks(ParseResult result, ServiceExtent extent, DateTimeOffset? receivedAt = null)
     {

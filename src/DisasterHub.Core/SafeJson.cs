@@ -22,8 +22,19 @@ public static class SafeJson
             throw new UnparseableDocumentException(e.LineNumber is { } l ? $"line {l + 1}" : "document",
                 $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}");
         }
-        using (doc) Check(doc.RootElement, "");
-        return JsonNode.Parse(text, documentOptions: options);
+        using (doc)
+        {
+            Check(doc.RootElement, "");
+            // the checked element becomes the node tree (copied out of the pooled document, not parsed again)
+            var root = doc.RootElement.Clone();
+            return root.ValueKind switch
+            {
+                JsonValueKind.Object => JsonObject.Create(root),
+                JsonValueKind.Array => JsonArray.Create(root),
+                JsonValueKind.Null => null,
+                _ => JsonValue.Create(root),
+            };
+        }
     }
 
     private static void Check(JsonElement e, string pointer)
