@@ -13,9 +13,10 @@ if (args is not ["pgbench-sql", var outPath, ..])
     return 2;
 }
 var which = args.Length > 2 ? args[2] : "merged";
+var publicOnly = ClassificationPolicy.Default().ClearanceUpTo(Classifications.Public);
 var scope = which == "merged"
-    ? new ReadScope(RowSet.Merged, [.. Layers.All], "live", ClassificationPolicy.Default().ClearanceFor([Classifications.Public]), DateTimeOffset.UtcNow)
-    : new ReadScope(RowSet.Features, [which], "live", ClassificationPolicy.Default().ClearanceFor([Classifications.Public]), DateTimeOffset.UtcNow);
+    ? new ReadScope(RowSet.Merged, [.. Layers.All], "live", publicOnly, DateTimeOffset.UtcNow)
+    : new ReadScope(RowSet.Features, [which], "live", publicOnly, DateTimeOffset.UtcNow);
 var sql = TileQueries.Sql(scope);
 using var c = new NpgsqlCommand(sql);
 scope.Bind(c);

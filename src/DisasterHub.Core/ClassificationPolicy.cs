@@ -55,8 +55,15 @@ public sealed class ClassificationPolicy
 
     public string HiddenJson(IReadOnlyCollection<string> levels) => JsonSerializer.Serialize(Hidden(levels));
 
-    /// <summary>What a caller with these levels may read, in the form every read query binds.</summary>
-    public Clearance ClearanceFor(string[] levels) => new(levels, HiddenJson(levels));
+    private Clearance[]? _clearances;
+
+    /// <summary>
+    /// What a caller cleared up to this level may read (that level and every one below it), in the form every read
+    /// query binds. There are three, made once: the policy does not change after start-up, and a tile served from
+    /// the cache should not pay for serializing the hidden-attribute map.
+    /// </summary>
+    public Clearance ClearanceUpTo(string level) =>
+        (_clearances ??= [.. Order.Select((_, i) => Order[..(i + 1)]).Select(levels => new Clearance(levels, HiddenJson(levels)))])[Rank(level)];
 }
 
 /// <summary>

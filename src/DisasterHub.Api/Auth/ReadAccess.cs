@@ -9,21 +9,18 @@ namespace DisasterHub.Api.Auth;
 /// </summary>
 public static class ReadAccess
 {
-    public static readonly string[] PublicOnly = [Classifications.Public];
-
     /// <summary>The caller's levels and the attributes hidden from it, under this hub's sharing rules.</summary>
     public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
         var policy = ctx.RequestServices.GetRequiredService<ClassificationPolicy>();
         var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
-        string[] levels = caller switch
+        return policy.ClearanceUpTo(caller switch
         {
-            null => PublicOnly,
-            _ when caller.Has("read:restricted") => [Classifications.Public, Classifications.Responders, Classifications.Restricted],
-            _ when caller.Has("read:responders") => [Classifications.Public, Classifications.Responders],
-            _ => PublicOnly,
-        };
-        return policy.ClearanceFor(levels);
+            null => Classifications.Public,
+            _ when caller.Has("read:restricted") => Classifications.Restricted,
+            _ when caller.Has("read:responders") => Classifications.Responders,
+            _ => Classifications.Public,
+        });
     }
 
     /// <summary>"live" unless the caller names another workspace (drills).</summary>
