@@ -41,7 +41,9 @@ public static class SafeXml
     }
 
     // A streaming pass before the tree is built: a document nested thousands deep is refused at the line where it
-    // crosses the cap, instead of costing every recursive walk over the tree.
+    // crosses the cap. It has to come first: building the XDocument of a 50,000-deep document alone takes seconds
+    // (checking the loaded tree instead was tried and measured at 5.7–6.5 s). Feed XML is small, so the second
+    // read costs little.
     private static void CheckDepth(byte[] bytes)
     {
         using var stream = new MemoryStream(bytes, writable: false);
