@@ -7,7 +7,7 @@ using Quartz;
 namespace DisasterHub.Ingestion;
 
 /// <summary>Puts one Quartz job + trigger per pull source into the shared store (replacing what is there).</summary>
-public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory schedulers, ILogger<ScheduleSetup> log) : IHostedService
+public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleSetup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -19,10 +19,10 @@ public sealed class ScheduleSetup(IServiceProvider services, ISchedulerFactory s
             // A node joining the cluster keeps a schedule that is already there: replacing it would restart its
             // clock and fire the feed early. Only a missing or changed schedule is (re)written.
             // (Whatever state another node has it in right now — waiting, acquired, blocked while its job runs — it is
-            // left alone; only a trigger that will not fire again is rewritten, as the watchdog would.)
-            if (await scheduler.GetTrigger(TriggerOf(source.Id), cancellationToken) is ISimpleTrigger t
-                && t.RepeatInterval == Interval(source)
-                && await scheduler.GetTriggerState(t.Key, cancellationToken) is not (TriggerState.Error or TriggerState.Complete or TriggerState.None or TriggerState.Paused))
+            // left alone; a trigger is rewritten only when the watchdog would put it back.)
+            var key = TriggerOf(source.Id);
+            if (await scheduler.GetTrigger(key, cancellationToken) is ISimpleTrigger t && t.RepeatInterval == Interval(source)
+                && ScheduleWatchdog.Diagnose(t, await scheduler.GetTriggerState(key, cancellationToken), Interval(source), clock.GetUtcNow()) is null)
                 continue;
             await ScheduleAsync(scheduler, source, cancellationToken);
             log.LogInformation("Scheduled {Source} every {Seconds}s", source.Id, Interval(source).TotalSeconds);
