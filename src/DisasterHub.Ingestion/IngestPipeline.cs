@@ -49,6 +49,14 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
     {
         var receivedAt = clock.GetUtcNow();
+        // A source writes only its own layer: a format named by the caller whose parser writes another layer is refused
+        // before anything is stored (a push key scoped to shelters must not become an evacuation order).
+        var named = req.Format is null ? null : formats.Find(req.Format);
+        if (named is not null && named.Layer != req.Source.Layer)
+            return new IngestOutcome(IngestStatus.WrongLayer, null, named.Format, 0, 1, 0,
+                [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")])
+            { Layer = named.Layer };
+
         var raw = new RawDocument(req.Source.Id, req.Workspace, receivedAt, req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -66,14 +74,6 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             await tx.CommitAsync(ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
-
-        // A source writes only its own layer: a format named by the caller whose parser writes another layer is refused
-        // before anything is stored (a push key scoped to shelters must not become an evacuation order).
-        var named = req.Format is null ? null : formats.Find(req.Format);
-        if (named is not null && named.Layer != req.Source.Layer)
-            return new IngestOutcome(IngestStatus.WrongLayer, null, named.Format, 0, 1, 0,
-                [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")])
-            { Layer = named.Layer };
 
         var rawId = await IngestStore.InsertRawAsync(conn, tx, raw, ct);
         var parser = Choose(req);
