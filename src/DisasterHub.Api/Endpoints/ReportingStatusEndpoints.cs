@@ -201,13 +201,17 @@ public static class ReportingStatusEndpoints
         }
         var scope = new ReadScope(RowSet.Features, ReportingQueries.Layers, ReadAccess.Workspace(ctx), await ReadAccess.LevelsAsync(ctx, db, ct), clock.GetUtcNow(), at);
 
+        // the first row is read before anything is written, so a failing query is an error answer, not a cut-off body
+        await using var rows = q.StatusAsync(scope, area!, limit, offset, ct).GetAsyncEnumerator(ct);
+        var more = await rows.MoveNextAsync();
         ctx.Response.ContentType = GeoJson;
         var w = ctx.Response.BodyWriter;
         var returned = 0;
         long matched = 0;
         Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
-        await foreach (var (feature, total) in q.StatusAsync(scope, area!, limit, offset, ct))
+        for (; more; more = await rows.MoveNextAsync())
         {
+            var (feature, total) = rows.Current;
             if (returned++ > 0) Write(w, ",");
             Write(w, feature);
             matched = total;

@@ -1,6 +1,6 @@
 -- Who has not reported: every municipality of the chosen area, with the time of its last report per EEI item —
 -- including those that sent nothing (nulls) — and its 災害対策本部 status.
--- {rows} is rows_features (or rows_features_asof) over shelters, damage, evacuation_orders, power_outages, warnings
+-- The rows placeholder is rows_features (or rows_features_asof) over shelters, damage, evacuation_orders, power_outages, warnings
 -- and sensors; only rows the caller is cleared for count, as on every other read path. A row belongs to the
 -- municipality its code names (a designated city's ward counts for the city), else to the boundary it falls in.
 -- Area: @pref (2-digit prefecture), @under_warnings (a warning, severity >= 2, in force there), @intensity_rank
