@@ -49,6 +49,8 @@ try {
     silent: await row(silent),
     count: await page.locator('[data-testid="silence-count"]').textContent(),
   };
+  const text = await page.locator('[data-testid="silence"]').textContent();
+  if (/\b(null|undefined|NaN)\b/.test(text)) fail('table', `the section shows a raw value: ${text.slice(0, 200)}`);
   if (!result.steps.table.reported) fail('table', `no row for ${reported}`);
   if (!result.steps.table.silent) fail('table', `no row for ${silent}`);
 

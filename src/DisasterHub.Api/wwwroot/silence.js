@@ -78,6 +78,7 @@ function colorOf(h) {
 
 const state = {
   area: { kind: 'pref', pref: DEFAULT_PREF }, // kind: pref | warnings | intensity | polygon
+  pref: DEFAULT_PREF, // the prefecture last chosen
   polygon: null, // [[lon, lat], …] once drawn
   drawing: null, // vertices while drawing
   fc: { type: 'FeatureCollection', features: [] },
@@ -170,10 +171,10 @@ function render() {
   const a = state.area;
 
   const prefSelect = el('select', { 'data-testid': 'silence-pref', 'aria-label': t('pref'), disabled: a.kind !== 'pref',
-    onchange: (e) => { state.area = { kind: 'pref', pref: e.target.value }; load(); } },
+    onchange: (e) => { state.pref = e.target.value; state.area = { kind: 'pref', pref: state.pref }; load(); } },
   PREFS.map((name, i) => {
     const code = String(i + 1).padStart(2, '0');
-    return el('option', { value: code, selected: a.kind === 'pref' && a.pref === code }, name);
+    return el('option', { value: code, selected: state.pref === code }, name);
   }));
   const radio = (kind, label, extra = null) => el('label', { class: 'silence-choice', 'data-testid': `silence-area-${kind}` },
     el('input', { type: 'radio', name: 'silence-area', value: kind, checked: a.kind === kind, onchange: () => choose(kind) }), el('span', {}, label), extra);
@@ -195,7 +196,7 @@ function render() {
     el('td', { class: `silence-hq hq-${p.hq_status ?? 'none'}`, 'data-item': 'hq_status' }, hqText(p.hq_status)));
   });
 
-  root.replaceChildren(
+  root.replaceChildren(...[
     el('div', { class: 'side-head' }, el('h2', {}, t('title')),
       el('span', { class: 'side-meta', 'data-testid': 'silence-count' }, state.loading ? '…' : `${t('silent')} ${silent} / ${feats.length}`)),
     el('div', { class: 'silence-area', role: 'radiogroup', 'aria-label': t('area') },
@@ -210,11 +211,11 @@ function render() {
         el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('muni')), ITEMS.map(([k]) => el('th', { scope: 'col', class: 'num' }, t(k))), el('th', { scope: 'col' }, t('hq')))),
         el('tbody', {}, rows)),
       feats.length === 0 && !state.loading ? el('p', { class: 'empty' }, t('none')) : null),
-  );
+  ].filter((n) => n != null));
 }
 
 function choose(kind) {
-  if (kind === 'pref') state.area = { kind, pref: root.querySelector('[data-testid=silence-pref]')?.value || DEFAULT_PREF };
+  if (kind === 'pref') state.area = { kind, pref: state.pref };
   else state.area = { kind };
   if (kind === 'polygon') {
     startDrawing();
