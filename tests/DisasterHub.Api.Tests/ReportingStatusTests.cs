@@ -267,6 +267,24 @@ public sealed class reporting_status_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task be_readable_by_gdal_ogrinfo()
+    {
+        await NanaoReportsAsync();
+        var psi = new System.Diagnostics.ProcessStartInfo("ogrinfo", ["-ro", "-al", "-q", $"OAPIF:{_hub.BaseUrl}ogc", "reporting_status", "-where", "municipality_code = '172022'"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8,
+        };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var error = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, error);
+        Assert.Contains("name (String) = 七尾市", output, StringComparison.Ordinal);
+        Assert.Contains("hq_status (String) = 設置", output, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, "OGRFeature"));
+    }
+
+    [Fact]
     public async Task keep_hq_history_and_let_a_late_older_entry_not_overturn_a_newer_one()
     {
         var set = await PutHq("172022", _city, """{"status":"設置","at":"2026-11-22T08:00:00+09:00"}""");
