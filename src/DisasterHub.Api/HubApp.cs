@@ -44,6 +44,7 @@ public static class HubApp
         builder.Services.AddSingleton<FeatureQueries>();
         builder.Services.AddSingleton<TileQueries>();
         builder.Services.AddSingleton<EventQueries>();
+        builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddProblemDetails();
         builder.Services.AddHubRateLimits(builder.Configuration);
@@ -83,7 +84,9 @@ public static class HubApp
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata", ContentTypeProvider = types });
         }
 
+        app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
+        app.MapMunicipalityHq();
         app.MapSources();
         app.MapDocuments();
         app.MapTiles();
