@@ -4,7 +4,8 @@ SELECT v.merged_id AS id, v.layer, v.entity_key, v.municipality_code, v.name, v.
        (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))) AS conflicts,
        (v.provenance - ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer))) AS provenance, v.workspace,
        NOT EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (v.sources)
-                   AND v.received_at + make_interval(secs => s.expected_interval_seconds) >= @at) AS stale
+                   AND v.received_at + make_interval(secs => s.expected_interval_seconds) >= @at) AS stale,
+       v.valid_from, v.valid_until
 FROM (
     SELECT DISTINCT ON (layer, entity_key) *
     FROM merged_feature_version
