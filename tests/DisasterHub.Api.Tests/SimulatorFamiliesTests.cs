@@ -295,8 +295,10 @@ public sealed class simulator_families_should : IAsyncLifetime
             if (layer is Layers.EvacuationOrders or Layers.Warnings)
             {
                 Assert.True(live == 0, $"exercise layer {layer} reached live");
-                var drill = JsonDocument.Parse(await hub.Http.GetStringAsync($"/ogc/collections/{layer}/items?workspace=sim-drill")).RootElement;
-                Assert.True(drill.GetProperty("numberMatched").GetInt32() > 0, $"layer {layer} is empty in sim-drill");
+                // counted in the store: the simulator's CAP expires a day after its (simulated) sending, and this hub runs on
+                // the real clock, so reads treat it as lapsed
+                Assert.True(await hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE workspace = 'sim-drill' AND layer = @l", ("l", layer)) > 0,
+                    $"layer {layer} is empty in sim-drill");
             }
             else Assert.True(live > 0, $"layer {layer} is empty");
         }
