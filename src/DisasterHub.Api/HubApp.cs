@@ -44,6 +44,7 @@ public static class HubApp
         builder.Services.AddSingleton<FeatureQueries>();
         builder.Services.AddSingleton<TileQueries>();
         builder.Services.AddSingleton<EventQueries>();
+        builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
         // the push path's shared state, one per hub (several hubs run in one test process)
         builder.Services.AddSingleton<DisasterHub.Api.Push.IngestGate>();
@@ -87,7 +88,9 @@ public static class HubApp
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata", ContentTypeProvider = types });
         }
 
+        app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
+        app.MapMunicipalityHq();
         app.MapSources();
         app.MapDocuments();
         app.MapTiles();

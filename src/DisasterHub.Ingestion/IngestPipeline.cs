@@ -1,4 +1,5 @@
 using DisasterHub.Core;
+using DisasterHub.Core.Checks;
 using DisasterHub.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,11 @@ public sealed record IngestOutcome(
 
     /// <summary>Further documents the format points at (next pages, listed alerts), for the fetcher to take.</summary>
     public IReadOnlyList<Uri> Links { get; init; } = [];
+
+    /// <summary>The drill workspace exercise/test records went to instead of live (ExerciseRule), and how many.</summary>
+    public string? RoutedTo { get; init; }
+
+    public int Routed { get; init; }
 }
 
 /// <summary>
@@ -45,6 +51,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     /// <remarks>A push's own words (an unknown format name, text quoted from its document) never reach public answers;
     /// the full reason is in the push's answer, its rejection row and the audit log.</remarks>
     public const string UnknownFormatHealth = "unknown format (see audit)";
+    private readonly Dictionary<string, TimeSpan> _staleness = options.Value.Staleness;
 
     public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
     {
@@ -122,6 +129,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         {
             return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
         }
+        ValidityRule.Apply(result);
         if (req.Jurisdiction is { } jurisdiction)
             result.Records.RemoveAll(r =>
             {
@@ -129,24 +137,39 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 result.Reject(r.Location ?? r.SourceKey, why);
                 return true;
             });
-        var records = DeduplicateKeys(result);
+        var kept = DeduplicateKeys(result);
+        result.Records.Clear();
+        result.Records.AddRange(kept);
+        // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
+        var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
+        var records = result.Records;
         foreach (var r in records) policy.Apply(r);
 
         var notCurrent = new List<NotCurrent>();
         var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct,
-            notCurrent: notCurrent);
+            staleLimits: _staleness, notCurrent: notCurrent);
+        if (routed is not null)
+        {
+            foreach (var r in routed.Records) policy.Apply(r);
+            changed += await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds,
+                routed.Records, ct, staleLimits: _staleness, notCurrent: notCurrent);
+        }
+        var accepted = records.Count + (routed?.Records.Count ?? 0);
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
-        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, records.Count, result.Rejections.Count, ct);
+        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, ct);
         await tx.CommitAsync(ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
+        if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
-            rawId, req.Source.Id, parser.Format, records.Count, result.Rejections.Count, changed);
-        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections)
+            rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed);
+        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, result.Rejections.Count, changed, result.Rejections)
         {
             Layer = parser.Layer,
             NotCurrent = notCurrent,
+            RoutedTo = routed?.Workspace,
+            Routed = routed?.Records.Count ?? 0,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
                 ? linked.FollowLinks(req.Body, at)
                 : [],

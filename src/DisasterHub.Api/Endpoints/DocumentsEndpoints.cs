@@ -199,6 +199,8 @@ public static class DocumentsEndpoints
                 reason = $"kept in history, not current: the hub holds a newer state (observed {n.CurrentObservedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ})",
             });
             json["raw_document_id"] = outcome.RawDocumentId;
+            // exercise/test records the source's configuration sends to a drill instead of live (ExerciseRule)
+            json["routed"] = outcome.RoutedTo is null ? null : new { workspace = outcome.RoutedTo, records = outcome.Routed };
             json["rejections"] = outcome.Rejections.Take(1000).Select(r => new { at = r.At, reason = r.Reason });
             return (status, JsonSerializer.Serialize(json), true);
         }
