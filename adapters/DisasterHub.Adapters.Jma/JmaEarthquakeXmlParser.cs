@@ -37,7 +37,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
 
         if (head.Cancelled)
         {
-            // Nothing to place: the hub locates it from the stored record with the same key (offline it is rejected).
+            // Nothing to place: the hub retracts every stored record of the event (CancelsEvent); offline it is rejected.
             var attrs = new JsonObject { ["event_id"] = eventId, ["info_kind"] = head.InfoKind };
             head.Annotate(attrs);
             result.Records.Add(new FeatureRecord
@@ -48,6 +48,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 Name = head.Title,
                 Status = "取消",
                 Severity = 0,
+                CancelsEvent = eventId,
                 ObservedAt = observedAt,
                 ReportedAt = head.ReportDateTime,
                 Attrs = attrs,
@@ -106,6 +107,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
 
     private static void Intensities(XElement observation, string eventId, DateTimeOffset? observedAt, JmaHead head, ParseResult result)
     {
+        var tables = JmaAreas.Embedded;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pref in observation.Elements(S + "Pref"))
         {
@@ -113,28 +115,30 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
             var areas = pref.Elements(S + "Area").ToList();
             if (areas.Count == 0)
             {
-                Add(pref, "pref", prefCode, null);
+                Add(pref, "pref", prefCode, null, null);
                 continue;
             }
             foreach (var area in areas)
             {
-                var cities = area.Elements(S + "City").ToList();
-                if (cities.Count == 0)
+                // 地震情報／細分区域: its own polygon from the seismic table (never the tsunami table's same code)
+                tables.TryGet(JmaAreaTable.Seismic, JmaXml.Text(area.Element(S + "Code")), out var seismic);
+                Add(area, "area", seismic is null ? prefCode : null, pref, seismic, prefCode);
+                foreach (var city in area.Elements(S + "City"))
                 {
-                    Add(area, "area", prefCode, pref);
-                    continue;
-                }
-                foreach (var city in cities)
-                {
-                    var cityCode6 = JmaXml.MunicipalityFromJmaCode(JmaXml.Text(city.Element(S + "Code")));
-                    Add(city, "city", cityCode6, area);
+                    var cityCode = JmaXml.Text(city.Element(S + "Code"));
+                    var cityCode6 = JmaXml.MunicipalityFromJmaCode(cityCode);
+                    tables.TryGet(JmaAreaTable.City, cityCode, out var cityArea);
+                    // a real municipality is placed by its code (its boundary when imported); a 市町村等 code that is
+                    // not one (4699900) by the JMA city table's centroid, without a municipality claim
+                    Add(city, "city", cityCode6, area, cityCode6 is null ? cityArea : null, prefCode);
                     foreach (var station in city.Elements(S + "IntensityStation"))
-                        Add(station, "station", cityCode6, city);
+                        Add(station, "station", cityCode6, city, cityArea, prefCode);
                 }
             }
         }
 
-        void Add(XElement e, string level, string? code6, XElement? parent)
+        // code6: the municipality (or prefecture) the record claims and is located by when it has no table geometry.
+        void Add(XElement e, string level, string? code6, XElement? parent, JmaArea? placed, string? prefCode = null)
         {
             var at = SafeXml.PathOf(e);
             var code = JmaXml.Text(e.Element(S + "Code"));
@@ -145,9 +149,9 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 result.Reject(at, $"{level} without Code");
                 return;
             }
-            if (code6 is null)
+            if (code6 is null && placed is null)
             {
-                result.Reject(at, $"{level} {name} ({code}): no municipality or prefecture code to place it by");
+                result.Reject(at, $"{level} {name} ({code}): no municipality or prefecture code to place it by, and not in the {JmaAreas.TableName(level == "area" ? JmaAreaTable.Seismic : JmaAreaTable.City)} table");
                 return;
             }
             var sourceKey = $"{eventId}:{level}:{code}";
@@ -166,6 +170,8 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
             };
             if (parent is not null && JmaXml.Text(parent.Element(S + "Name")) is { } parentName) attrs["within"] = parentName;
             if (JmaXml.Text(e.Element(S + "Condition")) is { } condition) attrs["condition"] = condition;
+            if (prefCode is not null && level == "area") attrs["prefecture_code"] = prefCode;
+            if (placed is not null) JmaXml.MarkPlaced(attrs, placed);
             head.Annotate(attrs);
             result.Records.Add(new FeatureRecord
             {
@@ -174,7 +180,8 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 EntityKey = $"jma-seis-{level}:{code}",
                 MunicipalityCode = code6,
                 Name = name,
-                LocatedByCode = true,
+                Geometry = placed?.Geometry.Copy(),
+                LocatedByCode = placed is null,
                 Status = intensity is null ? null : "震度" + intensity,
                 Severity = JmaXml.IntensitySeverity(intensity),
                 ObservedAt = observedAt,

@@ -198,4 +198,22 @@ public static partial class JmaXml
     }
 
     public static Point Point(double lon, double lat) => Factory.CreatePoint(new Coordinate(lon, lat));
+
+    /// <summary>
+    /// Marks a record placed by a JMA area table rather than by a municipality claim: <c>located_by: "area_table"</c>,
+    /// <c>area_table</c> (the table's name), <c>area_table_code</c>, and <c>location_precision</c> <c>area</c> (polygon),
+    /// <c>coast</c> (津波予報区 line) or <c>area_centroid</c> (a point).
+    /// </summary>
+    public static void MarkPlaced(JsonObject attrs, JmaArea area)
+    {
+        attrs["located_by"] = "area_table";
+        attrs["area_table"] = area.TableName;
+        attrs["area_table_code"] = area.Code;
+        attrs["location_precision"] = area.Kind switch
+        {
+            "polygon" => "area",
+            "line" => "coast",
+            _ => "area_centroid",
+        };
+    }
 }
