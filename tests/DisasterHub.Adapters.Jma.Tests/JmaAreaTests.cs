@@ -1,0 +1,124 @@
+using System.Text;
+using DisasterHub.Adapters.Jma;
+using DisasterHub.Core;
+using DisasterHub.Testing;
+using NetTopologySuite.Geometries;
+
+namespace DisasterHub.Adapters.Jma.Tests;
+
+/// <summary>The embedded JMA area tables (geodata/jma-*.tsv): counts, validity, and lookups keyed by table.</summary>
+public class jma_area_tables_should
+{
+    private static readonly JmaAreas Tables = JmaAreas.Embedded;
+
+    [Fact]
+    public void hold_every_area_of_each_table_with_a_valid_geometry()
+    {
+        Assert.Equal(188, Tables.Count(JmaAreaTable.Seismic));
+        Assert.Equal(66, Tables.Count(JmaAreaTable.Tsunami));
+        Assert.Equal(1894, Tables.Count(JmaAreaTable.City));
+        foreach (var table in new[] { JmaAreaTable.Seismic, JmaAreaTable.Tsunami })
+        foreach (var code in Enumerable.Range(100, 900).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            if (Tables.TryGet(table, code, out var a))
+            {
+                Assert.True(a.Geometry.IsValid, $"{table} {code} {a.Name}");
+                Assert.Equal(4326, a.Geometry.SRID);
+                Assert.True(ServiceExtent.Japan.Contains(a.Geometry.EnvelopeInternal), $"{table} {code}");
+            }
+    }
+
+    [Fact]
+    public void key_codes_by_table_never_by_name()
+    {
+        Assert.True(Tables.TryGet(JmaAreaTable.Seismic, "390", out var notoSeismic));
+        Assert.True(Tables.TryGet(JmaAreaTable.Tsunami, "360", out var notoCoast));
+        Assert.Equal("石川県能登", notoSeismic.Name);
+        Assert.Equal("石川県能登", notoCoast.Name);
+        Assert.IsAssignableFrom<IPolygonal>(notoSeismic.Geometry);
+        Assert.IsAssignableFrom<ILineal>(notoCoast.Geometry);
+        // 771 is 鹿児島県大隅 in 地震情報／細分区域 and 種子島・屋久島地方 in 津波予報区
+        Assert.True(Tables.TryGet(JmaAreaTable.Seismic, "771", out var osumi));
+        Assert.True(Tables.TryGet(JmaAreaTable.Tsunami, "771", out var tanegashima));
+        Assert.Equal("鹿児島県大隅", osumi.Name);
+        Assert.Equal("種子島・屋久島地方", tanegashima.Name);
+        Assert.True(Tables.TryGet(JmaAreaTable.Tsunami, "390", out var aichi)); // the seismic 石川県能登's code, another coast
+        Assert.Equal("愛知県外海", aichi.Name);
+        // 7-digit 市町村等 codes keep their leading zero (0110100 札幌市中央区)
+        Assert.True(Tables.TryGet(JmaAreaTable.City, "0110100", out var sapporo));
+        Assert.Equal("札幌中央区", sapporo.Name);
+        Assert.Equal(43.0384, sapporo.Geometry.Coordinate.Y, 4);
+    }
+}
+
+public class jma_vtse_parser_should : ParserConformance<JmaTsunamiXmlParser>
+{
+    protected override byte[] SampleDocument => Fixtures.Read("vtse-fictional.xml");
+
+    private ParseResult Parse(byte[]? doc = null) => Parser.Parse(doc ?? SampleDocument, Fixtures.Context());
+
+    [Fact]
+    public void give_each_forecast_area_its_coast_grade_first_wave_and_height()
+    {
+        var result = Parse();
+        Assert.Equal(["tsunami:360", "tsunami:361", "tsunami:350"], result.Records.Select(r => r.SourceKey));
+        var noto = result.Records[0];
+        Assert.Equal("jma-tsunami:360", noto.EntityKey);
+        Assert.Equal("石川県能登", noto.Name);
+        Assert.Equal(Layers.Warnings, noto.Layer);
+        Assert.Equal("大津波警報", noto.Status);
+        Assert.Equal(3, noto.Severity);
+        Assert.Equal("大津波警報", (string?)noto.Attrs["grade"]);
+        Assert.Equal("ただちに津波来襲と予測", (string?)noto.Attrs["first_wave_condition"]);
+        Assert.Equal(5.0, (double)noto.Attrs["max_height_m"]!);
+        Assert.Equal("５ｍ", (string?)noto.Attrs["max_height_description"]);
+        Assert.Equal("20261122090100", (string?)noto.Attrs["event_id"]);
+        Assert.Null(noto.MunicipalityCode);
+        Assert.False(noto.LocatedByCode);
+        Assert.Equal("area_table", (string?)noto.Attrs["located_by"]);
+        Assert.Equal("津波予報区", (string?)noto.Attrs["area_table"]);
+        Assert.Equal("coast", (string?)noto.Attrs["location_precision"]);
+        Assert.IsAssignableFrom<ILineal>(noto.Geometry);
+        // the 能登 coast, not the seismic 390 polygon: on the peninsula (lon 136.6–137.4, lat 36.7–37.6)
+        var e = noto.Geometry!.EnvelopeInternal;
+        Assert.True(e.MinX >= 136.6 && e.MaxX <= 137.4 && e.MinY >= 36.7 && e.MaxY <= 37.6, e.ToString());
+
+        var kaga = result.Records[1];
+        Assert.Equal(("津波警報", 2), ((string?)kaga.Attrs["grade"], kaga.Severity));
+        Assert.Equal("2026-11-22T00:30:00Z", (string?)kaga.Attrs["first_wave_arrival"]);
+        Assert.Equal(3.0, (double)kaga.Attrs["max_height_m"]!);
+        var toyama = result.Records[2];
+        Assert.Equal(("津波注意報", 1), ((string?)toyama.Attrs["grade"], toyama.Severity));
+        Assert.Equal(new DateTimeOffset(2026, 11, 22, 0, 5, 0, TimeSpan.Zero), toyama.ReportedAt);
+        Assert.False(noto.Geometry.Relate(kaga.Geometry, "1********")); // neighbouring coasts touch at most at an end
+
+        Assert.Equal(2, result.Rejections.Count);
+        Assert.Contains(result.Rejections, j => j.At.EndsWith("/Forecast/Item[4]", StringComparison.Ordinal) && j.Reason.Contains("津波予報区 999", StringComparison.Ordinal));
+        Assert.Contains(result.Rejections, j => j.At.EndsWith("/Station", StringComparison.Ordinal) && j.Reason.Contains("潮位観測点", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("53", "大津波警報：発表", "大津波警報", 3)]
+    [InlineData("51", "津波警報", "津波警報", 2)]
+    [InlineData("62", "津波注意報", "津波注意報", 1)]
+    [InlineData("71", "津波予報（若干の海面変動）", "津波予報", 0)]
+    [InlineData("50", "警報解除", "解除", 0)]
+    [InlineData("60", "津波注意報解除", "解除", 0)]
+    [InlineData("00", "津波なし", "なし", 0)]
+    [InlineData(null, "大津波警報", "大津波警報", 3)]
+    public void grade_the_kinds(string? code, string name, string grade, int severity) =>
+        Assert.Equal((grade, (int?)severity), JmaTsunamiXmlParser.Grade(code, name));
+
+    [Fact]
+    public void turn_a_cancellation_into_one_retraction_of_the_event()
+    {
+        var doc = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(SampleDocument).Replace("<InfoType>発表</InfoType>", "<InfoType>取消</InfoType>", StringComparison.Ordinal));
+        var r = Assert.Single(Parse(doc).Records);
+        Assert.Equal("20261122090100", r.CancelsEvent);
+        Assert.Equal("取消", r.Status);
+        Assert.Equal(0, r.Severity);
+        Assert.Null(r.Geometry);
+        // offline nothing is stored to retract: rejected with that reason
+        var offline = new FormatRegistry([Parser]).Parse(Parser, doc, Fixtures.Context());
+        Assert.Equal("取消 of event 20261122090100: no stored record of that event to retract", Assert.Single(offline.Rejections).Reason);
+    }
+}
