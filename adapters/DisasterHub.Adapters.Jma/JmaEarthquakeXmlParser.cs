@@ -58,7 +58,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
         }
 
         if (quake is not null) Hypocentre(quake, eventId, maxInt, head, result);
-        if (observation is not null) Intensities(observation, eventId, observedAt, head, result);
+        if (observation is not null) Intensities(observation, eventId, observedAt, head, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded(), result);
         if (quake is null && observation is null)
             result.Reject(body is null ? "/Report" : SafeXml.PathOf(body), "neither Earthquake nor Intensity/Observation in the body");
         return result;
@@ -105,7 +105,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
         });
     }
 
-    private static void Intensities(XElement observation, string eventId, DateTimeOffset? observedAt, JmaHead head, ParseResult result)
+    private static void Intensities(XElement observation, string eventId, DateTimeOffset? observedAt, JmaHead head, MunicipalityDirectory directory, ParseResult result)
     {
         var tables = JmaAreas.Embedded;
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -126,13 +126,14 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 foreach (var city in area.Elements(S + "City"))
                 {
                     var cityCode = JmaXml.Text(city.Element(S + "Code"));
-                    var cityCode6 = JmaXml.MunicipalityFromJmaCode(cityCode);
-                    tables.TryGet(JmaAreaTable.City, cityCode, out var cityArea);
-                    // a real municipality is placed by its code (its boundary when imported); a 市町村等 code that is
-                    // not one (4699900) by the JMA city table's centroid, without a municipality claim
-                    Add(city, "city", cityCode6, area, cityCode6 is null ? cityArea : null, prefCode);
+                    // a whole municipality by its code (its boundary when imported); part of one, or a code no
+                    // municipality has, by the JMA city table's centroid (JmaXml.CityPlacement)
+                    var (cityCode6, cityPlaced) = JmaXml.CityPlacement(cityCode, directory);
+                    Add(city, "city", cityCode6, area, cityPlaced, prefCode);
+                    // stations carry only a code: a point at their city's JMA centroid, else their city's place
+                    tables.TryGet(JmaAreaTable.City, cityCode, out var cityCentroid);
                     foreach (var station in city.Elements(S + "IntensityStation"))
-                        Add(station, "station", cityCode6, city, cityArea, prefCode);
+                        Add(station, "station", cityCode6, city, cityCentroid, prefCode);
                 }
             }
         }

@@ -38,16 +38,17 @@ public sealed class JmaWarningXmlParser : IFeedParser
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var directory = context.Municipalities ?? MunicipalityDirectory.LoadEmbedded();
         foreach (var warning in finest)
         foreach (var item in warning.Elements(JmaNs.Meteorology + "Item"))
-            ParseItem(item, (string)warning.Attribute("type")!, head, landslide, seen, result);
+            ParseItem(item, (string)warning.Attribute("type")!, head, landslide, seen, directory, result);
         return result;
     }
 
     private static bool IsMunicipalLevel(string? type, bool landslide) =>
         type is not null && (landslide ? type == "土砂災害警戒情報" : type.EndsWith("（市町村等）", StringComparison.Ordinal));
 
-    private static void ParseItem(XElement item, string warningType, JmaHead head, bool landslide, HashSet<string> seen, ParseResult result)
+    private static void ParseItem(XElement item, string warningType, JmaHead head, bool landslide, HashSet<string> seen, MunicipalityDirectory directory, ParseResult result)
     {
         var at = SafeXml.PathOf(item);
         var area = item.Element(JmaNs.Meteorology + "Area");
@@ -58,11 +59,10 @@ public sealed class JmaWarningXmlParser : IFeedParser
             result.Reject(at, "Item without Area/Code");
             return;
         }
-        // a real municipality is located by its code (its boundary when imported); a 市町村等 code that is not one
-        // by the JMA city table's centroid, with no municipality claim
-        var code6 = JmaXml.MunicipalityFromJmaCode(areaCode);
-        JmaArea? placed = null;
-        if (code6 is null && !JmaAreas.Embedded.TryGet(JmaAreaTable.City, areaCode, out placed))
+        // a whole municipality by its code (its boundary when imported); part of one, or a code no municipality has,
+        // by the JMA city table's centroid (JmaXml.CityPlacement)
+        var (code6, placed) = JmaXml.CityPlacement(areaCode, directory);
+        if (code6 is null && placed is null)
         {
             result.Reject(at, $"area code {areaCode} is neither a 7-digit 市町村等 code of a real municipality nor in the 気象・地震・火山情報／市町村等 table");
             return;

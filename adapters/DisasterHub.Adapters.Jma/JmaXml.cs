@@ -123,6 +123,21 @@ public static partial class JmaXml
         return MunicipalityCode.TryNormalize(jmaCode[..5], out var code6, out _) ? code6 : null;
     }
 
+    /// <summary>
+    /// How a 気象・地震・火山情報／市町村等 code (7 digits) is placed. A whole municipality the directory knows ("1720200")
+    /// is located by its code (its boundary when imported): (code6, null). Part of one (佐世保市宇久島 "4220202") keeps
+    /// the municipality claim and takes the JMA table's centroid; a code no municipality has any more (merged away)
+    /// takes the centroid without a claim: (null, area). Neither: (null, null).
+    /// </summary>
+    public static (string? Code6, JmaArea? Placed) CityPlacement(string? jmaCode, MunicipalityDirectory directory)
+    {
+        var code6 = MunicipalityFromJmaCode(jmaCode);
+        if (code6 is not null && directory.Get(code6) is null) code6 = null;
+        JmaAreas.Embedded.TryGet(JmaAreaTable.City, jmaCode, out var area);
+        if (code6 is not null && (jmaCode!.EndsWith("00", StringComparison.Ordinal) || area is null)) return (code6, null);
+        return (code6, area);
+    }
+
     /// <summary>A prefecture number ("13", "46", or a 府県予報区 "410000") → prefecture 6-digit code ("130001").</summary>
     public static string? PrefectureCode(string? code)
     {

@@ -50,6 +50,49 @@ public class jma_area_tables_should
     }
 }
 
+public class jma_city_placement_should
+{
+    private static readonly MunicipalityDirectory Directory = MunicipalityDirectory.LoadEmbedded();
+
+    [Fact]
+    public void locate_whole_municipalities_by_code_and_parts_by_the_jma_centroid()
+    {
+        Assert.Equal(("172022", (JmaArea?)null), JmaXml.CityPlacement("1720200", Directory));
+        var (code6, placed) = JmaXml.CityPlacement("4220202", Directory); // 佐世保市宇久島: an island part of 佐世保市
+        Assert.Equal("422029", code6);
+        Assert.Equal("佐世保市宇久島", placed!.Name);
+        Assert.Equal("POINT (129.11143 33.2708)", placed.Geometry.AsText());
+        Assert.Equal((null, null), JmaXml.CityPlacement("4644300", Directory)); // 蒲生町, merged into 姶良市 in 2010
+    }
+
+    [Fact]
+    public void place_only_split_or_newer_codes_of_the_jma_city_table_by_centroid()
+    {
+        var rows = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "jma-city-centroids.tsv")).Where(l => !l.StartsWith('#')).Select(l => l.Split('\t')[0]).ToList();
+        Assert.Equal(1894, rows.Count);
+        var byCentroid = rows.Where(c => JmaXml.CityPlacement(c, Directory).Placed is not null).ToList();
+        // 浜松市's 2024 wards (中央区, 浜名区, 天竜区) are newer than the municipality directory: centroid, no claim;
+        // 佐世保市 and 薩摩川内市 are split into mainland and island parts: centroid, with the municipality claim
+        Assert.Equal(["2213800", "2213900", "2214000", "4220201", "4220202", "4621501", "4621502"], byCentroid);
+        Assert.Null(JmaXml.CityPlacement("2213800", Directory).Code6);
+    }
+
+    [Fact]
+    public void place_a_warning_for_part_of_a_municipality_at_its_centroid()
+    {
+        var parser = new JmaWarningXmlParser();
+        var doc = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Fixtures.Read("vpww-fictional.xml"))
+            .Replace("<Area><Name>七尾市</Name><Code>1720200</Code></Area>", "<Area><Name>佐世保市宇久島</Name><Code>4220202</Code></Area>", StringComparison.Ordinal));
+        var result = new FormatRegistry([parser]).Parse(parser, doc, Fixtures.Context("vpww-fictional.xml"));
+        var uku = result.Records.First(r => r.SourceKey.StartsWith("4220202:", StringComparison.Ordinal));
+        Assert.Equal("422029", uku.MunicipalityCode);
+        Assert.False(uku.LocatedByCode);
+        Assert.Equal("POINT (129.11143 33.2708)", uku.Geometry!.AsText());
+        Assert.Equal("area_centroid", (string?)uku.Attrs["location_precision"]);
+        Assert.Equal("気象・地震・火山情報／市町村等", (string?)uku.Attrs["area_table"]);
+    }
+}
+
 public class jma_vtse_parser_should : ParserConformance<JmaTsunamiXmlParser>
 {
     protected override byte[] SampleDocument => Fixtures.Read("vtse-fictional.xml");
