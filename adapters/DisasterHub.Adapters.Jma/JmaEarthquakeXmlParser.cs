@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using DisasterHub.Core;
+using NetTopologySuite.Geometries;
 
 namespace DisasterHub.Adapters.Jma;
 
@@ -130,16 +131,18 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                     // municipality has, by the JMA city table's centroid (JmaXml.CityPlacement)
                     var (cityCode6, cityPlaced) = JmaXml.CityPlacement(cityCode, directory);
                     Add(city, "city", cityCode6, area, cityPlaced, prefCode);
-                    // stations carry only a code: a point at their city's JMA centroid, else their city's place
-                    tables.TryGet(JmaAreaTable.City, cityCode, out var cityCentroid);
+                    // stations carry only a code: a point for their city — the municipality's representative point
+                    // (inside it by construction), else the JMA centroid of the city's code
+                    var stationPoint = cityPlaced is null && cityCode6 is not null && directory.TryGetPoint(cityCode6, out var lon, out var lat)
+                        ? JmaXml.Point(lon, lat) : null;
                     foreach (var station in city.Elements(S + "IntensityStation"))
-                        Add(station, "station", cityCode6, city, cityCentroid, prefCode);
+                        Add(station, "station", cityCode6, city, stationPoint is null ? cityPlaced : null, prefCode, stationPoint);
                 }
             }
         }
 
         // code6: the municipality (or prefecture) the record claims and is located by when it has no table geometry.
-        void Add(XElement e, string level, string? code6, XElement? parent, JmaArea? placed, string? prefCode = null)
+        void Add(XElement e, string level, string? code6, XElement? parent, JmaArea? placed, string? prefCode = null, Point? point = null)
         {
             var at = SafeXml.PathOf(e);
             var code = JmaXml.Text(e.Element(S + "Code"));
@@ -173,6 +176,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
             if (JmaXml.Text(e.Element(S + "Condition")) is { } condition) attrs["condition"] = condition;
             if (prefCode is not null && level == "area") attrs["prefecture_code"] = prefCode;
             if (placed is not null) JmaXml.MarkPlaced(attrs, placed);
+            else if (point is not null) attrs["location_precision"] = "municipality";
             head.Annotate(attrs);
             result.Records.Add(new FeatureRecord
             {
@@ -181,8 +185,8 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 EntityKey = $"jma-seis-{level}:{code}",
                 MunicipalityCode = code6,
                 Name = name,
-                Geometry = placed?.Geometry.Copy(),
-                LocatedByCode = placed is null,
+                Geometry = placed?.Geometry.Copy() ?? point,
+                LocatedByCode = placed is null && point is null,
                 Status = intensity is null ? null : "震度" + intensity,
                 Severity = JmaXml.IntensitySeverity(intensity),
                 ObservedAt = observedAt,

@@ -152,9 +152,10 @@ public class jma_samples_should
         var station = result.Records.Single(r => r.SourceKey == "20100125161517:station:4620333");
         Assert.Equal("鹿屋市串良町岡崎＊", station.Name);
         Assert.Equal("462039", station.MunicipalityCode);
-        // no coordinates in the telegram: the JMA 市町村等 centroid of 鹿屋市 (4620300)
-        Assert.Equal("POINT (130.86734 31.42664)", station.Geometry!.AsText());
-        Assert.Equal("area_centroid", (string?)station.Attrs["location_precision"]);
+        // no coordinates in the telegram: a point at 鹿屋市 (its representative point, not its boundary when imported)
+        Assert.Equal("POINT (130.86661 31.42396)", station.Geometry!.AsText());
+        Assert.False(station.LocatedByCode);
+        Assert.Equal("municipality", (string?)station.Attrs["location_precision"]);
         var osumi = result.Records.Single(r => r.SourceKey == "20100125161517:area:771");
         Assert.Equal("鹿児島県大隅", osumi.Name);
         Assert.Equal("震度4", osumi.Status);

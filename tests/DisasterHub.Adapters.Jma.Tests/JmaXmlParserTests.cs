@@ -188,12 +188,13 @@ public class jma_vxse_parser_should : ParserConformance<JmaEarthquakeXmlParser>
         Assert.Equal("jma-seis-station:1720421", station.EntityKey);
         Assert.Equal("172049", station.MunicipalityCode);
         Assert.Equal("震度5-", station.Status);
-        // a point at the JMA city centroid of 輪島市 (1720400), inside the 能登 polygon
+        // a point at 輪島市's representative point (inside the municipality), inside the 能登 polygon
         var point = Assert.IsType<NetTopologySuite.Geometries.Point>(station.Geometry);
-        Assert.True(JmaAreas.Embedded.TryGet(JmaAreaTable.City, "1720400", out var wajima));
-        Assert.True(point.EqualsExact(wajima.Geometry));
+        Assert.True(MunicipalityDirectory.LoadEmbedded().TryGetPoint("172049", out var lon, out var lat));
+        Assert.Equal((lon, lat), (point.X, point.Y));
         Assert.True(noto.Geometry!.Contains(point));
-        Assert.Equal("area_centroid", (string?)station.Attrs["location_precision"]);
+        Assert.False(station.LocatedByCode);
+        Assert.Equal("municipality", (string?)station.Attrs["location_precision"]);
         var toyama = result.Records[5];
         Assert.Equal("富山県東部", toyama.Name);
         Assert.Equal("160008", (string?)toyama.Attrs["prefecture_code"]);
