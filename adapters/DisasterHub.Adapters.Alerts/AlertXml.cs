@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using DisasterHub.Core;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Utilities;
 
 namespace DisasterHub.Adapters.Alerts;
 
@@ -207,13 +208,36 @@ public static class AreaGeometry
         return AlertXml.Factory.CreatePolygon(ring);
     }
 
-    /// <summary>One geometry for several areas: the single one, or their union (valid where a MultiPolygon may not be).</summary>
-    public static Geometry? Combine(IReadOnlyList<Geometry> parts) => parts.Count switch
+    /// <summary>
+    /// One geometry for several areas: the single one, or their union (valid where a MultiPolygon may not be). A part
+    /// that is not valid (a self-intersecting "bow-tie" ring, as hand-drawn alert areas often are) is repaired first
+    /// with NTS <see cref="GeometryFixer"/>, which keeps the area it encloses; the union of valid parts cannot throw, so
+    /// one bad polygon no longer loses the alert's other areas.
+    /// </summary>
+    public static Geometry? Combine(IReadOnlyList<Geometry> parts)
     {
-        0 => null,
-        1 => parts[0],
-        _ => AlertXml.Factory.BuildGeometry(parts).Union(),
-    };
+        if (parts.Count == 0) return null;
+        var valid = parts.Select(p => p.IsValid ? p : GeometryFixer.Fix(p)).Where(p => !p.IsEmpty).ToList();
+        return valid.Count switch
+        {
+            0 => parts[0],
+            1 => valid[0],
+            _ => Union(AlertXml.Factory.BuildGeometry(valid)),
+        };
+    }
+
+    private static Geometry Union(Geometry collection)
+    {
+        try
+        {
+            return collection.Union();
+        }
+        catch (TopologyException)
+        {
+            // robustness failures of the overlay on valid input are rare, but must not lose the alert either
+            return GeometryFixer.Fix(collection);
+        }
+    }
 
     private static bool InRange(double lat, double lon, out string error)
     {

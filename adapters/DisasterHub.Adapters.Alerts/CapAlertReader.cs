@@ -84,7 +84,7 @@ public static partial class CapAlertReader
     };
 
     /// <summary>Validates and maps one alert; adds records and rejections to <paramref name="result"/>.</summary>
-    public static void Read(XElement alert, CapSchemas schemas, ParseResult result)
+    public static void Read(XElement alert, CapSchemas schemas, ParseResult result, ParseContext? context = null)
     {
         var alertPath = SafeXml.PathOf(alert);
         var errors = schemas.For(alert.Name.NamespaceName) is { } set ? SchemaErrors(alert, set) : [];
@@ -128,7 +128,7 @@ public static partial class CapAlertReader
         {
             var info = infos[i];
             var infoPath = $"{alertPath}/info[{i + 1}]";
-            if (!TryArea(info, ns, infoPath, result, out var geometry, out var codes, out var areaDescs)) continue;
+            if (!TryArea(info, ns, infoPath, result, out var geometry, out var codes, out var areaDescs, context)) continue;
 
             var severityWord = Req(info, ns + "severity");
             var attrs = new JsonObject
@@ -212,15 +212,23 @@ public static partial class CapAlertReader
     /// Geometry and JIS X 0402 codes of all areas of an info. A malformed polygon, circle or code rejects the info.
     /// </summary>
     internal static bool TryArea(XElement info, XNamespace ns, string infoPath, ParseResult result,
-        out Geometry? geometry, out List<string> codes, out List<string> areaDescs)
+        out Geometry? geometry, out List<string> codes, out List<string> areaDescs, ParseContext? context = null)
     {
         geometry = null;
         codes = [];
         areaDescs = [];
         var parts = new List<Geometry>();
         var areas = info.Elements(ns + "area").ToList();
+        var maxAreas = context?.MaxAreasPerRecord ?? int.MaxValue;
+        var shapes = areas.Sum(a => a.Elements(ns + "polygon").Count() + a.Elements(ns + "circle").Count() + a.Elements(ns + "geocode").Count());
+        if (areas.Count > maxAreas || shapes > maxAreas)
+        {
+            result.Reject(infoPath, $"{areas.Count} areas with {shapes} polygons, circles and geocodes: more than the cap of {maxAreas} per record (Hub:Ingest:MaxAreasPerRecord)");
+            return false;
+        }
         for (var a = 0; a < areas.Count; a++)
         {
+            context?.Budget.ThrowIfCancellationRequested();
             var area = areas[a];
             var areaPath = $"{infoPath}/area[{a + 1}]";
             if (AlertXml.Text(area.Element(ns + "areaDesc")) is { } desc) areaDescs.Add(desc);

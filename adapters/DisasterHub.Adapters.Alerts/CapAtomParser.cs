@@ -46,7 +46,7 @@ public sealed class CapAtomParser : IFeedParser, ILinkedDocuments
             var alerts = CapAtomFeed.EmbeddedAlerts(entry).ToList();
             if (alerts.Count > 0)
             {
-                foreach (var alert in alerts) CapAlertReader.Read(alert, schemas, result);
+                foreach (var alert in alerts) CapAlertReader.Read(alert, schemas, result, context);
                 continue;
             }
             if (entry.Elements().Any(e => AlertNamespaces.IsCap(e.Name.Namespace)))

@@ -30,7 +30,7 @@ public sealed class CapParser : IFeedParser
             throw new UnparseableDocumentException(SafeXml.PathOf(root),
                 $"not a CAP alert: root is {{{root.Name.NamespaceName}}}{root.Name.LocalName}, expected alert in {AlertNamespaces.Cap12} or {AlertNamespaces.Cap11}");
         var result = new ParseResult { Format = Format, Encoding = AlertXml.EncodingOf(doc, content.Span) };
-        CapAlertReader.Read(root, CapSchemas.FromCompanions(context, result), result);
+        CapAlertReader.Read(root, CapSchemas.FromCompanions(context, result), result, context);
         return result;
     }
 }
@@ -86,7 +86,7 @@ public sealed class EdxlDeCapParser : IFeedParser
             foreach (var child in children)
             {
                 if (child.Name.LocalName == "alert" && AlertNamespaces.IsCap(child.Name.Namespace))
-                    CapAlertReader.Read(child, schemas, result);
+                    CapAlertReader.Read(child, schemas, result, context);
                 else
                     result.Reject(SafeXml.PathOf(child), $"embedded {{{child.Name.NamespaceName}}}{child.Name.LocalName} is not a CAP alert");
             }

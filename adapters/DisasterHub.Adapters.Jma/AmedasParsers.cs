@@ -30,7 +30,7 @@ public static partial class Amedas
 
     internal static (JsonObject Root, string Encoding) LoadObject(ReadOnlyMemory<byte> content, string what)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, JmaQuakeListParser.Options);
         return root is JsonObject o ? (o, encoding) : throw new UnparseableDocumentException("/", $"{what} must be a JSON object keyed by station id");

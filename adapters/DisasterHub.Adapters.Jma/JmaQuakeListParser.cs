@@ -33,7 +33,7 @@ public sealed partial class JmaQuakeListParser : IFeedParser
 
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, Options);
         if (root is not JsonArray list) throw new UnparseableDocumentException("/", "the quake list must be a JSON array");

@@ -22,7 +22,7 @@ internal static partial class LifelineFields
     /// <summary>Decodes and parses a JSON document whose root must be an object (depth capped at 64).</summary>
     public static (JsonObject Root, string Encoding) ParseObject(ReadOnlyMemory<byte> content)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, JsonOptions);
         return root is JsonObject doc ? (doc, encoding) : throw new UnparseableDocumentException("/", "the document must be a JSON object");

@@ -22,9 +22,9 @@ public static class SensorThingsPage
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(TextDecoding.Decode(content).Text, documentOptions: Options);
+            root = JsonNode.Parse(TextDecoding.DecodeJson(content).Text, documentOptions: Options);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or UnparseableDocumentException)
         {
             return null;
         }

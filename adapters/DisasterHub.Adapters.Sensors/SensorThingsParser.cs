@@ -123,7 +123,7 @@ public sealed partial class SensorThingsParser : IFeedParser, ILinkedDocuments
 
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, Options);
         if (!LooksLikeSensorThings(root))

@@ -88,7 +88,7 @@ internal sealed class GeoJsonDocument
 
     public static GeoJsonDocument Read(ReadOnlyMemory<byte> content)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, Options);
         if (root is not JsonObject obj) throw new UnparseableDocumentException("/", "not a JSON object");

@@ -35,7 +35,7 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
 
     public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
+        var (text, encoding) = TextDecoding.DecodeJson(content.Span);
         // SafeJson turns malformed JSON into UnparseableDocumentException with the line and byte
         var root = SafeJson.Parse(text, Options);
         if (root is not JsonObject doc) throw new UnparseableDocumentException("/", "the document must be a JSON object");

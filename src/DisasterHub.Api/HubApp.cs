@@ -46,6 +46,10 @@ public static class HubApp
         builder.Services.AddSingleton<EventQueries>();
         builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
+        // the push path's shared state, one per hub (several hubs run in one test process)
+        builder.Services.AddSingleton<DisasterHub.Api.Push.IngestGate>();
+        builder.Services.AddSingleton<DisasterHub.Api.Push.KeyedLocks>();
+        builder.Services.AddSingleton<DisasterHub.Api.Push.DeniedPushAudit>();
         builder.Services.AddProblemDetails();
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);

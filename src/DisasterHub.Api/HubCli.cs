@@ -70,8 +70,30 @@ public static class HubCli
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Offline parse of a feed file: one JSON object on stdout; exit 0 for a known format, 2 otherwise.</summary>
+    /// <summary>
+    /// Offline parse of a feed file: one JSON object on stdout; exit 0 for a known format, 2 otherwise — always, even
+    /// when a parser or a shared check throws something unexpected (that is reported as JSON with exit 2, never as a
+    /// stack trace and an abort).
+    /// </summary>
     public static int Validate(string[] args, TextWriter output)
+    {
+        try
+        {
+            return ValidateCore(args, output);
+        }
+        catch (CliException e)
+        {
+            return Fail(output, null, e.Message);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"validate: {e.GetType().Name}: {e.Message}");
+            var i = Array.IndexOf(args, "--format");
+            return Fail(output, i >= 0 && i + 1 < args.Length ? args[i + 1] : null, $"the document could not be checked: internal error ({e.GetType().Name})");
+        }
+    }
+
+    private static int ValidateCore(string[] args, TextWriter output)
     {
         var file = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
         // positional FILE is the first arg that is not an option value

@@ -175,6 +175,30 @@ public sealed class ParseContext
 
     /// <summary>Code ↔ name directory for feeds that name a municipality without its code; null means the embedded one.</summary>
     public MunicipalityDirectory? Municipalities { get; init; }
+
+    /// <summary>
+    /// Most areas (polygons, circles, codes) one record may combine; a record over it is rejected before its geometry
+    /// is built, since combining thousands of areas is what makes a document slow.
+    /// </summary>
+    public int MaxAreasPerRecord { get; init; } = 1000;
+
+    /// <summary>
+    /// The parse time budget, as a token the hub cancels when the budget is spent. Parsers with loops that can be long
+    /// check it (<see cref="CancellationToken.ThrowIfCancellationRequested"/>); the pipeline checks it after them too.
+    /// </summary>
+    public CancellationToken Budget { get; init; }
+}
+
+/// <summary>Limits of the checks every format shares (<see cref="FormatRegistry.ApplySharedChecks"/>).</summary>
+public sealed record SharedCheckLimits
+{
+    public static readonly SharedCheckLimits Default = new();
+
+    /// <summary>How far ahead of the hub's clock a time may lie (clocks drift a little; a JST time marked Z is 9 h).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The parse time budget (see <see cref="ParseContext.Budget"/>).</summary>
+    public CancellationToken Budget { get; init; }
 }
 
 /// <summary>

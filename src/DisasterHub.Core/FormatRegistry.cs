@@ -74,33 +74,103 @@ public sealed class FormatRegistry
         _ => false,
     };
 
+    /// <summary>
+    /// Bounds on the geometry a parser produced (before the hub adds boundaries to records located by code): a record
+    /// over <paramref name="maxPerFeature"/> vertices is rejected with the reason; a document whose records have more
+    /// than <paramref name="maxPerDocument"/> together is refused whole (the returned rejection).
+    /// </summary>
+    public static Rejection? ApplyGeometryCaps(ParseResult result, int maxPerFeature, int maxPerDocument)
+    {
+        long total = 0;
+        result.Records.RemoveAll(r =>
+        {
+            var n = r.Geometry?.NumPoints ?? 0;
+            if (n <= maxPerFeature)
+            {
+                total += n;
+                return false;
+            }
+            result.Reject(r.Location ?? r.SourceKey, $"geometry has {n} vertices, more than the cap of {maxPerFeature} per record (Hub:Ingest:MaxVerticesPerFeature)");
+            return true;
+        });
+        return total > maxPerDocument
+            ? new Rejection("document", $"the document's geometries have {total} vertices, more than the cap of {maxPerDocument} (Hub:Ingest:MaxVerticesPerDocument)")
+            : null;
+    }
+
+    /// <summary>Hidden formatting characters go from the header texts and every string in the attributes.</summary>
+    private static void StripHiddenControls(FeatureRecord r)
+    {
+        r.Name = TextSafety.Strip(r.Name);
+        r.EntityKey = TextSafety.Strip(r.EntityKey);
+        r.Address = TextSafety.Strip(r.Address);
+        r.Status = TextSafety.Strip(r.Status);
+        StripHiddenControls(r.Attrs);
+    }
+
+    private static void StripHiddenControls(System.Text.Json.Nodes.JsonNode? node)
+    {
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject o:
+                foreach (var key in o.Select(p => p.Key).ToList())
+                {
+                    var value = o[key];
+                    if (value is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
+                    {
+                        var text = v.GetValue<string>();
+                        if (TextSafety.HasHiddenControl(text)) o[key] = TextSafety.Strip(text);
+                    }
+                    else StripHiddenControls(value);
+                }
+                break;
+            case System.Text.Json.Nodes.JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (a[i] is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
+                    {
+                        var text = v.GetValue<string>();
+                        if (TextSafety.HasHiddenControl(text)) a[i] = TextSafety.Strip(text);
+                    }
+                    else StripHiddenControls(a[i]);
+                }
+                break;
+        }
+    }
+
     /// <summary>Earliest time a record may claim; anything before is a typo or an epoch default.</summary>
     public static readonly DateTimeOffset EarliestPlausible = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
-    /// Moves records with NUL text, implausible times, or a geometry that is missing, invalid or outside the extent
-    /// to the rejections.
+    /// Moves records with NUL text, implausible times (before 1900, or later than the hub's clock plus a small skew), or
+    /// a geometry that is missing, invalid, too large or outside the extent to the rejections; strips hidden formatting
+    /// characters (<see cref="TextSafety"/>) from every text field.
     /// </summary>
-
-    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent, DateTimeOffset? receivedAt = null)
+    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent, DateTimeOffset? receivedAt = null, SharedCheckLimits? limits = null)
     {
-        var latest = (receivedAt ?? DateTimeOffset.UtcNow).AddDays(1);
+        limits ??= SharedCheckLimits.Default;
+        var now = receivedAt ?? DateTimeOffset.UtcNow;
+        var latest = now + limits.MaxFutureSkew;
         result.Records.RemoveAll(r =>
         {
+            limits.Budget.ThrowIfCancellationRequested();
             var at = r.Location ?? r.SourceKey;
             if (HasNul(r))
             {
                 result.Reject(at, "text contains a NUL character");
                 return true;
             }
+            StripHiddenControls(r);
             foreach (var (field, t) in new[] { ("observed_at", r.ObservedAt), ("reported_at", r.ReportedAt) })
                 if (t is { } v && (v < EarliestPlausible || v > latest))
                 {
-                    result.Reject(at, $"{field} {v:yyyy-MM-ddTHH:mm:ssZ} is {(v < EarliestPlausible ? "before 1900" : "in the future")}");
+                    result.Reject(at, v < EarliestPlausible
+                        ? $"{field} {v.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is before 1900"
+                        : $"{field} {v.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is in the future: the hub's clock reads {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} and allows {limits.MaxFutureSkew.TotalMinutes:0.#} min of skew (a local time marked Z or without its zone?)");
                     return true;
                 }
             if (r.Attrs["restoration_eta"] is { } eta && DateTimeOffset.TryParse(eta.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var etaAt)
-                && (etaAt < EarliestPlausible || etaAt > latest.AddYears(2)))
+                && (etaAt < EarliestPlausible || etaAt > now.AddYears(2).AddDays(1)))
             {
                 result.Reject(at, $"restoration_eta {etaAt:yyyy-MM-ddTHH:mm:ssZ} is not plausible");
                 return true;

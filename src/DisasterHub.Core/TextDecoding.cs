@@ -40,6 +40,31 @@ public static class TextDecoding
     }
 
     /// <summary>
+    /// Decodes a JSON document: UTF-8 only (RFC 8259 §8.1), a leading BOM ignored, strictly — no CP932 or replacement
+    /// character fallback, so one invalid byte is refused with its offset instead of being read as mojibake.
+    /// </summary>
+    /// <exception cref="UnparseableDocumentException">at <c>byte N</c> (0-based offset into the document).</exception>
+    public static (string Text, string Encoding) DecodeJson(ReadOnlySpan<byte> bytes)
+    {
+        var encoding = Utf8;
+        var offset = 0;
+        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+        {
+            offset = 3;
+            encoding = Utf8Bom;
+        }
+        else if (bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF)))
+            throw new UnparseableDocumentException("byte 0", "JSON must be UTF-8 (RFC 8259), not UTF-16 or UTF-32");
+        var body = bytes[offset..];
+        var chars = new char[body.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(body, chars, out var read, out var written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+            throw new UnparseableDocumentException($"byte {offset + read}",
+                $"invalid UTF-8 at byte offset {offset + read} (0x{(offset + read < bytes.Length ? bytes[offset + read] : 0):X2}); JSON must be UTF-8 (RFC 8259)");
+        return (new string(chars, 0, written), encoding);
+    }
+
+    /// <summary>
     /// Decodes a document head that may end in the middle of a multi-byte character (sniffing reads the first 64 KiB):
     /// up to 3 trailing bytes are dropped when that makes it valid UTF-8.
     /// </summary>

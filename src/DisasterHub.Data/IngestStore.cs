@@ -15,6 +15,9 @@ public sealed record RawDocument(
     public byte[] Sha256 { get; } = SHA256.HashData(Body.Span);
 }
 
+/// <summary>A record accepted into history that did not replace the current state, which is newer.</summary>
+public sealed record NotCurrent(string SourceKey, DateTimeOffset ObservedAt, DateTimeOffset CurrentObservedAt);
+
 /// <summary>
 /// The writes of one ingest transaction (DESIGN §2 "one database transaction per document"). Every method takes the
 /// caller's connection and transaction; the caller commits.
@@ -155,7 +158,7 @@ public static class IngestStore
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
         long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct,
-        bool rawIsOptional = false, IReadOnlyDictionary<string, TimeSpan>? staleLimits = null)
+        bool rawIsOptional = false, IReadOnlyDictionary<string, TimeSpan>? staleLimits = null, ICollection<NotCurrent>? notCurrent = null)
     {
         if (records.Count == 0) return 0;
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
@@ -194,6 +197,15 @@ public static class IngestStore
             c.Parameters.AddWithValue("source_id", sourceId);
             c.Parameters.AddWithValue("workspace", workspace);
             await c.ExecuteNonQueryAsync(ct);
+        }
+        if (notCurrent is not null)
+        {
+            await using var c = new NpgsqlCommand(SqlFiles.Get("ingest_not_current"), conn, tx);
+            c.Parameters.AddWithValue("source_id", sourceId);
+            c.Parameters.AddWithValue("workspace", workspace);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                notCurrent.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
         }
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_versions"), conn, tx))
         {
@@ -258,6 +270,28 @@ public static class IngestStore
             sb.Append("valid:").Append(r.ValidFrom?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append('/').Append(r.ValidUntil?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+    }
+
+    /// <summary>Caps the stored payload of an unparseable document (see raw_trim_rejected.sql).</summary>
+    /// <returns>Whether the payload was cut.</returns>
+    public static async Task<bool> TrimRejectedRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string sourceId, string? apiKeyId,
+        long keepBytes, long quotaBytes, CancellationToken ct)
+    {
+        await using var c = new NpgsqlCommand(SqlFiles.Get("raw_trim_rejected"), conn, tx);
+        c.Parameters.AddWithValue("id", rawId);
+        c.Parameters.AddWithValue("source", sourceId);
+        c.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)apiKeyId ?? DBNull.Value });
+        c.Parameters.AddWithValue("keep", keepBytes);
+        c.Parameters.AddWithValue("quota", quotaBytes);
+        return await c.ExecuteNonQueryAsync(ct) > 0;
+    }
+
+    /// <summary>Deletes Idempotency-Key answers older than <paramref name="before"/>.</summary>
+    public static async Task<int> PruneIdempotencyAsync(NpgsqlDataSource db, DateTimeOffset before, CancellationToken ct)
+    {
+        await using var c = db.CreateCommand("DELETE FROM idempotency WHERE created_at < @t");
+        c.Parameters.AddWithValue("t", before.UtcDateTime);
+        return await c.ExecuteNonQueryAsync(ct);
     }
 
     public static async Task MarkSourceAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sourceId, DateTimeOffset at,

@@ -29,6 +29,18 @@ public sealed class HubOptions
     public int WatchdogSeconds { get; set; } = 30;
 
     /// <summary>
+    /// How many minutes ahead of the hub's clock an observed/reported time may lie; later ones are rejected per record
+    /// (a time kept in the future would freeze the record: every real correction would look older).
+    /// </summary>
+    public double MaxFutureSkewMinutes { get; set; } = 5;
+
+    /// <summary>Ingest fairness and per-document bounds ("Hub:Ingest").</summary>
+    public IngestLimitOptions Ingest { get; set; } = new();
+
+    /// <summary>Retention and quotas of what pushes leave behind ("Hub:Retention").</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>
     /// Staleness limit per layer for the merge (issue 11 §4): a source's value observed longer ago than this no longer
     /// overrides a fresher one from a lower-priority source. A layer without a limit merges by priority alone.
     /// </summary>
@@ -49,6 +61,63 @@ public sealed class HubOptions
                 double.Parse(c, System.Globalization.CultureInfo.InvariantCulture), double.Parse(d, System.Globalization.CultureInfo.InvariantCulture))
             : throw new FormatException($"Hub:Extent '{s}' is not japan, world or minLon,minLat,maxLon,maxLat"),
     };
+}
+
+/// <summary>"Hub:Ingest": how ingest is shared between organizations, and how big or slow one document may be.</summary>
+public sealed class IngestLimitOptions
+{
+    /// <summary>Documents ingesting at once on this node, all organizations together (0: twice the processor count, at least 2).</summary>
+    public int GlobalSlots { get; set; }
+
+    /// <summary>Documents one organization may ingest at once (0: half the global slots, at least 1).</summary>
+    public int PerOrganizationSlots { get; set; }
+
+    /// <summary>How long a push waits for a slot before it is told 503 + Retry-After.</summary>
+    public int SlotWaitMilliseconds { get; set; } = 2000;
+
+    /// <summary>Parse time budget of one document; a document over it is rejected with the reason (its raw payload kept).</summary>
+    public int ParseBudgetMilliseconds { get; set; } = 10_000;
+
+    /// <summary>Most areas (polygons, circles, codes) one record may combine.</summary>
+    public int MaxAreasPerRecord { get; set; } = 1000;
+
+    /// <summary>Most vertices one record's geometry may have.</summary>
+    public int MaxVerticesPerFeature { get; set; } = 200_000;
+
+    /// <summary>Most vertices of all records of one document together.</summary>
+    public int MaxVerticesPerDocument { get; set; } = 2_000_000;
+
+    /// <summary>Largest ratio of decompressed to compressed size a gzip body may have (a zip bomb has thousands).</summary>
+    public int MaxCompressionRatio { get; set; } = 100;
+
+    public int EffectiveGlobalSlots => GlobalSlots > 0 ? GlobalSlots : Math.Max(2, Environment.ProcessorCount * 2);
+
+    public int EffectivePerOrganizationSlots => PerOrganizationSlots > 0 ? Math.Min(PerOrganizationSlots, EffectiveGlobalSlots) : Math.Max(1, EffectiveGlobalSlots / 2);
+}
+
+/// <summary>"Hub:Retention": bounds on what accumulates per key.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>
+    /// Bytes kept of the raw payload of a document that could not be parsed (the SHA-256 and size of the whole are
+    /// always kept); a parsed document is kept whole, since its records point at it.
+    /// </summary>
+    public int RejectedRawKeepBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Bytes of unparseable payloads one key may have stored in total; beyond it only hash and size are kept.</summary>
+    public long RejectedRawQuotaBytesPerKey { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>How long an Idempotency-Key answer is kept.</summary>
+    public double IdempotencyHours { get; set; } = 24;
+
+    /// <summary>How often the pruning service runs (0 turns it off).</summary>
+    public int PruneIntervalSeconds { get; set; } = 600;
+
+    /// <summary>Denied-push audit entries: at most one per caller, source and reason in this window (the rest are counted).</summary>
+    public int DeniedAuditWindowSeconds { get; set; } = 60;
+
+    /// <summary>Denied-push audit entries written per window on this node, all callers together.</summary>
+    public int DeniedAuditMaxPerWindow { get; set; } = 100;
 }
 
 public sealed class OrganizationConfig

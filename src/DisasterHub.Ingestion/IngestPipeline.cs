@@ -15,11 +15,17 @@ public sealed record IngestRequest(
     IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null,
     Jurisdiction? Jurisdiction = null);
 
-public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat }
+public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat, WrongLayer }
 
 public sealed record IngestOutcome(
     IngestStatus Status, long? RawDocumentId, string? Format, int Accepted, int Rejected, int Changed, IReadOnlyList<Rejection> Rejections)
 {
+    /// <summary>The layer the document was read into (the parser's), when a parser was chosen.</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Accepted records that did not become current: the hub holds a newer state of them.</summary>
+    public IReadOnlyList<NotCurrent> NotCurrent { get; init; } = [];
+
     /// <summary>Further documents the format points at (next pages, listed alerts), for the fetcher to take.</summary>
     public IReadOnlyList<Uri> Links { get; init; } = [];
 
@@ -37,11 +43,27 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
+    private readonly IngestLimitOptions _limits = options.Value.Ingest;
+    private readonly RetentionOptions _retention = options.Value.Retention;
+    private readonly TimeSpan _maxFutureSkew = TimeSpan.FromMinutes(options.Value.MaxFutureSkewMinutes);
+
+    /// <summary>What source health (public: the sources list, /health/ready) says of a pushed document that failed.</summary>
+    /// <remarks>A push's own words (an unknown format name, text quoted from its document) never reach public answers;
+    /// the full reason is in the push's answer, its rejection row and the audit log.</remarks>
+    public const string UnknownFormatHealth = "unknown format (see audit)";
     private readonly Dictionary<string, TimeSpan> _staleness = options.Value.Staleness;
 
     public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
     {
         var receivedAt = clock.GetUtcNow();
+        // A source writes only its own layer: a format named by the caller whose parser writes another layer is refused
+        // before anything is stored (a push key scoped to shelters must not become an evacuation order).
+        var named = req.Format is null ? null : formats.Find(req.Format);
+        if (named is not null && named.Layer != req.Source.Layer)
+            return new IngestOutcome(IngestStatus.WrongLayer, null, named.Format, 0, 1, 0,
+                [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")])
+            { Layer = named.Layer };
+
         var raw = new RawDocument(req.Source.Id, req.Workspace, receivedAt, req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -69,29 +91,45 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         }
 
         ParseResult result;
+        using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds)), clock);
         try
         {
             result = parser.Parse(req.Body, new ParseContext
             {
                 ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
                 Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
+                MaxAreasPerRecord = _limits.MaxAreasPerRecord, Budget = budget.Token,
             });
+            budget.Token.ThrowIfCancellationRequested();
+            if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
+                return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, tooBig, req, receivedAt, ct, parser.Layer);
         }
         catch (UnparseableDocumentException e)
         {
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct);
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct, parser.Layer);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "Parser {Format} failed on raw document {RawId} of source {Source}", parser.Format, rawId, req.Source.Id);
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct);
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct, parser.Layer);
         }
 
         await IngestStore.ExpandCancellationsAsync(conn, tx, req.Source.Id, req.Workspace, parser.Layer, result, ct);
         await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
         await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
         FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
-        FormatRegistry.ApplySharedChecks(result, _extent, receivedAt);
+        try
+        {
+            FormatRegistry.ApplySharedChecks(result, _extent, receivedAt, new SharedCheckLimits { MaxFutureSkew = _maxFutureSkew, Budget = budget.Token });
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
+        }
         ValidityRule.Apply(result);
         if (req.Jurisdiction is { } jurisdiction)
             result.Records.RemoveAll(r =>
@@ -108,13 +146,14 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var records = result.Records;
         foreach (var r in records) policy.Apply(r);
 
+        var notCurrent = new List<NotCurrent>();
         var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct,
-            staleLimits: _staleness);
+            staleLimits: _staleness, notCurrent: notCurrent);
         if (routed is not null)
         {
             foreach (var r in routed.Records) policy.Apply(r);
             changed += await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds,
-                routed.Records, ct, staleLimits: _staleness);
+                routed.Records, ct, staleLimits: _staleness, notCurrent: notCurrent);
         }
         var accepted = records.Count + (routed?.Records.Count ?? 0);
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
@@ -128,6 +167,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed);
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, result.Rejections.Count, changed, result.Rejections)
         {
+            Layer = parser.Layer,
+            NotCurrent = notCurrent,
             RoutedTo = routed?.Workspace,
             Routed = routed?.Records.Count ?? 0,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
@@ -135,6 +176,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 : [],
         };
     }
+
+    private Rejection OverBudget() =>
+        new("document", $"parsing took longer than the budget of {_limits.ParseBudgetMilliseconds} ms (Hub:Ingest:ParseBudgetMilliseconds); the document is kept unparsed");
 
     private IFeedParser? Choose(IngestRequest req)
     {
@@ -145,15 +189,20 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     }
 
     private async Task<IngestOutcome> FailAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, IngestStatus status, string? format,
-        Rejection why, IngestRequest req, DateTimeOffset at, CancellationToken ct)
+        Rejection why, IngestRequest req, DateTimeOffset at, CancellationToken ct, string? layer = null)
     {
-        // The raw document and the reason stay: nothing that arrived is dropped silently.
+        // The reason and the raw document's hash and size stay: nothing that arrived is dropped silently. Its payload
+        // is kept up to a cap and a per-key quota (Hub:Retention), so unparseable pushes cannot fill the disk.
         await IngestStore.WriteRejectionsAsync(conn, rawId, [why], ct);
         await IngestStore.FinishRawAsync(conn, tx, rawId, "unparseable", format, 0, 1, ct);
-        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, at, $"{why.At}: {why.Reason}", ct: ct);
+        await IngestStore.TrimRejectedRawAsync(conn, tx, rawId, req.Source.Id, req.ApiKeyId, _retention.RejectedRawKeepBytes, _retention.RejectedRawQuotaBytesPerKey, ct);
+        var health = req.ApiKeyId is null ? $"{why.At}: {why.Reason}"
+            : status == IngestStatus.UnknownFormat ? UnknownFormatHealth
+            : $"document not readable as {format} (see audit)";
+        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, at, health, ct: ct);
         await tx.CommitAsync(ct);
         log.LogWarning("Raw document {RawId} for {Source} not parsed: {At}: {Reason}", rawId, req.Source.Id, why.At, why.Reason);
-        return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]);
+        return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]) { Layer = layer };
     }
 
     /// <summary>

@@ -24,6 +24,8 @@ public static class IngestionServices
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
         services.AddHostedService<ChangeListener>();
+        services.AddSingleton<RetentionPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionPruner>());
         services.AddSingleton<ExpiryService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiryService>());
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and

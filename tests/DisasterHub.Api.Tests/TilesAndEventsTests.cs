@@ -90,6 +90,7 @@ public sealed class tiles_and_events_should : IAsyncLifetime
         var oldTag = before.Headers.ETag!;
         _ = await _hub.Http.GetAsync(url); // now cached
 
+        _clock.Advance(TimeSpan.FromHours(2)); // the hub refuses times ahead of its clock: 10:00 JST must be in its past
         await Push(250, observedAt: "2026-11-22T10:00:00+09:00");
         using var req = new HttpRequestMessage(HttpMethod.Get, url);
         req.Headers.IfNoneMatch.Add(oldTag);
@@ -163,6 +164,7 @@ public sealed class tiles_and_events_should : IAsyncLifetime
         using var reader = new StreamReader(await resp.Content.ReadAsStreamAsync());
         Assert.StartsWith(": connected", await reader.ReadLineAsync());
 
+        _clock.Advance(TimeSpan.FromHours(3)); // the hub refuses times ahead of its clock: 11:00 JST must be in its past
         var pushed = Stopwatch.StartNew();
         await Push(77, observedAt: "2026-11-22T11:00:00+09:00");
         var acknowledged = pushed.Elapsed;

@@ -1,7 +1,8 @@
-using System.Collections.Concurrent;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using DisasterHub.Api.Auth;
+using DisasterHub.Api.Push;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
 using Microsoft.AspNetCore.Http.Features;
@@ -14,43 +15,72 @@ namespace DisasterHub.Api.Endpoints;
 /// <summary>
 /// Push: <c>POST /api/v1/sources/{id}/documents</c>. Same parse path as a pull; authenticated by the organization's
 /// key; <c>Idempotency-Key</c> honoured; the body is read against a cap while it streams in (413 without buffering it all).
+/// Every refusal is RFC 9457 problem details (<c>application/problem+json</c>) naming the offending field.
 /// </summary>
 public static class DocumentsEndpoints
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> IdempotencyLocks = new();
-
-    /// <summary>
-    /// Backpressure: at most this many documents ingest at once; a push that cannot get a slot within a short wait is
-    /// told 503 + Retry-After instead of queueing without bound (memory stays bounded, nothing hangs).
-    /// </summary>
-    private static readonly SemaphoreSlim IngestSlots = new(Math.Max(2, Environment.ProcessorCount * 2));
-
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/sources/{id}/documents", Push).WithTags("Push").DisableAntiforgery().RequireRateLimiting(RateLimits.Push);
         return app;
     }
 
-    private static IResult Error(int status, string message, string? field = null) =>
-        Results.Json(new { error = message, field }, statusCode: status);
+    private const string ProblemJson = "application/problem+json";
+
+    /// <summary>
+    /// Problem details (RFC 9457) with the offending <c>field</c> (a parameter or header) or <c>pointer</c> (into the
+    /// document); <c>error</c> repeats the detail for clients written against the earlier answers.
+    /// </summary>
+    private static Dictionary<string, object?> ProblemBody(int status, string title, string detail, string? field = null, string? pointer = null)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["type"] = "about:blank",
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+            ["error"] = detail,
+        };
+        if (field is not null) body["field"] = field;
+        if (pointer is not null) body["pointer"] = pointer;
+        return body;
+    }
+
+    private static IResult Problem(int status, string title, string detail, string? field = null, string? pointer = null) =>
+        Results.Json(ProblemBody(status, title, detail, field, pointer), contentType: ProblemJson, statusCode: status);
 
     private static async Task<IResult> Push(string id, HttpContext ctx, HubDbContext db, IngestPipeline pipeline, NpgsqlDataSource dataSource,
-        IOptions<HubOptions> options, TimeProvider clock, CancellationToken ct)
+        IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied, CancellationToken ct)
     {
+        // Parameters first, before they reach SQL or the audit log: a NUL or control character is a 400, never a 500.
+        if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
+        var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
+        var workspace = ctx.Request.Query["workspace"].ToString() is { Length: > 0 } w ? w : "live";
+
         var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
         if (caller is null)
         {
+            await denied.RecordAsync(db, ctx, null, PushParameters.PresentedKeyId(ctx.Request.Headers.Authorization), id, 401, "no valid API key", null, ct);
             ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            return Error(401, "a valid API key is required (Authorization: Bearer ...)", "Authorization");
+            return Problem(401, "unauthorized", "a valid API key is required (Authorization: Bearer ...)", "Authorization");
         }
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
-        if (source is null) return Error(404, $"no source '{id}'");
+        if (source is null)
+        {
+            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 404, "no such source", null, ct);
+            return Problem(404, "not found", $"no source '{id}'", "id");
+        }
         var mayWrite = caller.Scopes.Contains("admin")
             || (caller.Scopes.Contains($"push:{source.Layer}") && source.Kind == "push" && source.OwnerOrgId == caller.OrganizationId);
-        if (!mayWrite) return Error(403, $"this key may not push to source '{id}'");
+        if (!mayWrite)
+        {
+            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 403, "key may not push to this source", new { layer = source.Layer }, ct);
+            return Problem(403, "forbidden", $"this key may not push to source '{id}'", "Authorization");
+        }
 
-        var cap = options.Value.MaxPushBytes;
-        if (ctx.Request.ContentLength > cap) return Error(413, $"document larger than {cap} bytes");
+        var hub = options.Value;
+        var cap = hub.MaxPushBytes;
+        if (ctx.Request.ContentLength > cap) return Problem(413, "document too large", $"document larger than {cap} bytes");
         var sizeFeature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = cap + 1;
         byte[] body;
@@ -60,101 +90,156 @@ public static class DocumentsEndpoints
         }
         catch (InvalidDataException)
         {
-            return Error(413, $"document larger than {cap} bytes");
+            return Problem(413, "document too large", $"document larger than {cap} bytes");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == 413)
         {
-            return Error(413, $"document larger than {cap} bytes");
+            return Problem(413, "document too large", $"document larger than {cap} bytes");
         }
+        var (decoded, encodingProblem) = ContentEncoding(ctx, body, cap, hub.Ingest.MaxCompressionRatio);
+        if (encodingProblem is not null) return encodingProblem;
+        body = decoded!;
 
-        var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
-        var workspace = ReadAccess.Workspace(ctx);
         if (workspace != "live" && await DrillStore.KindAsync(dataSource, workspace, ct) is null)
-            return Error(400, $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
+            return Problem(400, "unknown workspace", $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
         var idemKey = ctx.Request.Headers["Idempotency-Key"].ToString();
-        if (idemKey.Length > 200) return Error(400, "Idempotency-Key longer than 200 characters", "Idempotency-Key");
-        if (idemKey.Length == 0) return await IngestAndAnswer();
+        if (idemKey.Length > 200) return Problem(400, "invalid header", "Idempotency-Key longer than 200 characters", "Idempotency-Key");
+        if (idemKey.Any(char.IsControl)) return Problem(400, "invalid header", "Idempotency-Key contains a control character", "Idempotency-Key");
+        if (idemKey.Length == 0)
+        {
+            var (status, json, _) = await IngestCore();
+            return Answer(status, json);
+        }
 
         var requestHash = SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes($"\n{id}\n{format}\n{workspace}")]);
-        var gate = IdempotencyLocks.GetOrAdd($"{caller.KeyId}\n{idemKey}", _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+        using var held = await locks.Idempotency.WaitAsync($"{caller.KeyId}\n{idemKey}", Timeout.InfiniteTimeSpan, ct);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using (var c = new NpgsqlCommand("SELECT request_sha256, status_code, response_body FROM idempotency WHERE api_key_id = @k AND key = @i", conn))
         {
-            await using var conn = await dataSource.OpenConnectionAsync(ct);
-            await using (var c = new NpgsqlCommand("SELECT request_sha256, status_code, response_body FROM idempotency WHERE api_key_id = @k AND key = @i", conn))
+            c.Parameters.AddWithValue("k", caller.KeyId);
+            c.Parameters.AddWithValue("i", idemKey);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct))
             {
-                c.Parameters.AddWithValue("k", caller.KeyId);
-                c.Parameters.AddWithValue("i", idemKey);
-                await using var r = await c.ExecuteReaderAsync(ct);
-                if (await r.ReadAsync(ct))
-                {
-                    if (!r.GetFieldValue<byte[]>(0).AsSpan().SequenceEqual(requestHash))
-                        return Error(422, "Idempotency-Key was already used with a different document", "Idempotency-Key");
-                    ctx.Response.Headers["Idempotent-Replayed"] = "true";
-                    return Results.Text(r.GetString(2), "application/json", statusCode: r.GetInt32(1));
-                }
+                if (!r.GetFieldValue<byte[]>(0).AsSpan().SequenceEqual(requestHash))
+                    return Problem(422, "Idempotency-Key reused", "Idempotency-Key was already used with a different document", "Idempotency-Key");
+                ctx.Response.Headers["Idempotent-Replayed"] = "true";
+                return Answer(r.GetInt32(1), r.GetString(2));
             }
-            var (status, json) = await IngestCore();
-            await using (var c = new NpgsqlCommand("""
+        }
+        var (answerStatus, answer, keep) = await IngestCore();
+        if (keep)
+        {
+            await using var c = new NpgsqlCommand("""
                 INSERT INTO idempotency (api_key_id, key, request_sha256, status_code, response_body, created_at)
                 VALUES (@k, @i, @h, @s, @b, @t) ON CONFLICT DO NOTHING
-                """, conn))
-            {
-                c.Parameters.AddWithValue("k", caller.KeyId);
-                c.Parameters.AddWithValue("i", idemKey);
-                c.Parameters.AddWithValue("h", requestHash);
-                c.Parameters.AddWithValue("s", status);
-                c.Parameters.AddWithValue("b", json);
-                c.Parameters.AddWithValue("t", clock.GetUtcNow().UtcDateTime);
-                await c.ExecuteNonQueryAsync(ct);
-            }
-            return Results.Text(json, "application/json", statusCode: status);
+                """, conn);
+            c.Parameters.AddWithValue("k", caller.KeyId);
+            c.Parameters.AddWithValue("i", idemKey);
+            c.Parameters.AddWithValue("h", requestHash);
+            c.Parameters.AddWithValue("s", answerStatus);
+            c.Parameters.AddWithValue("b", answer);
+            c.Parameters.AddWithValue("t", clock.GetUtcNow().UtcDateTime);
+            await c.ExecuteNonQueryAsync(ct);
         }
-        finally
+        return Answer(answerStatus, answer);
+
+        IResult Answer(int status, string json)
         {
-            gate.Release();
+            if (status == 503) ctx.Response.Headers.RetryAfter = "5";
+            return Results.Text(json, status >= 400 ? ProblemJson : "application/json", statusCode: status);
         }
 
-        async Task<IResult> IngestAndAnswer()
+        // Status, answer, and whether an Idempotency-Key may replay it (a 503 is worth retrying, so it is not kept).
+        async Task<(int Status, string Json, bool Keep)> IngestCore()
         {
-            var (status, json) = await IngestCore();
-            return Results.Text(json, "application/json", statusCode: status);
-        }
+            using var slot = await gate.TryEnterAsync(caller.OrganizationId, ct);
+            if (slot is null)
+                return (503, JsonSerializer.Serialize(ProblemBody(503, "ingest busy",
+                    $"this organization already has {gate.PerOrganizationSlots} documents ingesting (or the hub is at capacity); retry shortly")), false);
 
-        async Task<(int Status, string Json)> IngestCore()
-        {
-            if (!await IngestSlots.WaitAsync(TimeSpan.FromSeconds(2), ct))
-                throw new HubBusyException();
-            try
-            {
-                return await IngestLocked();
-            }
-            finally
-            {
-                IngestSlots.Release();
-            }
-        }
-
-        async Task<(int Status, string Json)> IngestLocked()
-        {
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(dataSource, caller.OrganizationId, ct);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
-            await AuditAsync(db, caller, ctx, "push", source.Id, new { outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, status = outcome.Status.ToString(), workspace }, clock, ct);
-            var status = outcome.Status == IngestStatus.Ingested ? 200 : 400;
-            var json = JsonSerializer.Serialize(new
+            var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
+            if (outcome.Status == IngestStatus.WrongLayer)
             {
-                error = status == 400 ? (outcome.Status == IngestStatus.UnknownFormat ? "format not recognised" : "document could not be parsed") : null,
-                format = outcome.Format,
-                accepted = outcome.Accepted,
-                rejected = outcome.Rejected,
-                changed = outcome.Changed,
-                raw_document_id = outcome.RawDocumentId,
-                // exercise/test records the source's configuration sends to a drill instead of live (ExerciseRule)
-                routed = outcome.RoutedTo is null ? null : new { workspace = outcome.RoutedTo, records = outcome.Routed },
-                rejections = outcome.Rejections.Take(1000).Select(r => new { at = r.At, reason = r.Reason }),
+                await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, source.Id, 400, "format of another layer",
+                    new { format = outcome.Format, format_layer = outcome.Layer, source_layer = source.Layer }, ct);
+                var problem = ProblemBody(400, "format of another layer", firstReason!.Reason, "format");
+                problem["format"] = outcome.Format;
+                problem["format_layer"] = outcome.Layer;
+                problem["source_layer"] = source.Layer;
+                return (400, JsonSerializer.Serialize(problem), true);
+            }
+            await AuditAsync(db, caller, ctx, "push", source.Id, new
+            {
+                outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, outcome.Changed, not_current = outcome.NotCurrent.Count,
+                status = outcome.Status.ToString(), workspace, format = outcome.Format ?? format, layer = outcome.Layer ?? source.Layer,
+                reason = firstReason?.Reason,
+            }, clock, ct);
+            var status = outcome.Status == IngestStatus.Ingested ? 200 : 400;
+            var json = status == 400
+                ? ProblemBody(400, outcome.Status == IngestStatus.UnknownFormat ? "format not recognised" : "document could not be parsed",
+                    firstReason is null ? "document could not be parsed" : $"{firstReason.At}: {firstReason.Reason}",
+                    outcome.Status == IngestStatus.UnknownFormat && format is not null ? "format" : null,
+                    outcome.Status == IngestStatus.UnknownFormat ? null : firstReason?.At)
+                : new Dictionary<string, object?>();
+            json["format"] = outcome.Format;
+            json["layer"] = outcome.Layer;
+            json["accepted"] = outcome.Accepted;
+            json["rejected"] = outcome.Rejected;
+            json["changed"] = outcome.Changed;
+            json["not_current"] = outcome.NotCurrent.Count;
+            json["not_current_records"] = outcome.NotCurrent.Take(1000).Select(n => new
+            {
+                id = n.SourceKey,
+                observed_at = n.ObservedAt,
+                current_observed_at = n.CurrentObservedAt,
+                reason = $"kept in history, not current: the hub holds a newer state (observed {n.CurrentObservedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ})",
             });
-            return (status, json);
+            json["raw_document_id"] = outcome.RawDocumentId;
+            // exercise/test records the source's configuration sends to a drill instead of live (ExerciseRule)
+            json["routed"] = outcome.RoutedTo is null ? null : new { workspace = outcome.RoutedTo, records = outcome.Routed };
+            json["rejections"] = outcome.Rejections.Take(1000).Select(r => new { at = r.At, reason = r.Reason });
+            return (status, JsonSerializer.Serialize(json), true);
+        }
+    }
+
+    /// <summary>
+    /// <c>Content-Encoding</c>: identity as is; gzip decompressed against the size cap and a ratio cap (a zip bomb is
+    /// 413, not a full disk); any other coding 415 with the ones accepted — never stored as if it were the document.
+    /// </summary>
+    private static (byte[]? Body, IResult? Problem) ContentEncoding(HttpContext ctx, byte[] body, long cap, int maxRatio)
+    {
+        var codings = ctx.Request.Headers.ContentEncoding.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Where(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (codings.Count == 0) return (body, null);
+        if (codings.Count > 1 || !(codings[0].Equals("gzip", StringComparison.OrdinalIgnoreCase) || codings[0].Equals("x-gzip", StringComparison.OrdinalIgnoreCase)))
+        {
+            ctx.Response.Headers.AcceptEncoding = "gzip, identity";
+            return (null, Problem(415, "unsupported content encoding", $"Content-Encoding '{string.Join(", ", codings)}' is not supported; send gzip or identity", "Content-Encoding"));
+        }
+        // small documents compress well beyond any sane ratio; the ratio bounds big expansions only
+        var limit = Math.Min(cap, Math.Max(1024 * 1024, (long)body.Length * maxRatio));
+        try
+        {
+            using var gz = new GZipStream(new MemoryStream(body), CompressionMode.Decompress);
+            using var ms = new MemoryStream();
+            var buffer = new byte[65536];
+            int n;
+            while ((n = gz.Read(buffer)) > 0)
+            {
+                if (ms.Length + n > limit)
+                    return (null, Problem(413, "document too large",
+                        limit == cap ? $"decompressed document larger than {cap} bytes" : $"gzip body expands more than {maxRatio}:1 (over {limit} bytes)", "Content-Encoding"));
+                ms.Write(buffer, 0, n);
+            }
+            return (ms.ToArray(), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, Problem(400, "invalid gzip body", $"Content-Encoding gzip, but the body is not valid gzip: {e.Message}", "Content-Encoding"));
         }
     }
 

@@ -44,7 +44,7 @@ public static class HealthEndpoints
                 var sources = await hub.Sources.AsNoTracking().ToListAsync(ct);
                 feeds = sources
                     .Where(s => s.LastSuccessAt is not { } t || t.AddSeconds(s.ExpectedIntervalSeconds) < now || (s.LastErrorAt is { } err && err > s.LastSuccessAt))
-                    .Select(s => new { id = s.Id, last_success_at = s.LastSuccessAt, last_error_at = s.LastErrorAt, last_error = s.LastError, lag_seconds = s.LastSuccessAt is { } t ? (long?)(now - t).TotalSeconds : null });
+                    .Select(s => new { id = s.Id, last_success_at = s.LastSuccessAt, last_error_at = s.LastErrorAt, last_error = s.LastErrorAt is { } failedAt && (s.LastSuccessAt is null || failedAt > s.LastSuccessAt) ? s.LastError : null, lag_seconds = s.LastSuccessAt is { } t ? (long?)(now - t).TotalSeconds : null });
             }
             return Results.Json(new { status = ok ? "ready" : "not ready", database, scheduler, lagging_sources = feeds }, statusCode: ok ? 200 : 503);
         }).WithTags("Health");

@@ -30,7 +30,8 @@ public static class SourcesEndpoints
                     last_attempt_at = s.LastAttemptAt,
                     last_success_at = s.LastSuccessAt,
                     last_error_at = s.LastErrorAt,
-                    last_error = s.LastError,
+                    // the error of the last attempt only while the source is failing: a later success clears it
+                    last_error = s.LastErrorAt is { } failedAt && (s.LastSuccessAt is null || failedAt > s.LastSuccessAt) ? s.LastError : null,
                     lag_seconds = s.LastSuccessAt is { } ok ? (long?)(now - ok).TotalSeconds : null,
                     stale = s.LastSuccessAt is not { } last || last.AddSeconds(s.ExpectedIntervalSeconds) < now,
                     failing = s.LastErrorAt is { } err && (s.LastSuccessAt is null || err > s.LastSuccessAt),
