@@ -102,6 +102,7 @@ public static class HubApp
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
         await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, ct);
+        await HangfireSetup.InstallSchemaAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), ct);
         await FeatureQueries.SeedMunicipalityPointsAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), DisasterHub.Core.MunicipalityDirectory.LoadEmbedded(), ct);
         using var scope = app.Services.CreateScope();
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);

@@ -3,7 +3,6 @@ using DisasterHub.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Quartz;
 
 namespace DisasterHub.Ingestion;
 
@@ -42,26 +41,10 @@ public static class IngestionServices
         services.AddTransient<FeedFetcher>();
 
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
-        services.AddQuartz(q =>
-        {
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.UseClustering(c =>
-                {
-                    // A killed node's triggers are recovered once it misses check-ins for the threshold: with 5 s / 15 s
-                    // the fail-over drill measured up to 24 s; 3 s / 10 s keeps it well inside 30 s. A node wrongly
-                    // declared dead under load is the known cost; every job is idempotent for that reason.
-                    c.CheckinInterval = TimeSpan.FromSeconds(3);
-                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(10);
-                });
-                store.UseSystemTextJsonSerializer(_ => { });
-                store.ProvisionSchema();
-            });
-        });
+        services.AddTransient<PullFeedJob>();
+        services.AddHubHangfire(config, connectionString, runScheduler);
         if (runScheduler)
         {
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             services.AddHostedService<ScheduleSetup>();
             services.AddHostedService<ScheduleWatchdog>();
         }
