@@ -3,6 +3,7 @@ using DisasterHub.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace DisasterHub.Ingestion;
 
@@ -28,7 +29,7 @@ public static class IngestionServices
         foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })
             services.AddHttpClient(name, c =>
             {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts
+                c.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
                 c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1");
             }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -37,7 +38,10 @@ public static class IngestionServices
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
-            });
+            })
+            // one pipeline — so one circuit breaker — per source, kept by this host's client factory
+            .AddResilienceHandler("feed", b => FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30)))
+            .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
         services.AddTransient<FeedFetcher>();
 
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
