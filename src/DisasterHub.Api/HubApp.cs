@@ -81,6 +81,7 @@ public static class HubApp
         app.MapEvents();
         app.MapAudit();
         app.MapHealth();
+        app.UseHubHangfireDashboard();
         return app;
     }
 

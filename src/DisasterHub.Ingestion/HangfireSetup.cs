@@ -99,6 +99,7 @@ public static class HangfireSetup
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<IJobFilterProvider>(_ => JobFilterProviders.Providers);
         services.AddSingleton<ITimeZoneResolver>(_ => new DefaultTimeZoneResolver());
+        services.AddSingleton(_ => Hangfire.Dashboard.DashboardRoutes.Routes); // the dashboard's (process-wide) route table
         services.AddSingleton<IBackgroundJobClient>(sp => { sp.GetRequiredService<IGlobalConfiguration>(); return new BackgroundJobClient(sp.GetRequiredService<JobStorage>()); });
         services.AddSingleton<IRecurringJobManager>(sp => { sp.GetRequiredService<IGlobalConfiguration>(); return new RecurringJobManager(sp.GetRequiredService<JobStorage>()); });
         var node = new HangfireNode($"hub-{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant());
