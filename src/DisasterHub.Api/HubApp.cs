@@ -54,8 +54,9 @@ public static class HubApp
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
         // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
-        // Quartz's store retries would otherwise hold the process for the whole timeout; an unfinished pull is
-        // recovered (RequestRecovery) and an unfinished push was never acknowledged. DOTNET_SHUTDOWNTIMEOUTSECONDS
+        // storage retries would otherwise hold the process for the whole timeout; an unfinished pull is run again by
+        // another node once Hangfire's invisibility timeout passes (or covered by the next firing), and an unfinished
+        // push was never acknowledged. DOTNET_SHUTDOWNTIMEOUTSECONDS
         // (host setting shutdownTimeoutSeconds) still overrides it.
         var shutdownSeconds = builder.Configuration.GetValue("shutdownTimeoutSeconds", 5);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
@@ -97,6 +98,7 @@ public static class HubApp
         app.MapEvents();
         app.MapAudit();
         app.MapHealth();
+        app.UseHubHangfireDashboard();
         return app;
     }
 
@@ -118,6 +120,7 @@ public static class HubApp
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
         await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, ct);
+        await HangfireSetup.InstallSchemaAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), ct);
         await FeatureQueries.SeedMunicipalityPointsAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), DisasterHub.Core.MunicipalityDirectory.LoadEmbedded(), ct);
         using var scope = app.Services.CreateScope();
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);

@@ -1,12 +1,9 @@
-using System.Collections.Concurrent;
 using System.Net;
 using DisasterHub.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Http.Resilience;
 using Polly;
-using Polly.CircuitBreaker;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace DisasterHub.Ingestion;
 
@@ -16,11 +13,15 @@ public sealed record FetchResult(HttpStatusCode Status, byte[]? Body, string? Co
 }
 
 /// <summary>
-/// Typed HttpClient for pulling feeds: conditional GET (ETag / If-Modified-Since) through a Polly pipeline per source
-/// (timeout per attempt, retry with exponential backoff and jitter, circuit breaker), so one dead feed cannot hold up
-/// or hammer anything else.
+/// Typed HttpClient for pulling feeds: conditional GET (ETag / If-Modified-Since) through the clients' resilience
+/// handler, which keeps a pipeline per source (timeout per attempt, retry with exponential backoff and jitter, circuit
+/// breaker), so one dead feed cannot hold up or hammer anything else.
 /// </summary>
-/// <remarks>Refit is not obtainable here; a typed client over IHttpClientFactory does the same job for one GET.</remarks>
+/// <remarks>
+/// Not a Refit interface: every source has its own absolute URL (query strings included, often signed), fetched as raw
+/// bytes with validators and a size cap — a Refit method would be one <c>[Get]</c> returning the same
+/// HttpResponseMessage, over a base address rebuilt per request, and add nothing but a layer.
+/// </remarks>
 public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions> options, ILogger<FeedFetcher> log)
 {
     public const string GuardedClient = "feeds";
@@ -34,50 +35,42 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
         if (SsrfGuard.CheckScheme(uri) is { } why) throw new HttpRequestException($"blocked by the SSRF guard: {why}");
     }
 
-    private static readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> Pipelines = new();
+    /// <summary>The request option naming the source a request is for: the resilience handler keeps one pipeline (so one breaker) per source.</summary>
+    public static readonly HttpRequestOptionsKey<string> SourceKey = new("DisasterHub.Source");
 
-    public static ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeSpan attemptTimeout, int retries = 3, TimeSpan? baseDelay = null) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+    /// <summary>
+    /// The resilience pipeline of a feed request (Microsoft.Extensions.Http.Resilience on Polly): circuit breaker
+    /// outermost, so one pull that exhausted its retries counts once; retry with exponential backoff and jitter; a
+    /// timeout per attempt. The HTTP strategies treat 5xx, 408, 429, HttpRequestException and timeouts as transient.
+    /// </summary>
+    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> builder, TimeSpan attemptTimeout, int retries = 3, TimeSpan? baseDelay = null) =>
+        builder
+            .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromMinutes(2),
                 BreakDuration = TimeSpan.FromSeconds(30),
-                ShouldHandle = Transient,
             })
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            .AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = retries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = baseDelay ?? TimeSpan.FromSeconds(1),
-                ShouldHandle = Transient,
             })
-            .AddTimeout(attemptTimeout)
-            .Build();
-
-    private static ValueTask<bool> Transient(CircuitBreakerPredicateArguments<HttpResponseMessage> a) => ValueTask.FromResult(IsTransient(a.Outcome));
-    private static ValueTask<bool> Transient(RetryPredicateArguments<HttpResponseMessage> a) => ValueTask.FromResult(IsTransient(a.Outcome));
-
-    private static bool IsTransient(Outcome<HttpResponseMessage> o) =>
-        o.Exception is HttpRequestException or TimeoutRejectedException or IOException
-        || (o.Result is { } r && ((int)r.StatusCode >= 500 || r.StatusCode == HttpStatusCode.TooManyRequests || r.StatusCode == HttpStatusCode.RequestTimeout));
+            .AddTimeout(attemptTimeout);
 
     public async Task<FetchResult> FetchAsync(Source source, CancellationToken ct)
     {
         var url = source.Url ?? throw new InvalidOperationException($"source {source.Id} has no URL");
         CheckUrl(url);
         var http = Client(source);
-        var pipeline = Pipelines.GetOrAdd(source.Id, _ => BuildPipeline(TimeSpan.FromSeconds(30)));
-        using var response = await pipeline.ExecuteAsync(async token =>
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, url);
-            if (source.LastEtag is { } etag && EntityTagHeaderValueTryParse(etag, out var tag)) req.Headers.IfNoneMatch.Add(tag);
-            if (source.LastModified is { } lm && DateTimeOffset.TryParse(lm, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
-                req.Headers.IfModifiedSince = since;
-            return await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
-        }, ct);
+        using var req = Request(source, url);
+        if (source.LastEtag is { } etag && EntityTagHeaderValueTryParse(etag, out var tag)) req.Headers.IfNoneMatch.Add(tag);
+        if (source.LastModified is { } lm && DateTimeOffset.TryParse(lm, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
+            req.Headers.IfModifiedSince = since;
+        using var response = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
 
         log.LogInformation("GET {Url} for {Source}: {Status}", Redact(url), source.Id, (int)response.StatusCode);
         if (response.StatusCode == HttpStatusCode.NotModified)
@@ -95,17 +88,20 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
     {
         CheckUrl(url);
         var http = Client(source);
-        var pipeline = Pipelines.GetOrAdd(source.Id, _ => BuildPipeline(TimeSpan.FromSeconds(30)));
-        using var response = await pipeline.ExecuteAsync(async token =>
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, url);
-            return await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
-        }, ct);
+        using var req = Request(source, url);
+        using var response = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
         log.LogInformation("GET {Url} for {Source}: {Status}", Redact(url), source.Id, (int)response.StatusCode);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"HTTP {(int)response.StatusCode} from {Redact(url)}", null, response.StatusCode);
         var body = await ReadCappedAsync(response.Content, options.Value.MaxPullBytes, ct);
         return new FetchResult(response.StatusCode, body, response.Content.Headers.ContentType?.ToString(), null, null, url);
+    }
+
+    private static HttpRequestMessage Request(Source source, string url)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, url);
+        req.Options.Set(SourceKey, source.Id);
+        return req;
     }
 
     private static bool EntityTagHeaderValueTryParse(string s, out System.Net.Http.Headers.EntityTagHeaderValue tag) =>

@@ -3,7 +3,7 @@ using DisasterHub.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Quartz;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace DisasterHub.Ingestion;
 
@@ -33,7 +33,7 @@ public static class IngestionServices
         foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })
             services.AddHttpClient(name, c =>
             {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the Polly pipeline owns timeouts
+                c.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
                 c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1");
             }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -42,30 +42,17 @@ public static class IngestionServices
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
-            });
+            })
+            // one pipeline — so one circuit breaker — per source, kept by this host's client factory
+            .AddResilienceHandler("feed", b => FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30)))
+            .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
         services.AddTransient<FeedFetcher>();
 
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
-        services.AddQuartz(q =>
-        {
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.UseClustering(c =>
-                {
-                    // A killed node's triggers are recovered once it misses check-ins for the threshold: with 5 s / 15 s
-                    // the fail-over drill measured up to 24 s; 3 s / 10 s keeps it well inside 30 s. A node wrongly
-                    // declared dead under load is the known cost; every job is idempotent for that reason.
-                    c.CheckinInterval = TimeSpan.FromSeconds(3);
-                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(10);
-                });
-                store.UseSystemTextJsonSerializer(_ => { });
-                store.ProvisionSchema();
-            });
-        });
+        services.AddTransient<PullFeedJob>();
+        services.AddHubHangfire(config, connectionString, runScheduler);
         if (runScheduler)
         {
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             services.AddHostedService<ScheduleSetup>();
             services.AddHostedService<ScheduleWatchdog>();
         }

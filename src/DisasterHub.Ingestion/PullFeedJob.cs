@@ -1,28 +1,72 @@
 using System.Text.Json;
 using DisasterHub.Data;
+using Hangfire;
+using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Quartz;
 
 namespace DisasterHub.Ingestion;
 
 /// <summary>
 /// Fetches one pull source and ingests what changed: companion reference files first, then the document, then the
-/// documents it links to (next pages, listed alerts), each in its own transaction. Scheduled per source in the
-/// clustered Quartz store, so each tick runs on exactly one node; idempotent, because Quartz is at-least-once.
+/// documents it links to (next pages, listed alerts), each in its own transaction. A Hangfire recurring job per source
+/// (<see cref="ScheduleSetup"/>) enqueues each firing once into the shared PostgreSQL storage, and one worker of one
+/// node fetches it. Hangfire is at-least-once (a job fetched by a node that dies is fetched again once its invisibility
+/// timeout passes), so the run is guarded twice: a PostgreSQL session advisory lock per source (never two pulls of one
+/// feed at once, released by the server the moment a killed node's connection drops — unlike a lock row, which would
+/// outlive the node), and a firing that a later pull already covered is skipped; ingest itself is idempotent.
 /// </summary>
-[DisallowConcurrentExecution]
+[AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)] // the next firing is the retry
+[ShortRetention]
 public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipeline pipeline, NpgsqlDataSource dataSource,
-    IOptions<HubOptions> options, TimeProvider clock, ILogger<PullFeedJob> log) : IJob
+    IOptions<HubOptions> options, TimeProvider clock, ILogger<PullFeedJob> log)
 {
-    public const string SourceIdKey = "sourceId";
+    /// <summary>The per-source advisory lock space ("PULL"), apart from the migrator's single-key lock.</summary>
+    private const int LockSpace = 0x50_55_4C_4C;
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    /// <summary>What a Hangfire firing runs. <paramref name="context"/> is supplied by Hangfire (null in the expression).</summary>
+    [JobDisplayName("pull {0}")]
+    public async Task RunAsync(string sourceId, PerformContext? context, CancellationToken ct)
     {
-        var sourceId = context.MergedJobDataMap.GetString(SourceIdKey) ?? throw new JobExecutionException("job has no sourceId");
-        await RunOnceAsync(sourceId, cancellationToken);
+        // "Time": the scheduled occurrence (Unix seconds) Hangfire's recurring job scheduler stamps on each job it creates
+        var occurrence = context?.GetJobParameter<long?>("Time") is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : (DateTimeOffset?)null;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using (var c = new NpgsqlCommand("SELECT pg_try_advisory_lock(@space, hashtext(@id))", conn))
+        {
+            c.Parameters.AddWithValue("space", LockSpace);
+            c.Parameters.AddWithValue("id", sourceId);
+            if (await c.ExecuteScalarAsync(ct) is not true)
+            {
+                log.LogInformation("Pull of {Source} skipped: another node is pulling it right now", sourceId);
+                return;
+            }
+        }
+        try
+        {
+            if (occurrence is { } due)
+            {
+                var last = await db.Sources.AsNoTracking().Where(s => s.Id == sourceId).Select(s => s.LastAttemptAt).SingleOrDefaultAsync(ct);
+                if (last > due)
+                {
+                    // a firing run again after its node died, when a later firing has pulled meanwhile
+                    log.LogInformation("Pull of {Source} for {Due:O} skipped: already pulled at {Last:O}", sourceId, due, last);
+                    return;
+                }
+            }
+            await RunOnceAsync(sourceId, ct);
+        }
+        finally
+        {
+            if (conn.State == System.Data.ConnectionState.Open)
+            {
+                await using var c = new NpgsqlCommand("SELECT pg_advisory_unlock(@space, hashtext(@id))", conn);
+                c.Parameters.AddWithValue("space", LockSpace);
+                c.Parameters.AddWithValue("id", sourceId);
+                await c.ExecuteScalarAsync(CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>One fetch-and-ingest of a source; what the scheduler runs, callable directly.</summary>
@@ -83,4 +127,16 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
         }
         if (queue.Count > 0) log.LogWarning("Source {Source}: stopped following links after {Max} documents", source.Id, options.Value.MaxFollowedDocuments);
     }
+}
+
+/// <summary>
+/// A finished pull job is kept an hour (Hangfire's default is a day: at a 5 s schedule that is 17,000 rows per feed);
+/// the source row keeps the pull's outcome.
+/// </summary>
+public sealed class ShortRetentionAttribute : Hangfire.Common.JobFilterAttribute, Hangfire.States.IApplyStateFilter
+{
+    public void OnStateApplied(Hangfire.States.ApplyStateContext context, Hangfire.Storage.IWriteOnlyTransaction transaction) =>
+        context.JobExpirationTimeout = TimeSpan.FromHours(1);
+
+    public void OnStateUnapplied(Hangfire.States.ApplyStateContext context, Hangfire.Storage.IWriteOnlyTransaction transaction) { }
 }

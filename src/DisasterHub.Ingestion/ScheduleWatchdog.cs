@@ -1,24 +1,33 @@
 using DisasterHub.Data;
+using Hangfire;
+using Hangfire.States;
+using Hangfire.Storage;
+using Hangfire.Storage.Monitoring;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace DisasterHub.Ingestion;
 
 /// <summary>
-/// Quartz is at-least-once and its cluster recovery can lose a trigger (a hard kill between acquiring and firing
-/// leaves it ACQUIRED with nobody to release it; a node wrongly declared dead; a trigger that ends in ERROR). Every
-/// node runs this watchdog: a pull schedule whose trigger is gone, paused, in error, complete, or overdue by more than
-/// one interval plus the misfire allowance is put back, and the source shows why and when.
+/// What Hangfire itself does not repair, checked by every node: a pull source whose recurring job is missing, is out
+/// of the schedule set (never triggered again), was disabled by the scheduler after repeated errors, has no next
+/// execution, or whose next execution is overdue (nobody is triggering it: a scheduler lock held by a node that died,
+/// a stuck scheduler) or further away than one interval (a stale or corrupted entry) is written again; a pull job left
+/// "processing" by a node that is no longer alive, long after Hangfire's invisibility timeout would have handed it to
+/// another node, is ended. Recurring jobs of sources that are no longer enabled pull sources are removed. The source's
+/// last error says what was repaired, and when.
 /// </summary>
-public sealed class ScheduleWatchdog(IServiceProvider services, ISchedulerFactory schedulers, IOptions<HubOptions> options,
-    TimeProvider clock, ILogger<ScheduleWatchdog> log) : BackgroundService
+public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage storage, IRecurringJobManager recurring, IBackgroundJobClient jobs,
+    IOptions<HubOptions> options, TimeProvider clock, ILogger<ScheduleWatchdog> log) : BackgroundService
 {
-    /// <summary>Lateness a healthy cluster can show: Quartz's misfire threshold (60 s) plus the check-in allowance.</summary>
-    public static readonly TimeSpan Allowance = TimeSpan.FromSeconds(75);
+    /// <summary>
+    /// Lateness a healthy cluster can show: the scheduler's polling interval, a scheduling lock left by a killed node
+    /// until it expires (<see cref="HangfireSetup.LockTimeout"/>), and load.
+    /// </summary>
+    public static readonly TimeSpan Allowance = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,39 +52,82 @@ public sealed class ScheduleWatchdog(IServiceProvider services, ISchedulerFactor
     {
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
-        var scheduler = await schedulers.GetScheduler(ct);
-        if (await scheduler.GetStatus(ct) != SchedulerStatus.Running) return 0;
         var now = clock.GetUtcNow();
-        var restarted = 0;
-        foreach (var source in await SourceSeeder.PullSourcesAsync(db, ct))
+        var repaired = 0;
+        var sources = await SourceSeeder.PullSourcesAsync(db, ct);
+        var ids = sources.Select(s => ScheduleSetup.JobId(s.Id)).ToList();
+        Dictionary<string, RecurringJobDto> found;
+        HashSet<string> scheduled;
+        using (var connection = storage.GetConnection())
         {
-            var key = ScheduleSetup.TriggerOf(source.Id);
-            var trigger = await scheduler.GetTrigger(key, ct);
-            var state = await scheduler.GetTriggerState(key, ct);
-            var why = Diagnose(trigger, state, ScheduleSetup.Interval(source), now);
+            found = connection.GetRecurringJobs(ids).Where(j => !j.Removed).ToDictionary(j => j.Id, StringComparer.Ordinal);
+            scheduled = connection.GetAllItemsFromSet("recurring-jobs");
+        }
+        foreach (var source in sources)
+        {
+            var id = ScheduleSetup.JobId(source.Id);
+            var why = Diagnose(found.GetValueOrDefault(id), scheduled.Contains(id), ScheduleSetup.Cron(source), ScheduleSetup.Interval(source), now);
             if (why is null) continue;
             log.LogWarning("Schedule of {Source} stopped firing ({Why}); putting it back", source.Id, why);
-            await ScheduleSetup.ScheduleAsync(scheduler, source, ct);
-            await db.Sources.Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.LastError, $"schedule restarted by the watchdog: {why}")
-                .SetProperty(s => s.LastErrorAt, now), ct);
-            restarted++;
+            // written anew, so its next execution is computed from now (an update in place would keep a broken one)
+            recurring.RemoveIfExists(id);
+            ScheduleSetup.Schedule(recurring, source);
+            await NoteAsync(db, source.Id, $"schedule restarted by the watchdog: {why}", now, ct);
+            repaired++;
         }
-        return restarted;
+        ScheduleSetup.RemoveUnknown(storage, recurring, ids.ToHashSet(StringComparer.Ordinal), log);
+        repaired += await EndOrphansAsync(db, sources.Select(s => s.Id).ToHashSet(StringComparer.Ordinal), now, ct);
+        return repaired;
     }
 
-    /// <summary>Why a trigger is not going to fire on its own, or null when it is healthy.</summary>
-    public static string? Diagnose(ITrigger? trigger, TriggerState state, TimeSpan interval, DateTimeOffset now)
+    /// <summary>Pull jobs still "processing" on a node that stopped beating, past the point Hangfire would re-run them.</summary>
+    private async Task<int> EndOrphansAsync(HubDbContext db, IReadOnlySet<string> sourceIds, DateTimeOffset now, CancellationToken ct)
     {
-        if (trigger is null) return "trigger missing";
-        switch (state)
+        var monitoring = storage.GetMonitoringApi();
+        var alive = monitoring.Servers().Where(s => s.Heartbeat is { } h && now - new DateTimeOffset(DateTime.SpecifyKind(h, DateTimeKind.Utc)) < HangfireSetup.ServerTimeout)
+            .Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var ended = 0;
+        var processing = monitoring.ProcessingJobs(0, 500);
+        foreach (var (jobId, job) in processing)
         {
-            case TriggerState.Error: return "trigger in error state";
-            case TriggerState.Paused: return "trigger paused";
-            case TriggerState.Complete or TriggerState.None: return "trigger complete";
+            if (job?.Job is not { Type: var type, Args: [string sourceId, ..] } || type != typeof(PullFeedJob) || !sourceIds.Contains(sourceId)) continue;
+            var why = DiagnoseProcessing(job.ServerId, job.StartedAt, alive, now);
+            if (why is null) continue;
+            log.LogWarning("Pull job {Job} of {Source} {Why}; ending it", jobId, sourceId, why);
+            if (jobs.ChangeState(jobId, new DeletedState { Reason = $"watchdog: {why}" }, ProcessingState.StateName))
+            {
+                await NoteAsync(db, sourceId, $"pull job {jobId} ended by the watchdog: {why}", now, ct);
+                ended++;
+            }
         }
-        if (trigger.NextFireTimeUtc is not { } next) return "trigger has no next fire time";
-        var late = now - next;
-        return late > interval + Allowance ? $"next fire time {next:yyyy-MM-ddTHH:mm:ssZ} passed {late.TotalSeconds:0} s ago" : null;
+        return ended;
     }
+
+    private static Task NoteAsync(HubDbContext db, string sourceId, string error, DateTimeOffset now, CancellationToken ct) =>
+        db.Sources.Where(s => s.Id == sourceId).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastError, error).SetProperty(s => s.LastErrorAt, now), ct);
+
+    /// <summary>Why a pull's recurring job is not going to fire on its own, or null when it is healthy.</summary>
+    public static string? Diagnose(RecurringJobDto? job, bool inScheduleSet, string cron, TimeSpan interval, DateTimeOffset now)
+    {
+        if (job is null) return "recurring job missing";
+        if (!inScheduleSet) return "recurring job not in the schedule set";
+        if (!string.IsNullOrEmpty(job.Error)) return $"recurring job in error: {FirstLine(job.Error)}";
+        if (job.NextExecution is not { } nextUtc) return "recurring job has no next execution";
+        if (!string.Equals(job.Cron, cron, StringComparison.Ordinal)) return $"recurring job runs '{job.Cron}', not '{cron}'";
+        var next = new DateTimeOffset(DateTime.SpecifyKind(nextUtc, DateTimeKind.Utc));
+        var late = now - next;
+        if (late > interval + Allowance) return $"next execution {next:yyyy-MM-ddTHH:mm:ssZ} passed {late.TotalSeconds:0} s ago";
+        if (-late > interval + Allowance) return $"next execution {next:yyyy-MM-ddTHH:mm:ssZ} is {-late.TotalSeconds:0} s away, more than one interval";
+        return null;
+    }
+
+    /// <summary>Why a processing pull job will not finish, or null while its node is alive (or Hangfire may still re-run it).</summary>
+    public static string? DiagnoseProcessing(string? serverId, DateTime? startedAt, IReadOnlySet<string> aliveServers, DateTimeOffset now)
+    {
+        if (serverId is not null && aliveServers.Contains(serverId)) return null;
+        if (startedAt is { } s && now - new DateTimeOffset(DateTime.SpecifyKind(s, DateTimeKind.Utc)) < HangfireSetup.InvisibilityTimeout + Allowance) return null;
+        return $"left processing by node {serverId ?? "(unknown)"}, which is no longer alive";
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 }

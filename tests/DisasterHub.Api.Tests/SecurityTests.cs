@@ -181,6 +181,29 @@ public sealed class abuse_limits_should : IAsyncLifetime
         Assert.Equal("127.0.0.1", entry.GetProperty("client_address").GetString());
         Assert.DoesNotContain("御祓", entry.ToString(), StringComparison.Ordinal); // no document content in the log
     }
+
+    [Fact]
+    public async Task show_the_hangfire_dashboard_to_admin_keys_only_on_every_route()
+    {
+        var city = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        var admin = await _hub.CreateKeyAsync("hub-operator", "admin");
+        async Task<HttpStatusCode> Get(string path, string? key, HttpMethod? method = null)
+        {
+            using var req = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+            if (key is not null) req.Headers.Authorization = new("Bearer", key);
+            return (await _hub.Http.SendAsync(req)).StatusCode;
+        }
+        foreach (var path in new[] { "/hangfire", "/hangfire/recurring", "/hangfire/js18251100", "/hangfire/css18251100" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await Get(path, null));
+            Assert.Equal(HttpStatusCode.Unauthorized, await Get(path, city));
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, await Get("/hangfire/stats", null, HttpMethod.Post));
+        Assert.Equal(HttpStatusCode.OK, await Get("/hangfire", admin));
+        Assert.Equal(HttpStatusCode.OK, await Get("/hangfire/recurring", admin));
+        // read-only: even an admin cannot trigger a recurring job from the dashboard
+        Assert.NotEqual(HttpStatusCode.NoContent, await Get("/hangfire/recurring/trigger", admin, HttpMethod.Post));
+    }
 }
 
 public sealed class jurisdiction_should : IAsyncLifetime

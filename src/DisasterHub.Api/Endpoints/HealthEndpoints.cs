@@ -1,7 +1,8 @@
 using DisasterHub.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Quartz;
+using DisasterHub.Ingestion;
+using Hangfire;
 
 namespace DisasterHub.Api.Endpoints;
 
@@ -31,11 +32,20 @@ public static class HealthEndpoints
                 database = "unreachable";
                 ok = false;
             }
-            if (config.GetValue("Hub:Scheduler", true) && services.GetService<ISchedulerFactory>() is { } factory)
+            if (config.GetValue("Hub:Scheduler", true) && database == "ok")
             {
-                var s = await factory.GetScheduler(ct);
-                scheduler = await s.GetStatus(ct) == SchedulerStatus.Running ? "running" : "not running";
-                ok &= scheduler == "running";
+                // this node's Hangfire server has checked in to the shared storage with a fresh heartbeat
+                bool alive;
+                try
+                {
+                    alive = services.GetRequiredService<HangfireNode>().IsAlive(services.GetRequiredService<JobStorage>(), clock.GetUtcNow());
+                }
+                catch (Exception e) when (HubApp.IsDatabaseUnavailable(e))
+                {
+                    alive = false;
+                }
+                scheduler = alive ? "running" : "not running";
+                ok &= alive;
             }
             object? feeds = null;
             if (database == "ok")
