@@ -4,9 +4,18 @@ namespace DisasterHub.Data;
 
 public sealed record EventFilter(string Workspace, string[] Layers, Core.Clearance Clearance, double[]? Bbox);
 
-/// <summary>Reads behind GET /api/v1/events.</summary>
+/// <summary>One replayed history event and its place in the replay (the cursor of the next page).</summary>
+public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string Json);
+
+/// <summary>
+/// Reads behind GET /api/v1/events, on the read pool. Each read borrows a connection for one bounded page and gives
+/// it back: a stream holds no connection while it waits for changes.
+/// </summary>
 public sealed class EventQueries(NpgsqlDataSource db)
 {
+    /// <summary>Rows per read: live changes after the cursor, and history pages.</summary>
+    public const int PageSize = 500;
+
     public async Task<long> CurrentSeqAsync(CancellationToken ct)
     {
         await using var c = db.CreateCommand("SELECT coalesce(max(change_seq), 0) FROM merged_feature");
@@ -14,12 +23,32 @@ public sealed class EventQueries(NpgsqlDataSource db)
     }
 
     public Task<List<(long Seq, string Json)>> ChangesAfterAsync(EventFilter f, long cursor, CancellationToken ct) =>
-        ReadAsync("events", f, c => c.Parameters.AddWithValue("cursor", cursor), ct);
+        ReadAsync("events", f, c => c.Parameters.AddWithValue("cursor", cursor), r => (r.GetInt64(0), r.GetString(1)), ct);
 
-    public Task<List<(long Seq, string Json)>> HistoryAfterAsync(EventFilter f, DateTimeOffset at, CancellationToken ct) =>
-        ReadAsync("events_history", f, c => c.Parameters.AddWithValue("at", at.UtcDateTime), ct);
+    /// <summary>
+    /// History after <paramref name="at"/>, one page at a time after a (received_at, id) cursor, streamed: the caller
+    /// writes each page before the next is read, so memory and connection time stay bounded however long the history.
+    /// </summary>
+    public async IAsyncEnumerable<HistoryEvent> HistoryAfterAsync(EventFilter f, DateTimeOffset at, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int pageSize = PageSize)
+    {
+        var afterAt = at.UtcDateTime;
+        var afterId = 0L;
+        while (true)
+        {
+            var page = await ReadAsync("events_history", f, c =>
+            {
+                c.Parameters.AddWithValue("at", at.UtcDateTime);
+                c.Parameters.AddWithValue("after_at", afterAt);
+                c.Parameters.AddWithValue("after_id", afterId);
+                c.Parameters.AddWithValue("page", pageSize);
+            }, r => new HistoryEvent(r.GetInt64(0), r.GetDateTime(1), r.GetString(2)), ct);
+            foreach (var e in page) yield return e;
+            if (page.Count < pageSize) yield break;
+            (afterAt, afterId) = (page[^1].ReceivedAt, page[^1].Id);
+        }
+    }
 
-    private async Task<List<(long, string)>> ReadAsync(string sql, EventFilter f, Action<NpgsqlCommand> bind, CancellationToken ct)
+    private async Task<List<T>> ReadAsync<T>(string sql, EventFilter f, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> row, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(SqlFiles.Get(sql), conn);
@@ -34,9 +63,9 @@ public sealed class EventQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("maxx", b[2]);
         c.Parameters.AddWithValue("maxy", b[3]);
         bind(c);
-        var list = new List<(long, string)>();
+        var list = new List<T>();
         await using var r = await c.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add((r.GetInt64(0), r.GetString(1)));
+        while (await r.ReadAsync(ct)) list.Add(row(r));
         return list;
     }
 }
