@@ -47,7 +47,8 @@ public static class HubApp
         // reads and event streams draw on their own pool: however many readers wait, ingest and health keep theirs
         builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton(sp => new TileQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
-        builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
+        builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read),
+            builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize)));
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddSingleton<KeyVerifier>();

@@ -11,10 +11,12 @@ public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string 
 /// Reads behind GET /api/v1/events, on the read pool. Each read borrows a connection for one bounded page and gives
 /// it back: a stream holds no connection while it waits for changes.
 /// </summary>
-public sealed class EventQueries(NpgsqlDataSource db)
+public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQueries.DefaultPageSize)
 {
-    /// <summary>Rows per read: live changes after the cursor, and history pages.</summary>
-    public const int PageSize = 500;
+    public const int DefaultPageSize = 500;
+
+    /// <summary>Rows per read: live changes after the cursor, and history pages (<c>Hub:Events:PageSize</c>).</summary>
+    public int PageSize { get; } = Math.Max(1, pageSize);
 
     public async Task<long> CurrentSeqAsync(CancellationToken ct)
     {
@@ -23,13 +25,17 @@ public sealed class EventQueries(NpgsqlDataSource db)
     }
 
     public Task<List<(long Seq, string Json)>> ChangesAfterAsync(EventFilter f, long cursor, CancellationToken ct) =>
-        ReadAsync("events", f, c => c.Parameters.AddWithValue("cursor", cursor), r => (r.GetInt64(0), r.GetString(1)), ct);
+        ReadAsync("events", f, c =>
+        {
+            c.Parameters.AddWithValue("cursor", cursor);
+            c.Parameters.AddWithValue("page", PageSize);
+        }, r => (r.GetInt64(0), r.GetString(1)), ct);
 
     /// <summary>
     /// History after <paramref name="at"/>, one page at a time after a (received_at, id) cursor, streamed: the caller
     /// writes each page before the next is read, so memory and connection time stay bounded however long the history.
     /// </summary>
-    public async IAsyncEnumerable<HistoryEvent> HistoryAfterAsync(EventFilter f, DateTimeOffset at, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int pageSize = PageSize)
+    public async IAsyncEnumerable<HistoryEvent> HistoryAfterAsync(EventFilter f, DateTimeOffset at, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var afterAt = at.UtcDateTime;
         var afterId = 0L;
@@ -40,10 +46,10 @@ public sealed class EventQueries(NpgsqlDataSource db)
                 c.Parameters.AddWithValue("at", at.UtcDateTime);
                 c.Parameters.AddWithValue("after_at", afterAt);
                 c.Parameters.AddWithValue("after_id", afterId);
-                c.Parameters.AddWithValue("page", pageSize);
+                c.Parameters.AddWithValue("page", PageSize);
             }, r => new HistoryEvent(r.GetInt64(0), r.GetDateTime(1), r.GetString(2)), ct);
             foreach (var e in page) yield return e;
-            if (page.Count < pageSize) yield break;
+            if (page.Count < PageSize) yield break;
             (afterAt, afterId) = (page[^1].ReceivedAt, page[^1].Id);
         }
     }

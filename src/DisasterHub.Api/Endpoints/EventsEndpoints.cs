@@ -80,7 +80,7 @@ public static class EventsEndpoints
                 await foreach (var e in q.HistoryAfterAsync(filter, t, ct))
                 {
                     await ctx.Response.WriteAsync($"event: history\ndata: {e.Json}\n\n", ct);
-                    if (++n % EventQueries.PageSize == 0) await ctx.Response.Body.FlushAsync(ct);
+                    if (++n % q.PageSize == 0) await ctx.Response.Body.FlushAsync(ct);
                 }
             }
             while (!ct.IsCancellationRequested)
@@ -96,7 +96,7 @@ public static class EventsEndpoints
                     }
                     await ctx.Response.Body.FlushAsync(ct);
                 }
-                while (page.Count == EventQueries.PageSize); // a full page: more are waiting, read on before sleeping
+                while (page.Count == q.PageSize); // a full page: more are waiting, read on before sleeping
                 if (!await wake.WaitAsync(TimeSpan.FromSeconds(15), ct))
                 {
                     await ctx.Response.WriteAsync(": keep-alive\n\n", ct);

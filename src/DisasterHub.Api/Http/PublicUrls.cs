@@ -10,19 +10,22 @@ namespace DisasterHub.Api.Http;
 /// </summary>
 public sealed class PublicUrls(IConfiguration config, IServer server)
 {
-    private string? _base;
+    private readonly string? _configured = Configured(config["Hub:PublicBaseUrl"]);
 
     /// <summary>Scheme, host and port (and a path prefix when configured), without a trailing slash.</summary>
-    public string Base => _base ??= Resolve();
+    /// <remarks>The bound address is read on each call: it is known only once the server listens (port 0 in tests).</remarks>
+    public string Base => _configured ?? Bound();
 
-    private string Resolve()
+    private static string? Configured(string? configured)
     {
-        if (config["Hub:PublicBaseUrl"] is { Length: > 0 } configured)
-        {
-            if (!Uri.TryCreate(configured, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https") || u.Query.Length > 0 || u.UserInfo.Length > 0)
-                throw new InvalidOperationException($"Hub:PublicBaseUrl must be an absolute http(s) URL without query or user info, not '{configured}'");
-            return configured.TrimEnd('/');
-        }
+        if (string.IsNullOrEmpty(configured)) return null;
+        if (!Uri.TryCreate(configured, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https") || u.Query.Length > 0 || u.UserInfo.Length > 0)
+            throw new InvalidOperationException($"Hub:PublicBaseUrl must be an absolute http(s) URL without query or user info, not '{configured}'");
+        return configured.TrimEnd('/');
+    }
+
+    private string Bound()
+    {
         var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost";
         // a wildcard binding has no name of its own: loopback is the one name sure to reach it
         return bound.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal)

@@ -13,4 +13,4 @@ WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@la
   AND m.classification = ANY (@levels)
   AND (NOT @has_bbox OR m.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
 ORDER BY m.change_seq
-LIMIT 500 -- EventQueries.PageSize
+LIMIT @page
