@@ -48,7 +48,8 @@ public static class HubApp
         builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton(sp => new TileQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read),
-            builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize)));
+            builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
+            builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddSingleton<KeyVerifier>();

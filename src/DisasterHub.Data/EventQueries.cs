@@ -11,9 +11,20 @@ public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string 
 /// Reads behind GET /api/v1/events, on the read pool. Each read borrows a connection for one bounded page and gives
 /// it back: a stream holds no connection while it waits for changes.
 /// </summary>
-public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQueries.DefaultPageSize)
+/// <remarks>
+/// One push wakes every stream, and 150 identical queries at once would take the database's CPU from the push that
+/// caused them. So streams asking the same page at the same time (same filter, same cursor — every map on the default
+/// view) share one read, and at most <c>Hub:Events:ConcurrentReads</c> (default 4) distinct reads run at once.
+/// </remarks>
+public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQueries.DefaultPageSize, int concurrentReads = EventQueries.DefaultConcurrentReads) : IDisposable
 {
     public const int DefaultPageSize = 500;
+    public const int DefaultConcurrentReads = 4;
+
+    private readonly SemaphoreSlim _reads = new(Math.Max(1, concurrentReads));
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<object>> _inFlight = new(StringComparer.Ordinal);
+
+    public void Dispose() => _reads.Dispose();
 
     /// <summary>Rows per read: live changes after the cursor, and history pages (<c>Hub:Events:PageSize</c>).</summary>
     public int PageSize { get; } = Math.Max(1, pageSize);
@@ -25,7 +36,7 @@ public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQuerie
     }
 
     public Task<List<(long Seq, string Json)>> ChangesAfterAsync(EventFilter f, long cursor, CancellationToken ct) =>
-        ReadAsync("events", f, c =>
+        ReadAsync("events", f, $"{cursor}", c =>
         {
             c.Parameters.AddWithValue("cursor", cursor);
             c.Parameters.AddWithValue("page", PageSize);
@@ -41,7 +52,7 @@ public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQuerie
         var afterId = 0L;
         while (true)
         {
-            var page = await ReadAsync("events_history", f, c =>
+            var page = await ReadAsync("events_history", f, $"{at.UtcTicks}|{afterAt.Ticks}|{afterId}", c =>
             {
                 c.Parameters.AddWithValue("at", at.UtcDateTime);
                 c.Parameters.AddWithValue("after_at", afterAt);
@@ -54,7 +65,38 @@ public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQuerie
         }
     }
 
-    private async Task<List<T>> ReadAsync<T>(string sql, EventFilter f, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> row, CancellationToken ct)
+    private async Task<List<T>> ReadAsync<T>(string sql, EventFilter f, string args, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> row, CancellationToken ct)
+    {
+        var key = string.Join('\n', sql, f.Workspace, string.Join(',', f.Layers), f.Clearance.CacheKey, f.Clearance.HiddenJson,
+            f.Bbox is null ? "" : string.Join(',', f.Bbox), args);
+        var mine = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _inFlight.GetOrAdd(key, mine.Task);
+        if (shared != mine.Task) return (List<T>)await shared.WaitAsync(ct);
+        try
+        {
+            // the shared read is not cancelled by the stream that happens to run it: others wait on it
+            await _reads.WaitAsync(CancellationToken.None);
+            try
+            {
+                mine.SetResult(await ReadNowAsync(sql, f, bind, row, CancellationToken.None));
+            }
+            finally
+            {
+                _reads.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            mine.TrySetException(e);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Task<object>>(key, mine.Task));
+        }
+        return (List<T>)await mine.Task.WaitAsync(ct);
+    }
+
+    private async Task<List<T>> ReadNowAsync<T>(string sql, EventFilter f, Action<NpgsqlCommand> bind, Func<NpgsqlDataReader, T> row, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(SqlFiles.Get(sql), conn);

@@ -76,6 +76,7 @@ public static class EventsEndpoints
             await ctx.Response.Body.FlushAsync(ct);
             if (at is { } t)
             {
+                using var turn = await gate.ReplayTurnAsync(ct);
                 var n = 0;
                 await foreach (var e in q.HistoryAfterAsync(filter, t, ct))
                 {

@@ -60,6 +60,17 @@ public sealed class event_stream_drills_should(ITestOutputHelper output)
         for (var i = 0; i < 200; i++)
             Assert.Equal(HttpStatusCode.OK, (await Push(http, hub.BaseUrl, token, i, start.AddSeconds(i))).Status);
 
+        // the same measurements without streams: what this machine gives at the moment (it is shared)
+        var baselinePush = new List<double>();
+        var baselineReady = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            baselinePush.Add((await Push(http, hub.BaseUrl, token, 500 + i, DateTime.UtcNow.AddSeconds(-30 + i))).Ms);
+            var sw0 = Stopwatch.StartNew();
+            await http.GetAsync(new Uri(hub.BaseUrl, "health/ready"));
+            baselineReady.Add(sw0.Elapsed.TotalMilliseconds);
+        }
+
         using var stop = new CancellationTokenSource();
         var opened = 0;
         var events = 0L;
@@ -105,7 +116,7 @@ public sealed class event_stream_drills_should(ITestOutputHelper output)
         var seen = Interlocked.Read(ref events);
         await stop.CancelAsync();
         await Task.WhenAll(readers);
-        Figure($"event_streams streams={Streams} open={opened} events_delivered={seen} push_max_ms={pushMs.Max():0} push_median_ms={pushMs.Order().ElementAt(pushMs.Count / 2):0} ready_max_ms={readyMs.Max():0}");
+        Figure($"event_streams streams={Streams} open={opened} events_delivered={seen} push_max_ms={pushMs.Max():0} push_ms=[{string.Join(' ', pushMs.Select(m => m.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}] push_median_ms={pushMs.Order().ElementAt(pushMs.Count / 2):0} ready_max_ms={readyMs.Max():0} ready_ms=[{string.Join(' ', readyMs.Select(m => m.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}] without_streams: push_max_ms={baselinePush.Max():0} ready_max_ms={baselineReady.Max():0} load_avg={File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         Assert.True(seen >= Streams * 40L, $"streams replayed only {seen} events");
         Assert.True(pushMs.Max() < 1000, $"a push took {pushMs.Max():0} ms with {Streams} streams open");
         Assert.True(readyMs.Max() < 500, $"/health/ready took {readyMs.Max():0} ms with {Streams} streams open");
