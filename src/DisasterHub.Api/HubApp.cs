@@ -62,6 +62,15 @@ public static class HubApp
         builder.Services.AddProblemDetails();
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
+        // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
+        // Quartz's store retries would otherwise hold the process for the whole timeout; an unfinished pull is
+        // recovered (RequestRecovery) and an unfinished push was never acknowledged. DOTNET_SHUTDOWNTIMEOUTSECONDS
+        // (host setting shutdownTimeoutSeconds) still overrides it.
+        var shutdownSeconds = builder.Configuration.GetValue("shutdownTimeoutSeconds", 5);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+        // A start-up failure is reported once, by the caller (HubCli: one line for a port in use), not also as the
+        // host's "Hosting failed to start" stack trace; a background service stopping the host still logs (Critical).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var app = builder.Build();
         app.UseExceptionHandler(e => e.Run(async ctx =>
