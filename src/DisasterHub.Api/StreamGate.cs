@@ -61,7 +61,7 @@ public sealed class StreamGate(IConfiguration config) : IDisposable
         // remove the entry when it reaches 0, so the table holds only clients with open streams
         while (true)
         {
-            var n = _open.GetValueOrDefault(client);
+            if (!_open.TryGetValue(client, out var n)) break;
             if (n <= 1 ? _open.TryRemove(new KeyValuePair<string, int>(client, n)) : _open.TryUpdate(client, n - 1, n)) break;
         }
         Interlocked.Decrement(ref _all);
