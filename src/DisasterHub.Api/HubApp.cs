@@ -50,6 +50,7 @@ public static class HubApp
         builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read),
             builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
             builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
+        builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddSingleton<KeyVerifier>();
@@ -100,7 +101,9 @@ public static class HubApp
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata", ContentTypeProvider = types });
         }
 
+        app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
+        app.MapMunicipalityHq();
         app.MapSources();
         app.MapDocuments();
         app.MapTiles();

@@ -23,6 +23,9 @@ public sealed class Jurisdiction
 
     public string OrganizationId { get; }
 
+    /// <summary>True when the municipality code is one of the jurisdiction's, or in a prefecture it holds whole.</summary>
+    public bool Covers(string code6) => _codes.Contains(code6) || (code6.Length == 6 && _prefectures.Contains(code6[..2]));
+
     /// <summary>Null when the record is inside; otherwise the reason it is not.</summary>
     public string? Check(FeatureRecord r)
     {
