@@ -53,14 +53,14 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 Attrs = attrs,
                 Location = body is null ? "/Report/Head" : SafeXml.PathOf(body),
             });
-            return result;
+            return head.Stamp(result);
         }
 
         if (quake is not null) Hypocentre(quake, eventId, maxInt, head, result);
         if (observation is not null) Intensities(observation, eventId, observedAt, head, result);
         if (quake is null && observation is null)
             result.Reject(body is null ? "/Report" : SafeXml.PathOf(body), "neither Earthquake nor Intensity/Observation in the body");
-        return result;
+        return head.Stamp(result);
     }
 
     private static void Hypocentre(XElement quake, string eventId, string? maxInt, JmaHead head, ParseResult result)

@@ -29,7 +29,7 @@ public sealed class JmaTsunamiXmlParser : IFeedParser
         if (items.Count == 0)
         {
             result.Reject(head.Body is null ? "/Report" : SafeXml.PathOf(head.Body), "no Tsunami/Forecast/Item in the telegram");
-            return result;
+            return head.Stamp(result);
         }
         foreach (var item in items)
         {
@@ -38,6 +38,6 @@ public sealed class JmaTsunamiXmlParser : IFeedParser
             result.Reject(SafeXml.PathOf(item),
                 $"津波予報区 {JmaXml.Text(area?.Element(S + "Code"))} ({JmaXml.Text(area?.Element(S + "Name"))}, {kind}) is a tsunami forecast area, not a municipality: it cannot be placed without forecast-area geometries");
         }
-        return result;
+        return head.Stamp(result);
     }
 }

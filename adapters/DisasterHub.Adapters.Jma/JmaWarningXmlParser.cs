@@ -34,14 +34,14 @@ public sealed class JmaWarningXmlParser : IFeedParser
                 head.Cancelled
                     ? "cancelled telegram (取消) without a 市町村等 Warning block: nothing to cancel by area"
                     : "no Warning block at the 市町村等 level (type \"…（市町村等）\"): areas cannot be placed");
-            return result;
+            return head.Stamp(result);
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var warning in finest)
         foreach (var item in warning.Elements(JmaNs.Meteorology + "Item"))
             ParseItem(item, (string)warning.Attribute("type")!, head, landslide, seen, result);
-        return result;
+        return head.Stamp(result);
     }
 
     private static bool IsMunicipalLevel(string? type, bool landslide) =>

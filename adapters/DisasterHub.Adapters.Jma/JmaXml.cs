@@ -37,6 +37,40 @@ public sealed record JmaHead(
 
     public bool Exercise => ControlStatus != "通常";
 
+    /// <summary>Head/ValidDateTime: until when the telegram's content holds (UTC), when the telegram gives it.</summary>
+    public DateTimeOffset? ValidDateTime { get; init; }
+
+    /// <summary>
+    /// Control/Status 訓練 → exercise, 試験 → test (and an InfoKind or Head/Title that calls itself 訓練/試験 the same);
+    /// anything else but 通常 is not actual either. Parsers only report this — ExerciseRule decides.
+    /// </summary>
+    public DocumentStatus DocumentStatus => ControlStatus switch
+    {
+        "通常" => InfoKind.Contains("訓練", StringComparison.Ordinal) || Title?.StartsWith("訓練", StringComparison.Ordinal) == true ? DocumentStatus.Exercise
+            : InfoKind.Contains("試験", StringComparison.Ordinal) || Title?.StartsWith("試験", StringComparison.Ordinal) == true ? DocumentStatus.Test
+            : DocumentStatus.Actual,
+        "訓練" => DocumentStatus.Exercise,
+        "試験" => DocumentStatus.Test,
+        _ => DocumentStatus.Test,
+    };
+
+    /// <summary>
+    /// Reports the telegram's status and validity on every record it produced: ValidDateTime is the end of validity.
+    /// No duration is added to ReportDateTime here: none of the telegrams read (VPWW5x, VXWW50, VXSE5x, VTSE41, 洪水予報)
+    /// defines one in its Head.
+    /// </summary>
+    public ParseResult Stamp(ParseResult result)
+    {
+        var at = DocumentStatus == DocumentStatus.Actual ? null
+            : ControlStatus != "通常" ? $"/Report/Control/Status {ControlStatus}" : $"/Report/Head/InfoKind {InfoKind}";
+        foreach (var r in result.Records)
+        {
+            if (at is not null) r.MarkStatus(DocumentStatus, at);
+            if (ValidDateTime is { } valid && r.ValidUntil is null) r.ValidUntil = valid;
+        }
+        return result;
+    }
+
     /// <summary>Adds control_status / exercise / info_type to a record's attrs (ClassIfication stays public).</summary>
     public void Annotate(JsonObject attrs)
     {
@@ -95,7 +129,10 @@ public static partial class JmaXml
             Time(head.Element(JmaNs.Head + "TargetDateTime")),
             Text(head.Element(JmaNs.Head + "Headline")?.Element(JmaNs.Head + "Text")),
             head,
-            body));
+            body)
+        {
+            ValidDateTime = Time(head.Element(JmaNs.Head + "ValidDateTime")),
+        });
     }
 
     public static string? Text(XElement? e)

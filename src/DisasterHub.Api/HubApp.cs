@@ -47,7 +47,7 @@ public static class HubApp
         // reads and event streams draw on their own pool: however many readers wait, ingest and health keep theirs
         builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton(sp => new TileQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
-        builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read),
+        builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read), sp.GetRequiredService<TimeProvider>(),
             builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
             builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
         builder.Services.AddSingleton<ReportingQueries>();

@@ -40,6 +40,7 @@ public sealed class FormatRegistry
                 if (r.Geometry is null || r.Geometry.IsEmpty) r.Geometry = resolveLocation(r);
         ResolveByCode(result, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded());
         ApplySharedChecks(result, context.Extent, context.ReceivedAt);
+        Checks.ValidityRule.Apply(result);
         return result;
     }
 

@@ -16,7 +16,8 @@ public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string 
 /// caused them. So streams asking the same page at the same time (same filter, same cursor — every map on the default
 /// view) share one read, and at most <c>Hub:Events:ConcurrentReads</c> (default 4) distinct reads run at once.
 /// </remarks>
-public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQueries.DefaultPageSize, int concurrentReads = EventQueries.DefaultConcurrentReads) : IDisposable
+/// <para>An event is <c>change</c> or <c>expired</c> (the row's valid_until passed, see ExpiryService).</para>
+public sealed class EventQueries(NpgsqlDataSource db, TimeProvider clock, int pageSize = EventQueries.DefaultPageSize, int concurrentReads = EventQueries.DefaultConcurrentReads) : IDisposable
 {
     public const int DefaultPageSize = 500;
     public const int DefaultConcurrentReads = 4;
@@ -35,12 +36,12 @@ public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQuerie
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 
-    public Task<List<(long Seq, string Json)>> ChangesAfterAsync(EventFilter f, long cursor, CancellationToken ct) =>
+    public Task<List<(long Seq, string Kind, string Json)>> ChangesAfterAsync(EventFilter f, long cursor, CancellationToken ct) =>
         ReadAsync("events", f, $"{cursor}", c =>
         {
             c.Parameters.AddWithValue("cursor", cursor);
             c.Parameters.AddWithValue("page", PageSize);
-        }, r => (r.GetInt64(0), r.GetString(1)), ct);
+        }, r => (r.GetInt64(0), r.GetString(1), r.GetString(2)), ct);
 
     /// <summary>
     /// History after <paramref name="at"/>, one page at a time after a (received_at, id) cursor, streamed: the caller
@@ -101,6 +102,7 @@ public sealed class EventQueries(NpgsqlDataSource db, int pageSize = EventQuerie
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(SqlFiles.Get(sql), conn);
         c.Parameters.AddWithValue("workspace", f.Workspace);
+        c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
         c.Parameters.AddWithValue("layers", f.Layers);
         c.Parameters.AddWithValue("levels", f.Clearance.Levels);
         c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = f.Clearance.HiddenJson });

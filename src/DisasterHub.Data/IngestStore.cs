@@ -98,13 +98,13 @@ public static class IngestStore
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
         long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct,
-        bool rawIsOptional = false)
+        bool rawIsOptional = false, IReadOnlyDictionary<string, TimeSpan>? staleLimits = null)
     {
         if (records.Count == 0) return 0;
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
         await using (var w = await conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in records)
             {
@@ -127,6 +127,8 @@ public static class IngestStore
                 await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
                 await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
                 await w.WriteAsync(ContentHash(r, geomBytes, attrs), NpgsqlDbType.Bytea, ct);
+                if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+                if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
             }
             await w.CompleteAsync(ct);
         }
@@ -148,10 +150,15 @@ public static class IngestStore
             var changed = await c.ExecuteNonQueryAsync(ct);
             await using var merge = new NpgsqlCommand(SqlFiles.Get("merge_entities"), conn, tx);
             merge.Parameters.AddWithValue("workspace", workspace);
+            merge.Parameters.AddWithValue("now", receivedAt.UtcDateTime);
+            merge.Parameters.Add(new NpgsqlParameter("stale_limits", NpgsqlDbType.Jsonb) { Value = StaleLimitsJson(staleLimits) });
             await merge.ExecuteNonQueryAsync(ct);
             await using var notify = new NpgsqlCommand(SqlFiles.Get("notify_changes"), conn, tx);
             notify.Parameters.AddWithValue("workspace", workspace);
             await notify.ExecuteNonQueryAsync(ct);
+            // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
+            await using var drop = new NpgsqlCommand("DROP TABLE staging, touched, retired", conn, tx);
+            await drop.ExecuteNonQueryAsync(ct);
             return changed;
         }
 
@@ -163,6 +170,11 @@ public static class IngestStore
             c.Parameters.Add(new NpgsqlParameter("raw_document_id", NpgsqlDbType.Bigint) { Value = rawIsOptional && rawId == 0 ? DBNull.Value : rawId });
         }
     }
+
+    /// <summary>Per-layer staleness limits as merge_entities.sql reads them: {"shelters": 21600} (seconds).</summary>
+    public static string StaleLimitsJson(IReadOnlyDictionary<string, TimeSpan>? limits) =>
+        System.Text.Json.JsonSerializer.Serialize((limits ?? new Dictionary<string, TimeSpan>())
+            .Where(kv => kv.Value > TimeSpan.Zero).ToDictionary(kv => kv.Key, kv => kv.Value.TotalSeconds));
 
     /// <summary>Municipality code + normalized name: the identity of a thing no national id names (DESIGN §2).</summary>
     public static string? NameKey(FeatureRecord r) =>
@@ -184,6 +196,10 @@ public static class IngestStore
         foreach (var part in new[] { r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
                      r.Severity?.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Classification, attrsJson, Convert.ToHexString(wkb) })
             sb.Append(part ?? "\u0000").Append('\u001f');
+        // validity only when given, so the hashes of records without it stay what they were before validity existed
+        if (r.ValidFrom is not null || r.ValidUntil is not null)
+            sb.Append("valid:").Append(r.ValidFrom?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append('/').Append(r.ValidUntil?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
     }
 

@@ -86,13 +86,13 @@ public static class EventsEndpoints
             }
             while (!ct.IsCancellationRequested)
             {
-                List<(long Seq, string Json)> page;
+                List<(long Seq, string Kind, string Json)> page;
                 do
                 {
                     page = await q.ChangesAfterAsync(filter, cursor, ct);
-                    foreach (var (seq, json) in page)
+                    foreach (var (seq, kind, json) in page)
                     {
-                        await ctx.Response.WriteAsync($"id: {seq}\nevent: change\ndata: {json}\n\n", ct);
+                        await ctx.Response.WriteAsync($"id: {seq}\nevent: {kind}\ndata: {json}\n\n", ct);
                         cursor = seq;
                     }
                     await ctx.Response.Body.FlushAsync(ct);
