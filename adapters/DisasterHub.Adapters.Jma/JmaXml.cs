@@ -160,6 +160,21 @@ public static partial class JmaXml
         return MunicipalityCode.TryNormalize(jmaCode[..5], out var code6, out _) ? code6 : null;
     }
 
+    /// <summary>
+    /// How a 気象・地震・火山情報／市町村等 code (7 digits) is placed. A whole municipality the directory knows ("1720200")
+    /// is located by its code (its boundary when imported): (code6, null). Part of one (佐世保市宇久島 "4220202") keeps
+    /// the municipality claim and takes the JMA table's centroid; a code no municipality has any more (merged away)
+    /// takes the centroid without a claim: (null, area). Neither: (null, null).
+    /// </summary>
+    public static (string? Code6, JmaArea? Placed) CityPlacement(string? jmaCode, MunicipalityDirectory directory)
+    {
+        var code6 = MunicipalityFromJmaCode(jmaCode);
+        if (code6 is not null && directory.Get(code6) is null) code6 = null;
+        JmaAreas.Embedded.TryGet(JmaAreaTable.City, jmaCode, out var area);
+        if (code6 is not null && (jmaCode!.EndsWith("00", StringComparison.Ordinal) || area is null)) return (code6, null);
+        return (code6, area);
+    }
+
     /// <summary>A prefecture number ("13", "46", or a 府県予報区 "410000") → prefecture 6-digit code ("130001").</summary>
     public static string? PrefectureCode(string? code)
     {
@@ -235,4 +250,22 @@ public static partial class JmaXml
     }
 
     public static Point Point(double lon, double lat) => Factory.CreatePoint(new Coordinate(lon, lat));
+
+    /// <summary>
+    /// Marks a record placed by a JMA area table rather than by a municipality claim: <c>located_by: "area_table"</c>,
+    /// <c>area_table</c> (the table's name), <c>area_table_code</c>, and <c>location_precision</c> <c>area</c> (polygon),
+    /// <c>coast</c> (津波予報区 line) or <c>area_centroid</c> (a point).
+    /// </summary>
+    public static void MarkPlaced(JsonObject attrs, JmaArea area)
+    {
+        attrs["located_by"] = "area_table";
+        attrs["area_table"] = area.TableName;
+        attrs["area_table_code"] = area.Code;
+        attrs["location_precision"] = area.Kind switch
+        {
+            "polygon" => "area",
+            "line" => "coast",
+            _ => "area_centroid",
+        };
+    }
 }

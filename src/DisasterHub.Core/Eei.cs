@@ -58,6 +58,14 @@ public sealed class FeatureRecord
     public string? Status { get; set; }
     public int? Severity { get; set; }
 
+    /// <summary>
+    /// Set on a cancellation (JMA 取消, whose telegram names only the event): the record retracts every record of the
+    /// same source, layer and workspace whose <c>attrs.event_id</c> equals this. The ingest pipeline turns it into
+    /// those records with status 取消 and severity 0, written through the normal upsert and merge; offline
+    /// (<c>./hub validate</c>) there is nothing stored to retract and the record is rejected with that reason.
+    /// </summary>
+    public string? CancelsEvent { get; set; }
+
     /// <summary>When it was true (UTC). Null means "as of receipt".</summary>
     public DateTimeOffset? ObservedAt { get; set; }
 

@@ -107,7 +107,8 @@ public sealed class FormatRegistry
             }
             if (r.Geometry is null || r.Geometry.IsEmpty)
             {
-                result.Reject(at, r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location");
+                result.Reject(at, r.CancelsEvent is not null ? $"取消 of event {r.CancelsEvent}: no stored record of that event to retract"
+                    : r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location");
                 return true;
             }
             if (!r.Geometry.IsValid)

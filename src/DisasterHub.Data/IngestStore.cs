@@ -94,6 +94,63 @@ public static class IngestStore
         }
     }
 
+    /// <summary>
+    /// Cancellations (<see cref="FeatureRecord.CancelsEvent"/>) become the records they retract: every stored feature of
+    /// the source, layer and workspace with that <c>attrs.event_id</c>, with status 取消, severity 0, the cancelling
+    /// telegram's times and <c>attrs.cancelled_by</c>; they are then written like any other record (upsert, history,
+    /// merge), so every read path sees the retraction. A cancellation with nothing stored to retract stays as it is
+    /// (without a geometry it is rejected by the shared checks, with its reason).
+    /// </summary>
+    public static async Task ExpandCancellationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace, string layer,
+        ParseResult result, CancellationToken ct)
+    {
+        var cancels = result.Records.Where(r => r.CancelsEvent is not null).ToList();
+        if (cancels.Count == 0) return;
+        await using var c = new NpgsqlCommand(SqlFiles.Get("cancel_targets"), conn, tx);
+        c.Parameters.AddWithValue("events", cancels.Select(r => r.CancelsEvent!).ToArray());
+        c.Parameters.AddWithValue("workspace", workspace);
+        c.Parameters.AddWithValue("source_id", sourceId);
+        c.Parameters.AddWithValue("layer", layer);
+        var reader = new WKBReader();
+        var retracted = new List<(FeatureRecord Cancel, FeatureRecord Target)>();
+        await using (var r = await c.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var cancel = cancels[(int)r.GetInt64(0) - 1];
+                var geom = reader.Read(r.GetFieldValue<byte[]>(6));
+                geom.SRID = 4326;
+                var attrs = System.Text.Json.Nodes.JsonNode.Parse(r.GetString(8)) as System.Text.Json.Nodes.JsonObject ?? [];
+                attrs["info_type"] = "取消";
+                attrs["cancelled_by"] = cancel.Attrs["title"]?.DeepClone() ?? cancel.Name;
+                var storedAt = r.GetFieldValue<DateTimeOffset>(7);
+                retracted.Add((cancel, new FeatureRecord
+                {
+                    Layer = layer,
+                    SourceKey = r.GetString(1),
+                    EntityKey = r.GetString(2),
+                    MunicipalityCode = r.IsDBNull(3) ? null : r.GetString(3),
+                    Name = r.IsDBNull(4) ? null : r.GetString(4),
+                    Address = r.IsDBNull(5) ? null : r.GetString(5),
+                    Geometry = geom,
+                    Status = "取消",
+                    Severity = 0,
+                    // never older than what it retracts (an older observation does not overwrite a newer one)
+                    ObservedAt = cancel.ObservedAt is { } t && t > storedAt ? t : storedAt,
+                    ReportedAt = cancel.ReportedAt,
+                    Attrs = attrs,
+                    Location = cancel.Location,
+                }));
+            }
+        }
+        var done = retracted.Select(x => x.Cancel).ToHashSet();
+        var targets = retracted.Select(x => x.Target).ToList();
+        var keys = targets.Select(t => t.SourceKey).ToHashSet(StringComparer.Ordinal);
+        // the cancellation stands for what it retracted; a record of the same key in the document gives way to it
+        result.Records.RemoveAll(r => done.Contains(r) || keys.Contains(r.SourceKey));
+        result.Records.AddRange(targets);
+    }
+
     /// <summary>Stages the records with binary COPY, then writes history and current state in two set-based statements.</summary>
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,

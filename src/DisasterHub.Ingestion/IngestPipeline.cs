@@ -87,6 +87,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct);
         }
 
+        await IngestStore.ExpandCancellationsAsync(conn, tx, req.Source.Id, req.Workspace, parser.Layer, result, ct);
         await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
         await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
         FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
