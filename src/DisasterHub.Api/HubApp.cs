@@ -1,8 +1,11 @@
+using DisasterHub.Api.Auth;
 using DisasterHub.Api.Endpoints;
+using DisasterHub.Api.Http;
 using DisasterHub.Core;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -39,17 +42,28 @@ public static class HubApp
         configure?.Invoke(builder);
 
         var cs = ConnectionString(builder.Configuration);
-        builder.Services.AddHubData(cs);
+        builder.Services.AddHubData(cs, builder.Configuration.GetValue("Hub:ReadPoolSize", DataServices.DefaultReadPoolSize));
         builder.Services.AddHubIngestion(builder.Configuration, cs);
-        builder.Services.AddSingleton<FeatureQueries>();
-        builder.Services.AddSingleton<TileQueries>();
-        builder.Services.AddSingleton<EventQueries>();
+        // reads and event streams draw on their own pool: however many readers wait, ingest and health keep theirs
+        builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
+        builder.Services.AddSingleton(sp => new TileQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
+        builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read), sp.GetRequiredService<TimeProvider>(),
+            builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
+            builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
         builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
         // the push path's shared state, one per hub (several hubs run in one test process)
         builder.Services.AddSingleton<DisasterHub.Api.Push.IngestGate>();
         builder.Services.AddSingleton<DisasterHub.Api.Push.KeyedLocks>();
         builder.Services.AddSingleton<DisasterHub.Api.Push.DeniedPushAudit>();
+        builder.Services.AddSingleton<StreamGate>();
+        builder.Services.AddSingleton<KeyVerifier>();
+        builder.Services.AddSingleton<PublicUrls>();
+        // Host headers: what AllowedHosts says, else loopback and the public base URL's host (never "*" by default)
+        builder.Services.AddOptions<HostFilteringOptions>().Configure<PublicUrls, IConfiguration>((o, urls, config) =>
+        {
+            if (string.IsNullOrEmpty(config["AllowedHosts"])) o.AllowedHosts = [.. urls.DefaultAllowedHosts()];
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
@@ -78,6 +92,9 @@ public static class HubApp
             await ctx.Response.WriteAsJsonAsync(new { error = status == 503 ? "service temporarily unavailable" : status >= 500 ? "internal error" : "bad request" });
         }));
 
+        app.UseSecurityHeaders();
+        app.UseQueryGuard();
+        app.UseCallerResolution();
         app.UseRateLimiter();
         app.UseDefaultFiles();
         app.UseStaticFiles();

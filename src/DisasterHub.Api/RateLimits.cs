@@ -1,14 +1,13 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace DisasterHub.Api;
 
 /// <summary>
-/// Per-key token buckets (429 with Retry-After), so one noisy key never slows another: the partition is the
-/// presented key (hashed; a forged key only drains its own bucket) or, without a key, the client address.
+/// Per-key token buckets (429 with Retry-After), so one noisy key never slows another: the partition is the key once
+/// <see cref="Auth.KeyVerifier"/> has found it valid, and the client address for anonymous and failed-auth requests —
+/// a made-up token shares its address's bucket (the anonymous limit cannot be voided by adding Authorization headers).
 /// </summary>
 public static class RateLimits
 {
@@ -47,8 +46,5 @@ public static class RateLimits
             AutoReplenishment = true,
         });
 
-    public static string PartitionKey(HttpContext http) =>
-        http.Request.Headers.Authorization.ToString() is { Length: > 0 } auth
-            ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(auth)), 0, 12)
-            : "ip:" + http.Connection.RemoteIpAddress;
+    public static string PartitionKey(HttpContext http) => Auth.CallerResolution.Resolved(http).Partition;
 }

@@ -9,18 +9,37 @@ namespace DisasterHub.Api.Auth;
 /// </summary>
 public static class ReadAccess
 {
-    /// <summary>The caller's levels and the attributes hidden from it, under this hub's sharing rules.</summary>
+    /// <summary>
+    /// The request's caller: null for anonymous requests and for keys <see cref="KeyVerifier"/> already found invalid
+    /// (no database lookup for either); a key found valid is checked against the store again, so a revocation counts
+    /// at once.
+    /// </summary>
+    public static async Task<Caller?> CallerAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
+    {
+        var resolved = ctx.Resolved();
+        if (!resolved.Presented || (ctx.Features.Get<ResolvedCaller>() is not null && resolved.Caller is null)) return null;
+        return await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
+    }
+
+    /// <summary>
+    /// The caller's levels and the attributes hidden from it, under this hub's sharing rules. The answer depends on
+    /// the key, so it varies on Authorization, and one computed above public is private to the caller: no shared
+    /// cache may hand a responders' answer to the public.
+    /// </summary>
     public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
         var policy = ctx.RequestServices.GetRequiredService<ClassificationPolicy>();
-        var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
-        return policy.ClearanceUpTo(caller switch
+        var caller = await CallerAsync(ctx, db, ct);
+        var clearance = policy.ClearanceUpTo(caller switch
         {
             null => Classifications.Public,
             _ when caller.Has("read:restricted") => Classifications.Restricted,
             _ when caller.Has("read:responders") => Classifications.Responders,
             _ => Classifications.Public,
         });
+        ctx.Response.Headers.Vary = "Authorization";
+        if (clearance.Levels.Length > 1) ctx.Response.Headers.CacheControl = "private";
+        return clearance;
     }
 
     /// <summary>"live" unless the caller names another workspace (drills).</summary>

@@ -9,18 +9,32 @@ namespace DisasterHub.Api.Endpoints;
 /// <summary>
 /// <c>GET /api/v1/events</c>: server-sent events of merged-feature changes, filtered by layer and bbox and by what
 /// the caller may read. Resumes after <c>Last-Event-ID</c> / <c>since</c>; <c>at=T</c> first replays what changed
-/// after T from history.
+/// after T from history, page by page.
 /// </summary>
+/// <remarks>
+/// A stream is rate-limited like every read, takes a slot from <see cref="StreamGate"/> (per client and in total), and
+/// borrows a read-pool connection only for each page it reads — never while it waits — so streams cannot starve
+/// ingest or health, which use the main pool.
+/// </remarks>
 public static class EventsEndpoints
 {
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/events", Stream).WithTags("Events");
+        app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read);
         return app;
     }
 
-    private static async Task Stream(HttpContext ctx, EventQueries q, ChangeSignal signal, HubDbContext db, CancellationToken ct)
+    private static async Task Stream(HttpContext ctx, EventQueries q, ChangeSignal signal, HubDbContext db, StreamGate gate, CancellationToken ct)
     {
+        var (slot, refused) = gate.TryEnter(ctx.Resolved().Partition);
+        if (slot is null)
+        {
+            ctx.Response.Headers.RetryAfter = "10";
+            await Results.Problem(statusCode: refused, title: refused == 429 ? "Too Many Requests" : "Service Unavailable",
+                detail: refused == 429 ? "too many open event streams for this client" : "too many open event streams on this node").ExecuteAsync(ctx);
+            return;
+        }
+        using var held = slot;
         var query = ctx.Request.Query;
         var layers = query["layer"].ToString() is { Length: > 0 } l ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. Layers.All];
         double[]? bbox = null;
@@ -42,12 +56,13 @@ public static class EventsEndpoints
             return;
         }
         var filter = new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);
+        ctx.Response.Headers.CacheControl = "no-cache";
 
         var resume = ctx.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } last ? last : query["since"].ToString();
         var cursor = long.TryParse(resume, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : await q.CurrentSeqAsync(ct);
 
         ctx.Response.ContentType = "text/event-stream";
-        ctx.Response.Headers.CacheControl = "no-cache";
+        if (filter.Clearance.Levels.Length > 1) ctx.Response.Headers.CacheControl = "private, no-cache";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
         using var wake = new SemaphoreSlim(0);
         void OnChange(string ws, IReadOnlyList<string> changed)
@@ -60,16 +75,29 @@ public static class EventsEndpoints
             await ctx.Response.WriteAsync($": connected, cursor {cursor}\nretry: 2000\n\n", ct);
             await ctx.Response.Body.FlushAsync(ct);
             if (at is { } t)
-                foreach (var (_, _, json) in await q.HistoryAfterAsync(filter, t, ct))
-                    await ctx.Response.WriteAsync($"event: history\ndata: {json}\n\n", ct);
+            {
+                using var turn = await gate.ReplayTurnAsync(ct);
+                var n = 0;
+                await foreach (var e in q.HistoryAfterAsync(filter, t, ct))
+                {
+                    await ctx.Response.WriteAsync($"event: history\ndata: {e.Json}\n\n", ct);
+                    if (++n % q.PageSize == 0) await ctx.Response.Body.FlushAsync(ct);
+                }
+            }
             while (!ct.IsCancellationRequested)
             {
-                foreach (var (seq, kind, json) in await q.ChangesAfterAsync(filter, cursor, ct))
+                List<(long Seq, string Kind, string Json)> page;
+                do
                 {
-                    await ctx.Response.WriteAsync($"id: {seq}\nevent: {kind}\ndata: {json}\n\n", ct);
-                    cursor = seq;
+                    page = await q.ChangesAfterAsync(filter, cursor, ct);
+                    foreach (var (seq, kind, json) in page)
+                    {
+                        await ctx.Response.WriteAsync($"id: {seq}\nevent: {kind}\ndata: {json}\n\n", ct);
+                        cursor = seq;
+                    }
+                    await ctx.Response.Body.FlushAsync(ct);
                 }
-                await ctx.Response.Body.FlushAsync(ct);
+                while (page.Count == q.PageSize); // a full page: more are waiting, read on before sleeping
                 if (!await wake.WaitAsync(TimeSpan.FromSeconds(15), ct))
                 {
                     await ctx.Response.WriteAsync(": keep-alive\n\n", ct);

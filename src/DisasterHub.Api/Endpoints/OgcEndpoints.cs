@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DisasterHub.Api.Auth;
+using DisasterHub.Api.Http;
 using DisasterHub.Core;
 using DisasterHub.Data;
 
@@ -60,7 +61,8 @@ public static class OgcEndpoints
         return app;
     }
 
-    private static string Base(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}/ogc";
+    /// <summary>Links start at the configured public base URL, never at the request's Host header.</summary>
+    private static string Base(HttpContext ctx) => $"{ctx.PublicBase()}/ogc";
 
     private static IResult Landing(HttpContext ctx) => Results.Json(new
     {

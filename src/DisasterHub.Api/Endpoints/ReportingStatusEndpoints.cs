@@ -49,7 +49,7 @@ public static class ReportingStatusEndpoints
         return app;
     }
 
-    private static string Base(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}/ogc";
+    private static string Base(HttpContext ctx) => $"{DisasterHub.Api.Http.PublicUrlsExtensions.PublicBase(ctx)}/ogc"; // never the Host header (issue 17)
 
     /// <summary>The collection's description (also listed under /ogc/collections).</summary>
     public static object Describe(HttpContext ctx) => new

@@ -1,17 +1,24 @@
+using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
 using Microsoft.EntityFrameworkCore;
 
 namespace DisasterHub.Api.Endpoints;
 
-/// <summary>The feed registry and its health: lag, last success, last error.</summary>
+/// <summary>
+/// The feed registry and its health: lag, last success, last error. Pull-feed URLs are shown to callers with a valid
+/// key only, and never with user info or query (where feed tokens live).
+/// </summary>
 public static class SourcesEndpoints
 {
     public static IEndpointRouteBuilder MapSources(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/sources", async (HubDbContext db, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/api/v1/sources", async (HttpContext ctx, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
             var now = clock.GetUtcNow();
+            var showUrls = await ReadAccess.CallerAsync(ctx, db, ct) is not null;
+            ctx.Response.Headers.Vary = "Authorization";
+            if (showUrls) ctx.Response.Headers.CacheControl = "private";
             var sources = await db.Sources.AsNoTracking().OrderBy(s => s.Id).ToListAsync(ct);
             return Results.Json(new
             {
@@ -22,7 +29,7 @@ public static class SourcesEndpoints
                     kind = s.Kind,
                     format = s.Format,
                     layer = s.Layer,
-                    url = s.Url is null ? null : FeedFetcher.Redact(s.Url),
+                    url = s.Url is null || !showUrls ? null : FeedFetcher.Redact(s.Url),
                     schedule_seconds = s.ScheduleSeconds,
                     expected_interval_seconds = s.ExpectedIntervalSeconds,
                     priority = s.Priority,
@@ -37,7 +44,7 @@ public static class SourcesEndpoints
                     failing = s.LastErrorAt is { } err && (s.LastSuccessAt is null || err > s.LastSuccessAt),
                 }),
             });
-        }).WithTags("Sources");
+        }).WithTags("Sources").RequireRateLimiting(RateLimits.Read);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using DisasterHub.Api.Auth;
+using DisasterHub.Api.Http;
 using DisasterHub.Core;
 using DisasterHub.Data;
 
@@ -27,7 +28,11 @@ public static class TileEndpoints
 
     private static IResult TileJson(HttpContext ctx, string name, IEnumerable<string> layers)
     {
-        var baseUrl = $"{ctx.Request.Scheme}://{ctx.Request.Host}/tiles/{name}";
+        // the public base URL, never the Host header; of the query only what a tile reads (as of, workspace)
+        var baseUrl = $"{ctx.PublicBase()}/tiles/{name}";
+        var kept = string.Join('&', new[] { "at", "workspace" }
+            .Where(p => ctx.Request.Query[p].ToString().Length > 0)
+            .Select(p => $"{p}={Uri.EscapeDataString(ctx.Request.Query[p].ToString())}"));
         var fields = new Dictionary<string, string>
         {
             ["id"] = "String", ["name"] = "String", ["status"] = "String", ["severity"] = "Number", ["municipality_code"] = "String",
@@ -38,7 +43,7 @@ public static class TileEndpoints
         {
             tilejson = "3.0.0",
             name = $"DisasterHub {name}",
-            tiles = new[] { baseUrl + "/{z}/{x}/{y}.mvt" + ctx.Request.QueryString },
+            tiles = new[] { baseUrl + "/{z}/{x}/{y}.mvt" + (kept.Length > 0 ? "?" + kept : "") },
             minzoom = 0,
             maxzoom = 18,
             bounds = new[] { 122.0, 20.0, 154.0, 46.0 },

@@ -17,4 +17,4 @@ WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@la
   AND (m.valid_until IS NULL OR m.valid_until > @now OR m.expired_seq = m.change_seq)
   AND (NOT @has_bbox OR m.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
 ORDER BY m.change_seq
-LIMIT 500
+LIMIT @page

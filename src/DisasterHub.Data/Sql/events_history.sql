@@ -1,5 +1,6 @@
--- What changed in the merged layers after @at (events replayed from history before going live).
-SELECT v.id, 'history', json_build_object(
+-- What changed in the merged layers after @at (events replayed from history before going live), one page after the
+-- cursor (@after_at, @after_id): the stream reads page by page, never the whole history at once.
+SELECT v.id, v.received_at, json_build_object(
     'type', 'Feature',
     'id', v.merged_id,
     'geometry', ST_AsGeoJSON(v.geom, 7)::json,
@@ -9,8 +10,9 @@ SELECT v.id, 'history', json_build_object(
         'sources', v.sources, 'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))), 'attrs', (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))), 'version', v.version, 'deleted', v.deleted,
         'valid_from', v.valid_from, 'valid_until', v.valid_until))::text
 FROM merged_feature_version v
-WHERE v.workspace = @workspace AND v.received_at > @at AND v.layer = ANY (@layers)
+WHERE v.workspace = @workspace AND v.received_at > @at AND (v.received_at, v.id) > (@after_at, @after_id)
+  AND v.layer = ANY (@layers)
   AND v.classification = ANY (@levels)
   AND (NOT @has_bbox OR v.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
 ORDER BY v.received_at, v.id
-LIMIT 5000
+LIMIT @page

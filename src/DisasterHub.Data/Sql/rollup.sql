@@ -1,10 +1,10 @@
 -- Municipality roll-up: the lifeline picture per municipality from the merged layers, with one severity;
--- geometry from imported boundaries, else the representative point.
+-- geometry from imported boundaries, else the representative point. Counts are 64-bit (hub_count, migration 0010).
 WITH m AS (SELECT * FROM ({rows}) r WHERE r.classification = ANY (@levels) AND r.municipality_code IS NOT NULL),
-num AS (SELECT m.*, CASE WHEN jsonb_typeof(m.attrs -> 'evacuees') = 'number' THEN (m.attrs ->> 'evacuees')::numeric END AS evacuees,
-                    CASE WHEN jsonb_typeof(m.attrs -> 'customers_out') = 'number' THEN (m.attrs ->> 'customers_out')::numeric END AS customers_out,
-                    CASE WHEN jsonb_typeof(m.attrs -> 'deaths') = 'number' THEN (m.attrs ->> 'deaths')::numeric END AS deaths,
-                    CASE WHEN jsonb_typeof(m.attrs -> 'missing') = 'number' THEN (m.attrs ->> 'missing')::numeric END AS missing
+num AS (SELECT m.*, hub_count(m.attrs -> 'evacuees') AS evacuees,
+                    hub_count(m.attrs -> 'customers_out') AS customers_out,
+                    hub_count(m.attrs -> 'deaths') AS deaths,
+                    hub_count(m.attrs -> 'missing') AS missing
         FROM m),
 agg AS (
     SELECT municipality_code AS code,

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DisasterHub.Api.Endpoints;
+using DisasterHub.Core;
+
+namespace DisasterHub.Api.Http;
+
+/// <summary>
+/// Every request's query string is checked here, once, before any endpoint or SQL sees it: no control characters
+/// (NUL included) in any name or value or in the path, each known parameter given once and well-formed. A bad one is
+/// answered 400 with problem details naming the parameter.
+/// </summary>
+/// <remarks>
+/// One place instead of a check per endpoint: an endpoint added later is covered without remembering to be. The
+/// endpoints still parse their parameters (the shapes they need); this guard makes sure nothing malformed reaches them.
+/// </remarks>
+public static partial class QueryGuard
+{
+    public const int MaxValueLength = 2048;
+    private const int MaxLimit = 10_000;
+
+    [GeneratedRegex(@"^[\p{L}\p{N}_.\-]{1,64}$")]
+    private static partial Regex WorkspaceName();
+
+    /// <summary>Known parameters and their rule: null when fine, else why not.</summary>
+    private static readonly Dictionary<string, Func<string, string?>> Rules = new(StringComparer.Ordinal)
+    {
+        ["workspace"] = v => WorkspaceName().IsMatch(v) ? null : "workspace must be 1–64 letters, digits, '_', '-' or '.'",
+        ["bbox"] = v => Bbox(v),
+        ["datetime"] = v => OgcEndpoints.TryParseInstant(v, out _) ? null : "datetime must be an RFC 3339 instant with a zone, or an interval ending in one",
+        ["at"] = v => OgcEndpoints.TryParseInstant(v, out _) && !v.Contains('/', StringComparison.Ordinal) ? null : "at must be an RFC 3339 instant with a zone",
+        ["limit"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? null : $"limit must be an integer 1–{MaxLimit}",
+        ["offset"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "offset must be an integer ≥ 0",
+        ["since"] = v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
+        ["layer"] = v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(Layers.IsKnown) ? null : $"layer must be a comma-separated list of: {string.Join(", ", Layers.All)}",
+        ["format"] = v => v.Length <= 64 ? null : "format must be at most 64 characters",
+        ["action"] = v => v.Length <= 100 ? null : "action must be at most 100 characters",
+    };
+
+    private static string? Bbox(string v)
+    {
+        var parts = v.Split(',');
+        var n = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out n[i]) || !double.IsFinite(n[i])) n = [];
+        return n.Length == 4 && n[0] <= n[2] && n[1] <= n[3] && n[0] >= -180 && n[2] <= 180 && n[1] >= -90 && n[3] <= 90
+            ? null
+            : "bbox must be minLon,minLat,maxLon,maxLat in degrees (WGS84), min ≤ max";
+    }
+
+    /// <summary>The first problem with a request's path and query, as (parameter, reason), or null.</summary>
+    public static (string Parameter, string Reason)? Check(HttpRequest request)
+    {
+        if (HasControl(request.Path.Value)) return ("path", "the path contains a control character");
+        foreach (var (name, values) in request.Query)
+        {
+            var shown = HasControl(name) ? Uri.EscapeDataString(name) : name;
+            if (HasControl(name)) return (shown, "a parameter name contains a control character");
+            foreach (var v in values)
+            {
+                if (v is null) continue;
+                if (HasControl(v)) return (shown, $"{shown} contains a control character");
+                if (v.Length > MaxValueLength) return (shown, $"{shown} is longer than {MaxValueLength} characters");
+            }
+            if (!Rules.TryGetValue(name, out var rule)) continue;
+            if (values.Count > 1) return (name, $"{name} is given more than once");
+            if (values.ToString() is { Length: > 0 } value && rule(value) is { } why) return (name, why);
+        }
+        return null;
+    }
+
+    /// <summary>C0 controls (NUL, tab, newline…), DEL and C1 controls: never part of a legitimate query value.</summary>
+    private static bool HasControl(string? s)
+    {
+        if (s is null) return false;
+        foreach (var c in s)
+            if (c < 0x20 || c is >= '\u007f' and <= '\u009f') return true;
+        return false;
+    }
+
+    public static IApplicationBuilder UseQueryGuard(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
+    {
+        if (Check(ctx.Request) is { } bad)
+        {
+            await Results.Problem(statusCode: 400, title: "Bad Request", detail: bad.Reason,
+                extensions: new Dictionary<string, object?> { ["parameter"] = bad.Parameter }).ExecuteAsync(ctx);
+            return;
+        }
+        await next(ctx);
+    });
+}

@@ -1,0 +1,33 @@
+namespace DisasterHub.Api.Http;
+
+/// <summary>
+/// Headers on every response, error answers included (added when the response starts, after the exception handler
+/// has reset it): a content security policy the web map runs under, no MIME sniffing, no framing, no referrer to
+/// other sites.
+/// </summary>
+/// <remarks>
+/// The policy fits the map as written: scripts and styles are files under wwwroot (no inline script, no style
+/// attributes in markup — styles are set through the CSSOM, which CSP does not govern), MapLibre starts its worker
+/// from a <c>blob:</c> URL and draws images from <c>data:</c>/<c>blob:</c>, and everything is fetched from the hub itself.
+/// </remarks>
+public static class SecurityHeaders
+{
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
+        "connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
+        "form-action 'self'; frame-ancestors 'none'";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
+    {
+        ctx.Response.OnStarting(() =>
+        {
+            var h = ctx.Response.Headers;
+            h.ContentSecurityPolicy = ContentSecurityPolicy;
+            h.XContentTypeOptions = "nosniff";
+            h.XFrameOptions = "DENY";
+            h["Referrer-Policy"] = "no-referrer";
+            return Task.CompletedTask;
+        });
+        await next(ctx);
+    });
+}
