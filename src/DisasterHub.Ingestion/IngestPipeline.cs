@@ -1,4 +1,5 @@
 using DisasterHub.Core;
+using DisasterHub.Core.Checks;
 using DisasterHub.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,7 @@ public sealed record IngestOutcome(
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
 /// </summary>
 public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
-    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, ILogger<IngestPipeline> log)
+    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, BoundarySet boundaries, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
 
@@ -80,18 +81,18 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct);
         }
 
-        await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
-        await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
-        FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
-        FormatRegistry.ApplySharedChecks(result, _extent, receivedAt);
-        if (req.Jurisdiction is { } jurisdiction)
-            result.Records.RemoveAll(r =>
-            {
-                if (jurisdiction.Check(r) is not { } why) return false;
-                result.Reject(r.Location ?? r.SourceKey, why);
-                return true;
-            });
-        var records = DeduplicateKeys(result);
+        // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
+        // locations of features already stored, and the pusher's jurisdiction.
+        formats.Checks.Run(result, new CheckContext
+        {
+            Extent = _extent,
+            ReceivedAt = receivedAt,
+            Boundaries = await boundaries.CurrentAsync(conn, tx, ct),
+            ToleranceMetres = options.Value.BoundaryToleranceMetres,
+            Jurisdiction = req.Jurisdiction,
+            StoredLocation = await IngestStore.StoredLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct),
+        });
+        var records = result.Records;
         foreach (var r in records) policy.Apply(r);
 
         var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct);
@@ -131,24 +132,4 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]);
     }
 
-    /// <summary>
-    /// A key that appears twice in one document: the first occurrence is kept and the later one rejected with a pointer
-    /// to it, the same rule every parser applies (a document's order says nothing about which row is newer).
-    /// </summary>
-    private static List<FeatureRecord> DeduplicateKeys(ParseResult result)
-    {
-        var first = new Dictionary<string, FeatureRecord>(StringComparer.Ordinal);
-        var kept = new List<FeatureRecord>(result.Records.Count);
-        foreach (var r in result.Records)
-        {
-            if (first.TryGetValue(r.SourceKey, out var earlier))
-                result.Reject(r.Location ?? r.SourceKey, $"duplicate id '{r.SourceKey}' (first at {earlier.Location ?? earlier.SourceKey})");
-            else
-            {
-                first[r.SourceKey] = r;
-                kept.Add(r);
-            }
-        }
-        return kept;
-    }
 }

@@ -23,6 +23,7 @@ public static class IngestionServices
             : ClassificationPolicy.Default());
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
+        services.AddSingleton<DisasterHub.Data.BoundarySet>();
         services.AddHostedService<ChangeListener>();
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
         // private addresses; every other feed connects through the SSRF guard, on every redirect too.

@@ -74,7 +74,7 @@ public class jma_samples_should
         Assert.Equal("大雨特別警報", (string?)shinjuku.Attrs["kind_name"]);
         Assert.Equal("土砂災害", (string?)shinjuku.Attrs["condition"]);
         Assert.Equal(new DateTimeOffset(2017, 1, 26, 8, 20, 0, TimeSpan.Zero), shinjuku.ReportedAt);
-        Assert.Equal("municipality", (string?)shinjuku.Attrs["location_precision"]);
+        Assert.Equal("boundary", (string?)shinjuku.Attrs["location_precision"]); // 新宿区's boundary (embedded N03)
         var arakawa = result.Records.Where(r => r.SourceKey.StartsWith("1311800:", StringComparison.Ordinal)).ToList();
         Assert.Equal(["1311800:03", "1311800:04"], arakawa.Select(r => r.SourceKey));
         Assert.All(arakawa, r => Assert.Equal(2, r.Severity));
