@@ -9,7 +9,7 @@ psql "$PG" -v ON_ERROR_STOP=1 -qc "CREATE EXTENSION IF NOT EXISTS postgis"
 ogr2ogr -f PostgreSQL "PG:$PG" "$SAMPLES/N03-21_210101_municipalities_s0001.geojson" -nln n03_s0001 -lco GEOMETRY_NAME=geom -overwrite
 ogr2ogr -f PostgreSQL "PG:$PG" "$SAMPLES/N03-21_13_tokyo_s0010.geojson" -nln n03_s0010 -lco GEOMETRY_NAME=geom -overwrite
 psql "$PG" -v ON_ERROR_STOP=1 -q <<'SQL'
-DROP TABLE IF EXISTS codes, b;
+DROP TABLE IF EXISTS codes, b, islands;
 CREATE TABLE codes (code6 text, pref text, name text, kana text, type text);
 SQL
 grep -v '^#' "$ROOT/geodata/municipalities.tsv" | psql "$PG" -v ON_ERROR_STOP=1 -qc "\copy codes FROM STDIN"
@@ -23,6 +23,21 @@ FROM (SELECT n03_001, n03_007, geom FROM n03_s0001 WHERE n03_007 IS NOT NULL AND
       UNION ALL SELECT n03_001, n03_007, geom FROM n03_s0010 WHERE n03_007 IS NOT NULL) s
 JOIN codes c ON left(c.code6, 5) = s.n03_007 AND c.type <> 'prefecture'
 GROUP BY c.code6, c.name;
+-- Small islands the s0001 simplification (and Natural Earth 1:10m) lost, by hand: a 1.5 km octagon each, added to
+-- their municipality (粟国村 and 渡名喜村 vanished whole and get one), so records there agree with their code.
+CREATE TABLE islands (name text, code text, lon float8, lat float8);
+INSERT INTO islands VALUES ('沖ノ鳥島', '134210', 136.0819, 20.4253), ('舳倉島', '172049', 136.918, 37.850),
+  ('宝島', '463043', 129.202, 29.152), ('小宝島', '463043', 129.22, 29.22), ('平島', '463043', 129.53, 29.68),
+  ('粟国島', '473553', 127.225, 26.585), ('渡名喜島', '473561', 127.14, 26.37), ('飛島', '062049', 139.55, 39.19),
+  ('小呂島', '401358', 130.20, 33.87), ('焼尻島', '014842', 141.43, 44.43);
+INSERT INTO b
+SELECT i.code, c.pref, c.name, ST_GeomFromText('MULTIPOLYGON EMPTY', 4326)
+FROM (SELECT DISTINCT code FROM islands) i JOIN codes c ON c.code6 = i.code
+WHERE i.code NOT IN (SELECT code FROM b);
+UPDATE b SET geom = ST_Multi(ST_CollectionExtract(ST_Union(b.geom, i.g), 3))
+FROM (SELECT code, ST_Union(ST_Buffer(ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography, 1500, 'quad_segs=2')::geometry) AS g
+      FROM islands GROUP BY code) i
+WHERE b.code = i.code;
 -- 政令指定都市: the union of their wards (N03 has only the wards).
 INSERT INTO b
 SELECT c.code6, min(b.prefecture), c.name, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(b.geom)), 3))
@@ -46,16 +61,12 @@ SELECT json_build_object('type', 'FeatureCollection',
 FROM b WHERE NOT ST_IsEmpty(geom)" | jq -c . > "$ROOT/geodata/municipal-boundaries.geojson"
 echo "wrote $(jq '.features | length' "$ROOT/geodata/municipal-boundaries.geojson") municipalities to geodata/municipal-boundaries.geojson"
 
-# The "japan" service extent: land outline ∪ municipal boundaries ∪ small islands that vanish in both (listed by
-# hand: 沖ノ鳥島, 舳倉島, 宝島, 小宝島, 平島, 粟国島, 渡名喜島, 飛島, 小呂島, 焼尻島), each simplified to ~500 m,
+# The "japan" service extent: land outline ∪ municipal boundaries (with the islands above), each simplified to ~500 m,
 # buffered on the spheroid (geography) by 50 km ("land", every layer) and by 370 km ≈ 200 nautical miles ("sea",
 # for sensor records such as offshore hypocentres), rounded to 3 decimals.
 ogr2ogr -f PostgreSQL "PG:$PG" "$ROOT/geodata/japan-outline.geojson" -nln japan_outline -lco GEOMETRY_NAME=geom -overwrite
 psql "$PG" -v ON_ERROR_STOP=1 -qAt -c "
-WITH islands(name, lon, lat) AS (VALUES ('沖ノ鳥島', 136.0819, 20.4253), ('舳倉島', 136.918, 37.850), ('宝島', 129.202, 29.152),
-  ('小宝島', 129.22, 29.22), ('平島', 129.53, 29.68), ('粟国島', 127.23, 26.58), ('渡名喜島', 127.14, 26.37), ('飛島', 139.55, 39.19),
-  ('小呂島', 130.20, 33.87), ('焼尻島', 141.43, 44.43)),
-land AS (
+WITH land AS (
   SELECT ST_SimplifyPreserveTopology(geom, 0.005) AS g FROM japan_outline
   UNION ALL SELECT ST_SimplifyPreserveTopology(geom, 0.005) FROM b
   UNION ALL SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM islands),

@@ -54,7 +54,7 @@ public sealed class boundary_agreement_should : IAsyncLifetime
     [Fact]
     public async Task have_loaded_the_shipped_boundaries_once()
     {
-        Assert.Equal(1916, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_boundary WHERE source = 'geodata/municipal-boundaries.geojson'"));
+        Assert.Equal(1918, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_boundary WHERE source = 'geodata/municipal-boundaries.geojson'"));
         Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_boundary WHERE code = '131016' AND ST_Contains(geom, ST_SetSRID(ST_MakePoint(139.7671, 35.6812), 4326))"));
         Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_boundary WHERE code = '011002'")); // 札幌市 = its wards
         var ds = _hub.App.Services.GetRequiredService<NpgsqlDataSource>();
@@ -85,7 +85,7 @@ public sealed class boundary_agreement_should : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(37.5665, 126.9780, "no municipality")] // Seoul
+    [InlineData(37.5665, 126.9780, "outside service extent")] // Seoul
     [InlineData(30.0, 150.0, "outside service extent")] // the open Pacific
     [InlineData(36.5613, 136.6562, "172014 金沢市")] // 金沢市, a neighbour 50 km away
     public async Task reject_points_elsewhere_under_a_nanao_key(double lat, double lon, string expected)
@@ -123,8 +123,8 @@ public sealed class boundary_agreement_should : IAsyncLifetime
         // all of Japan
         var japan = await Json(await _hub.PushAsync("nanao-alerts", _nanaoKey, Cap("24,122 46,122 46,146 24,146 24,122"), "application/xml"));
         Assert.Equal(0, japan.GetProperty("accepted").GetInt32());
-        // Noto and Kaga, inside the service extent, claiming 七尾市
-        var ishikawa = await Json(await _hub.PushAsync("nanao-alerts", _nanaoKey, Cap("36.3,136.3 37.4,136.3 37.4,137.3 36.3,137.3 36.3,136.3"), "application/xml"));
+        // from 金沢市 to 七尾市, inside the service extent, claiming 七尾市
+        var ishikawa = await Json(await _hub.PushAsync("nanao-alerts", _nanaoKey, Cap("36.6,136.7 37.2,136.7 37.2,137.0 36.6,137.0 36.6,136.7"), "application/xml"));
         Assert.Equal(0, ishikawa.GetProperty("accepted").GetInt32());
         Assert.Contains("172022 七尾市", Assert.Single(Reasons(ishikawa)), StringComparison.Ordinal);
         Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature"));
