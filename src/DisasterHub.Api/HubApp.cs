@@ -44,10 +44,20 @@ public static class HubApp
         builder.Services.AddSingleton<FeatureQueries>();
         builder.Services.AddSingleton<TileQueries>();
         builder.Services.AddSingleton<EventQueries>();
+        builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddProblemDetails();
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
+        // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
+        // Quartz's store retries would otherwise hold the process for the whole timeout; an unfinished pull is
+        // recovered (RequestRecovery) and an unfinished push was never acknowledged. DOTNET_SHUTDOWNTIMEOUTSECONDS
+        // (host setting shutdownTimeoutSeconds) still overrides it.
+        var shutdownSeconds = builder.Configuration.GetValue("shutdownTimeoutSeconds", 5);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+        // A start-up failure is reported once, by the caller (HubCli: one line for a port in use), not also as the
+        // host's "Hosting failed to start" stack trace; a background service stopping the host still logs (Critical).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var app = builder.Build();
         app.UseExceptionHandler(e => e.Run(async ctx =>
@@ -74,7 +84,9 @@ public static class HubApp
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(geodata), RequestPath = "/geodata", ContentTypeProvider = types });
         }
 
+        app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
+        app.MapMunicipalityHq();
         app.MapSources();
         app.MapDocuments();
         app.MapTiles();

@@ -47,7 +47,16 @@ public static class HubCli
     {
         var app = HubApp.Build(args);
         await HubApp.PrepareAsync(app);
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // another process holds the port: one line, no stack trace (./hub picks free ports; this is the race)
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 98;
+        }
         return 0;
     }
 

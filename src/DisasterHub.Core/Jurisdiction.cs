@@ -26,6 +26,9 @@ public sealed class Jurisdiction
 
     public string OrganizationId { get; }
 
+    /// <summary>True when the municipality code is one of the jurisdiction's, or in a prefecture it holds whole.</summary>
+    public bool Covers(string code6) => _codes.Contains(code6) || (code6.Length == 6 && _prefectures.Contains(code6[..2]));
+
     /// <summary>Null when the record is inside; otherwise the reason it is not.</summary>
     /// <param name="boundaries">Municipal boundaries to check the geometry against; null checks the code only.</param>
     public string? Check(FeatureRecord r, IBoundaryLookup? boundaries = null, double toleranceMetres = 2000)

@@ -97,6 +97,22 @@ public sealed class MunicipalityDirectory
 
     public bool TryGet(string code6, out MunicipalityEntry entry) => _byCode.TryGetValue(code6, out entry!);
 
+    /// <summary>
+    /// The designated city (政令指定都市) a ward belongs to: the municipality of the same prefecture whose name the
+    /// ward's name starts with ("札幌市中央区" → 札幌市) and whose code comes just before it. Null for anything but a ward.
+    /// </summary>
+    /// <remarks>Wards are where N03 draws designated cities, but a city reports and sets up its 災害対策本部 as one.</remarks>
+    public MunicipalityEntry? CityOf(MunicipalityEntry ward)
+    {
+        if (ward.Type != "ward") return null;
+        MunicipalityEntry? best = null;
+        foreach (var e in _byCode.Values)
+            if (e.Type == "municipality" && e.Prefecture == ward.Prefecture && ward.Name.StartsWith(e.Name, StringComparison.Ordinal)
+                && string.CompareOrdinal(e.Code, ward.Code) < 0 && (best is null || string.CompareOrdinal(e.Code, best.Code) > 0))
+                best = e;
+        return best;
+    }
+
     /// <summary>By prefecture and municipality name ("石川県", "七尾市"); a municipality may also carry the prefecture.</summary>
     public MunicipalityEntry? Find(string? prefecture, string? municipality)
     {

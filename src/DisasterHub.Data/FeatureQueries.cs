@@ -85,24 +85,41 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("maxy", b[3]);
     }
 
-    /// <summary>Loads the representative points (geodata) into municipality_point once, for the roll-up.</summary>
+    /// <summary>
+    /// Loads the municipality directory (geodata) into municipality_point once: every code with its kind, the city a
+    /// ward belongs to, and its representative point where one is known — the roll-up draws the points, the
+    /// reporting-status view lists every municipality (those without a point too).
+    /// </summary>
     public static async Task SeedMunicipalityPointsAsync(NpgsqlDataSource db, Core.MunicipalityDirectory directory, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM municipality_point)", conn))
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE municipality_point IN EXCLUSIVE MODE", conn, tx))
+            await lockTable.ExecuteNonQueryAsync(ct);
+        // a table seeded before kinds were kept (migration 0014) is seeded again
+        await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM municipality_point WHERE kind IS NOT NULL)", conn, tx))
             if ((bool)(await check.ExecuteScalarAsync(ct))!) return;
-        await using var w = await conn.BeginBinaryImportAsync("COPY municipality_point (code, prefecture, name, point) FROM STDIN (FORMAT BINARY)", ct);
-        var wkb = new NetTopologySuite.IO.WKBWriter(NetTopologySuite.IO.ByteOrder.LittleEndian, true);
-        var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
-        foreach (var e in directory.Entries)
+        await using (var clear = new NpgsqlCommand("DELETE FROM municipality_point", conn, tx))
+            await clear.ExecuteNonQueryAsync(ct);
+        await using (var w = await conn.BeginBinaryImportAsync("COPY municipality_point (code, prefecture, name, point, kind, parent) FROM STDIN (FORMAT BINARY)", ct))
         {
-            if (!directory.TryGetPoint(e.Code, out var lon, out var lat)) continue;
-            await w.StartRowAsync(ct);
-            await w.WriteAsync(e.Code, NpgsqlDbType.Text, ct);
-            await w.WriteAsync(e.Prefecture, NpgsqlDbType.Text, ct);
-            await w.WriteAsync(e.Name, NpgsqlDbType.Text, ct);
-            await w.WriteAsync(wkb.Write(factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat))), NpgsqlDbType.Bytea, ct);
+            var wkb = new NetTopologySuite.IO.WKBWriter(NetTopologySuite.IO.ByteOrder.LittleEndian, true);
+            var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
+            foreach (var e in directory.Entries)
+            {
+                await w.StartRowAsync(ct);
+                await w.WriteAsync(e.Code, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(e.Prefecture, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(e.Name, NpgsqlDbType.Text, ct);
+                if (directory.TryGetPoint(e.Code, out var lon, out var lat))
+                    await w.WriteAsync(wkb.Write(factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat))), NpgsqlDbType.Bytea, ct);
+                else await w.WriteNullAsync(ct);
+                await w.WriteAsync(e.Type, NpgsqlDbType.Text, ct);
+                if (directory.CityOf(e) is { } city) await w.WriteAsync(city.Code, NpgsqlDbType.Text, ct);
+                else await w.WriteNullAsync(ct);
+            }
+            await w.CompleteAsync(ct);
         }
-        await w.CompleteAsync(ct);
+        await tx.CommitAsync(ct);
     }
 }

@@ -1,3 +1,13 @@
 using DisasterHub.Simulator;
 
-await SimulatorApp.Build(args).RunAsync();
+try
+{
+    await SimulatorApp.Build(args).RunAsync();
+    return 0;
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // another process holds the port: one line, no stack trace (the host's own report is filtered in Build)
+    Console.Error.WriteLine($"simulator: {e.Message}");
+    return 98;
+}

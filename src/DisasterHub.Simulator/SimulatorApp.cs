@@ -30,6 +30,7 @@ public static class SimulatorApp
         var stepLength = step ?? TimeSpan.FromSeconds(builder.Configuration.GetValue("StepSeconds", 30));
         builder.Services.AddSingleton(new Scenario(time, stepLength));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical); // Program reports a failed start once
         var app = builder.Build();
 
         var validators = new ConcurrentDictionary<string, (string Etag, DateTimeOffset Changed)>(StringComparer.Ordinal);

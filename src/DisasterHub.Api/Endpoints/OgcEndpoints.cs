@@ -97,6 +97,7 @@ public static class OgcEndpoints
         var levels = await ReadAccess.LevelsAsync(ctx, db, ct);
         var list = new List<object>();
         foreach (var id in CollectionIds) list.Add(await Describe(ctx, q, id, Scope(id, levels, ReadAccess.Workspace(ctx), clock.GetUtcNow(), null)!, ct));
+        list.Add(ReportingStatusEndpoints.Describe(ctx));
         return Results.Json(new
         {
             links = new object[] { new { href = $"{Base(ctx)}/collections", rel = "self", type = "application/json" } },
