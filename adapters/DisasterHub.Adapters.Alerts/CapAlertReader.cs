@@ -152,12 +152,14 @@ public static partial class CapAlertReader
             attrs["certainty"] = Req(info, ns + "certainty");
             DateTimeOffset? effective = null;
             DateTimeOffset? onset = null;
+            DateTimeOffset? expires = null;
             foreach (var name in new[] { "effective", "onset", "expires" })
                 if (AlertXml.Zoned(AlertXml.Text(info.Element(ns + name))) is { } t)
                 {
                     attrs[name] = AlertXml.Iso(t);
                     if (name == "effective") effective = t;
                     if (name == "onset") onset = t;
+                    if (name == "expires") expires = t;
                 }
             foreach (var (name, key) in new[] { ("senderName", "sender_name"), ("headline", "headline"), ("description", "description"), ("instruction", "instruction"), ("web", "web"), ("contact", "contact"), ("audience", "audience") })
                 Add(attrs, key, AlertXml.Text(info.Element(ns + name)));
@@ -166,7 +168,7 @@ public static partial class CapAlertReader
             AddPairs(attrs, "parameters", info.Elements(ns + "parameter"));
             if (codes.Count > 1) attrs["municipality_codes"] = new JsonArray([.. codes.Select(c => (JsonNode)c)]);
 
-            result.Records.Add(new FeatureRecord
+            var record = new FeatureRecord
             {
                 Layer = Layers.EvacuationOrders,
                 SourceKey = $"{identifier}#{i + 1}",
@@ -188,9 +190,23 @@ public static partial class CapAlertReader
                 },
                 Attrs = attrs,
                 Location = infoPath,
-            });
+                ValidFrom = effective ?? onset,
+                ValidUntil = expires,
+            };
+            record.MarkStatus(StatusOf(status), $"{alertPath}/status {status}");
+            result.Records.Add(record);
         }
     }
+
+    /// <summary>CAP status (and EDXL-DE distributionStatus, which shares its words) → <see cref="DocumentStatus"/>.</summary>
+    public static DocumentStatus StatusOf(string? word) => word switch
+    {
+        "Exercise" => DocumentStatus.Exercise,
+        "Test" => DocumentStatus.Test,
+        "System" => DocumentStatus.System,
+        "Draft" => DocumentStatus.Draft,
+        _ => DocumentStatus.Actual,
+    };
 
     /// <summary>
     /// Geometry and JIS X 0402 codes of all areas of an info. A malformed polygon, circle or code rejects the info.

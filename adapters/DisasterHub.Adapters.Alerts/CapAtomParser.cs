@@ -113,6 +113,9 @@ public sealed class CapAtomParser : IFeedParser, ILinkedDocuments
         var updated = AlertXml.Zoned(AlertXml.Text(entry.Element(atom + "updated")));
         var published = AlertXml.Zoned(AlertXml.Text(entry.Element(atom + "published")));
         var effective = AlertXml.Zoned(AlertXml.Text(entry.Element(cap + "effective")));
+        var onset = AlertXml.Zoned(AlertXml.Text(entry.Element(cap + "onset")));
+        var expires = AlertXml.Zoned(AlertXml.Text(entry.Element(cap + "expires")));
+        var capStatus = AlertXml.Text(entry.Element(cap + "status"));
         var title = AlertXml.Text(entry.Element(atom + "title"));
         var areaDesc = AlertXml.Text(entry.Element(cap + "areaDesc"));
 
@@ -133,7 +136,7 @@ public sealed class CapAtomParser : IFeedParser, ILinkedDocuments
         if (geocodes.Count > 0) attrs["geocodes"] = geocodes;
         if (codes.Count > 1) attrs["municipality_codes"] = new JsonArray([.. codes.Select(c => (JsonNode)c)]);
 
-        result.Records.Add(new FeatureRecord
+        var record = new FeatureRecord
         {
             Layer = Layers.EvacuationOrders,
             SourceKey = key,
@@ -149,7 +152,11 @@ public sealed class CapAtomParser : IFeedParser, ILinkedDocuments
             ReportedAt = published ?? updated,
             Attrs = attrs,
             Location = at,
-        });
+            ValidFrom = effective ?? onset,
+            ValidUntil = expires,
+        };
+        record.MarkStatus(CapAlertReader.StatusOf(capStatus), $"{at}/status {capStatus}");
+        result.Records.Add(record);
     }
 }
 

@@ -69,6 +69,7 @@ public sealed class EdxlDeCapParser : IFeedParser
 
         var result = new ParseResult { Format = Format, Encoding = AlertXml.EncodingOf(doc, content.Span) };
         var schemas = CapSchemas.FromCompanions(context, result);
+        var distributionStatus = AlertXml.Text(root.Element(de + "distributionStatus"));
         foreach (var obj in root.Elements(de + "contentObject"))
         {
             var at = SafeXml.PathOf(obj);
@@ -90,6 +91,8 @@ public sealed class EdxlDeCapParser : IFeedParser
                     result.Reject(SafeXml.PathOf(child), $"embedded {{{child.Name.NamespaceName}}}{child.Name.LocalName} is not a CAP alert");
             }
         }
+        // The envelope's distributionStatus covers every alert in it (an Exercise envelope of Actual alerts is an exercise).
+        foreach (var r in result.Records) r.MarkStatus(CapAlertReader.StatusOf(distributionStatus), $"/EDXLDistribution/distributionStatus {distributionStatus}");
         return result;
     }
 }

@@ -147,7 +147,8 @@ public sealed class LAlertEvacuationParser : IFeedParser
                     sourceKey = $"{docId}:{areaKey}#{d + 1}";
                     usedKeys.Add(sourceKey);
                 }
-                result.Records.Add(new FeatureRecord
+                var areaTime = AlertXml.ZonedOrJst(AlertXml.Text(area, "DateTime"));
+                result.Records.Add(message.Stamp(new FeatureRecord
                 {
                     Layer = Layers.EvacuationOrders,
                     SourceKey = sourceKey,
@@ -161,11 +162,13 @@ public sealed class LAlertEvacuationParser : IFeedParser
                     LocatedByCode = geometry is null && code is not null,
                     Status = cancelled ? "cancelled" : status,
                     Severity = cancelled ? 0 : SeverityOf(status, issueOrLift == "解除"),
-                    ObservedAt = AlertXml.ZonedOrJst(AlertXml.Text(area, "DateTime")) ?? reportTime,
+                    ObservedAt = areaTime ?? reportTime,
                     ReportedAt = reportTime,
                     Attrs = attrs,
                     Location = at,
-                });
+                    // A lift (解除) ends the order at its time; the order itself holds until lifted or ValidDateTime.
+                    ValidUntil = issueOrLift == "解除" ? areaTime ?? reportTime : null,
+                }, report));
             }
         }
     }

@@ -129,6 +129,31 @@ public sealed partial class LAlertMessage
         return AlertXml.ZonedOrJst(AlertXml.Text(head, "ReportDateTime")) ?? AlertXml.ZonedOrJst(AlertXml.Text(head, "CreateDateTime"));
     }
 
+    /// <summary>
+    /// Reports what the message says about a record it produced: the envelope's and the Report Control's
+    /// distributionStatus (Exercise / Test keep it out of live, see ExerciseRule), and Head/ValidDateTime as the end
+    /// of validity unless the record has an earlier one of its own (a 解除 time). Shelter and damage reports take the
+    /// status only: a count of casualties or an open shelter does not lapse with the message.
+    /// </summary>
+    public FeatureRecord Stamp(FeatureRecord r, XElement? report, bool validity = true)
+    {
+        var envelope = DistributionStatus;
+        r.MarkStatus(StatusOf(envelope), $"{SafeXml.PathOf(Distribution)}/distributionStatus {envelope}");
+        var control = AlertXml.Text(AlertXml.Child(report, "Control"), "distributionStatus");
+        if (report is not null) r.MarkStatus(StatusOf(control), $"{SafeXml.PathOf(report)}/Control/distributionStatus {control}");
+        if (validity && AlertXml.ZonedOrJst(AlertXml.Text(AlertXml.Child(report, "Head"), "ValidDateTime")) is { } valid && (r.ValidUntil is null || valid < r.ValidUntil))
+            r.ValidUntil = valid;
+        return r;
+    }
+
+    private static DocumentStatus StatusOf(string? word) => word switch
+    {
+        "Exercise" => DocumentStatus.Exercise,
+        "Test" => DocumentStatus.Test,
+        "System" => DocumentStatus.System,
+        _ => DocumentStatus.Actual,
+    };
+
     /// <summary>Envelope and document attributes every lalert record carries.</summary>
     public JsonObject CommonAttrs(XElement contentObject, XElement? report)
     {

@@ -104,7 +104,7 @@ public sealed class LAlertShelterParser : IFeedParser
                     sourceKey += $"#{i + 1}";
                     usedKeys.Add(sourceKey);
                 }
-                result.Records.Add(new FeatureRecord
+                result.Records.Add(message.Stamp(new FeatureRecord
                 {
                     Layer = Layers.Shelters,
                     SourceKey = sourceKey,
@@ -119,7 +119,7 @@ public sealed class LAlertShelterParser : IFeedParser
                     ReportedAt = reportTime,
                     Attrs = attrs,
                     Location = at,
-                });
+                }, report, validity: false));
             }
         }
         return result;
@@ -207,7 +207,7 @@ public sealed class LAlertDamageParser : IFeedParser
             }
             if (others.Count > 0) attrs["other_items"] = others;
             var reportTime = LAlertMessage.ReportTime(report) ?? message.DateTimeSent;
-            result.Records.Add(new FeatureRecord
+            result.Records.Add(message.Stamp(new FeatureRecord
             {
                 Layer = Layers.Damage,
                 SourceKey = (string?)attrs["document_id"] ?? $"damage:{code}",
@@ -220,7 +220,7 @@ public sealed class LAlertDamageParser : IFeedParser
                 ReportedAt = reportTime,
                 Attrs = attrs,
                 Location = at,
-            });
+            }, report, validity: false));
         }
         return result;
     }

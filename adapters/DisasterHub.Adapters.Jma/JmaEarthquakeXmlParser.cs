@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using DisasterHub.Core;
+using NetTopologySuite.Geometries;
 
 namespace DisasterHub.Adapters.Jma;
 
@@ -37,7 +38,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
 
         if (head.Cancelled)
         {
-            // Nothing to place: the hub locates it from the stored record with the same key (offline it is rejected).
+            // Nothing to place: the hub retracts every stored record of the event (CancelsEvent); offline it is rejected.
             var attrs = new JsonObject { ["event_id"] = eventId, ["info_kind"] = head.InfoKind };
             head.Annotate(attrs);
             result.Records.Add(new FeatureRecord
@@ -48,19 +49,20 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 Name = head.Title,
                 Status = "取消",
                 Severity = 0,
+                CancelsEvent = eventId,
                 ObservedAt = observedAt,
                 ReportedAt = head.ReportDateTime,
                 Attrs = attrs,
                 Location = body is null ? "/Report/Head" : SafeXml.PathOf(body),
             });
-            return result;
+            return head.Stamp(result);
         }
 
         if (quake is not null) Hypocentre(quake, eventId, maxInt, head, result);
-        if (observation is not null) Intensities(observation, eventId, observedAt, head, result);
+        if (observation is not null) Intensities(observation, eventId, observedAt, head, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded(), result);
         if (quake is null && observation is null)
             result.Reject(body is null ? "/Report" : SafeXml.PathOf(body), "neither Earthquake nor Intensity/Observation in the body");
-        return result;
+        return head.Stamp(result);
     }
 
     private static void Hypocentre(XElement quake, string eventId, string? maxInt, JmaHead head, ParseResult result)
@@ -104,8 +106,9 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
         });
     }
 
-    private static void Intensities(XElement observation, string eventId, DateTimeOffset? observedAt, JmaHead head, ParseResult result)
+    private static void Intensities(XElement observation, string eventId, DateTimeOffset? observedAt, JmaHead head, MunicipalityDirectory directory, ParseResult result)
     {
+        var tables = JmaAreas.Embedded;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pref in observation.Elements(S + "Pref"))
         {
@@ -113,28 +116,33 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
             var areas = pref.Elements(S + "Area").ToList();
             if (areas.Count == 0)
             {
-                Add(pref, "pref", prefCode, null);
+                Add(pref, "pref", prefCode, null, null);
                 continue;
             }
             foreach (var area in areas)
             {
-                var cities = area.Elements(S + "City").ToList();
-                if (cities.Count == 0)
+                // 地震情報／細分区域: its own polygon from the seismic table (never the tsunami table's same code)
+                tables.TryGet(JmaAreaTable.Seismic, JmaXml.Text(area.Element(S + "Code")), out var seismic);
+                Add(area, "area", seismic is null ? prefCode : null, pref, seismic, prefCode);
+                foreach (var city in area.Elements(S + "City"))
                 {
-                    Add(area, "area", prefCode, pref);
-                    continue;
-                }
-                foreach (var city in cities)
-                {
-                    var cityCode6 = JmaXml.MunicipalityFromJmaCode(JmaXml.Text(city.Element(S + "Code")));
-                    Add(city, "city", cityCode6, area);
+                    var cityCode = JmaXml.Text(city.Element(S + "Code"));
+                    // a whole municipality by its code (its boundary when imported); part of one, or a code no
+                    // municipality has, by the JMA city table's centroid (JmaXml.CityPlacement)
+                    var (cityCode6, cityPlaced) = JmaXml.CityPlacement(cityCode, directory);
+                    Add(city, "city", cityCode6, area, cityPlaced, prefCode);
+                    // stations carry only a code: a point for their city — the municipality's representative point
+                    // (inside it by construction), else the JMA centroid of the city's code
+                    var stationPoint = cityPlaced is null && cityCode6 is not null && directory.TryGetPoint(cityCode6, out var lon, out var lat)
+                        ? JmaXml.Point(lon, lat) : null;
                     foreach (var station in city.Elements(S + "IntensityStation"))
-                        Add(station, "station", cityCode6, city);
+                        Add(station, "station", cityCode6, city, stationPoint is null ? cityPlaced : null, prefCode, stationPoint);
                 }
             }
         }
 
-        void Add(XElement e, string level, string? code6, XElement? parent)
+        // code6: the municipality (or prefecture) the record claims and is located by when it has no table geometry.
+        void Add(XElement e, string level, string? code6, XElement? parent, JmaArea? placed, string? prefCode = null, Point? point = null)
         {
             var at = SafeXml.PathOf(e);
             var code = JmaXml.Text(e.Element(S + "Code"));
@@ -145,9 +153,9 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 result.Reject(at, $"{level} without Code");
                 return;
             }
-            if (code6 is null)
+            if (code6 is null && placed is null)
             {
-                result.Reject(at, $"{level} {name} ({code}): no municipality or prefecture code to place it by");
+                result.Reject(at, $"{level} {name} ({code}): no municipality or prefecture code to place it by, and not in the {JmaAreas.TableName(level == "area" ? JmaAreaTable.Seismic : JmaAreaTable.City)} table");
                 return;
             }
             var sourceKey = $"{eventId}:{level}:{code}";
@@ -166,6 +174,9 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
             };
             if (parent is not null && JmaXml.Text(parent.Element(S + "Name")) is { } parentName) attrs["within"] = parentName;
             if (JmaXml.Text(e.Element(S + "Condition")) is { } condition) attrs["condition"] = condition;
+            if (prefCode is not null && level == "area") attrs["prefecture_code"] = prefCode;
+            if (placed is not null) JmaXml.MarkPlaced(attrs, placed);
+            else if (point is not null) attrs["location_precision"] = "municipality";
             head.Annotate(attrs);
             result.Records.Add(new FeatureRecord
             {
@@ -174,7 +185,8 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
                 EntityKey = $"jma-seis-{level}:{code}",
                 MunicipalityCode = code6,
                 Name = name,
-                LocatedByCode = true,
+                Geometry = placed?.Geometry.Copy() ?? point,
+                LocatedByCode = placed is null && point is null,
                 Status = intensity is null ? null : "震度" + intensity,
                 Severity = JmaXml.IntensitySeverity(intensity),
                 ObservedAt = observedAt,

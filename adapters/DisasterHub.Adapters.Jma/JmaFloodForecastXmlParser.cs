@@ -94,7 +94,7 @@ public sealed class JmaFloodForecastXmlParser : IFeedParser
         {
             result.Reject(body is null ? "/Report" : SafeXml.PathOf(body),
                 head.Cancelled ? "cancelled telegram (取消) names no stations" : "no water-level stations (Stations/Station) in this telegram");
-            return result;
+            return head.Stamp(result);
         }
 
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -162,7 +162,7 @@ public sealed class JmaFloodForecastXmlParser : IFeedParser
                 Location = at,
             });
         }
-        return result;
+        return head.Stamp(result);
     }
 
     private static IEnumerable<(string? Name, string? Code)> HeadAreas(JmaHead head, string codeType) =>

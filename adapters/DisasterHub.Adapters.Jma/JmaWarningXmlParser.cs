@@ -34,20 +34,21 @@ public sealed class JmaWarningXmlParser : IFeedParser
                 head.Cancelled
                     ? "cancelled telegram (取消) without a 市町村等 Warning block: nothing to cancel by area"
                     : "no Warning block at the 市町村等 level (type \"…（市町村等）\"): areas cannot be placed");
-            return result;
+            return head.Stamp(result);
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var directory = context.Municipalities ?? MunicipalityDirectory.LoadEmbedded();
         foreach (var warning in finest)
         foreach (var item in warning.Elements(JmaNs.Meteorology + "Item"))
-            ParseItem(item, (string)warning.Attribute("type")!, head, landslide, seen, result);
-        return result;
+            ParseItem(item, (string)warning.Attribute("type")!, head, landslide, seen, directory, result);
+        return head.Stamp(result);
     }
 
     private static bool IsMunicipalLevel(string? type, bool landslide) =>
         type is not null && (landslide ? type == "土砂災害警戒情報" : type.EndsWith("（市町村等）", StringComparison.Ordinal));
 
-    private static void ParseItem(XElement item, string warningType, JmaHead head, bool landslide, HashSet<string> seen, ParseResult result)
+    private static void ParseItem(XElement item, string warningType, JmaHead head, bool landslide, HashSet<string> seen, MunicipalityDirectory directory, ParseResult result)
     {
         var at = SafeXml.PathOf(item);
         var area = item.Element(JmaNs.Meteorology + "Area");
@@ -58,10 +59,12 @@ public sealed class JmaWarningXmlParser : IFeedParser
             result.Reject(at, "Item without Area/Code");
             return;
         }
-        var code6 = JmaXml.MunicipalityFromJmaCode(areaCode);
-        if (code6 is null)
+        // a whole municipality by its code (its boundary when imported); part of one, or a code no municipality has,
+        // by the JMA city table's centroid (JmaXml.CityPlacement)
+        var (code6, placed) = JmaXml.CityPlacement(areaCode, directory);
+        if (code6 is null && placed is null)
         {
-            result.Reject(at, $"area code {areaCode} is not a 7-digit 市町村等 code of a real municipality");
+            result.Reject(at, $"area code {areaCode} is neither a 7-digit 市町村等 code of a real municipality nor in the 気象・地震・火山情報／市町村等 table");
             return;
         }
 
@@ -109,10 +112,11 @@ public sealed class JmaWarningXmlParser : IFeedParser
                 attrs["significancy"] = sigName;
             if (JmaXml.Text(item.Element(JmaNs.Meteorology + "ChangeStatus")) is { } change) attrs["change_status"] = change;
             if (head.Title is not null) attrs["title"] = head.Title;
+            if (placed is not null) JmaXml.MarkPlaced(attrs, placed);
             head.Annotate(attrs);
 
             var severity = head.Cancelled ? 0 : Severity(kindName, kindCode, status, landslide);
-            result.Records.Add(Record(sourceKey, code6, areaName, head.Cancelled ? "取消" : status, severity, head, attrs, kindAt));
+            result.Records.Add(Record(sourceKey, code6, placed, areaName, head.Cancelled ? "取消" : status, severity, head, attrs, kindAt));
 
             // VPWW55–61 name the kind this one replaced (LastKind): that kind is no longer in force in the area.
             if (!landslide && !head.Cancelled && attrs["last_kind_code"] is { } lastCode && !current.Contains((string)lastCode!))
@@ -129,21 +133,23 @@ public sealed class JmaWarningXmlParser : IFeedParser
                         ["replaced_by_code"] = kindCode,
                         ["replaced_by_name"] = kindName,
                     };
+                    if (placed is not null) JmaXml.MarkPlaced(replacedAttrs, placed);
                     head.Annotate(replacedAttrs);
-                    result.Records.Add(Record(replacedKey, code6, areaName, "切替", 0, head, replacedAttrs, kindAt + "/LastKind"));
+                    result.Records.Add(Record(replacedKey, code6, placed, areaName, "切替", 0, head, replacedAttrs, kindAt + "/LastKind"));
                 }
             }
         }
     }
 
-    private static FeatureRecord Record(string sourceKey, string code6, string? name, string status, int? severity, JmaHead head, JsonObject attrs, string at) => new()
+    private static FeatureRecord Record(string sourceKey, string? code6, JmaArea? placed, string? name, string status, int? severity, JmaHead head, JsonObject attrs, string at) => new()
     {
         Layer = Layers.Warnings,
         SourceKey = sourceKey,
         EntityKey = "jma-area:" + sourceKey,
         MunicipalityCode = code6,
         Name = name,
-        LocatedByCode = true,
+        Geometry = placed?.Geometry.Copy(),
+        LocatedByCode = placed is null,
         Status = status,
         Severity = severity,
         ObservedAt = head.TargetDateTime ?? head.ReportDateTime,

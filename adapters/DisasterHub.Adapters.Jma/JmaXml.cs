@@ -37,6 +37,40 @@ public sealed record JmaHead(
 
     public bool Exercise => ControlStatus != "通常";
 
+    /// <summary>Head/ValidDateTime: until when the telegram's content holds (UTC), when the telegram gives it.</summary>
+    public DateTimeOffset? ValidDateTime { get; init; }
+
+    /// <summary>
+    /// Control/Status 訓練 → exercise, 試験 → test (and an InfoKind or Head/Title that calls itself 訓練/試験 the same);
+    /// anything else but 通常 is not actual either. Parsers only report this — ExerciseRule decides.
+    /// </summary>
+    public DocumentStatus DocumentStatus => ControlStatus switch
+    {
+        "通常" => InfoKind.Contains("訓練", StringComparison.Ordinal) || Title?.StartsWith("訓練", StringComparison.Ordinal) == true ? DocumentStatus.Exercise
+            : InfoKind.Contains("試験", StringComparison.Ordinal) || Title?.StartsWith("試験", StringComparison.Ordinal) == true ? DocumentStatus.Test
+            : DocumentStatus.Actual,
+        "訓練" => DocumentStatus.Exercise,
+        "試験" => DocumentStatus.Test,
+        _ => DocumentStatus.Test,
+    };
+
+    /// <summary>
+    /// Reports the telegram's status and validity on every record it produced: ValidDateTime is the end of validity.
+    /// No duration is added to ReportDateTime here: none of the telegrams read (VPWW5x, VXWW50, VXSE5x, VTSE41, 洪水予報)
+    /// defines one in its Head.
+    /// </summary>
+    public ParseResult Stamp(ParseResult result)
+    {
+        var at = DocumentStatus == DocumentStatus.Actual ? null
+            : ControlStatus != "通常" ? $"/Report/Control/Status {ControlStatus}" : $"/Report/Head/InfoKind {InfoKind}";
+        foreach (var r in result.Records)
+        {
+            if (at is not null) r.MarkStatus(DocumentStatus, at);
+            if (ValidDateTime is { } valid && r.ValidUntil is null) r.ValidUntil = valid;
+        }
+        return result;
+    }
+
     /// <summary>Adds control_status / exercise / info_type to a record's attrs (ClassIfication stays public).</summary>
     public void Annotate(JsonObject attrs)
     {
@@ -95,7 +129,10 @@ public static partial class JmaXml
             Time(head.Element(JmaNs.Head + "TargetDateTime")),
             Text(head.Element(JmaNs.Head + "Headline")?.Element(JmaNs.Head + "Text")),
             head,
-            body));
+            body)
+        {
+            ValidDateTime = Time(head.Element(JmaNs.Head + "ValidDateTime")),
+        });
     }
 
     public static string? Text(XElement? e)
@@ -121,6 +158,21 @@ public static partial class JmaXml
     {
         if (jmaCode is null || jmaCode.Length != 7 || !jmaCode.All(char.IsAsciiDigit)) return null;
         return MunicipalityCode.TryNormalize(jmaCode[..5], out var code6, out _) ? code6 : null;
+    }
+
+    /// <summary>
+    /// How a 気象・地震・火山情報／市町村等 code (7 digits) is placed. A whole municipality the directory knows ("1720200")
+    /// is located by its code (its boundary when imported): (code6, null). Part of one (佐世保市宇久島 "4220202") keeps
+    /// the municipality claim and takes the JMA table's centroid; a code no municipality has any more (merged away)
+    /// takes the centroid without a claim: (null, area). Neither: (null, null).
+    /// </summary>
+    public static (string? Code6, JmaArea? Placed) CityPlacement(string? jmaCode, MunicipalityDirectory directory)
+    {
+        var code6 = MunicipalityFromJmaCode(jmaCode);
+        if (code6 is not null && directory.Get(code6) is null) code6 = null;
+        JmaAreas.Embedded.TryGet(JmaAreaTable.City, jmaCode, out var area);
+        if (code6 is not null && (jmaCode!.EndsWith("00", StringComparison.Ordinal) || area is null)) return (code6, null);
+        return (code6, area);
     }
 
     /// <summary>A prefecture number ("13", "46", or a 府県予報区 "410000") → prefecture 6-digit code ("130001").</summary>
@@ -198,4 +250,22 @@ public static partial class JmaXml
     }
 
     public static Point Point(double lon, double lat) => Factory.CreatePoint(new Coordinate(lon, lat));
+
+    /// <summary>
+    /// Marks a record placed by a JMA area table rather than by a municipality claim: <c>located_by: "area_table"</c>,
+    /// <c>area_table</c> (the table's name), <c>area_table_code</c>, and <c>location_precision</c> <c>area</c> (polygon),
+    /// <c>coast</c> (津波予報区 line) or <c>area_centroid</c> (a point).
+    /// </summary>
+    public static void MarkPlaced(JsonObject attrs, JmaArea area)
+    {
+        attrs["located_by"] = "area_table";
+        attrs["area_table"] = area.TableName;
+        attrs["area_table_code"] = area.Code;
+        attrs["location_precision"] = area.Kind switch
+        {
+            "polygon" => "area",
+            "line" => "coast",
+            _ => "area_centroid",
+        };
+    }
 }

@@ -58,6 +58,14 @@ public sealed class FeatureRecord
     public string? Status { get; set; }
     public int? Severity { get; set; }
 
+    /// <summary>
+    /// Set on a cancellation (JMA 取消, whose telegram names only the event): the record retracts every record of the
+    /// same source, layer and workspace whose <c>attrs.event_id</c> equals this. The ingest pipeline turns it into
+    /// those records with status 取消 and severity 0, written through the normal upsert and merge; offline
+    /// (<c>./hub validate</c>) there is nothing stored to retract and the record is rejected with that reason.
+    /// </summary>
+    public string? CancelsEvent { get; set; }
+
     /// <summary>When it was true (UTC). Null means "as of receipt".</summary>
     public DateTimeOffset? ObservedAt { get; set; }
 
@@ -70,6 +78,42 @@ public sealed class FeatureRecord
 
     /// <summary>Where in the document the record came from ("line 12", "/features/3", "/Report/Body/...").</summary>
     public string? Location { get; init; }
+
+    /// <summary>
+    /// What the document says it is (CAP status, EDXL-DE distributionStatus, JMA Control/Status): parsers only report
+    /// it; <see cref="Checks.ExerciseRule"/> decides what that means for the live picture.
+    /// </summary>
+    public DocumentStatus DocumentStatus { get; set; } = DocumentStatus.Actual;
+
+    /// <summary>Where the status was read and what it said, for the reason a non-actual record is kept out of live ("/alert/status Exercise").</summary>
+    public string? DocumentStatusAt { get; set; }
+
+    /// <summary>From when the record holds (UTC): CAP effective/onset, JMA/L-Alert ReportDateTime where validity starts. Null: from the start.</summary>
+    public DateTimeOffset? ValidFrom { get; set; }
+
+    /// <summary>
+    /// Until when the record holds (UTC): CAP expires, JMA/L-Alert ValidDateTime. Past it the record is inactive on every
+    /// live read; as-of reads show it while it was valid. Null: until replaced. A restoration ETA is not validity.
+    /// </summary>
+    public DateTimeOffset? ValidUntil { get; set; }
+
+    /// <summary>Reports the document's status: the least actual of what the record has and <paramref name="status"/> wins.</summary>
+    public void MarkStatus(DocumentStatus status, string at)
+    {
+        if (status == DocumentStatus.Actual || status <= DocumentStatus) return;
+        DocumentStatus = status;
+        DocumentStatusAt = at;
+    }
+}
+
+/// <summary>What a document says it is, from actual to least actual (a higher value wins when two markers disagree).</summary>
+public enum DocumentStatus
+{
+    Actual = 0,
+    System = 1,
+    Test = 2,
+    Exercise = 3,
+    Draft = 4,
 }
 
 /// <summary>Something in a document that could not be accepted: where, and why.</summary>

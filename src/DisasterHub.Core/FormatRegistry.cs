@@ -48,6 +48,7 @@ public sealed class FormatRegistry
             Directory = context.Municipalities ?? MunicipalityDirectory.LoadEmbedded(),
             StoredLocation = resolveLocation,
         });
+        ValidityRule.Apply(result); // the validity slot's rule (issue 11.2), as ingest applies it
         return result;
     }
 }

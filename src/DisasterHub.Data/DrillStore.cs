@@ -55,6 +55,8 @@ public static class DrillStore
                     SourceCrs = r.GetString(8), Status = r.IsDBNull(9) ? null : r.GetString(9), Severity = r.IsDBNull(10) ? null : r.GetInt16(10),
                     ObservedAt = r.GetFieldValue<DateTimeOffset>(11), ReportedAt = r.IsDBNull(12) ? null : r.GetFieldValue<DateTimeOffset>(12),
                     Classification = r.GetString(14),
+                    ValidFrom = r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18),
+                    ValidUntil = r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19),
                 };
                 rows.Add((r.GetFieldValue<DateTimeOffset>(13), r.GetString(0), r.IsDBNull(16) ? null : r.GetInt64(16), r.GetInt32(17), rec));
             }

@@ -59,6 +59,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.LastRawSha256).HasColumnName("last_raw_sha256");
             e.Property(x => x.Watermark).HasColumnName("watermark");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
+            e.Property(x => x.ExerciseWorkspace).HasColumnName("exercise_workspace");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
         modelBuilder.Entity<AuditEntry>(e =>
@@ -121,6 +122,9 @@ public sealed class Source
 
     /// <summary>JSON object: companion file name → URL.</summary>
     public string Companions { get; set; } = "{}";
+
+    /// <summary>The drill workspace this source's exercise/test documents go to (null: they are rejected from live).</summary>
+    public string? ExerciseWorkspace { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }

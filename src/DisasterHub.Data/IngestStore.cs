@@ -99,17 +99,74 @@ public static class IngestStore
         return rec => found.GetValueOrDefault(rec);
     }
 
+    /// <summary>
+    /// Cancellations (<see cref="FeatureRecord.CancelsEvent"/>) become the records they retract: every stored feature of
+    /// the source, layer and workspace with that <c>attrs.event_id</c>, with status 取消, severity 0, the cancelling
+    /// telegram's times and <c>attrs.cancelled_by</c>; they are then written like any other record (upsert, history,
+    /// merge), so every read path sees the retraction. A cancellation with nothing stored to retract stays as it is
+    /// (without a geometry it is rejected by the shared checks, with its reason).
+    /// </summary>
+    public static async Task ExpandCancellationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace, string layer,
+        ParseResult result, CancellationToken ct)
+    {
+        var cancels = result.Records.Where(r => r.CancelsEvent is not null).ToList();
+        if (cancels.Count == 0) return;
+        await using var c = new NpgsqlCommand(SqlFiles.Get("cancel_targets"), conn, tx);
+        c.Parameters.AddWithValue("events", cancels.Select(r => r.CancelsEvent!).ToArray());
+        c.Parameters.AddWithValue("workspace", workspace);
+        c.Parameters.AddWithValue("source_id", sourceId);
+        c.Parameters.AddWithValue("layer", layer);
+        var reader = new WKBReader();
+        var retracted = new List<(FeatureRecord Cancel, FeatureRecord Target)>();
+        await using (var r = await c.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var cancel = cancels[(int)r.GetInt64(0) - 1];
+                var geom = reader.Read(r.GetFieldValue<byte[]>(6));
+                geom.SRID = 4326;
+                var attrs = System.Text.Json.Nodes.JsonNode.Parse(r.GetString(8)) as System.Text.Json.Nodes.JsonObject ?? [];
+                attrs["info_type"] = "取消";
+                attrs["cancelled_by"] = cancel.Attrs["title"]?.DeepClone() ?? cancel.Name;
+                var storedAt = r.GetFieldValue<DateTimeOffset>(7);
+                retracted.Add((cancel, new FeatureRecord
+                {
+                    Layer = layer,
+                    SourceKey = r.GetString(1),
+                    EntityKey = r.GetString(2),
+                    MunicipalityCode = r.IsDBNull(3) ? null : r.GetString(3),
+                    Name = r.IsDBNull(4) ? null : r.GetString(4),
+                    Address = r.IsDBNull(5) ? null : r.GetString(5),
+                    Geometry = geom,
+                    Status = "取消",
+                    Severity = 0,
+                    // never older than what it retracts (an older observation does not overwrite a newer one)
+                    ObservedAt = cancel.ObservedAt is { } t && t > storedAt ? t : storedAt,
+                    ReportedAt = cancel.ReportedAt,
+                    Attrs = attrs,
+                    Location = cancel.Location,
+                }));
+            }
+        }
+        var done = retracted.Select(x => x.Cancel).ToHashSet();
+        var targets = retracted.Select(x => x.Target).ToList();
+        var keys = targets.Select(t => t.SourceKey).ToHashSet(StringComparer.Ordinal);
+        // the cancellation stands for what it retracted; a record of the same key in the document gives way to it
+        result.Records.RemoveAll(r => done.Contains(r) || keys.Contains(r.SourceKey));
+        result.Records.AddRange(targets);
+    }
+
     /// <summary>Stages the records with binary COPY, then writes history and current state in two set-based statements.</summary>
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
         long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct,
-        bool rawIsOptional = false)
+        bool rawIsOptional = false, IReadOnlyDictionary<string, TimeSpan>? staleLimits = null)
     {
         if (records.Count == 0) return 0;
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_staging"), conn, tx)) await c.ExecuteNonQueryAsync(ct);
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
         await using (var w = await conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in records)
             {
@@ -132,6 +189,8 @@ public static class IngestStore
                 await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
                 await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
                 await w.WriteAsync(ContentHash(r, geomBytes, attrs), NpgsqlDbType.Bytea, ct);
+                if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+                if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
             }
             await w.CompleteAsync(ct);
         }
@@ -153,10 +212,15 @@ public static class IngestStore
             var changed = await c.ExecuteNonQueryAsync(ct);
             await using var merge = new NpgsqlCommand(SqlFiles.Get("merge_entities"), conn, tx);
             merge.Parameters.AddWithValue("workspace", workspace);
+            merge.Parameters.AddWithValue("now", receivedAt.UtcDateTime);
+            merge.Parameters.Add(new NpgsqlParameter("stale_limits", NpgsqlDbType.Jsonb) { Value = StaleLimitsJson(staleLimits) });
             await merge.ExecuteNonQueryAsync(ct);
             await using var notify = new NpgsqlCommand(SqlFiles.Get("notify_changes"), conn, tx);
             notify.Parameters.AddWithValue("workspace", workspace);
             await notify.ExecuteNonQueryAsync(ct);
+            // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
+            await using var drop = new NpgsqlCommand("DROP TABLE staging, touched, retired", conn, tx);
+            await drop.ExecuteNonQueryAsync(ct);
             return changed;
         }
 
@@ -168,6 +232,11 @@ public static class IngestStore
             c.Parameters.Add(new NpgsqlParameter("raw_document_id", NpgsqlDbType.Bigint) { Value = rawIsOptional && rawId == 0 ? DBNull.Value : rawId });
         }
     }
+
+    /// <summary>Per-layer staleness limits as merge_entities.sql reads them: {"shelters": 21600} (seconds).</summary>
+    public static string StaleLimitsJson(IReadOnlyDictionary<string, TimeSpan>? limits) =>
+        System.Text.Json.JsonSerializer.Serialize((limits ?? new Dictionary<string, TimeSpan>())
+            .Where(kv => kv.Value > TimeSpan.Zero).ToDictionary(kv => kv.Key, kv => kv.Value.TotalSeconds));
 
     /// <summary>Municipality code + normalized name: the identity of a thing no national id names (DESIGN §2).</summary>
     public static string? NameKey(FeatureRecord r) =>
@@ -189,6 +258,10 @@ public static class IngestStore
         foreach (var part in new[] { r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
                      r.Severity?.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Classification, attrsJson, Convert.ToHexString(wkb) })
             sb.Append(part ?? "\u0000").Append('\u001f');
+        // validity only when given, so the hashes of records without it stay what they were before validity existed
+        if (r.ValidFrom is not null || r.ValidUntil is not null)
+            sb.Append("valid:").Append(r.ValidFrom?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append('/').Append(r.ValidUntil?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
     }
 

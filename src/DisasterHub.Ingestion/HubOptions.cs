@@ -36,6 +36,14 @@ public sealed class HubOptions
     /// or "none" when boundaries are imported by hand with ./hub import boundaries).
     /// </summary>
     public string Boundaries { get; set; } = "shipped";
+    /// <summary>
+    /// Staleness limit per layer for the merge (issue 11 §4): a source's value observed longer ago than this no longer
+    /// overrides a fresher one from a lower-priority source. A layer without a limit merges by priority alone.
+    /// </summary>
+    public Dictionary<string, TimeSpan> Staleness { get; set; } = [];
+
+    /// <summary>How often ExpiryService looks for records that passed their valid_until (0 turns it off).</summary>
+    public int ExpirySeconds { get; set; } = 15;
 
     public List<OrganizationConfig> Organizations { get; set; } = [];
     public List<SourceConfig> Sources { get; set; } = [];
@@ -77,6 +85,12 @@ public sealed class SourceConfig
 
     /// <summary>The workspace a pull writes into: "live", or a drill.</summary>
     public string Workspace { get; set; } = "live";
+
+    /// <summary>
+    /// The drill workspace (created at start-up) that this source's exercise / test documents go to instead of live;
+    /// unset, they are rejected from live with the reason (ExerciseRule). Either way the raw document is kept.
+    /// </summary>
+    public string? ExerciseWorkspace { get; set; }
 
     /// <summary>Companion reference files the parser needs, name → URL ("{simulator}" allowed).</summary>
     public Dictionary<string, string> Companions { get; set; } = [];

@@ -22,6 +22,11 @@ public sealed record IngestOutcome(
 {
     /// <summary>Further documents the format points at (next pages, listed alerts), for the fetcher to take.</summary>
     public IReadOnlyList<Uri> Links { get; init; } = [];
+
+    /// <summary>The drill workspace exercise/test records went to instead of live (ExerciseRule), and how many.</summary>
+    public string? RoutedTo { get; init; }
+
+    public int Routed { get; init; }
 }
 
 /// <summary>
@@ -32,6 +37,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, BoundarySet boundaries, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
+    private readonly Dictionary<string, TimeSpan> _staleness = options.Value.Staleness;
 
     public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
     {
@@ -81,6 +87,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct);
         }
 
+        await IngestStore.ExpandCancellationsAsync(conn, tx, req.Source.Id, req.Workspace, parser.Layer, result, ct);
         // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
         // locations of features already stored, and the pusher's jurisdiction.
         formats.Checks.Run(result, new CheckContext
@@ -92,20 +99,34 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             Jurisdiction = req.Jurisdiction,
             StoredLocation = await IngestStore.StoredLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct),
         });
+        ValidityRule.Apply(result);
+        // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
+        var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
         var records = result.Records;
         foreach (var r in records) policy.Apply(r);
 
-        var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct);
+        var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct,
+            staleLimits: _staleness);
+        if (routed is not null)
+        {
+            foreach (var r in routed.Records) policy.Apply(r);
+            changed += await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds,
+                routed.Records, ct, staleLimits: _staleness);
+        }
+        var accepted = records.Count + (routed?.Records.Count ?? 0);
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
-        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, records.Count, result.Rejections.Count, ct);
+        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, ct);
         await tx.CommitAsync(ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
+        if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
-            rawId, req.Source.Id, parser.Format, records.Count, result.Rejections.Count, changed);
-        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, records.Count, result.Rejections.Count, changed, result.Rejections)
+            rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed);
+        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, result.Rejections.Count, changed, result.Rejections)
         {
+            RoutedTo = routed?.Workspace,
+            Routed = routed?.Records.Count ?? 0,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
                 ? linked.FollowLinks(req.Body, at)
                 : [],

@@ -25,6 +25,8 @@ public static class IngestionServices
         services.AddSingleton<ChangeSignal>();
         services.AddSingleton<DisasterHub.Data.BoundarySet>();
         services.AddHostedService<ChangeListener>();
+        services.AddSingleton<ExpiryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExpiryService>());
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
         // private addresses; every other feed connects through the SSRF guard, on every redirect too.
         foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })

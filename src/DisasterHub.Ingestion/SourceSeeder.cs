@@ -35,10 +35,13 @@ public static class SourceSeeder
             row.Priority = s.Priority;
             row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
+            row.ExerciseWorkspace = string.IsNullOrWhiteSpace(s.ExerciseWorkspace) ? null : s.ExerciseWorkspace;
             row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
                 kv => kv.Key, kv => kv.Value.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal)));
         }
         await db.SaveChangesAsync(ct);
+        foreach (var drill in options.Sources.Select(s => s.ExerciseWorkspace).Where(w => !string.IsNullOrWhiteSpace(w) && w != "live").Distinct())
+            await db.Database.ExecuteSqlInterpolatedAsync($"INSERT INTO workspace (name, kind) VALUES ({drill}, 'drill') ON CONFLICT (name) DO NOTHING", ct);
     }
 
     public static Task<List<Source>> PullSourcesAsync(HubDbContext db, CancellationToken ct) =>

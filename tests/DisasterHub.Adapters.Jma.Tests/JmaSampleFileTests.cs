@@ -1,6 +1,7 @@
 using DisasterHub.Adapters.Jma;
 using DisasterHub.Core;
 using DisasterHub.Testing;
+using NetTopologySuite.Geometries;
 
 namespace DisasterHub.Adapters.Jma.Tests;
 
@@ -42,10 +43,10 @@ public class jma_samples_should
             ["32-35_01_02_240613_VXSE52.xml"] = ("jma-vxse", 1, 0),
             ["32-35_01_03_100514_VXSE53.xml"] = ("jma-vxse", 0, 1), // Fiji: outside the Japan extent
             ["32-35_04_01_100831_VXSE51.xml"] = ("jma-vxse", 5, 0),
-            ["32-35_04_04_240613_VXSE53.xml"] = ("jma-vxse", 194, 10), // 蒲生町 (merged 2010), いちき串木野市 JMA code 4699900
+            ["32-35_04_04_240613_VXSE53.xml"] = ("jma-vxse", 213, 10), // + 19 area polygons; 蒲生町 (merged 2010), いちき串木野市 JMA code 4699900 in neither table
             ["32-35_06_06_100915_VXSE53.xml"] = ("jma-vxse", 0, 1), // 取消: located from the store by the hub
             ["32-35_10_01_220510_VXSE51.xml"] = ("jma-vxse", 0, 1), // 取消
-            ["38-39_02_04_250206_VTSE41.xml"] = ("jma-vtse", 0, 3), // 津波予報区 cannot be placed
+            ["38-39_02_04_250206_VTSE41.xml"] = ("jma-vtse", 3, 0), // three 津波予報区 on their coasts
             ["amedas-map-20210224150000.json"] = ("jma-amedas", 1295, 0),
             ["amedastable.json"] = ("jma-amedas-table", 1295, 0),
             ["quake-list.json"] = ("jma-quake-list", 216, 2),
@@ -148,10 +149,18 @@ public class jma_samples_should
         Assert.Equal("462039", kanoya.MunicipalityCode);
         Assert.Equal("震度4", kanoya.Status);
         Assert.Equal(1, kanoya.Severity);
+        Assert.Equal("municipality", (string?)kanoya.Attrs["location_precision"]);
         var station = result.Records.Single(r => r.SourceKey == "20100125161517:station:4620333");
         Assert.Equal("鹿屋市串良町岡崎＊", station.Name);
         Assert.Equal("462039", station.MunicipalityCode);
-        Assert.Equal(kanoya.Geometry!.AsText(), station.Geometry!.AsText());
+        // no coordinates in the telegram: a point at 鹿屋市 (its representative point, not its boundary when imported)
+        Assert.Equal("POINT (130.86661 31.42396)", station.Geometry!.AsText());
+        Assert.False(station.LocatedByCode);
+        Assert.Equal("municipality", (string?)station.Attrs["location_precision"]);
+        var osumi = result.Records.Single(r => r.SourceKey == "20100125161517:area:771");
+        Assert.Equal("鹿児島県大隅", osumi.Name);
+        Assert.Equal("震度4", osumi.Status);
+        Assert.True(osumi.Geometry!.Contains(station.Geometry));
     }
 
     [SampleFact]
@@ -160,10 +169,89 @@ public class jma_samples_should
         var result = Parse("jma-xml/32-35_01_01_100806_VXSE51.xml", "jma-vxse");
         var chubu = result.Records.Single(r => r.SourceKey == "20090811050711:area:442");
         Assert.Equal("静岡県中部", chubu.Name);
-        Assert.Equal("220001", chubu.MunicipalityCode);
+        Assert.Null(chubu.MunicipalityCode);
+        Assert.Equal("220001", (string?)chubu.Attrs["prefecture_code"]);
         Assert.Equal("震度6-", chubu.Status);
         Assert.Equal(3, chubu.Severity);
-        Assert.Equal("prefecture", (string?)chubu.Attrs["location_precision"]);
+        Assert.Equal("area", (string?)chubu.Attrs["location_precision"]);
+        Assert.IsAssignableFrom<NetTopologySuite.Geometries.IPolygonal>(chubu.Geometry);
+        Assert.All(result.Records, r => Assert.Equal("area", (string?)r.Attrs["location_precision"]));
+        Assert.Equal(result.Records.Count, result.Records.Select(r => r.Geometry!.AsText()).Distinct().Count());
+    }
+
+    // 鹿児島県 (with the Satsunan islands down to 与論島) and 宮崎県, as lon/lat boxes
+    private static readonly Envelope Kagoshima = new(128.3, 131.4, 26.9, 32.4);
+    private static readonly Envelope Miyazaki = new(130.6, 131.95, 31.3, 32.9);
+
+    [SampleFact]
+    public void give_each_intensity_area_of_the_osumi_flash_its_own_polygon()
+    {
+        var result = Parse("jma-xml/32-35_04_01_100831_VXSE51.xml", "jma-vxse");
+        Assert.Empty(result.Rejections);
+        var expected = new (string Code, string Name, string Intensity, int Severity, Envelope Pref, string PrefCode)[]
+        {
+            ("771", "鹿児島県大隅", "4", 1, Kagoshima, "460001"),
+            ("776", "鹿児島県種子島", "4", 1, Kagoshima, "460001"),
+            ("770", "鹿児島県薩摩", "3", 1, Kagoshima, "460001"),
+            ("762", "宮崎県南部平野部", "3", 1, Miyazaki, "450006"),
+            ("763", "宮崎県南部山沿い", "3", 1, Miyazaki, "450006"),
+        };
+        Assert.Equal(expected.Select(e => "20100125161221:area:" + e.Code), result.Records.Select(r => r.SourceKey));
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var (code, name, intensity, severity, pref, prefCode) = expected[i];
+            var r = result.Records[i];
+            Assert.Equal("jma-seis-area:" + code, r.EntityKey);
+            Assert.Equal(name, r.Name);
+            Assert.Equal(code, (string?)r.Attrs["code"]);
+            Assert.Equal(intensity, (string?)r.Attrs["intensity"]);
+            Assert.Equal("震度" + intensity, r.Status);
+            Assert.Equal(severity, r.Severity);
+            Assert.Null(r.MunicipalityCode);
+            Assert.Equal(prefCode, (string?)r.Attrs["prefecture_code"]);
+            Assert.Equal("地震情報／細分区域", (string?)r.Attrs["area_table"]);
+            Assert.IsAssignableFrom<NetTopologySuite.Geometries.IPolygonal>(r.Geometry);
+            Assert.True(pref.Contains(r.Geometry!.EnvelopeInternal), $"{name}: {r.Geometry.EnvelopeInternal} outside {pref}");
+            // its own polygon: none of the other areas' interiors overlap it
+            foreach (var other in result.Records.Where(o => o != r))
+                Assert.False(r.Geometry.Relate(other.Geometry, "T********"), $"{name} overlaps {other.Name}");
+        }
+        // 種子島 (with 屋久島) lies south of the 大隅 peninsula
+        var tanegashima = result.Records[1].Geometry!.EnvelopeInternal;
+        Assert.True(tanegashima.MaxY < 31.0, tanegashima.ToString()); // with 屋久島 and 口永良部島
+        Assert.True(result.Records[0].Geometry!.EnvelopeInternal.MinY > 30.9);
+    }
+
+    [SampleFact]
+    public void place_the_lifted_tsunami_advisories_on_the_kagoshima_coast()
+    {
+        var result = Parse("jma-xml/38-39_02_04_250206_VTSE41.xml", "jma-vtse");
+        Assert.Empty(result.Rejections);
+        var expected = new[] { ("771", "種子島・屋久島地方"), ("772", "奄美群島・トカラ列島"), ("773", "鹿児島県西部") };
+        Assert.Equal(expected.Select(e => "tsunami:" + e.Item1), result.Records.Select(r => r.SourceKey));
+        foreach (var (r, (code, name)) in result.Records.Zip(expected))
+        {
+            Assert.Equal("jma-tsunami:" + code, r.EntityKey);
+            Assert.Equal(name, r.Name);
+            Assert.Equal(Layers.Warnings, r.Layer);
+            Assert.Equal("津波注意報解除", r.Status);
+            Assert.Equal(0, r.Severity);
+            Assert.Equal("解除", (string?)r.Attrs["grade"]);
+            Assert.True((bool)r.Attrs["lifted"]!);
+            Assert.Equal("60", (string?)r.Attrs["kind_code"]);
+            Assert.Equal("津波注意報", (string?)r.Attrs["last_kind_name"]);
+            Assert.Equal(code, (string?)r.Attrs["area_code"]);
+            Assert.Equal("20151114055157 20151114061750", (string?)r.Attrs["event_id"]);
+            Assert.Equal("津波予報区", (string?)r.Attrs["area_table"]);
+            Assert.Null(r.MunicipalityCode);
+            Assert.IsAssignableFrom<NetTopologySuite.Geometries.ILineal>(r.Geometry);
+            Assert.True(Kagoshima.Contains(r.Geometry!.EnvelopeInternal), $"{name}: {r.Geometry.EnvelopeInternal}");
+            Assert.Equal(new DateTimeOffset(2015, 11, 13, 22, 20, 0, TimeSpan.Zero), r.ReportedAt);
+        }
+        Assert.Equal(3, result.Records.Select(r => r.Geometry!.AsText()).Distinct().Count());
+        // 771 here is the tsunami table's 種子島・屋久島地方 (south of lat 31), not the seismic 鹿児島県大隅
+        Assert.True(result.Records[0].Geometry!.EnvelopeInternal.MaxY < 31.0);
+        Assert.True(result.Records[1].Geometry!.EnvelopeInternal.MaxY < 30.1); // 奄美・トカラ (口之島 at 30.0°N)
     }
 
     [SampleFact]

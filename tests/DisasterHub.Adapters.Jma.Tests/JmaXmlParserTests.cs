@@ -161,26 +161,57 @@ public class jma_vxse_parser_should : ParserConformance<JmaEarthquakeXmlParser>
     }
 
     [Fact]
-    public void give_city_station_and_area_intensities_located_by_code()
+    public void give_area_polygons_city_codes_and_station_points()
     {
         var result = Parse();
         Assert.Equal(
-            ["quake:20261122090100", "20261122090100:city:1720400", "20261122090100:station:1720420", "20261122090100:station:1720421", "20261122090100:area:380"],
+            ["quake:20261122090100", "20261122090100:area:390", "20261122090100:city:1720400", "20261122090100:station:1720420", "20261122090100:station:1720421", "20261122090100:area:380"],
             result.Records.Select(r => r.SourceKey));
-        var city = result.Records[1];
+        var noto = result.Records[1];
+        Assert.Equal("jma-seis-area:390", noto.EntityKey);
+        Assert.Equal("石川県能登", noto.Name);
+        Assert.Null(noto.MunicipalityCode); // an area of the seismic table, not a municipality claim
+        Assert.False(noto.LocatedByCode);
+        Assert.Equal("170003", (string?)noto.Attrs["prefecture_code"]);
+        Assert.Equal("地震情報／細分区域", (string?)noto.Attrs["area_table"]);
+        Assert.Equal("area", (string?)noto.Attrs["location_precision"]);
+        Assert.IsAssignableFrom<NetTopologySuite.Geometries.IPolygonal>(noto.Geometry);
+        Assert.Equal("震度5+", noto.Status);
+        var city = result.Records[2];
         Assert.Equal("jma-seis-city:1720400", city.EntityKey);
         Assert.Equal("172049", city.MunicipalityCode);
+        Assert.True(city.LocatedByCode);
+        Assert.Null(city.Geometry);
         Assert.Equal("震度5+", city.Status);
         Assert.Equal(2, city.Severity);
-        var station = result.Records[3];
+        var station = result.Records[4];
         Assert.Equal("jma-seis-station:1720421", station.EntityKey);
         Assert.Equal("172049", station.MunicipalityCode);
         Assert.Equal("震度5-", station.Status);
-        var area = result.Records[4];
-        Assert.Equal("160008", area.MunicipalityCode); // 富山県, the prefecture of the area
-        Assert.Equal(1, area.Severity);
+        // a point at 輪島市's representative point (inside the municipality), inside the 能登 polygon
+        var point = Assert.IsType<NetTopologySuite.Geometries.Point>(station.Geometry);
+        Assert.True(MunicipalityDirectory.LoadEmbedded().TryGetPoint("172049", out var lon, out var lat));
+        Assert.Equal((lon, lat), (point.X, point.Y));
+        Assert.True(noto.Geometry!.Contains(point));
+        Assert.False(station.LocatedByCode);
+        Assert.Equal("municipality", (string?)station.Attrs["location_precision"]);
+        var toyama = result.Records[5];
+        Assert.Equal("富山県東部", toyama.Name);
+        Assert.Equal("160008", (string?)toyama.Attrs["prefecture_code"]);
+        Assert.Equal(1, toyama.Severity);
+        Assert.False(toyama.Geometry!.Intersects(noto.Geometry));
         var rejection = Assert.Single(result.Rejections);
         Assert.Contains("9990000", rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void place_an_area_missing_from_the_table_by_its_prefecture()
+    {
+        var doc = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(SampleDocument).Replace("<Code>380</Code>", "<Code>389</Code>", StringComparison.Ordinal));
+        var area = Parse(doc).Records.Single(r => r.SourceKey.EndsWith(":area:389", StringComparison.Ordinal));
+        Assert.Equal("160008", area.MunicipalityCode);
+        Assert.True(area.LocatedByCode);
+        Assert.Null(area.Geometry);
     }
 
     [Fact]
@@ -189,6 +220,7 @@ public class jma_vxse_parser_should : ParserConformance<JmaEarthquakeXmlParser>
         var doc = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(SampleDocument).Replace("<InfoType>発表</InfoType>", "<InfoType>取消</InfoType>", StringComparison.Ordinal));
         var r = Assert.Single(Parse(doc).Records);
         Assert.Equal("quake:20261122090100", r.SourceKey);
+        Assert.Equal("20261122090100", r.CancelsEvent);
         Assert.Equal("取消", r.Status);
         Assert.Equal(0, r.Severity);
     }

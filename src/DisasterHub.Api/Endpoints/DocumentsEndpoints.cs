@@ -150,6 +150,8 @@ public static class DocumentsEndpoints
                 rejected = outcome.Rejected,
                 changed = outcome.Changed,
                 raw_document_id = outcome.RawDocumentId,
+                // exercise/test records the source's configuration sends to a drill instead of live (ExerciseRule)
+                routed = outcome.RoutedTo is null ? null : new { workspace = outcome.RoutedTo, records = outcome.Routed },
                 rejections = outcome.Rejections.Take(1000).Select(r => new { at = r.At, reason = r.Reason }),
             });
             return (status, json);

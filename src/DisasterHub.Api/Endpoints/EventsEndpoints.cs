@@ -60,13 +60,13 @@ public static class EventsEndpoints
             await ctx.Response.WriteAsync($": connected, cursor {cursor}\nretry: 2000\n\n", ct);
             await ctx.Response.Body.FlushAsync(ct);
             if (at is { } t)
-                foreach (var (_, json) in await q.HistoryAfterAsync(filter, t, ct))
+                foreach (var (_, _, json) in await q.HistoryAfterAsync(filter, t, ct))
                     await ctx.Response.WriteAsync($"event: history\ndata: {json}\n\n", ct);
             while (!ct.IsCancellationRequested)
             {
-                foreach (var (seq, json) in await q.ChangesAfterAsync(filter, cursor, ct))
+                foreach (var (seq, kind, json) in await q.ChangesAfterAsync(filter, cursor, ct))
                 {
-                    await ctx.Response.WriteAsync($"id: {seq}\nevent: change\ndata: {json}\n\n", ct);
+                    await ctx.Response.WriteAsync($"id: {seq}\nevent: {kind}\ndata: {json}\n\n", ct);
                     cursor = seq;
                 }
                 await ctx.Response.Body.FlushAsync(ct);

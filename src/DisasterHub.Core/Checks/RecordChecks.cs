@@ -213,7 +213,8 @@ public sealed class GeometryCheck : IRecordCheck
     public string? Check(FeatureRecord r, CheckRun run)
     {
         if (r.Geometry is null || r.Geometry.IsEmpty)
-            return r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location";
+            return r.CancelsEvent is not null ? $"取消 of event {r.CancelsEvent}: no stored record of that event to retract"
+                : r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location";
         return r.Geometry.IsValid ? null : "invalid geometry";
     }
 }

@@ -1,12 +1,13 @@
 -- What changed in the merged layers after @at (events replayed from history before going live).
-SELECT v.id, json_build_object(
+SELECT v.id, 'history', json_build_object(
     'type', 'Feature',
     'id', v.merged_id,
     'geometry', ST_AsGeoJSON(v.geom, 7)::json,
     'properties', json_build_object(
         'layer', v.layer, 'entity_key', v.entity_key, 'name', v.name, 'municipality_code', v.municipality_code,
         'status', v.status, 'severity', v.severity, 'observed_at', v.observed_at, 'received_at', v.received_at,
-        'sources', v.sources, 'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))), 'attrs', (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))), 'version', v.version, 'deleted', v.deleted))::text
+        'sources', v.sources, 'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))), 'attrs', (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))), 'version', v.version, 'deleted', v.deleted,
+        'valid_from', v.valid_from, 'valid_until', v.valid_until))::text
 FROM merged_feature_version v
 WHERE v.workspace = @workspace AND v.received_at > @at AND v.layer = ANY (@layers)
   AND v.classification = ANY (@levels)

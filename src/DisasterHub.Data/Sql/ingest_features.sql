@@ -2,11 +2,11 @@
 -- and identical content is a no-op.
 INSERT INTO feature (layer, source_id, source_key, workspace, entity_key, name_key, municipality_code, name, address, geom,
                      source_crs, status, severity, observed_at, reported_at, received_at, stale_after,
-                     classification, attrs, raw_document_id, content_hash)
+                     classification, attrs, raw_document_id, content_hash, valid_from, valid_until)
 SELECT s.layer, @source_id, s.source_key, @workspace, s.entity_key, s.name_key, s.municipality_code, s.name, s.address,
        ST_GeomFromWKB(s.wkb, 4326), s.source_crs, s.status, s.severity, s.observed_at, s.reported_at, @received_at,
        @received_at + make_interval(secs => @expected_interval_seconds), s.classification, s.attrs, @raw_document_id,
-       s.content_hash
+       s.content_hash, s.valid_from, s.valid_until
 FROM staging s
 ON CONFLICT (workspace, source_id, source_key) DO UPDATE SET
     layer = EXCLUDED.layer, entity_key = EXCLUDED.entity_key, name_key = EXCLUDED.name_key, municipality_code = EXCLUDED.municipality_code,
@@ -14,6 +14,7 @@ ON CONFLICT (workspace, source_id, source_key) DO UPDATE SET
     status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
     reported_at = EXCLUDED.reported_at, received_at = EXCLUDED.received_at, stale_after = EXCLUDED.stale_after,
     classification = EXCLUDED.classification, attrs = EXCLUDED.attrs, raw_document_id = EXCLUDED.raw_document_id,
-    content_hash = EXCLUDED.content_hash, version = feature.version + 1
+    content_hash = EXCLUDED.content_hash, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
+    version = feature.version + 1
 WHERE (feature.content_hash <> EXCLUDED.content_hash OR feature.entity_key IS DISTINCT FROM EXCLUDED.entity_key)
   AND EXCLUDED.observed_at >= feature.observed_at

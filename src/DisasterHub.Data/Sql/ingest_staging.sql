@@ -14,5 +14,7 @@ CREATE TEMP TABLE staging (
     reported_at       timestamptz,
     classification    text NOT NULL,
     attrs             jsonb NOT NULL,
-    content_hash      bytea NOT NULL
+    content_hash      bytea NOT NULL,
+    valid_from        timestamptz,
+    valid_until       timestamptz
 ) ON COMMIT DROP

@@ -2,10 +2,10 @@
 -- The unique key makes a re-sent document a no-op.
 INSERT INTO feature_version (layer, source_id, source_key, workspace, entity_key, municipality_code, name, address,
                              geom, source_crs, status, severity, observed_at, reported_at, received_at,
-                             classification, attrs, raw_document_id, content_hash)
+                             classification, attrs, raw_document_id, content_hash, valid_from, valid_until)
 SELECT s.layer, @source_id, s.source_key, @workspace, s.entity_key, s.municipality_code, s.name, s.address,
        ST_GeomFromWKB(s.wkb, 4326), s.source_crs, s.status, s.severity, s.observed_at, s.reported_at, @received_at,
-       s.classification, s.attrs, @raw_document_id, s.content_hash
+       s.classification, s.attrs, @raw_document_id, s.content_hash, s.valid_from, s.valid_until
 FROM staging s
 LEFT JOIN feature f ON f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
 WHERE f.id IS NULL OR f.content_hash <> s.content_hash

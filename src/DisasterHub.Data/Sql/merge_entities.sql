@@ -1,8 +1,14 @@
 -- Recompute merged_feature for the touched entities: each field from the highest-priority source (lowest
 -- source.priority), then the most recent observation, with per-field provenance; disagreements on key fields
 -- (開設状況, evacuees differing by more than 20 %, power restoration ETA) kept in conflicts.
+-- Freshness beats stale priority (issue 11 §4): a value observed longer ago than its layer's staleness limit
+-- (@stale_limits, seconds per layer, Hub:Staleness) ranks after every fresh one, and the conflict says so; a feature
+-- past its valid_until (as of @now, the ingest's clock) ranks after every valid one. The merged row is valid from the
+-- earliest to the latest of its features' windows (open-ended when any feature is).
 WITH r AS (
     SELECT f.*, s.priority,
+           coalesce(f.observed_at < @now - make_interval(secs => (@stale_limits::jsonb ->> f.layer)::double precision), false) AS stale,
+           (f.valid_until IS NOT NULL AND f.valid_until <= @now) AS lapsed,
            CASE WHEN jsonb_typeof(f.attrs -> 'evacuees') = 'number' THEN (f.attrs ->> 'evacuees')::numeric END AS ev,
            f.attrs ->> 'restoration_eta' AS eta,
            jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
@@ -23,20 +29,30 @@ rm AS (
 ),
 head AS (
     SELECT layer, entity_key,
-        (array_agg(geom ORDER BY priority, observed_at DESC))[1] AS geom,
-        (array_agg(prov ORDER BY priority, observed_at DESC))[1] AS geom_p,
-        (array_agg(name ORDER BY priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,
-        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name_p,
-        (array_agg(address ORDER BY priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address,
-        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address_p,
-        (array_agg(municipality_code ORDER BY priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code,
-        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code_p,
-        (array_agg(status ORDER BY priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status,
-        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status_p,
-        (array_agg(severity ORDER BY priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity,
-        (array_agg(prov ORDER BY priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity_p,
+        (array_agg(geom ORDER BY lapsed, stale, priority, observed_at DESC))[1] AS geom,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC))[1] AS geom_p,
+        (array_agg(name ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name_p,
+        (array_agg(address ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE address IS NOT NULL))[1] AS address_p,
+        (array_agg(municipality_code ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE municipality_code IS NOT NULL))[1] AS municipality_code_p,
+        (array_agg(status ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE status IS NOT NULL))[1] AS status_p,
+        (array_agg(severity ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity,
+        (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE severity IS NOT NULL))[1] AS severity_p,
         max(observed_at) AS observed_at,
         max(received_at) AS received_at,
+        CASE WHEN bool_and(valid_from IS NOT NULL) THEN min(valid_from) END AS valid_from,
+        CASE WHEN bool_and(valid_until IS NOT NULL) THEN max(valid_until) END AS valid_until,
+        -- the source priority alone would have taken is stale while another is fresh: say who won and why
+        CASE WHEN (array_agg(stale ORDER BY priority, observed_at DESC))[1] AND bool_or(NOT stale) THEN jsonb_build_object(
+            'field', 'priority',
+            'reason', 'stale: older than ' || CASE WHEN (@stale_limits::jsonb ->> layer)::numeric % 3600 = 0
+                THEN ((@stale_limits::jsonb ->> layer)::numeric / 3600)::bigint || ' h'
+                ELSE round((@stale_limits::jsonb ->> layer)::numeric / 60)::bigint || ' min' END,
+            'chosen', (array_agg(source_id ORDER BY lapsed, stale, priority, observed_at DESC))[1],
+            'values', jsonb_agg(jsonb_build_object('source', source_id, 'priority', priority, 'observed_at', observed_at, 'stale', stale) ORDER BY priority)) END AS c_stale,
         (array_agg(classification ORDER BY CASE classification WHEN 'restricted' THEN 0 WHEN 'responders' THEN 1 ELSE 2 END))[1] AS classification,
         array_agg(DISTINCT source_id ORDER BY source_id) AS sources,
         CASE WHEN count(DISTINCT status) > 1 THEN jsonb_build_object('field', 'status', 'values',
@@ -52,8 +68,8 @@ attr AS (
     SELECT layer, entity_key, jsonb_object_agg(key, value) AS attrs, jsonb_object_agg('attrs.' || key, prov) AS prov
     FROM (
         SELECT r.layer, r.entity_key, kv.key,
-               (array_agg(kv.value ORDER BY r.priority, r.observed_at DESC))[1] AS value,
-               (array_agg(r.prov ORDER BY r.priority, r.observed_at DESC))[1] AS prov
+               (array_agg(kv.value ORDER BY r.lapsed, r.stale, r.priority, r.observed_at DESC))[1] AS value,
+               (array_agg(r.prov ORDER BY r.lapsed, r.stale, r.priority, r.observed_at DESC))[1] AS prov
         FROM rm r CROSS JOIN LATERAL jsonb_each(r.attrs) kv
         GROUP BY 1, 2, 3
     ) x
@@ -64,7 +80,8 @@ m AS (
         h.received_at, h.classification, h.sources, coalesce(a.attrs, '{}') AS attrs,
         jsonb_strip_nulls(jsonb_build_object('geometry', h.geom_p, 'name', h.name_p, 'address', h.address_p,
             'municipality_code', h.municipality_code_p, 'status', h.status_p, 'severity', h.severity_p)) || coalesce(a.prov, '{}') AS provenance,
-        (SELECT coalesce(jsonb_agg(c), '[]') FROM unnest(ARRAY[h.c_status, h.c_evacuees, h.c_eta]) c WHERE c IS NOT NULL) AS conflicts
+        (SELECT coalesce(jsonb_agg(c), '[]') FROM unnest(ARRAY[h.c_stale, h.c_status, h.c_evacuees, h.c_eta]) c WHERE c IS NOT NULL) AS conflicts,
+        h.valid_from, h.valid_until
     FROM head h LEFT JOIN attr a USING (layer, entity_key)
     UNION ALL
     -- the same values the aggregation gives for one feature (so content_hash, and with it change detection, agree)
@@ -75,22 +92,28 @@ m AS (
             'municipality_code', CASE WHEN s.municipality_code IS NOT NULL THEN s.prov END,
             'status', CASE WHEN s.status IS NOT NULL THEN s.prov END, 'severity', CASE WHEN s.severity IS NOT NULL THEN s.prov END))
           || coalesce((SELECT jsonb_object_agg('attrs.' || k, s.prov) FROM jsonb_object_keys(s.attrs) k), '{}'),
-        '[]'::jsonb
+        '[]'::jsonb, s.valid_from, s.valid_until
     FROM single s
 )
 INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
-                            observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash)
+                            observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
+                            valid_from, valid_until)
 SELECT @workspace, layer, entity_key, municipality_code, name, address, geom, status, severity, observed_at, received_at,
        classification, attrs, provenance, conflicts, sources,
        md5(concat_ws('|', encode(ST_AsEWKB(geom), 'hex'), municipality_code, name, address, status, severity, observed_at,
-                     classification, attrs::text, provenance::text, conflicts::text, array_to_string(sources, ',')))
+                     classification, attrs::text, provenance::text, conflicts::text, array_to_string(sources, ','),
+                     valid_from, valid_until)),
+       valid_from, valid_until
 FROM m
 ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
     municipality_code = EXCLUDED.municipality_code, name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom,
     status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
     received_at = EXCLUDED.received_at, classification = EXCLUDED.classification, attrs = EXCLUDED.attrs,
     provenance = EXCLUDED.provenance, conflicts = EXCLUDED.conflicts, sources = EXCLUDED.sources,
-    content_hash = EXCLUDED.content_hash, version = merged_feature.version + 1, change_seq = nextval('merged_change_seq')
+    content_hash = EXCLUDED.content_hash, version = merged_feature.version + 1, change_seq = nextval('merged_change_seq'),
+    valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
+    -- a lapse already announced stays announced unless the window itself changed
+    expired_seq = CASE WHEN EXCLUDED.valid_until IS NOT DISTINCT FROM merged_feature.valid_until THEN merged_feature.expired_seq END
 WHERE merged_feature.content_hash <> EXCLUDED.content_hash;
 
 -- Entities that lost every feature (their features moved to another entity) leave the merged layer.

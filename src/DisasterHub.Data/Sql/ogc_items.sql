@@ -14,6 +14,8 @@ SELECT json_build_object(
         'observed_at', r.observed_at,
         'received_at', r.received_at,
         'stale', r.stale,
+        'valid_from', r.valid_from,
+        'valid_until', r.valid_until,
         'source_id', r.sources[1],
         'sources', r.sources,
         'source_key', r.source_key,

@@ -1,14 +1,15 @@
--- The merged layers as they stood at @at, from merged_feature_version.
+-- The merged layers as they stood at @at, from merged_feature_version: a state shows while it was valid.
 SELECT v.merged_id AS id, v.layer, v.entity_key, v.municipality_code, v.name, v.address, v.geom, v.status, v.severity,
        v.observed_at, v.received_at, v.classification, (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))) AS attrs, v.sources, NULL::text AS source_key,
        (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))) AS conflicts,
        (v.provenance - ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer))) AS provenance, v.workspace,
        NOT EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (v.sources)
-                   AND v.received_at + make_interval(secs => s.expected_interval_seconds) >= @at) AS stale
+                   AND v.received_at + make_interval(secs => s.expected_interval_seconds) >= @at) AS stale,
+       v.valid_from, v.valid_until
 FROM (
     SELECT DISTINCT ON (layer, entity_key) *
     FROM merged_feature_version
     WHERE workspace = @workspace AND layer = ANY (@layers) AND received_at <= @at
     ORDER BY layer, entity_key, received_at DESC, id DESC
 ) v
-WHERE NOT v.deleted
+WHERE NOT v.deleted AND (v.valid_until IS NULL OR v.valid_until > @at)
