@@ -149,7 +149,7 @@ public class jma_samples_should
         Assert.Equal("462039", kanoya.MunicipalityCode);
         Assert.Equal("震度4", kanoya.Status);
         Assert.Equal(1, kanoya.Severity);
-        Assert.Equal("municipality", (string?)kanoya.Attrs["location_precision"]);
+        Assert.Equal("boundary", (string?)kanoya.Attrs["location_precision"]); // 鹿屋市's boundary (embedded N03)
         var station = result.Records.Single(r => r.SourceKey == "20100125161517:station:4620333");
         Assert.Equal("鹿屋市串良町岡崎＊", station.Name);
         Assert.Equal("462039", station.MunicipalityCode);
