@@ -252,15 +252,14 @@ internal sealed class UniqueKeys(ParseResult result)
 {
     private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
 
+    /// <remarks>The rule and its wording are the record checks' (<see cref="DisasterHub.Core.Checks.DuplicateIdCheck"/>).</remarks>
     public bool TryAdd(FeatureRecord record)
     {
-        var at = record.Location ?? record.SourceKey;
-        if (_seen.TryGetValue(record.SourceKey, out var first))
+        if (DisasterHub.Core.Checks.DuplicateIdCheck.Reason(_seen, record) is { } why)
         {
-            result.Reject(at, $"duplicate id '{record.SourceKey}' (first at {first})");
+            result.Reject(record.Location ?? record.SourceKey, why);
             return false;
         }
-        _seen[record.SourceKey] = at;
         result.Records.Add(record);
         return true;
     }

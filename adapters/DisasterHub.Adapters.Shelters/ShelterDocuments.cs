@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DisasterHub.Core;
+using DisasterHub.Core.Checks;
 using NetTopologySuite.Geometries;
 
 namespace DisasterHub.Adapters.Shelters;
@@ -15,15 +16,14 @@ internal sealed class RecordCollector(ParseResult result)
 
     public ParseResult Result { get; } = result;
 
+    /// <remarks>The rule and its wording are the record checks' (<see cref="DuplicateIdCheck"/>).</remarks>
     public void Add(FeatureRecord record)
     {
-        var at = record.Location ?? record.SourceKey;
-        if (_seen.TryGetValue(record.SourceKey, out var first))
+        if (DuplicateIdCheck.Reason(_seen, record) is { } why)
         {
-            Result.Reject(at, $"duplicate id '{record.SourceKey}' (first at {first})");
+            Result.Reject(record.Location ?? record.SourceKey, why);
             return;
         }
-        _seen[record.SourceKey] = at;
         Result.Records.Add(record);
     }
 }

@@ -133,12 +133,29 @@ public static class HubApp
         return false;
     }
 
+    /// <summary>
+    /// Municipal boundaries into PostGIS (Hub:Boundaries: "shipped" — geodata/municipal-boundaries.geojson, embedded —,
+    /// a file path, or "none"): only when that file's bytes are not loaded yet, so a restart costs one query.
+    /// </summary>
+    private static async Task LoadBoundariesAsync(WebApplication app, CancellationToken ct)
+    {
+        var setting = app.Services.GetRequiredService<IOptions<HubOptions>>().Value.Boundaries;
+        if (string.Equals(setting, "none", StringComparison.OrdinalIgnoreCase)) return;
+        var shipped = string.Equals(setting, "shipped", StringComparison.OrdinalIgnoreCase) || setting.Length == 0;
+        var bytes = shipped ? DisasterHub.Core.Checks.MunicipalBoundaries.EmbeddedBytes() : await File.ReadAllBytesAsync(setting, ct);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var n = await BoundaryStore.EnsureLoadedAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), bytes,
+            shipped ? BoundaryStore.ShippedSource : Path.GetFileName(setting), app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+        if (n is not null) app.Logger.LogInformation("Loaded {Count} municipal boundaries from {Source} in {Ms} ms", n, shipped ? BoundaryStore.ShippedSource : setting, started.ElapsedMilliseconds);
+    }
+
     /// <summary>Schema and registry first, then serve.</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
         await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, ct);
         await HangfireSetup.InstallSchemaAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), ct);
         await FeatureQueries.SeedMunicipalityPointsAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), DisasterHub.Core.MunicipalityDirectory.LoadEmbedded(), ct);
+        await LoadBoundariesAsync(app, ct);
         using var scope = app.Services.CreateScope();
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);
     }

@@ -39,7 +39,7 @@ public static class HubCli
     private static int Usage(string why)
     {
         Console.Error.WriteLine($"error: {why}");
-        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | migrate");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] [--records] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | migrate");
         return 2;
     }
 
@@ -99,6 +99,7 @@ public static class HubCli
         // positional FILE is the first arg that is not an option value
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--records") continue; // a flag without a value
             if (args[i].StartsWith("--", StringComparison.Ordinal)) { i++; continue; }
             file = args[i];
             break;
@@ -136,6 +137,19 @@ public static class HubCli
         try
         {
             var result = formats.Parse(parser, bytes, context);
+            if (args.Contains("--records"))
+            {
+                // The records it would store, as GeoJSON; the summary as foreign members of the collection.
+                var collection = RecordsGeoJson.Collection(result.Records);
+                collection["format"] = parser.Format;
+                collection["layer"] = parser.Layer;
+                collection["encoding"] = result.Encoding;
+                collection["accepted"] = result.Records.Count;
+                collection["rejected"] = result.Rejections.Count;
+                collection["rejections"] = new System.Text.Json.Nodes.JsonArray([.. result.Rejections.Select(r => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["at"] = r.At, ["reason"] = r.Reason })]);
+                output.WriteLine(collection.ToJsonString(Json));
+                return 0;
+            }
             output.WriteLine(JsonSerializer.Serialize(new
             {
                 format = parser.Format,

@@ -8,7 +8,8 @@ public sealed record BoundaryPart(string Code, string? Prefecture, string? Name,
 
 /// <summary>
 /// Reads 国土数値情報 N03 行政区域 as GeoJSON or TopoJSON (FIELDS §9): N03_007 is the 5-digit code, which gets its
-/// check digit here. Parts without a code (所属未定地) are skipped and counted.
+/// check digit here. Parts without a code (所属未定地) are skipped and counted. Also reads the hub's own
+/// <c>geodata/municipal-boundaries.geojson</c> (properties <c>code</c> with check digit, <c>prefecture</c>, <c>name</c>).
 /// </summary>
 public static class BoundaryReader
 {
@@ -32,13 +33,19 @@ public static class BoundaryReader
         var skipped = 0;
         foreach (var (p, g) in features)
         {
-            var raw = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("N03_007", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            string? Prop(string name) => p.ValueKind == JsonValueKind.Object && p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            // geodata/municipal-boundaries.geojson: one feature per 6-digit code with {code, prefecture, name}.
+            if (Prop("code") is { Length: 6 } code6 && g != "null" && MunicipalityCode.TryNormalize(code6, out var own, out _))
+            {
+                parts.Add(new BoundaryPart(own, Prop("prefecture"), Prop("name"), g));
+                continue;
+            }
+            var raw = Prop("N03_007");
             if (raw is null || g == "null" || !MunicipalityCode.TryNormalize(raw, out var code, out _))
             {
                 skipped++;
                 continue;
             }
-            string? Prop(string name) => p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             var name = string.Concat(Prop("N03_003") is { } city && Prop("N03_004") is { } ward && ward.EndsWith('区') && city.EndsWith('市') ? city : "", Prop("N03_004") ?? "");
             parts.Add(new BoundaryPart(code, Prop("N03_001"), name.Length > 0 ? name : null, g));
         }

@@ -149,15 +149,65 @@ public sealed class UnparseableDocumentException(string at, string reason) : Exc
     public string Reason { get; } = reason;
 }
 
-/// <summary>Lon/lat rectangle in which records are accepted (DESIGN §2, default Japan).</summary>
-public sealed record ServiceExtent(double MinLon, double MinLat, double MaxLon, double MaxLat)
+/// <summary>
+/// Where records are accepted (DESIGN §2): "japan" (default) is Japan's land and municipalities buffered by 50 km
+/// (<c>geodata/japan-extent.geojson</c>, embedded) — 370 km (≈ 200 nautical miles) for sensor records, whose offshore
+/// hypocentres and buoys lie farther out —; "world" everything; or a lon/lat rectangle.
+/// </summary>
+public sealed class ServiceExtent
 {
-    public static readonly ServiceExtent Japan = new(122, 20, 154, 46);
-    public static readonly ServiceExtent World = new(-180, -90, 180, 90);
+    private static readonly Lazy<ServiceExtent> JapanExtent = new(() =>
+    {
+        using var stream = typeof(ServiceExtent).Assembly.GetManifestResourceStream("DisasterHub.Core.japan-extent.geojson")
+            ?? throw new InvalidOperationException("embedded resource japan-extent.geojson is missing");
+        using var doc = System.Text.Json.JsonDocument.Parse(stream);
+        Geometry Area(string name) => doc.RootElement.GetProperty("features").EnumerateArray()
+            .Where(f => f.GetProperty("properties").GetProperty("name").GetString() == name)
+            .Select(f => Checks.GeoJsonPolygons.Read(f.GetProperty("geometry"))).Single()
+            ?? throw new InvalidOperationException($"japan-extent.geojson has no polygon '{name}'");
+        var land = Area("land");
+        var sea = Area("sea");
+        return new ServiceExtent("japan", sea.EnvelopeInternal, land, sea);
+    });
 
-    public bool Contains(double lon, double lat) => lon >= MinLon && lon <= MaxLon && lat >= MinLat && lat <= MaxLat;
+    private readonly NetTopologySuite.Geometries.Prepared.IPreparedGeometry? _land;
+    private readonly NetTopologySuite.Geometries.Prepared.IPreparedGeometry? _sea;
 
-    public bool Contains(Envelope e) => e.MinX >= MinLon && e.MaxX <= MaxLon && e.MinY >= MinLat && e.MaxY <= MaxLat;
+    private ServiceExtent(string name, Envelope box, Geometry? land, Geometry? sea)
+    {
+        Name = name;
+        Box = box;
+        _land = land is null ? null : NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(land);
+        _sea = sea is null ? null : NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(sea);
+    }
+
+    /// <summary>Japan's land (Natural Earth outline ∪ N03 municipalities ∪ small islands) buffered by 50 km (sensors: 370 km).</summary>
+    public static ServiceExtent Japan => JapanExtent.Value;
+
+    public static readonly ServiceExtent World = Rectangle(-180, -90, 180, 90, "world");
+
+    public static ServiceExtent Rectangle(double minLon, double minLat, double maxLon, double maxLat, string? name = null) =>
+        new(name ?? FormattableString.Invariant($"{minLon},{minLat},{maxLon},{maxLat}"), new Envelope(minLon, maxLon, minLat, maxLat), null, null);
+
+    public string Name { get; }
+
+    /// <summary>The rectangle around the extent (its widest, sea part).</summary>
+    public Envelope Box { get; }
+
+    public bool Contains(double lon, double lat, string? layer = null) => Contains(new Point(lon, lat), layer);
+
+    /// <summary>Whether the rectangle around the extent holds the envelope (a quick test; <see cref="Contains(Geometry, string?)"/> decides).</summary>
+    public bool Contains(Envelope e) => Box.Covers(e);
+
+    /// <summary>Whether the whole geometry lies inside the extent for records of that layer.</summary>
+    public bool Contains(Geometry g, string? layer = null)
+    {
+        if (!Box.Covers(g.EnvelopeInternal)) return false;
+        var area = layer == Layers.Sensors ? _sea : _land;
+        return area is null || area.Covers(g);
+    }
+
+    public override string ToString() => Name;
 }
 
 /// <summary>What a parser may use besides the bytes: nothing that does I/O.</summary>
@@ -187,18 +237,9 @@ public sealed class ParseContext
     /// check it (<see cref="CancellationToken.ThrowIfCancellationRequested"/>); the pipeline checks it after them too.
     /// </summary>
     public CancellationToken Budget { get; init; }
-}
 
-/// <summary>Limits of the checks every format shares (<see cref="FormatRegistry.ApplySharedChecks"/>).</summary>
-public sealed record SharedCheckLimits
-{
-    public static readonly SharedCheckLimits Default = new();
-
-    /// <summary>How far ahead of the hub's clock a time may lie (clocks drift a little; a JST time marked Z is 9 h).</summary>
-    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>The parse time budget (see <see cref="ParseContext.Budget"/>).</summary>
-    public CancellationToken Budget { get; init; }
+    /// <summary>Municipal boundaries for the record checks; null means the embedded ones (geodata/municipal-boundaries.geojson).</summary>
+    public Checks.IBoundaryLookup? Boundaries { get; init; }
 }
 
 /// <summary>

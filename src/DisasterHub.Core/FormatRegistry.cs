@@ -1,9 +1,11 @@
+using DisasterHub.Core.Checks;
+
 namespace DisasterHub.Core;
 
 /// <summary>
-/// The formats the hub knows. Every parse goes through <see cref="Parse"/>, which applies the checks all formats
-/// share (geometry present and valid, inside the service extent) after the format's own parser, so no adapter can
-/// forget them.
+/// The formats the hub knows. Every parse goes through <see cref="Parse"/> (or, in the hub, the same
+/// <see cref="Checks"/>), which applies the record checks all formats share after the format's own parser, so no
+/// adapter can forget them.
 /// </summary>
 public sealed class FormatRegistry
 {
@@ -27,6 +29,9 @@ public sealed class FormatRegistry
         return null;
     }
 
+    /// <summary>The record checks every parse passes, offline and in the hub (one ordered list, <see cref="RecordChecks.Standard"/>).</summary>
+    public RecordChecks Checks { get; } = RecordChecks.Standard();
+
     /// <param name="resolveLocation">
     /// Gives a geometry to records the document located only by an id or code (e.g. a shelter-status push naming a
     /// registered shelter). Offline (<c>./hub validate</c>) there is none, and such records are rejected.
@@ -35,44 +40,17 @@ public sealed class FormatRegistry
         Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>? resolveLocation = null)
     {
         var result = parser.Parse(content, context);
-        if (resolveLocation is not null)
-            foreach (var r in result.Records)
-                if (r.Geometry is null || r.Geometry.IsEmpty) r.Geometry = resolveLocation(r);
-        ResolveByCode(result, context.Municipalities ?? MunicipalityDirectory.LoadEmbedded());
-        ApplySharedChecks(result, context.Extent, context.ReceivedAt);
-        Checks.ValidityRule.Apply(result);
+        Checks.Run(result, new CheckContext
+        {
+            Extent = context.Extent,
+            ReceivedAt = context.ReceivedAt,
+            Boundaries = context.Boundaries ?? MunicipalBoundaries.LoadEmbedded(),
+            Directory = context.Municipalities ?? MunicipalityDirectory.LoadEmbedded(),
+            StoredLocation = resolveLocation,
+        });
+        ValidityRule.Apply(result); // the validity slot's rule (issue 11.2), as ingest applies it
         return result;
     }
-
-    /// <summary>
-    /// Records a feed locates only by a municipality (or prefecture) code get that municipality's representative
-    /// point, marked <c>location_precision: "municipality"</c>; the hub prefers imported boundaries when it has them.
-    /// </summary>
-    public static void ResolveByCode(ParseResult result, MunicipalityDirectory directory)
-    {
-        var factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4326);
-        foreach (var r in result.Records)
-        {
-            if (r.Geometry is { IsEmpty: false } || !r.LocatedByCode || r.MunicipalityCode is null) continue;
-            if (!directory.TryGetPoint(r.MunicipalityCode, out var lon, out var lat)) continue;
-            r.Geometry = factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(lon, lat));
-            r.Attrs["location_precision"] = directory.Get(r.MunicipalityCode)?.IsPrefecture == true ? "prefecture" : "municipality";
-        }
-    }
-
-    private static bool HasNul(FeatureRecord r) =>
-        HasNul(r.SourceKey) || HasNul(r.EntityKey) || HasNul(r.Name) || HasNul(r.Address) || HasNul(r.Status) || HasNul(r.MunicipalityCode)
-        || HasNul(r.Attrs);
-
-    private static bool HasNul(string? s) => s is not null && s.Contains('\0', StringComparison.Ordinal);
-
-    private static bool HasNul(System.Text.Json.Nodes.JsonNode? node) => node switch
-    {
-        System.Text.Json.Nodes.JsonObject o => o.Any(p => HasNul(p.Key) || HasNul(p.Value)),
-        System.Text.Json.Nodes.JsonArray a => a.Any(HasNul),
-        System.Text.Json.Nodes.JsonValue v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && HasNul(v.GetValue<string>()),
-        _ => false,
-    };
 
     /// <summary>
     /// Bounds on the geometry a parser produced (before the hub adds boundaries to records located by code): a record
@@ -96,102 +74,5 @@ public sealed class FormatRegistry
         return total > maxPerDocument
             ? new Rejection("document", $"the document's geometries have {total} vertices, more than the cap of {maxPerDocument} (Hub:Ingest:MaxVerticesPerDocument)")
             : null;
-    }
-
-    /// <summary>Hidden formatting characters go from the header texts and every string in the attributes.</summary>
-    private static void StripHiddenControls(FeatureRecord r)
-    {
-        r.Name = TextSafety.Strip(r.Name);
-        r.EntityKey = TextSafety.Strip(r.EntityKey);
-        r.Address = TextSafety.Strip(r.Address);
-        r.Status = TextSafety.Strip(r.Status);
-        StripHiddenControls(r.Attrs);
-    }
-
-    private static void StripHiddenControls(System.Text.Json.Nodes.JsonNode? node)
-    {
-        switch (node)
-        {
-            case System.Text.Json.Nodes.JsonObject o:
-                foreach (var key in o.Select(p => p.Key).ToList())
-                {
-                    var value = o[key];
-                    if (value is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
-                    {
-                        var text = v.GetValue<string>();
-                        if (TextSafety.HasHiddenControl(text)) o[key] = TextSafety.Strip(text);
-                    }
-                    else StripHiddenControls(value);
-                }
-                break;
-            case System.Text.Json.Nodes.JsonArray a:
-                for (var i = 0; i < a.Count; i++)
-                {
-                    if (a[i] is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
-                    {
-                        var text = v.GetValue<string>();
-                        if (TextSafety.HasHiddenControl(text)) a[i] = TextSafety.Strip(text);
-                    }
-                    else StripHiddenControls(a[i]);
-                }
-                break;
-        }
-    }
-
-    /// <summary>Earliest time a record may claim; anything before is a typo or an epoch default.</summary>
-    public static readonly DateTimeOffset EarliestPlausible = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    /// <summary>
-    /// Moves records with NUL text, implausible times (before 1900, or later than the hub's clock plus a small skew), or
-    /// a geometry that is missing, invalid, too large or outside the extent to the rejections; strips hidden formatting
-    /// characters (<see cref="TextSafety"/>) from every text field.
-    /// </summary>
-    public static void ApplySharedChecks(ParseResult result, ServiceExtent extent, DateTimeOffset? receivedAt = null, SharedCheckLimits? limits = null)
-    {
-        limits ??= SharedCheckLimits.Default;
-        var now = receivedAt ?? DateTimeOffset.UtcNow;
-        var latest = now + limits.MaxFutureSkew;
-        result.Records.RemoveAll(r =>
-        {
-            limits.Budget.ThrowIfCancellationRequested();
-            var at = r.Location ?? r.SourceKey;
-            if (HasNul(r))
-            {
-                result.Reject(at, "text contains a NUL character");
-                return true;
-            }
-            StripHiddenControls(r);
-            foreach (var (field, t) in new[] { ("observed_at", r.ObservedAt), ("reported_at", r.ReportedAt) })
-                if (t is { } v && (v < EarliestPlausible || v > latest))
-                {
-                    result.Reject(at, v < EarliestPlausible
-                        ? $"{field} {v.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is before 1900"
-                        : $"{field} {v.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is in the future: the hub's clock reads {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} and allows {limits.MaxFutureSkew.TotalMinutes:0.#} min of skew (a local time marked Z or without its zone?)");
-                    return true;
-                }
-            if (r.Attrs["restoration_eta"] is { } eta && DateTimeOffset.TryParse(eta.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var etaAt)
-                && (etaAt < EarliestPlausible || etaAt > now.AddYears(2).AddDays(1)))
-            {
-                result.Reject(at, $"restoration_eta {etaAt:yyyy-MM-ddTHH:mm:ssZ} is not plausible");
-                return true;
-            }
-            if (r.Geometry is null || r.Geometry.IsEmpty)
-            {
-                result.Reject(at, r.CancelsEvent is not null ? $"取消 of event {r.CancelsEvent}: no stored record of that event to retract"
-                    : r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location");
-                return true;
-            }
-            if (!r.Geometry.IsValid)
-            {
-                result.Reject(at, "invalid geometry");
-                return true;
-            }
-            if (!extent.Contains(r.Geometry.EnvelopeInternal))
-            {
-                result.Reject(at, "outside service extent");
-                return true;
-            }
-            return false;
-        });
     }
 }

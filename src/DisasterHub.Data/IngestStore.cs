@@ -77,11 +77,15 @@ public static class IngestStore
         await w.CompleteAsync(ct);
     }
 
-    /// <summary>Geometries for records located only by id, from features already stored (see resolve_locations.sql).</summary>
-    public static async Task ResolveLocationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workspace, string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    /// <summary>
+    /// Geometries of features already stored for records that come without one (see resolve_locations.sql), for the
+    /// record checks' location step (<see cref="DisasterHub.Core.Checks.LocateCheck"/>) to use.
+    /// </summary>
+    public static async Task<Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>> StoredLocationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workspace, string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
+        var found = new Dictionary<FeatureRecord, NetTopologySuite.Geometries.Geometry>(ReferenceEqualityComparer.Instance);
         var missing = records.Where(r => r.Geometry is null || r.Geometry.IsEmpty).ToList();
-        if (missing.Count == 0) return;
+        if (missing.Count == 0) return _ => null;
         await using var c = new NpgsqlCommand(SqlFiles.Get("resolve_locations"), conn, tx);
         c.Parameters.AddWithValue("entity_keys", missing.Select(r => r.EntityKey ?? "").ToArray());
         c.Parameters.AddWithValue("source_keys", missing.Select(r => r.SourceKey).ToArray());
@@ -93,8 +97,9 @@ public static class IngestStore
         {
             var geom = reader.Read(r.GetFieldValue<byte[]>(1));
             geom.SRID = 4326;
-            missing[(int)r.GetInt64(0) - 1].Geometry = geom;
+            found[missing[(int)r.GetInt64(0) - 1]] = geom;
         }
+        return rec => found.GetValueOrDefault(rec);
     }
 
     /// <summary>

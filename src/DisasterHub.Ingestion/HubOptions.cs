@@ -28,6 +28,14 @@ public sealed class HubOptions
     /// <summary>How often each node's watchdog checks that every pull schedule is still firing (0 turns it off).</summary>
     public int WatchdogSeconds { get; set; } = 30;
 
+    /// <summary>How far a located record may lie outside the municipality it claims (and a push outside its jurisdiction), in metres.</summary>
+    public double BoundaryToleranceMetres { get; set; } = 2000;
+
+    /// <summary>
+    /// Boundary file loaded into PostGIS at start-up ("shipped": geodata/municipal-boundaries.geojson, embedded; a path;
+    /// or "none" when boundaries are imported by hand with ./hub import boundaries).
+    /// </summary>
+    public string Boundaries { get; set; } = "shipped";
     /// <summary>
     /// How many minutes ahead of the hub's clock an observed/reported time may lie; later ones are rejected per record
     /// (a time kept in the future would freeze the record: every real correction would look older).
@@ -57,7 +65,7 @@ public sealed class HubOptions
         "japan" or "" => ServiceExtent.Japan,
         "world" => ServiceExtent.World,
         var s => s.Split(',') is [var a, var b, var c, var d]
-            ? new ServiceExtent(double.Parse(a, System.Globalization.CultureInfo.InvariantCulture), double.Parse(b, System.Globalization.CultureInfo.InvariantCulture),
+            ? ServiceExtent.Rectangle(double.Parse(a, System.Globalization.CultureInfo.InvariantCulture), double.Parse(b, System.Globalization.CultureInfo.InvariantCulture),
                 double.Parse(c, System.Globalization.CultureInfo.InvariantCulture), double.Parse(d, System.Globalization.CultureInfo.InvariantCulture))
             : throw new FormatException($"Hub:Extent '{s}' is not japan, world or minLon,minLat,maxLon,maxLat"),
     };

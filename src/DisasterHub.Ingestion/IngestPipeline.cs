@@ -40,7 +40,7 @@ public sealed record IngestOutcome(
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
 /// </summary>
 public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
-    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, ILogger<IngestPipeline> log)
+    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, BoundarySet boundaries, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
     private readonly IngestLimitOptions _limits = options.Value.Ingest;
@@ -119,28 +119,28 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         }
 
         await IngestStore.ExpandCancellationsAsync(conn, tx, req.Source.Id, req.Workspace, parser.Layer, result, ct);
-        await IngestStore.ResolveLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct);
-        await BoundaryStore.ResolveBoundariesAsync(conn, tx, result.Records, ct);
-        FormatRegistry.ResolveByCode(result, MunicipalityDirectory.LoadEmbedded());
+        // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
+        // locations of features already stored, and the pusher's jurisdiction.
+        var checks = new CheckContext
+        {
+            Extent = _extent,
+            ReceivedAt = receivedAt,
+            Boundaries = await boundaries.CurrentAsync(conn, tx, ct),
+            ToleranceMetres = options.Value.BoundaryToleranceMetres,
+            Jurisdiction = req.Jurisdiction,
+            StoredLocation = await IngestStore.StoredLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct),
+            MaxFutureSkew = _maxFutureSkew,
+            Budget = budget.Token,
+        };
         try
         {
-            FormatRegistry.ApplySharedChecks(result, _extent, receivedAt, new SharedCheckLimits { MaxFutureSkew = _maxFutureSkew, Budget = budget.Token });
+            formats.Checks.Run(result, checks);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
         }
         ValidityRule.Apply(result);
-        if (req.Jurisdiction is { } jurisdiction)
-            result.Records.RemoveAll(r =>
-            {
-                if (jurisdiction.Check(r) is not { } why) return false;
-                result.Reject(r.Location ?? r.SourceKey, why);
-                return true;
-            });
-        var kept = DeduplicateKeys(result);
-        result.Records.Clear();
-        result.Records.AddRange(kept);
         // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
         var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
         var records = result.Records;
@@ -205,24 +205,4 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]) { Layer = layer };
     }
 
-    /// <summary>
-    /// A key that appears twice in one document: the first occurrence is kept and the later one rejected with a pointer
-    /// to it, the same rule every parser applies (a document's order says nothing about which row is newer).
-    /// </summary>
-    private static List<FeatureRecord> DeduplicateKeys(ParseResult result)
-    {
-        var first = new Dictionary<string, FeatureRecord>(StringComparer.Ordinal);
-        var kept = new List<FeatureRecord>(result.Records.Count);
-        foreach (var r in result.Records)
-        {
-            if (first.TryGetValue(r.SourceKey, out var earlier))
-                result.Reject(r.Location ?? r.SourceKey, $"duplicate id '{r.SourceKey}' (first at {earlier.Location ?? earlier.SourceKey})");
-            else
-            {
-                first[r.SourceKey] = r;
-                kept.Add(r);
-            }
-        }
-        return kept;
-    }
 }

@@ -23,6 +23,7 @@ public static class IngestionServices
             : ClassificationPolicy.Default());
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
+        services.AddSingleton<DisasterHub.Data.BoundarySet>();
         services.AddHostedService<ChangeListener>();
         services.AddSingleton<RetentionPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionPruner>());

@@ -53,8 +53,8 @@ public class cap_parser_should : ParserConformance<CapParser>
 
         var kept = ParseThroughRegistry();
         Assert.Equal(2, kept.Records.Count);
-        Assert.IsType<Point>(kept.Records[1].Geometry);
-        Assert.Equal("municipality", (string?)kept.Records[1].Attrs["location_precision"]);
+        Assert.IsType<MultiPolygon>(kept.Records[1].Geometry); // 七尾市's boundary (embedded N03)
+        Assert.Equal("boundary", (string?)kept.Records[1].Attrs["location_precision"]);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public class jma_samples_should
         Assert.Equal("大雨特別警報", (string?)shinjuku.Attrs["kind_name"]);
         Assert.Equal("土砂災害", (string?)shinjuku.Attrs["condition"]);
         Assert.Equal(new DateTimeOffset(2017, 1, 26, 8, 20, 0, TimeSpan.Zero), shinjuku.ReportedAt);
-        Assert.Equal("municipality", (string?)shinjuku.Attrs["location_precision"]);
+        Assert.Equal("boundary", (string?)shinjuku.Attrs["location_precision"]); // 新宿区's boundary (embedded N03)
         var arakawa = result.Records.Where(r => r.SourceKey.StartsWith("1311800:", StringComparison.Ordinal)).ToList();
         Assert.Equal(["1311800:03", "1311800:04"], arakawa.Select(r => r.SourceKey));
         Assert.All(arakawa, r => Assert.Equal(2, r.Severity));
@@ -83,9 +83,10 @@ public class jma_samples_should
         Assert.Equal("発表警報・注意報はなし", chiyoda.Status);
         Assert.Equal(0, chiyoda.Severity);
         Assert.Empty(result.Rejections);
-        var aogashima = result.Records.Single(r => r.MunicipalityCode == "134023"); // island village: point from the s0010 edition
+        var aogashima = result.Records.Single(r => r.MunicipalityCode == "134023"); // island village: boundary from the s0010 edition
         Assert.Equal("青ヶ島村", aogashima.Name);
-        Assert.Equal(139.76745, aogashima.Geometry!.Coordinate.X, 5);
+        Assert.Equal("MultiPolygon", aogashima.Geometry!.GeometryType);
+        Assert.True(aogashima.Geometry.Covers(new NetTopologySuite.Geometries.Point(139.76745, 32.45831)), aogashima.Geometry.AsText());
     }
 
     [SampleFact]
@@ -148,7 +149,7 @@ public class jma_samples_should
         Assert.Equal("462039", kanoya.MunicipalityCode);
         Assert.Equal("震度4", kanoya.Status);
         Assert.Equal(1, kanoya.Severity);
-        Assert.Equal("municipality", (string?)kanoya.Attrs["location_precision"]);
+        Assert.Equal("boundary", (string?)kanoya.Attrs["location_precision"]); // 鹿屋市's boundary (embedded N03)
         var station = result.Records.Single(r => r.SourceKey == "20100125161517:station:4620333");
         Assert.Equal("鹿屋市串良町岡崎＊", station.Name);
         Assert.Equal("462039", station.MunicipalityCode);

@@ -174,7 +174,7 @@ public class sensorthings_parser_should : ParserConformance<SensorThingsParser>
         // A Thing without a Location but with a municipality code is placed at the municipality.
         var byCode = kept.Records[1];
         Assert.True(byCode.LocatedByCode);
-        Assert.Equal("municipality", (string?)byCode.Attrs["location_precision"]);
+        Assert.Equal("boundary", (string?)byCode.Attrs["location_precision"]);
     }
 
     [Fact]

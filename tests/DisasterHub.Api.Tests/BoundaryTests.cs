@@ -1,5 +1,6 @@
 using DisasterHub.Api.Tests.Infrastructure;
 using DisasterHub.Core;
+using DisasterHub.Core.Checks;
 using DisasterHub.Data;
 using Npgsql;
 
@@ -52,13 +53,19 @@ public sealed class boundary_import_should : IAsyncLifetime
         await Import("boundaries/N03-21_13_tokyo_s0010.geojson");
         await using var ds = NpgsqlDataSource.Create(_db.ConnectionString);
         await using var conn = await ds.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        using var set = new BoundarySet();
+        var lookup = await set.CurrentAsync(conn, null, CancellationToken.None);
+        var result = new ParseResult { Format = "test" };
         var located = new FeatureRecord { Layer = Layers.Warnings, SourceKey = "a", MunicipalityCode = "131016", LocatedByCode = true };
         var notByCode = new FeatureRecord { Layer = Layers.Shelters, SourceKey = "b", MunicipalityCode = "131016" };
-        await BoundaryStore.ResolveBoundariesAsync(conn, tx, [located, notByCode], CancellationToken.None);
+        result.Records.AddRange([located, notByCode]);
+        RecordChecks.Standard().Run(result, new CheckContext { Extent = ServiceExtent.Japan, ReceivedAt = DateTimeOffset.UtcNow, Boundaries = lookup });
         Assert.Equal("MultiPolygon", located.Geometry?.GeometryType);
         Assert.Equal("boundary", located.Attrs["location_precision"]?.GetValue<string>());
+        // the imported s0010 千代田区 (not the embedded one): its area in PostGIS equals the record's
+        Assert.Equal(1, await _db.ScalarAsync("SELECT count(*) FROM municipality_boundary WHERE code = '131016' AND abs(ST_Area(geom) - @a) < 1e-9", ("a", located.Geometry!.Area)));
         Assert.Null(notByCode.Geometry);
+        Assert.Equal(new Rejection("b", "no usable location"), Assert.Single(result.Rejections));
     }
 
     [Fact]

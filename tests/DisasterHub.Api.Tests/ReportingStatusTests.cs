@@ -27,6 +27,8 @@ public sealed class reporting_status_should : IAsyncLifetime
         var s = new Dictionary<string, string?>
         {
             ["Hub:Classification:Layers:damage"] = Classifications.Responders, // damage reports are for responders only
+            // this hub starts without the shipped boundaries (the representative-point path); tests import N03 themselves
+            ["Hub:Boundaries"] = "none",
         };
         TestSettings.AddPushSources(s, 20, "reporting status",
             ("rs-evac", "cap", Layers.EvacuationOrders), ("rs-warnings", "jma-vpww", Layers.Warnings),

@@ -102,7 +102,7 @@ public class shelter_samples_should
         Assert.Equal("EPSG:6675", r.SourceCrs);
         Assert.Equal(37.03364, r.Geometry!.Coordinate.Y, 1e-5);
         Assert.Equal(136.96987, r.Geometry.Coordinate.X, 1e-5);
-        Assert.True(new ServiceExtent(136.8, 36.9, 137.2, 37.3).Contains(r.Geometry.EnvelopeInternal), "inside 七尾市's rough bbox");
+        Assert.True(ServiceExtent.Rectangle(136.8, 36.9, 137.2, 37.3).Contains(r.Geometry.EnvelopeInternal), "inside 七尾市's rough bbox");
         Assert.Equal(40, (int)r.Attrs["evacuees"]!);
         Assert.Equal(new DateTimeOffset(2024, 9, 2, 9, 0, 0, TimeSpan.Zero), r.ObservedAt);
         Assert.Equal("矢田郷地区コミュニティセンター", r.Name);

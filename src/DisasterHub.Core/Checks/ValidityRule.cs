@@ -19,7 +19,7 @@ public static class ValidityRule
     public static string? Check(FeatureRecord r) =>
         r.ValidFrom is { } from && r.ValidUntil is { } until && until < from
             ? $"valid_until {until:yyyy-MM-ddTHH:mm:ssZ} is before valid_from {from:yyyy-MM-ddTHH:mm:ssZ}"
-            : r.ValidUntil is { } u && u < FormatRegistry.EarliestPlausible
+            : r.ValidUntil is { } u && u < TimesCheck.EarliestPlausible
                 ? $"valid_until {u:yyyy-MM-ddTHH:mm:ssZ} is before 1900"
                 : null;
 
