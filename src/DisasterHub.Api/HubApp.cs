@@ -110,6 +110,7 @@ public static class HubApp
         app.MapOgc();
         app.MapMunicipalityHq();
         app.MapSources();
+        app.MapWorkspaces();
         app.MapDocuments();
         app.MapTiles();
         app.MapEvents();

@@ -24,6 +24,18 @@ public static class DrillStore
         return (string?)await c.ExecuteScalarAsync(ct);
     }
 
+    public sealed record WorkspaceInfo(string Name, string Kind, DateTimeOffset CreatedAt);
+
+    /// <summary>Every workspace: live first, then the drills, newest first.</summary>
+    public static async Task<IReadOnlyList<WorkspaceInfo>> ListAsync(NpgsqlDataSource db, CancellationToken ct = default)
+    {
+        await using var c = db.CreateCommand(SqlFiles.Get("workspaces_list"));
+        await using var r = await c.ExecuteReaderAsync(ct);
+        var list = new List<WorkspaceInfo>();
+        while (await r.ReadAsync(ct)) list.Add(new WorkspaceInfo(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        return list;
+    }
+
     public sealed record ReplayStats(int Batches, int Records, TimeSpan Elapsed);
 
     /// <summary>

@@ -28,16 +28,23 @@ public sealed class RetentionPruner(NpgsqlDataSource db, IOptions<HubOptions> op
     {
         if (_o.PruneIntervalSeconds <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_o.PruneIntervalSeconds), clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await PruneOnceAsync(stoppingToken);
+                try
+                {
+                    await PruneOnceAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    log.LogWarning(e, "Retention pruning failed; next try in {Seconds} s", _o.PruneIntervalSeconds);
+                }
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                log.LogWarning(e, "Retention pruning failed; next try in {Seconds} s", _o.PruneIntervalSeconds);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping (also when the host never got up, e.g. its port was taken): not an error
         }
     }
 }

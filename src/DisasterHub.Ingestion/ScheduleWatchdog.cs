@@ -34,17 +34,24 @@ public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage stora
         var every = TimeSpan.FromSeconds(options.Value.WatchdogSeconds);
         if (every <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(every, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await CheckAsync(stoppingToken);
+                try
+                {
+                    await CheckAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // the database may be away (a restart): the next tick tries again
+                    log.LogWarning("Schedule watchdog could not check: {Error}", e.Message);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // the database may be away (a restart): the next tick tries again
-                log.LogWarning("Schedule watchdog could not check: {Error}", e.Message);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping (also when the host never got up, e.g. its port was taken): not an error
         }
     }
 

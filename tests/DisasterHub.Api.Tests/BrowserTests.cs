@@ -36,7 +36,7 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
 
     public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "tools", "e2e-map.mjs")) && File.Exists(Path.Combine(dir.FullName, "package.json")))
@@ -44,7 +44,7 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
         throw new InvalidOperationException($"tools/e2e-map.mjs not found above {AppContext.BaseDirectory}");
     }
 
-    private static string? OnPath(string exe) =>
+    internal static string? OnPath(string exe) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, exe)).FirstOrDefault(File.Exists);
 
@@ -121,7 +121,7 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(File.Exists(screenshot) && new FileInfo(screenshot).Length > 20_000, $"no screenshot at {screenshot}");
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string exe, string workDir, string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string exe, string workDir, string[] args)
     {
         var psi = new ProcessStartInfo(exe, args)
         {

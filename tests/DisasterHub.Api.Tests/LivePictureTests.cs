@@ -95,7 +95,7 @@ public sealed class live_picture_should : IAsyncLifetime
             <headline>{headline}</headline>
             <area>
               <areaDesc>七尾市</areaDesc>
-              <polygon>37.0,136.9 37.0,137.0 37.1,137.0 37.1,136.9 37.0,136.9</polygon>
+              <polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
               <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode>
             </area>
           </info>

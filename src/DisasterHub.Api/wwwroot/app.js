@@ -4,6 +4,8 @@
 // (geodata/japan-outline.geojson), the EEI layers are the hub's vector tiles, and there are no
 // glyphs or sprites — every label (panel, popups, cluster counts) is HTML.
 
+import { withWorkspace } from './workspace.js';
+
 const maplibregl = window.maplibregl;
 
 // ---------------------------------------------------------------------------
@@ -244,7 +246,7 @@ async function fetchJson(url) {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS);
   try {
-    const res = await fetch(url, { headers: { Accept: 'application/geo+json, application/json' }, signal: ctl.signal, cache: 'no-store' });
+    const res = await fetch(withWorkspace(url), { headers: { Accept: 'application/geo+json, application/json' }, signal: ctl.signal, cache: 'no-store' });
     if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
     return await res.json();
   } finally {
@@ -340,7 +342,7 @@ const sourceIdFor = (layer) => (state.mode === 'merged' ? 'hub-merged' : `hub-sr
 
 function tileUrl(path) {
   const q = state.asOf ? `?at=${encodeURIComponent(state.asOf.toISOString())}` : '';
-  return `${location.origin}${path}/{z}/{x}/{y}.mvt${q}`; // not new URL(): it would escape the braces
+  return withWorkspace(`${location.origin}${path}/{z}/{x}/{y}.mvt${q}`); // not new URL(): it would escape the braces
 }
 
 function sourceSpecs() {
@@ -1190,10 +1192,11 @@ function setConn(ok) {
 
 function connectEvents() {
   if (!('EventSource' in window)) return;
-  events = new EventSource(EVENTS_URL);
+  events = new EventSource(withWorkspace(EVENTS_URL));
   events.addEventListener('open', () => setConn(true));
   events.addEventListener('error', () => setConn(events.readyState === EventSource.OPEN));
   events.addEventListener('change', onChange);
+  events.addEventListener('expired', onChange); // a record past valid_until leaves the live picture
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 // Reads /ogc/collections/reporting_status/items (GET with pref= / under= / intensity_min=, POST for a polygon).
 // A component of its own: it finds the map app.js made (window.hubMap) and adds a section to the side column.
 
+import { withWorkspace } from './workspace.js';
+
 const ITEMS_URL = '/ogc/collections/reporting_status/items';
 const POLL_MS = 60_000;
 const TZ = 'Asia/Tokyo';
@@ -91,7 +93,7 @@ function areaUrl() {
   const q = a.kind === 'pref' ? `pref=${a.pref}` : a.kind === 'warnings' ? 'under=warnings' : a.kind === 'intensity' ? 'intensity_min=5-' : '';
   const asOf = window.hub?.state?.asOf;
   const dt = asOf ? `${q ? '&' : ''}datetime=${encodeURIComponent(asOf.toISOString())}` : '';
-  return `${ITEMS_URL}?limit=10000${q ? `&${q}` : ''}${dt}`;
+  return withWorkspace(`${ITEMS_URL}?limit=10000${q ? `&${q}` : ''}${dt}`);
 }
 
 async function load() {
