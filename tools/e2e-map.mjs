@@ -16,7 +16,7 @@
 //
 // Env: CHROMIUM (default /usr/bin/chromium), E2E_SOURCE (default nanao-status), WIDTH/HEIGHT (1280x800),
 //      READY_TIMEOUT_MS (30000), LIVE_TIMEOUT_MS (5000).
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [baseArg, screenshotPath, token] = process.argv.slice(2);
 if (!baseArg || !screenshotPath || !token) {
@@ -27,18 +27,6 @@ const base = new URL(baseArg).origin;
 const SOURCE = process.env.E2E_SOURCE || 'nanao-status';
 const READY_TIMEOUT_MS = Number(process.env.READY_TIMEOUT_MS || 30_000);
 const LIVE_TIMEOUT_MS = Number(process.env.LIVE_TIMEOUT_MS || 5_000);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // software WebGL for MapLibre on machines without a GPU
-  '--use-gl=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-];
 
 const result = { ok: false, base, failures: [], steps: {} };
 const fail = (step, message) => { result.failures.push(`${step}: ${message}`); };
@@ -70,7 +58,7 @@ try {
   process.exit(1);
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 const pageErrors = [];
 const consoleErrors = [];
 const foreignRequests = [];

@@ -9,7 +9,7 @@
 // municipalities; fit the map to 石川県, wait for idle, and ask MapLibre which silence features it rendered (the
 // choropleth layer); draw a small triangle around LON,LAT by clicking the map, finish, and read the table again; save a screenshot.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [baseArg, screenshotPath, reported, silent, lonLat] = process.argv.slice(2);
 if (!baseArg || !screenshotPath || !reported || !silent || !lonLat) {
@@ -18,12 +18,10 @@ if (!baseArg || !screenshotPath || !reported || !silent || !lonLat) {
 }
 const base = new URL(baseArg).origin;
 const [anchorLon, anchorLat] = lonLat.split(',').map(Number);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--use-gl=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
 const result = { ok: false, failures: [], steps: {}, pageErrors: [] };
 const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
   page.setDefaultTimeout(15_000);

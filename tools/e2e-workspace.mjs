@@ -9,7 +9,7 @@
 // workspace=DRILL, and the drill's shelter is drawn at LON,LAT; choose live in the switch; check the page reloads
 // without the parameter and the shelter is gone.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [baseArg, drill, shelterName, lonLat] = process.argv.slice(2);
 if (!baseArg || !drill || !shelterName || !lonLat) {
@@ -18,12 +18,10 @@ if (!baseArg || !drill || !shelterName || !lonLat) {
 }
 const base = new URL(baseArg).origin;
 const [lon, lat] = lonLat.split(',').map(Number);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--use-gl=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
 const result = { ok: false, failures: [], steps: {}, pageErrors: [] };
 const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
   page.setDefaultTimeout(20_000);

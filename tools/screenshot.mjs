@@ -5,7 +5,7 @@
 //      READY_TIMEOUT_MS (default 30000), SETTLE_MS (default 1500).
 // Waits for body[data-ready="1"] (set by app.js after the first data load), then SETTLE_MS.
 // Exit code 1 when the page does not become ready or WebGL is unavailable.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, out] = process.argv.slice(2);
 if (!url || !out) {
@@ -13,25 +13,7 @@ if (!url || !out) {
   process.exit(2);
 }
 
-// Flags verified with Debian chromium in a container without a GPU: WebGL (MapLibre)
-// renders through SwiftShader. --disable-gpu is harmless here because
-// --use-gl=swiftshader/--enable-unsafe-swiftshader still give a software WebGL context.
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-gl=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-];
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_ARGS,
-});
+const browser = await launchChromium();
 let code = 0;
 try {
   const page = await browser.newPage({

@@ -39,22 +39,7 @@ public sealed class JmaEarthquakeXmlParser : IFeedParser
         if (head.Cancelled)
         {
             // Nothing to place: the hub retracts every stored record of the event (CancelsEvent); offline it is rejected.
-            var attrs = new JsonObject { ["event_id"] = eventId, ["info_kind"] = head.InfoKind };
-            head.Annotate(attrs);
-            result.Records.Add(new FeatureRecord
-            {
-                Layer = Layers.Sensors,
-                SourceKey = "quake:" + eventId,
-                EntityKey = "jma-quake:" + eventId,
-                Name = head.Title,
-                Status = "取消",
-                Severity = 0,
-                CancelsEvent = eventId,
-                ObservedAt = observedAt,
-                ReportedAt = head.ReportDateTime,
-                Attrs = attrs,
-                Location = body is null ? "/Report/Head" : SafeXml.PathOf(body),
-            });
+            result.Records.Add(head.CancelMarker(Layers.Sensors, "quake:" + eventId, "jma-quake:" + eventId, eventId, observedAt, body));
             return head.Stamp(result);
         }
 

@@ -33,22 +33,7 @@ public sealed class JmaTsunamiXmlParser : IFeedParser
         if (head.Cancelled)
         {
             var eventId = head.EventId ?? throw new UnparseableDocumentException("/Report/Head/EventID", "cancelled tsunami telegram (取消) without EventID: nothing to say what it cancels");
-            var attrs = new JsonObject { ["event_id"] = eventId, ["info_kind"] = head.InfoKind };
-            if (head.Title is not null) attrs["title"] = head.Title;
-            head.Annotate(attrs);
-            result.Records.Add(new FeatureRecord
-            {
-                Layer = Layers.Warnings,
-                SourceKey = "tsunami-cancel:" + eventId,
-                Name = head.Title,
-                Status = "取消",
-                Severity = 0,
-                CancelsEvent = eventId,
-                ObservedAt = observedAt,
-                ReportedAt = head.ReportDateTime,
-                Attrs = attrs,
-                Location = head.Body is null ? "/Report/Head" : SafeXml.PathOf(head.Body),
-            });
+            result.Records.Add(head.CancelMarker(Layers.Warnings, "tsunami-cancel:" + eventId, null, eventId, observedAt, head.Body));
             return head.Stamp(result);
         }
 

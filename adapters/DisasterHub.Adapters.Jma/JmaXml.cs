@@ -71,6 +71,31 @@ public sealed record JmaHead(
         return result;
     }
 
+    /// <summary>
+    /// The one record a 取消 telegram becomes: nothing to place, it names the event whose stored records the hub
+    /// retracts (<see cref="FeatureRecord.CancelsEvent"/>); offline it is rejected for want of them.
+    /// </summary>
+    public FeatureRecord CancelMarker(string layer, string sourceKey, string? entityKey, string eventId, DateTimeOffset? observedAt, XElement? body)
+    {
+        var attrs = new JsonObject { ["event_id"] = eventId, ["info_kind"] = InfoKind };
+        if (Title is not null) attrs["title"] = Title;
+        Annotate(attrs);
+        return new FeatureRecord
+        {
+            Layer = layer,
+            SourceKey = sourceKey,
+            EntityKey = entityKey,
+            Name = Title,
+            Status = "取消",
+            Severity = 0,
+            CancelsEvent = eventId,
+            ObservedAt = observedAt,
+            ReportedAt = ReportDateTime,
+            Attrs = attrs,
+            Location = body is null ? "/Report/Head" : SafeXml.PathOf(body),
+        };
+    }
+
     /// <summary>Adds control_status / exercise / info_type to a record's attrs (ClassIfication stays public).</summary>
     public void Annotate(JsonObject attrs)
     {
