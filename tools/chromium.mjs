@@ -18,3 +18,14 @@ export const CHROMIUM_ARGS = [
 
 /** Launches chromium ($CHROMIUM, else /usr/bin/chromium) with those flags. */
 export const launchChromium = () => chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+/**
+ * A page as the e2e scripts use it: 1280×800, Tokyo time, Japanese locale, a default timeout, and every uncaught
+ * page error collected into result.pageErrors.
+ */
+export async function openPage(browser, result, { timeout = 15_000 } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
+  page.setDefaultTimeout(timeout);
+  page.on('pageerror', (e) => result.pageErrors.push(e.message));
+  return page;
+}

@@ -9,7 +9,7 @@
 // municipalities; fit the map to 石川県, wait for idle, and ask MapLibre which silence features it rendered (the
 // choropleth layer); draw a small triangle around LON,LAT by clicking the map, finish, and read the table again; save a screenshot.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { launchChromium } from './chromium.mjs';
+import { launchChromium, openPage } from './chromium.mjs';
 
 const [baseArg, screenshotPath, reported, silent, lonLat] = process.argv.slice(2);
 if (!baseArg || !screenshotPath || !reported || !silent || !lonLat) {
@@ -23,9 +23,7 @@ const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => result.pageErrors.push(e.message));
+  const page = await openPage(browser, result, { timeout: 15_000 });
   await page.goto(`${base}/`, { waitUntil: 'load', timeout: 30_000 });
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
   await page.waitForSelector('body[data-silence-ready="1"]', { timeout: 30_000 });

@@ -9,7 +9,7 @@
 // workspace=DRILL, and the drill's shelter is drawn at LON,LAT; choose live in the switch; check the page reloads
 // without the parameter and the shelter is gone.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { launchChromium } from './chromium.mjs';
+import { launchChromium, openPage } from './chromium.mjs';
 
 const [baseArg, drill, shelterName, lonLat] = process.argv.slice(2);
 if (!baseArg || !drill || !shelterName || !lonLat) {
@@ -23,9 +23,7 @@ const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (e) => result.pageErrors.push(e.message));
+  const page = await openPage(browser, result, { timeout: 20_000 });
   const requests = [];
   page.on('request', (r) => {
     const u = new URL(r.url());

@@ -73,7 +73,6 @@ public sealed class RecordChecks(IReadOnlyList<IRecordCheck> checks)
     /// <summary>
     /// The order is part of the contract: location first (so every later check sees the geometry that would be
     /// stored), then identity, text, times, geometry, extent, boundary agreement, entity ownership, jurisdiction.
-    /// Exercise status and validity (valid_from / valid_until) take the two slots marked below.
     /// </summary>
     public static RecordChecks Standard() => new([
         new LocateCheck(),
@@ -85,8 +84,8 @@ public sealed class RecordChecks(IReadOnlyList<IRecordCheck> checks)
         new BoundaryAgreementCheck(),
         new EntityOwnerCheck(),
         new JurisdictionCheck(),
-        // slot: exercise status (CAP status Exercise/Test…, JMA 訓練/試験) — issue 11.1, branch wt/live
-        // slot: validity (valid_from / valid_until) — issue 11.2, branch wt/live
+        // then, in both callers right after Run: ValidityRule (valid_from / valid_until) and, at ingest, ExerciseRule
+        // (exercise and test documents kept out of live: routed to the source's drill or rejected)
     ]);
 
     public IReadOnlyList<IRecordCheck> Checks { get; } = checks;
