@@ -246,10 +246,22 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         lock (n.Log) return n.Log.ToString().Split('\n').Where(l => l.Contains("stopped firing", StringComparison.Ordinal) || l.Contains("skipped", StringComparison.Ordinal) || (i > 0 && l.Contains("Scheduled ", StringComparison.Ordinal))).Select(l => $"node {i}: {l}").ToList();
     }).Take(40));
 
+    /// <summary>
+    /// A one-shelter document. Its point stays inside 七尾市 however large i grows (a 0.01° × 0.02° grid west of the city
+    /// centre): a point that wandered out of the city would be rejected by the boundary check, and a 200 whose record was
+    /// rejected is not an acknowledged record.
+    /// </summary>
     private static byte[] Doc(int i) => Encoding.UTF8.GetBytes(
-        $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{"id":"K{{i}}","name":"耐障害{{i}}","status":"開設","evacuees":{{i}},"lat":{{37.0 + (i % 100) * 0.0005:0.0000}},"lon":{{136.9 + (i / 100) * 0.0005:0.0000}}}]}""");
+        $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{"id":"K{{i}}","name":"耐障害{{i}}","status":"開設","evacuees":{{i}},"lat":{{37.0 + (i % 20) * 0.0005:0.0000}},"lon":{{136.9 + (i / 20 % 40) * 0.0005:0.0000}}}]}""");
 
-    private static async Task<HttpStatusCode?> TryPush(HttpClient http, Uri hub, string token, int i)
+    /// <summary>The answer to one push: its status, whether the hub accepted the document's record, and Retry-After.</summary>
+    private readonly record struct PushAnswer(HttpStatusCode? Status, bool Accepted, TimeSpan? RetryAfter)
+    {
+        /// <summary>Acknowledged: a 2xx whose answer counts the record as accepted (what the hub promises to keep).</summary>
+        public bool Acknowledged => Status == HttpStatusCode.OK && Accepted;
+    }
+
+    private static async Task<PushAnswer> PushAsync(HttpClient http, Uri hub, string token, int i)
     {
         using var req = new HttpRequestMessage(HttpMethod.Post, new Uri(hub, "api/v1/sources/nanao-status/documents")) { Content = new ByteArrayContent(Doc(i)) };
         req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -257,12 +269,36 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         req.Headers.Add("Idempotency-Key", $"push-{i}");
         try
         {
-            return (await http.SendAsync(req)).StatusCode;
+            using var res = await http.SendAsync(req);
+            var accepted = false;
+            if (res.StatusCode == HttpStatusCode.OK)
+            {
+                using var body = System.Text.Json.JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+                accepted = body.RootElement.TryGetProperty("accepted", out var a) && a.GetInt32() == 1;
+                Assert.True(accepted, $"push {i} answered 200 without accepting its record: {body.RootElement}");
+            }
+            return new PushAnswer(res.StatusCode, accepted, res.Headers.RetryAfter?.Delta);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return null; // no answer: not acknowledged, the client will retry with the same key
+            return new PushAnswer(null, false, null); // no answer: not acknowledged, the client will retry with the same key
         }
+    }
+
+    private static async Task<HttpStatusCode?> TryPush(HttpClient http, Uri hub, string token, int i) => (await PushAsync(http, hub, token, i)).Status;
+
+    /// <summary>A well-behaved client's retry: again with the same Idempotency-Key, after Retry-After when the hub asks to wait.</summary>
+    private static async Task<bool> RetryUntilAnsweredAsync(HttpClient http, Uri hub, string token, int i)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var answer = await PushAsync(http, hub, token, i);
+            if (answer.Acknowledged) return true;
+            if (answer.Status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or null)
+                await Task.Delay(answer.RetryAfter is { } wait && wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromMilliseconds(200));
+            else return false;
+        }
+        return false;
     }
 
     [FaultFact]
@@ -290,7 +326,10 @@ public sealed class fault_drills_should(ITestOutputHelper output)
                 while (!stop.IsCancellationRequested)
                 {
                     var i = Interlocked.Increment(ref next);
-                    if (await TryPush(http, hub.BaseUrl, token, i) == HttpStatusCode.OK) acknowledged[i] = true;
+                    var answer = await PushAsync(http, hub.BaseUrl, token, i);
+                    if (answer.Acknowledged) acknowledged[i] = true;
+                    else if (answer.Status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+                        await Task.Delay(answer.RetryAfter is { } wait && wait < TimeSpan.FromSeconds(2) ? wait : TimeSpan.FromMilliseconds(100));
                 }
             })).ToList();
             await Task.Delay(TimeSpan.FromMilliseconds(800 + cycle * 300));
@@ -301,7 +340,7 @@ public sealed class fault_drills_should(ITestOutputHelper output)
             hub = await HubProcess.StartAsync(db.ConnectionString, env, port);
             // clients retry what was not acknowledged, with the same Idempotency-Key
             for (var i = 1; i <= next; i++)
-                if (!acknowledged.ContainsKey(i) && await TryPush(http, hub.BaseUrl, token, i) == HttpStatusCode.OK) acknowledged[i] = true;
+                if (!acknowledged.ContainsKey(i) && await RetryUntilAnsweredAsync(http, hub.BaseUrl, token, i)) acknowledged[i] = true;
         }
         hub.Dispose();
         var stored = await db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id = 'nanao-status'");
@@ -309,7 +348,7 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         var present = await db.RowsAsync("SELECT source_key FROM feature WHERE source_id = 'nanao-status'");
         var keys = present.Select(r => (string)r[0]!).ToHashSet();
         var lost = acknowledged.Keys.Where(i => !keys.Contains($"K{i}")).ToList();
-        Figure($"sigkill_cycles={cycles} acknowledged={acknowledged.Count} stored={stored} lost={lost.Count}");
+        Figure($"sigkill_cycles={cycles} pushes={next} acknowledged={acknowledged.Count} stored={stored} lost={lost.Count}");
         Assert.Empty(lost);
         Assert.Equal(stored, distinct);
         Assert.Equal(0, await db.ScalarAsync("SELECT count(*) FROM raw_document WHERE status = 'received'")); // no half-ingested document
