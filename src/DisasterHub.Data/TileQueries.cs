@@ -2,28 +2,52 @@ using Npgsql;
 
 namespace DisasterHub.Data;
 
-/// <summary>Vector tiles via ST_AsMVT (tile.sql): the same rows, levels and as-of rules as every other read.</summary>
+/// <summary>
+/// Vector tiles via ST_AsMVT: the same rows, levels and as-of rules as every other read. Below the cluster zoom the
+/// live merged layers are drawn from the precomputed cells (tile_cells.sql, migration 0016); every other tile
+/// (per source, as of an instant, at and above the cluster zoom) from the rows (tile.sql).
+/// </summary>
 public sealed class TileQueries(NpgsqlDataSource db)
 {
     public const int FeatureCap = 2000;
     public const int ClusterBelowZoom = 9;
 
+    /// <summary>The grid of tile_cell: 2^12 cells a side, the 16 × 16 cluster grid of a z8 tile.</summary>
+    public const int CellZoom = ClusterBelowZoom - 1;
+
+    /// <summary>Whether a tile of this scope and zoom is drawn from the precomputed cells.</summary>
+    public static bool FromCells(ReadScope scope, int z) => scope.Set == RowSet.Merged && scope.At is null && z < ClusterBelowZoom;
+
     /// <summary>The exact SQL the hub runs for a tile (also what the benchmark gives pgbench).</summary>
-    public static string Sql(ReadScope scope) => SqlFiles.Get("tile").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
+    public static string Sql(ReadScope scope, bool fromCells) =>
+        SqlFiles.Get(fromCells ? "tile_cells" : "tile").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
 
     public async Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, CancellationToken ct)
     {
+        var fromCells = FromCells(scope, z);
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(Sql(scope), conn);
+        await using var c = new NpgsqlCommand(Sql(scope, fromCells), conn);
         scope.Bind(c);
         var tileMeters = 40075016.68557849 / (1 << z);
         c.Parameters.AddWithValue("z", z);
         c.Parameters.AddWithValue("x", x);
         c.Parameters.AddWithValue("y", y);
-        c.Parameters.AddWithValue("tolerance", tileMeters / 4096 * 2);   // ~2 tile pixels
-        c.Parameters.AddWithValue("cell", tileMeters / 16);               // 16×16 cluster grid per tile
         c.Parameters.AddWithValue("cap", FeatureCap);
-        c.Parameters.AddWithValue("cluster_zoom", ClusterBelowZoom);
+        if (fromCells)
+        {
+            var shift = CellZoom - z;
+            c.Parameters.AddWithValue("shift", shift);
+            c.Parameters.AddWithValue("cx0", (16 * x) << shift);
+            c.Parameters.AddWithValue("cx1", ((16 * x + 16) << shift) - 1);
+            c.Parameters.AddWithValue("cy0", (16 * y) << shift);
+            c.Parameters.AddWithValue("cy1", ((16 * y + 16) << shift) - 1);
+        }
+        else
+        {
+            c.Parameters.AddWithValue("tolerance", tileMeters / 4096 * 2);   // ~2 tile pixels
+            c.Parameters.AddWithValue("cell", tileMeters / 16);               // 16×16 cluster grid per tile
+            c.Parameters.AddWithValue("cluster_zoom", ClusterBelowZoom);
+        }
         return (byte[])(await c.ExecuteScalarAsync(ct))!;
     }
 }

@@ -31,7 +31,7 @@ public sealed class tiles_and_events_should : IAsyncLifetime
     private static (int X, int Y) TileOf(double lon, double lat, int z) => TestSettings.TileOf(lon, lat, z);
 
     /// <summary>GDAL's MVT driver (a client nobody here wrote) reads a tile file.</summary>
-    private static async Task<string> OgrInfoTile(byte[] tile, int z, int x, int y)
+    internal static async Task<string> OgrInfoTile(byte[] tile, int z, int x, int y)
     {
         var file = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.mvt");
         await File.WriteAllBytesAsync(file, tile);

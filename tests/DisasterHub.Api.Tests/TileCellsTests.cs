@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using DisasterHub.Api.Tests.Infrastructure;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Low-zoom tiles of the live merged layers come from precomputed cells (migration 0016, tile_cells.sql), maintained
+/// in every transaction that writes merged_feature. These tests push through the real endpoint and compare the cells
+/// with a recomputation from scratch (hub_tile_cells_of), and read the tiles with GDAL.
+/// </summary>
+public sealed partial class tile_cells_should : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
+    private HubServer _hub = null!;
+    private string _cityKey = null!;
+    private string _prefKey = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:ExpirySeconds"] = "1",
+            ["Hub:Organizations:2:Id"] = "ishikawa-pref",
+            ["Hub:Organizations:2:Name"] = "石川県",
+            ["Hub:Organizations:2:Kind"] = "prefecture",
+            ["Hub:Organizations:2:Jurisdiction:0"] = "170003",
+            ["Hub:Sources:8:Id"] = "pref-status",
+            ["Hub:Sources:8:Kind"] = "push",
+            ["Hub:Sources:8:Format"] = "shelter-status-json",
+            ["Hub:Sources:8:Layer"] = "shelters",
+            ["Hub:Sources:8:Priority"] = "30",
+            ["Hub:Sources:8:OwnerOrg"] = "ishikawa-pref",
+        };
+        TestSettings.AddPushSources(settings, 10, "tile cells", ("cap-push", "cap", "evacuation_orders"));
+        _hub = await HubServer.StartAsync(settings, _clock);
+        _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders");
+        _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    /// <summary>Shelters in 七尾市 (a grid west of the city centre, all inside the city).</summary>
+    private static byte[] Shelters(IEnumerable<(string Id, double Lon, double Lat, long Evacuees)> shelters, string observedAt = "2026-11-22T11:00:00+09:00") =>
+        Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{observedAt}}","shelters":[{{string.Join(",", shelters.Select(s =>
+                $$"""{"id":"{{s.Id}}","name":"避難所{{s.Id}}","status":"開設","evacuees":{{s.Evacuees}},"lat":{{s.Lat.ToString("0.0000", CultureInfo.InvariantCulture)}},"lon":{{s.Lon.ToString("0.0000", CultureInfo.InvariantCulture)}}}"""))}}]}
+            """);
+
+    private async Task Push(string source, string key, byte[] body, string contentType = "application/json")
+    {
+        var r = await _hub.PushAsync(source, key, body, contentType);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// The maintained cells differ from a recomputation from scratch in this many cells: a cell missing on either
+    /// side, or with another count, severity, time, name or sum (coordinate sums to a millimetre: the order of a
+    /// floating-point sum differs).
+    /// </summary>
+    private Task<long> CellsOffBy() => _hub.Db.ScalarAsync("""
+        SELECT count(*)
+        FROM tile_cell t FULL JOIN hub_tile_cells_of(NULL, NULL) f
+          ON (t.workspace, t.layer, t.classification, t.sources, t.cx, t.cy) = (f.workspace, f.layer, f.classification, f.sources, f.cx, f.cy)
+        WHERE t.n IS NULL OR f.n IS NULL
+           OR (t.n, t.max_severity, t.max_observed_at, t.name, t.evacuees, t.customers_out)
+              IS DISTINCT FROM (f.n, f.max_severity, f.max_observed_at, f.name, f.evacuees, f.customers_out)
+           OR abs(t.sx - f.sx) > 0.001 OR abs(t.sy - f.sy) > 0.001
+        """);
+
+    private Task<long> CellCount(string layer) => _hub.Db.ScalarAsync("SELECT coalesce(sum(n), 0)::bigint FROM tile_cell WHERE layer = @l", ("l", layer));
+
+    /// <summary>Per MVT layer of a z5 merged tile over 七尾市 (read by GDAL): total point_count and total evacuees.</summary>
+    private async Task<Dictionary<string, (long Points, long Evacuees)>> LowZoomTile(string query = "")
+    {
+        var (x, y) = TestSettings.TileOf(136.93, 37.03, 5);
+        var r = await _hub.Http.GetAsync($"/tiles/merged/5/{x}/{y}.mvt{query}");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var info = await tiles_and_events_should.OgrInfoTile(await r.Content.ReadAsByteArrayAsync(), 5, x, y);
+        var totals = new Dictionary<string, (long Points, long Evacuees)>();
+        foreach (var layerText in info.Split("Layer name: ").Skip(1))
+        {
+            var name = layerText[..layerText.IndexOf('\n', StringComparison.Ordinal)].Trim();
+            long points = PointCount().Matches(layerText).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            long evacuees = EvacueesField().Matches(layerText).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            totals[name] = (points, evacuees);
+        }
+        return totals;
+    }
+
+    [GeneratedRegex(@"point_count \(Integer\) = (\d+)")]
+    private static partial Regex PointCount();
+
+    [GeneratedRegex(@"evacuees \(Integer(?:64)?\) = (\d+)")]
+    private static partial Regex EvacueesField();
+
+    [Fact]
+    public async Task keep_the_cells_equal_to_a_recomputation_through_pushes_moves_merges_and_expiry()
+    {
+        // 40 shelters over a few cells of the grid
+        var grid = Enumerable.Range(0, 40).Select(i => ($"G{i}", 136.90 + (i % 8) * 0.01, 37.00 + (i / 8) * 0.01, (long)(10 + i))).ToList();
+        await Push("nanao-status", _cityKey, Shelters(grid));
+        Assert.Equal(40, await CellCount("shelters"));
+        Assert.Equal(0, await CellsOffBy());
+        var tile = await LowZoomTile();
+        Assert.Equal((40L, grid.Sum(g => g.Item4)), tile["shelters"]);
+
+        // one shelter moves into another cell and its count changes; another only changes its count
+        var moved = grid.Select(g => g.Item1 == "G0" ? ("G0", 136.99, 37.06, 1000L) : g.Item1 == "G5" ? ("G5", g.Item2, g.Item3, 500L) : g).ToList();
+        Assert.NotEqual(await Cell(136.90, 37.00), await Cell(136.99, 37.06));
+        await Push("nanao-status", _cityKey, Shelters(moved, "2026-11-22T11:30:00+09:00"));
+        Assert.Equal(0, await CellsOffBy());
+        Assert.Equal((40L, moved.Sum(g => g.Item4)), (await LowZoomTile())["shelters"]);
+
+        // the prefecture reports the same shelters (same ids in the same city: the same entities) and 5 new ones:
+        // merged entities change their source sets, so their cells are recomputed under new keys
+        var fromPref = grid.Take(10).Concat(Enumerable.Range(40, 5).Select(i => ($"G{i}", 136.905, 37.045 + i * 0.0001, 1L))).ToList();
+        await Push("pref-status", _prefKey, Shelters(fromPref, "2026-11-22T11:45:00+09:00"));
+        Assert.Equal(0, await CellsOffBy());
+        var merged = await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE layer = 'shelters' AND workspace = 'live'");
+        Assert.Equal(merged, await CellCount("shelters"));
+        Assert.Equal(merged, (await LowZoomTile())["shelters"].Points);
+
+        // an alert with an end of validity is not in the cells; the tile adds it while it is valid, and drops it after
+        await Push("cap-push", _cityKey, Cap("CELL-EXP", "2026-11-22T13:00:00+09:00"), "application/xml");
+        Assert.Equal(0, await CellCount("evacuation_orders"));
+        Assert.Equal(1, (await LowZoomTile())["evacuation_orders"].Points);
+        _clock.Advance(TimeSpan.FromHours(2)); // 05:00Z: past 04:00Z
+        for (var i = 0; i < 50 && (await LowZoomTile("?t=" + i)).ContainsKey("evacuation_orders"); i++) await Task.Delay(100);
+        Assert.False((await LowZoomTile("?after=expiry")).ContainsKey("evacuation_orders"));
+        Assert.Equal(0, await CellsOffBy());
+    }
+
+    [Fact]
+    public async Task stay_equal_to_a_recomputation_when_two_organizations_push_into_the_same_cells_at_once()
+    {
+        var pushes = Enumerable.Range(0, 12).Select(round => (Func<Task>)(async () =>
+        {
+            var city = Enumerable.Range(0, 15).Select(i => ($"C{round}-{i}", 136.90 + (i % 5) * 0.004, 37.00 + (i / 5) * 0.004, (long)i)).ToList();
+            var pref = Enumerable.Range(0, 15).Select(i => ($"P{round}-{i}", 136.902 + (i % 5) * 0.004, 37.002 + (i / 5) * 0.004, (long)i)).ToList();
+            await Task.WhenAll(Push("nanao-status", _cityKey, Shelters(city)), Push("pref-status", _prefKey, Shelters(pref)));
+        })).ToList();
+        foreach (var pair in pushes.Chunk(3)) await Task.WhenAll(pair.Select(p => p()));
+        Assert.Equal(360, await CellCount("shelters"));
+        Assert.Equal(0, await CellsOffBy());
+        Assert.Equal(360, (await LowZoomTile())["shelters"].Points);
+    }
+
+    private Task<long> Cell(double lon, double lat) => _hub.Db.ScalarAsync(
+        "SELECT hub_tile_cell_x(p) * 4096 + hub_tile_cell_y(p) FROM hub_tile_point(ST_SetSRID(ST_MakePoint(@lon, @lat), 4326)) p",
+        ("lon", lon), ("lat", lat));
+
+    private static byte[] Cap(string id, string expires) => Encoding.UTF8.GetBytes($"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>{id}</identifier>
+          <sender>nanao-city</sender>
+          <sent>2026-11-22T11:00:00+09:00</sent>
+          <status>Actual</status>
+          <msgType>Alert</msgType>
+          <scope>Public</scope>
+          <info>
+            <category>Geo</category>
+            <event>避難指示</event>
+            <urgency>Immediate</urgency>
+            <severity>Severe</severity>
+            <certainty>Observed</certainty>
+            <expires>{expires}</expires>
+            <headline>期限付きの避難指示</headline>
+            <area>
+              <areaDesc>七尾市</areaDesc>
+              <polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
+              <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode>
+            </area>
+          </info>
+        </alert>
+        """);
+}
