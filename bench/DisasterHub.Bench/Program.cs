@@ -49,7 +49,7 @@ string? Literal(bool fromCells)
         };
     }
     var missing = new HashSet<string>();
-    var body = Regex.Replace(sql, @"(?<![:@\w])@([a-z_]+)\b", m => lits.TryGetValue(m.Groups[1].Value, out var v) ? v : (missing.Add(m.Groups[1].Value) ? m.Value : m.Value));
+    var body = Regex.Replace(sql, @"(?<![:@\w])@([a-z_][a-z0-9_]*)\b", m => lits.TryGetValue(m.Groups[1].Value, out var v) ? v : (missing.Add(m.Groups[1].Value) ? m.Value : m.Value));
     if (missing.Count > 0)
     {
         Console.Error.WriteLine("unbound parameters: " + string.Join(",", missing));

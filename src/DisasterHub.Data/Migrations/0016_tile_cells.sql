@@ -61,15 +61,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT least(greatest(floor((20037508.342789244 - ST_Y(p)) / (40075016.68557849 / 4096)), 0), 4095)::integer
 $$;
 
--- A cell's extent in WGS84 (Web Mercator maps rectangles to rectangles), a centimetre wider so that a point on its
--- edge is never missed by the index search; the exact cell test follows it.
-CREATE FUNCTION hub_tile_cell_env(cx integer, cy integer) RETURNS geometry
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT ST_Expand(ST_Transform(ST_MakeEnvelope(
-        -20037508.342789244 + cx * (40075016.68557849 / 4096), 20037508.342789244 - (cy + 1) * (40075016.68557849 / 4096),
-        -20037508.342789244 + (cx + 1) * (40075016.68557849 / 4096), 20037508.342789244 - cy * (40075016.68557849 / 4096),
-        3857), 4326), 1e-7)
-$$;
+-- Each merged row keeps its representative point (generated from geom on every write), and an index finds the rows
+-- of a cell by equality: recomputing cells is an index lookup per cell, or one hash join for a bulk write.
+ALTER TABLE merged_feature ADD COLUMN tile_pt geometry GENERATED ALWAYS AS (hub_tile_point(geom)) STORED;
+CREATE INDEX merged_feature_tile_cell ON merged_feature (workspace, layer, hub_tile_cell_x(tile_pt), hub_tile_cell_y(tile_pt))
+    WHERE valid_until IS NULL;
 
 -- The cells as a recomputation from scratch gives them, for the rows given (used by the refresh and by tests).
 CREATE FUNCTION hub_tile_cells_of(rows_workspace text, rows_layer text)
@@ -78,7 +74,7 @@ RETURNS SETOF tile_cell LANGUAGE sql STABLE AS $$
            count(*), max(m.severity), max(m.observed_at), min(m.name),
            sum(hub_count(m.attrs -> 'evacuees')), sum(hub_count(m.attrs -> 'customers_out')),
            sum(ST_X(p.p)), sum(ST_Y(p.p))
-    FROM merged_feature m, LATERAL (SELECT hub_tile_point(m.geom) AS p) p
+    FROM merged_feature m, LATERAL (SELECT hub_tile_point(m.geom) AS p) p  -- from geom, not tile_pt: checks the column too
     WHERE m.valid_until IS NULL
       AND (rows_workspace IS NULL OR m.workspace = rows_workspace) AND (rows_layer IS NULL OR m.layer = rows_layer)
     GROUP BY 1, 2, 3, 4, 5, 6
@@ -90,23 +86,23 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO tile_cell_dirty
-        SELECT DISTINCT txid_current(), n.workspace, n.layer, hub_tile_cell_x(p), hub_tile_cell_y(p)
-        FROM new_rows n, LATERAL hub_tile_point(n.geom) p WHERE n.valid_until IS NULL;
+        SELECT DISTINCT txid_current(), n.workspace, n.layer, hub_tile_cell_x(n.tile_pt), hub_tile_cell_y(n.tile_pt)
+        FROM new_rows n WHERE n.valid_until IS NULL;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO tile_cell_dirty
-        SELECT DISTINCT txid_current(), o.workspace, o.layer, hub_tile_cell_x(p), hub_tile_cell_y(p)
-        FROM old_rows o, LATERAL hub_tile_point(o.geom) p WHERE o.valid_until IS NULL;
+        SELECT DISTINCT txid_current(), o.workspace, o.layer, hub_tile_cell_x(o.tile_pt), hub_tile_cell_y(o.tile_pt)
+        FROM old_rows o WHERE o.valid_until IS NULL;
     ELSE
         -- the new row's cell when it counts; the old row's when it counted and moved or stopped counting
         -- (an unchanged geometry sits in the same cell, already noted through the new row)
         INSERT INTO tile_cell_dirty
         SELECT DISTINCT txid_current(), c.workspace, c.layer, hub_tile_cell_x(c.p), hub_tile_cell_y(c.p)
         FROM (
-            SELECT n.workspace, n.layer, hub_tile_point(n.geom) AS p FROM new_rows n WHERE n.valid_until IS NULL
+            SELECT n.workspace, n.layer, n.tile_pt AS p FROM new_rows n WHERE n.valid_until IS NULL
             UNION ALL
-            SELECT o.workspace, o.layer, hub_tile_point(o.geom)
+            SELECT o.workspace, o.layer, o.tile_pt
             FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.valid_until IS NULL AND (n.valid_until IS NOT NULL OR NOT (o.geom = n.geom))
+            WHERE o.valid_until IS NULL AND (n.valid_until IS NOT NULL OR NOT (o.tile_pt = n.tile_pt))
         ) c;
     END IF;
     INSERT INTO tile_cell_pending VALUES (txid_current()) ON CONFLICT DO NOTHING;
@@ -139,11 +135,10 @@ BEGIN
     SELECT m.workspace, m.layer, m.classification, m.sources, w.cx, w.cy,
            count(*), max(m.severity), max(m.observed_at), min(m.name),
            sum(hub_count(m.attrs -> 'evacuees')), sum(hub_count(m.attrs -> 'customers_out')),
-           sum(ST_X(p)), sum(ST_Y(p))
-    FROM (SELECT DISTINCT workspace, layer, cx, cy, hub_tile_cell_env(cx, cy) AS env FROM tile_cell_dirty WHERE txid = me) w
-    JOIN merged_feature m ON m.workspace = w.workspace AND m.layer = w.layer AND m.geom && w.env AND m.valid_until IS NULL,
-         LATERAL hub_tile_point(m.geom) p
-    WHERE hub_tile_cell_x(p) = w.cx AND hub_tile_cell_y(p) = w.cy
+           sum(ST_X(m.tile_pt)), sum(ST_Y(m.tile_pt))
+    FROM (SELECT DISTINCT workspace, layer, cx, cy FROM tile_cell_dirty WHERE txid = me) w
+    JOIN merged_feature m ON m.workspace = w.workspace AND m.layer = w.layer AND m.valid_until IS NULL
+     AND hub_tile_cell_x(m.tile_pt) = w.cx AND hub_tile_cell_y(m.tile_pt) = w.cy
     GROUP BY m.workspace, m.layer, m.classification, m.sources, w.cx, w.cy;
     DELETE FROM tile_cell_dirty WHERE txid = me;
     RETURN NULL;
