@@ -47,6 +47,8 @@ public static class HubApp
         // reads and event streams draw on their own pool: however many readers wait, ingest and health keep theirs
         builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton(sp => new TileQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
+        builder.Services.AddSingleton(sp => new ExportQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
+        builder.Services.AddSingleton<DisasterHub.Api.Exports.AreaExport>();
         builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read), sp.GetRequiredService<TimeProvider>(),
             builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
             builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
@@ -113,6 +115,7 @@ public static class HubApp
         app.MapWorkspaces();
         app.MapDocuments();
         app.MapTiles();
+        app.MapExports();
         app.MapEvents();
         app.MapAudit();
         app.MapHealth();

@@ -25,6 +25,7 @@ public static class HubCli
                 "migrate" => await MigrateAsync(rest),
                 "import" => await ImportAsync(rest, Console.Out),
                 "drill" => await DrillAsync(rest, Console.Out),
+                "export" => await ExportAsync(rest, Console.Out),
                 _ => Usage($"unknown command '{command}'"),
             };
         }
@@ -39,7 +40,7 @@ public static class HubCli
     private static int Usage(string why)
     {
         Console.Error.WriteLine($"error: {why}");
-        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] [--records] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | migrate");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] [--records] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | export --area PREF|--bbox W,S,E,N --out FILE.gpkg [--tiles FILE.mbtiles] [--maxzoom N] [--clearance public|responders|restricted] [--workspace NAME] | migrate");
         return 2;
     }
 
@@ -189,6 +190,48 @@ public static class HubCli
         await Migrator.MigrateAsync(ds);
         await using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(ds).Options);
         return await action(db, ds);
+    }
+
+    /// <summary>
+    /// <c>export --area PREF|--bbox W,S,E,N --out FILE.gpkg [--tiles FILE.mbtiles] [--maxzoom N] [--clearance L]
+    /// [--workspace W]</c>: the offline bundle of an area, as <c>GET /api/v1/exports/…</c> makes it, under the hub's
+    /// configured sharing rules at the clearance given (public unless asked).
+    /// </summary>
+    public static Task<int> ExportAsync(string[] args, TextWriter output)
+    {
+        var (area, problem) = Exports.ExportArea.Parse(Option(args, "--area"), Option(args, "--bbox"));
+        if (area is null) throw new CliException(problem!);
+        var gpkg = Option(args, "--out") ?? throw new CliException("export needs --out FILE.gpkg");
+        var tilesPath = Option(args, "--tiles");
+        var maxZoom = int.TryParse(Option(args, "--maxzoom") ?? "12", System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var z) && z <= 14
+            ? z : throw new CliException("--maxzoom must be an integer 0–14");
+        var clearanceName = Option(args, "--clearance") ?? Classifications.Public;
+        if (!ClassificationPolicy.IsLevel(clearanceName)) throw new CliException("--clearance must be public, responders or restricted");
+        var workspace = Option(args, "--workspace") ?? "live";
+        return WithDbAsync(args, async (_, ds) =>
+        {
+            var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+            var policy = config.GetSection("Hub:Classification") is { } section && section.Exists()
+                ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default() : ClassificationPolicy.Default();
+            var export = new Exports.AreaExport(new ExportQueries(ds), new TileQueries(ds), TimeProvider.System);
+            var clearance = policy.ClearanceUpTo(clearanceName);
+            try
+            {
+                var s = await export.WriteGeoPackageAsync(Path.GetFullPath(gpkg), area, clearance, workspace, CancellationToken.None);
+                output.WriteLine($"{s.Path}: {string.Join(", ", s.Features.Select(f => $"{f.Key} {f.Value}"))}, municipalities {s.Boundaries} ({area.Label}, {workspace}, clearance {clearanceName}, {s.GeneratedAt:yyyy-MM-ddTHH:mm:ssZ})");
+                if (tilesPath is not null)
+                {
+                    var t = await export.WriteMbTilesAsync(Path.GetFullPath(tilesPath), area, clearance, workspace, maxZoom, CancellationToken.None);
+                    output.WriteLine($"{t.Path}: {t.Tiles} tiles z0–z{maxZoom}");
+                }
+                foreach (var src in s.Sources) output.WriteLine($"  source {src.Id}: {src.Name} — licence: {src.License ?? "not stated"}");
+                return 0;
+            }
+            catch (Exports.ExportAreaException e)
+            {
+                throw new CliException(e.Message);
+            }
+        });
     }
 
     private static Task<int> MigrateAsync(string[] args) => WithDbAsync(args, (_, _) => Task.FromResult(0));

@@ -58,6 +58,8 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.LastModified).HasColumnName("last_modified");
             e.Property(x => x.LastRawSha256).HasColumnName("last_raw_sha256");
             e.Property(x => x.Watermark).HasColumnName("watermark");
+            e.Property(x => x.License).HasColumnName("license");
+            e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
             e.Property(x => x.ExerciseWorkspace).HasColumnName("exercise_workspace");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
@@ -125,6 +127,12 @@ public sealed class Source
 
     /// <summary>The drill workspace this source's exercise/test documents go to (null: they are rejected from live).</summary>
     public string? ExerciseWorkspace { get; set; }
+
+    /// <summary>The licence its data is published under (e.g. "CC BY 4.0", "政府標準利用規約 2.0"), carried into exports.</summary>
+    public string? License { get; set; }
+
+    /// <summary>The credit its publisher asks for, carried into exports and tile attribution.</summary>
+    public string? Attribution { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -166,4 +166,10 @@ public sealed class SourceConfig
 
     /// <summary>A feed on this machine or a private network (the simulator): exempt from the SSRF guard.</summary>
     public bool Internal { get; set; }
+
+    /// <summary>The licence the source's data is published under; exports name it.</summary>
+    public string? License { get; set; }
+
+    /// <summary>The credit the publisher asks for; exports and tile sets carry it.</summary>
+    public string? Attribution { get; set; }
 }

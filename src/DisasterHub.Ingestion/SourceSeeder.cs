@@ -36,6 +36,8 @@ public static class SourceSeeder
             row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
             row.ExerciseWorkspace = string.IsNullOrWhiteSpace(s.ExerciseWorkspace) ? null : s.ExerciseWorkspace;
+            row.License = string.IsNullOrWhiteSpace(s.License) ? null : s.License;
+            row.Attribution = string.IsNullOrWhiteSpace(s.Attribution) ? null : s.Attribution;
             row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
                 kv => kv.Key, kv => kv.Value.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal)));
         }

@@ -121,7 +121,7 @@ public static class ReportingStatusEndpoints
         return (new ReportingArea(pref, under, rank, bbox, area), null);
     }
 
-    private static string? PrefectureOf(string p)
+    internal static string? PrefectureOf(string p)
     {
         if (p.Length is 1 or 2 && int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && MunicipalityCode.IsPrefecture(n))
             return n.ToString("00", CultureInfo.InvariantCulture);
