@@ -116,6 +116,7 @@ public static class HubApp
         app.MapDocuments();
         app.MapTiles();
         app.MapExports();
+        app.MapSubscriptions();
         app.MapEvents();
         app.MapAudit();
         app.MapHealth();

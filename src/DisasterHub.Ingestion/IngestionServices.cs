@@ -48,6 +48,22 @@ public static class IngestionServices
             .AddResilienceHandler("feed", b => FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30)))
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
         services.AddTransient<FeedFetcher>();
+        // webhook deliveries: through the SSRF guard unless Hub:Subscriptions:AllowPrivateTargets; never redirected
+        services.AddOptions<Subscriptions.SubscriptionOptions>().Bind(config.GetSection($"{HubOptions.Section}:Subscriptions"));
+        foreach (var (name, guarded) in new[] { (Subscriptions.SubscriptionDispatcher.GuardedClient, true), (Subscriptions.SubscriptionDispatcher.PrivateClient, false) })
+            services.AddHttpClient(name, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan; // the dispatcher's own per-attempt timeout
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub-Webhooks/0.1");
+            }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
+            });
+        services.AddSingleton<Subscriptions.SubscriptionDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Subscriptions.SubscriptionDispatcher>());
 
         var runScheduler = config.GetValue($"{HubOptions.Section}:{nameof(HubOptions.Scheduler)}", true);
         services.AddTransient<PullFeedJob>();

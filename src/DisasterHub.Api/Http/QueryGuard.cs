@@ -35,6 +35,7 @@ public static partial class QueryGuard
         ["layer"] = v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(Layers.IsKnown) ? null : $"layer must be a comma-separated list of: {string.Join(", ", Layers.All)}",
         ["format"] = v => v.Length <= 64 ? null : "format must be at most 64 characters",
         ["action"] = v => v.Length <= 100 ? null : "action must be at most 100 characters",
+        ["status"] = v => v.Length <= 64 ? null : "status must be at most 64 characters",
         ["area"] = v => v.Length <= 64 ? null : "area must be at most 64 characters",
         ["maxzoom"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 22 ? null : "maxzoom must be an integer 0–22",
     };

@@ -1,0 +1,214 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using DisasterHub.Api.Auth;
+using DisasterHub.Core;
+using DisasterHub.Data;
+using DisasterHub.Ingestion;
+using DisasterHub.Ingestion.Subscriptions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DisasterHub.Api.Endpoints;
+
+/// <summary>
+/// Subscriptions: <c>POST /api/v1/subscriptions</c> (a key's owner names an area — municipality codes, a bbox or a
+/// GeoJSON geometry —, layers, a minimum severity, whether only status changes count, and a webhook URL; the answer
+/// carries the signing secret once), <c>GET /api/v1/subscriptions</c>, <c>GET …/{id}/deliveries[?status=dead]</c>
+/// (the dead-letter list), <c>DELETE …/{id}</c>. Deliveries: <see cref="SubscriptionDispatcher"/>. A subscription sees
+/// what its creating key may read, no more.
+/// </summary>
+public static class SubscriptionEndpoints
+{
+    public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireRateLimiting(RateLimits.Read);
+        g.MapPost("", Create);
+        g.MapGet("", List);
+        g.MapGet("/{id:guid}/deliveries", Deliveries);
+        g.MapDelete("/{id:guid}", Delete);
+        return app;
+    }
+
+    private static IResult Problem(int status, string detail, string? pointer = null) =>
+        Results.Problem(statusCode: status, detail: detail, extensions: pointer is null ? null : new Dictionary<string, object?> { ["pointer"] = pointer });
+
+    private static async Task<(Caller? Caller, IResult? Denied)> OwnerAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
+    {
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
+        return caller is null ? (null, Problem(401, "subscriptions belong to a key's organization: send Authorization: Bearer KEY")) : (caller, null);
+    }
+
+    private static async Task<IResult> Create(HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, IOptions<SubscriptionOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var (caller, denied) = await OwnerAsync(ctx, db, ct);
+        if (caller is null) return denied!;
+        JsonElement body;
+        try
+        {
+            body = (await JsonDocument.ParseAsync(ctx.Request.Body, default, ct)).RootElement;
+        }
+        catch (JsonException e)
+        {
+            return Problem(400, $"the body is not JSON: {e.Message}", "");
+        }
+        if (body.ValueKind != JsonValueKind.Object) return Problem(400, "the body must be a JSON object", "");
+
+        string[] layers = [.. Layers.All];
+        if (body.TryGetProperty("layers", out var l))
+        {
+            if (l.ValueKind != JsonValueKind.Array || l.GetArrayLength() == 0 || l.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !Layers.IsKnown(x.GetString()!)))
+                return Problem(400, $"layers must be a non-empty array of: {string.Join(", ", Layers.All)}", "/layers");
+            layers = [.. l.EnumerateArray().Select(x => x.GetString()!).Distinct()];
+        }
+        string[]? codes = null;
+        if (body.TryGetProperty("municipality_codes", out var mc))
+        {
+            if (mc.ValueKind != JsonValueKind.Array || mc.GetArrayLength() == 0) return Problem(400, "municipality_codes must be a non-empty array", "/municipality_codes");
+            var list = new List<string>();
+            var i = 0;
+            foreach (var item in mc.EnumerateArray())
+            {
+                var raw = item.ValueKind == JsonValueKind.String ? item.GetString()! : "";
+                if (raw.Length == 2 && int.TryParse(raw, out var p) && MunicipalityCode.IsPrefecture(p)) list.Add(raw);
+                else if (MunicipalityCode.TryNormalize(raw, out var code6, out var why)) list.Add(code6);
+                else return Problem(400, $"'{raw}' is not a prefecture (2 digits) or municipality code: {why}", $"/municipality_codes/{i}");
+                i++;
+            }
+            codes = [.. list];
+        }
+        string? geometry = null;
+        double[]? bbox = null;
+        if (body.TryGetProperty("bbox", out var bb))
+        {
+            bbox = bb.ValueKind == JsonValueKind.Array && bb.GetArrayLength() == 4 && bb.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
+                ? [.. bb.EnumerateArray().Select(x => x.GetDouble())] : null;
+            if (bbox is null || bbox[0] >= bbox[2] || bbox[1] >= bbox[3] || bbox[0] < -180 || bbox[2] > 180 || bbox[1] < -90 || bbox[3] > 90)
+                return Problem(400, "bbox must be [minLon, minLat, maxLon, maxLat] in degrees, min < max", "/bbox");
+        }
+        if (body.TryGetProperty("geometry", out var geo))
+        {
+            if (geo.ValueKind != JsonValueKind.Object) return Problem(400, "geometry must be a GeoJSON geometry object", "/geometry");
+            geometry = geo.GetRawText();
+        }
+        if (codes is null && bbox is null && geometry is null)
+            return Problem(400, "name the area: municipality_codes, bbox or geometry", "/municipality_codes");
+        short? minSeverity = null;
+        if (body.TryGetProperty("min_severity", out var ms))
+        {
+            if (ms.ValueKind != JsonValueKind.Number || !ms.TryGetInt16(out var sev) || sev is < 0 or > 4) return Problem(400, "min_severity must be an integer 0–4", "/min_severity");
+            minSeverity = sev;
+        }
+        var statusChanges = false;
+        if (body.TryGetProperty("changes", out var ch))
+        {
+            if (ch.ValueKind != JsonValueKind.String || ch.GetString() is not ("any" or "status")) return Problem(400, "changes must be \"any\" or \"status\"", "/changes");
+            statusChanges = ch.GetString() == "status";
+        }
+        if (!body.TryGetProperty("webhook", out var wh) || wh.ValueKind != JsonValueKind.String
+            || !Uri.TryCreate(wh.GetString(), UriKind.Absolute, out var url) || SsrfGuard.CheckScheme(url) is not null || url.UserInfo.Length > 0)
+            return Problem(400, "webhook must be an absolute http or https URL without user info", "/webhook");
+        if (!options.Value.AllowPrivateTargets && IPAddress.TryParse(url.Host.Trim('[', ']'), out var literal) && SsrfGuard.CheckAddress(literal) is { } why2)
+            return Problem(400, $"webhook may not point at a {why2}", "/webhook");
+        var workspace = body.TryGetProperty("workspace", out var ws) && ws.ValueKind == JsonValueKind.String ? ws.GetString()! : "live";
+        var name = body.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        if (name is { Length: > 200 }) return Problem(400, "name must be at most 200 characters", "/name");
+
+        var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await using var conn = await ds.OpenConnectionAsync(ct);
+        await using var c = new NpgsqlCommand("""
+            INSERT INTO subscription (organization_id, api_key_id, name, workspace, layers, municipality_codes, area, min_severity,
+                status_changes, webhook_url, secret, levels, hidden, created_seq, cursor, created_at)
+            SELECT @org, @key, @name, @workspace, @layers, @codes,
+                   CASE WHEN @geometry::text IS NOT NULL THEN ST_SetSRID(ST_GeomFromGeoJSON(@geometry), 4326)
+                        WHEN @bbox::float8[] IS NOT NULL THEN ST_MakeEnvelope(@bbox[1], @bbox[2], @bbox[3], @bbox[4], 4326) END,
+                   @min_severity, @status_changes, @url, @secret, @levels, @hidden::jsonb, s.hi, s.hi, @now
+            FROM (SELECT coalesce(max(change_seq), 0) AS hi FROM merged_feature) s
+            RETURNING id
+            """, conn);
+        c.Parameters.AddWithValue("org", caller.OrganizationId);
+        c.Parameters.AddWithValue("key", caller.KeyId);
+        c.Parameters.Add(new NpgsqlParameter("name", NpgsqlDbType.Text) { Value = (object?)name ?? DBNull.Value });
+        c.Parameters.AddWithValue("workspace", workspace);
+        c.Parameters.AddWithValue("layers", layers);
+        c.Parameters.Add(new NpgsqlParameter("codes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)codes ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("geometry", NpgsqlDbType.Text) { Value = (object?)geometry ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("bbox", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = (object?)bbox ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("min_severity", NpgsqlDbType.Smallint) { Value = (object?)minSeverity ?? DBNull.Value });
+        c.Parameters.AddWithValue("status_changes", statusChanges);
+        c.Parameters.AddWithValue("url", url.ToString());
+        c.Parameters.AddWithValue("secret", secret);
+        c.Parameters.AddWithValue("levels", clearance.Levels);
+        c.Parameters.AddWithValue("hidden", clearance.HiddenJson);
+        c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
+        Guid id;
+        try
+        {
+            id = (Guid)(await c.ExecuteScalarAsync(ct))!;
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("XX", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            return Problem(400, "geometry is not a valid GeoJSON geometry", "/geometry");
+        }
+        db.Audit.Add(new AuditEntry { At = clock.GetUtcNow(), OrganizationId = caller.OrganizationId, ApiKeyId = caller.KeyId, Action = "subscription.create", Target = id.ToString(), ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() });
+        await db.SaveChangesAsync(ct);
+        return Results.Json(new { id, secret, signature = "X-DisasterHub-Signature: sha256=HMAC-SHA256(secret, X-DisasterHub-Timestamp + \".\" + body), lower-case hex" }, statusCode: 201);
+    }
+
+    private static async Task<IResult> List(HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, CancellationToken ct)
+    {
+        var (caller, denied) = await OwnerAsync(ctx, db, ct);
+        if (caller is null) return denied!;
+        await using var conn = await ds.OpenConnectionAsync(ct);
+        await using var c = new NpgsqlCommand("""
+            SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'workspace', s.workspace, 'layers', s.layers,
+                'municipality_codes', s.municipality_codes, 'area', ST_AsGeoJSON(s.area)::json, 'min_severity', s.min_severity,
+                'changes', CASE WHEN s.status_changes THEN 'status' ELSE 'any' END, 'webhook', s.webhook_url, 'created_at', s.created_at,
+                'pending', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'pending'),
+                'delivered', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'delivered'),
+                'dead', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'dead')) ORDER BY s.created_at), '[]')::text
+            FROM subscription s WHERE s.organization_id = @org
+            """, conn);
+        c.Parameters.AddWithValue("org", caller.OrganizationId);
+        return Results.Text((string)(await c.ExecuteScalarAsync(ct))!, "application/json");
+    }
+
+    private static async Task<IResult> Deliveries(Guid id, HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, CancellationToken ct)
+    {
+        var (caller, denied) = await OwnerAsync(ctx, db, ct);
+        if (caller is null) return denied!;
+        var status = ctx.Request.Query["status"].ToString();
+        if (status.Length > 0 && status is not ("pending" or "delivered" or "dead")) return Problem(400, "status must be pending, delivered or dead", "status");
+        await using var conn = await ds.OpenConnectionAsync(ct);
+        await using var c = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM subscription WHERE id = @id AND organization_id = @org),
+                   coalesce((SELECT json_agg(json_build_object('id', d.id, 'change_seq', d.change_seq, 'event', d.kind, 'status', d.status,
+                       'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error, 'created_at', d.created_at,
+                       'next_attempt_at', CASE WHEN d.status = 'pending' THEN d.next_attempt_at END, 'delivered_at', d.delivered_at,
+                       'payload', d.payload::json) ORDER BY d.id)
+                    FROM subscription_delivery d WHERE d.subscription_id = @id AND (@status = '' OR d.status = @status)), '[]')::text
+            """, conn);
+        c.Parameters.AddWithValue("id", id);
+        c.Parameters.AddWithValue("org", caller.OrganizationId);
+        c.Parameters.AddWithValue("status", status);
+        await using var r = await c.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return r.GetBoolean(0) ? Results.Text(r.GetString(1), "application/json") : Problem(404, "no such subscription of your organization");
+    }
+
+    private static async Task<IResult> Delete(Guid id, HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, TimeProvider clock, CancellationToken ct)
+    {
+        var (caller, denied) = await OwnerAsync(ctx, db, ct);
+        if (caller is null) return denied!;
+        await using var conn = await ds.OpenConnectionAsync(ct);
+        await using var c = new NpgsqlCommand("DELETE FROM subscription WHERE id = @id AND organization_id = @org", conn);
+        c.Parameters.AddWithValue("id", id);
+        c.Parameters.AddWithValue("org", caller.OrganizationId);
+        if (await c.ExecuteNonQueryAsync(ct) == 0) return Problem(404, "no such subscription of your organization");
+        db.Audit.Add(new AuditEntry { At = clock.GetUtcNow(), OrganizationId = caller.OrganizationId, ApiKeyId = caller.KeyId, Action = "subscription.delete", Target = id.ToString(), ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() });
+        await db.SaveChangesAsync(ct);
+        return Results.NoContent();
+    }
+}

@@ -1,0 +1,44 @@
+-- Every active subscription's new matching changes become deliveries. A trailing window (@lookback changes before the
+-- cursor) catches a transaction that took its change_seq before a later one but committed after it; the unique
+-- (subscription, change) key keeps each delivery single. The payload is the change as the event stream shows it,
+-- with the attributes hidden from the subscription's owner removed.
+WITH subs AS (
+    SELECT * FROM subscription WHERE disabled_at IS NULL FOR UPDATE SKIP LOCKED
+),
+top AS (
+    SELECT coalesce(max(change_seq), 0) AS hi FROM merged_feature
+),
+hits AS (
+    INSERT INTO subscription_delivery (subscription_id, change_seq, kind, payload, next_attempt_at, created_at)
+    SELECT s.id, m.change_seq, CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 'change' END,
+           json_build_object(
+               'subscription', s.id, 'change_seq', m.change_seq,
+               'event', CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 'change' END,
+               'previous_status', p.status,
+               'feature', json_build_object(
+                   'type', 'Feature', 'id', m.id, 'geometry', ST_AsGeoJSON(m.geom, 7)::json,
+                   'properties', json_build_object(
+                       'layer', m.layer, 'entity_key', m.entity_key, 'name', m.name, 'municipality_code', m.municipality_code,
+                       'status', m.status, 'severity', m.severity, 'observed_at', m.observed_at, 'received_at', m.received_at,
+                       'sources', m.sources, 'valid_until', m.valid_until, 'version', m.version,
+                       'attrs', (m.attrs - ARRAY(SELECT jsonb_array_elements_text(s.hidden -> m.layer))))))::text,
+           @now, @now
+    FROM subs s
+    JOIN merged_feature m ON m.workspace = s.workspace AND m.layer = ANY (s.layers) AND m.classification = ANY (s.levels)
+         AND m.change_seq > greatest(s.cursor - @lookback, s.created_seq) AND m.change_seq <= (SELECT hi FROM top)
+    LEFT JOIN LATERAL (
+        SELECT v.status FROM merged_feature_version v
+        WHERE v.workspace = m.workspace AND v.layer = m.layer AND v.entity_key = m.entity_key AND v.version < m.version
+        ORDER BY v.version DESC LIMIT 1) p ON true
+    WHERE (s.area IS NULL OR (m.geom && s.area AND ST_Intersects(m.geom, s.area)))
+      AND (s.municipality_codes IS NULL OR EXISTS (
+           SELECT 1 FROM unnest(s.municipality_codes) c WHERE m.municipality_code = c OR (length(c) = 2 AND left(m.municipality_code, 2) = c)))
+      AND (s.min_severity IS NULL OR m.severity >= s.min_severity)
+      AND (NOT s.status_changes OR m.status IS DISTINCT FROM p.status OR m.expired_seq = m.change_seq)
+    ON CONFLICT (subscription_id, change_seq) DO NOTHING
+    RETURNING 1
+),
+moved AS (
+    UPDATE subscription s SET cursor = greatest(s.cursor, (SELECT hi FROM top)) FROM subs WHERE s.id = subs.id RETURNING 1
+)
+SELECT (SELECT count(*) FROM hits), (SELECT count(*) FROM moved)
