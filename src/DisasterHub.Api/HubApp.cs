@@ -117,6 +117,7 @@ public static class HubApp
         app.MapTiles();
         app.MapExports();
         app.MapSubscriptions();
+        app.MapCapFeed();
         app.MapEvents();
         app.MapAudit();
         app.MapHealth();
