@@ -186,9 +186,9 @@ public static class HubCli
     private static async Task<T> WithDbAsync<T>(string[] args, Func<HubDbContext, NpgsqlDataSource, Task<T>> action)
     {
         var config = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(HubApp.DbOption(args)).Build();
-        await using var ds = new NpgsqlDataSourceBuilder(HubApp.ConnectionString(config)).Build();
+        await using var ds = DataServices.Build(HubApp.ConnectionString(config));
         await Migrator.MigrateAsync(ds);
-        await using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(ds).Options);
+        await using var db = new HubDbContext(((DbContextOptionsBuilder<HubDbContext>)DataServices.Configure(new DbContextOptionsBuilder<HubDbContext>(), ds)).Options);
         return await action(db, ds);
     }
 

@@ -22,11 +22,26 @@ public static class DataServices
     /// </remarks>
     public static IServiceCollection AddHubData(this IServiceCollection services, string connectionString, int readPoolSize = DefaultReadPoolSize)
     {
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var dataSource = Build(connectionString);
         services.AddSingleton(dataSource);
         var read = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(1, readPoolSize), ApplicationName = "DisasterHub read" };
         services.AddKeyedSingleton(Read, new NpgsqlDataSourceBuilder(read.ConnectionString).Build());
-        services.AddDbContextPool<HubDbContext>(o => o.UseNpgsql(dataSource));
+        services.AddDbContextPool<HubDbContext>(o => Configure(o, dataSource));
         return services;
     }
+
+    /// <summary>
+    /// The main data source: geometry values map to NetTopologySuite types (the Npgsql NTS plugin), which the registry's
+    /// EF entities use (an organization's service area). Feature SQL moves geometry as WKB and GeoJSON text, unaffected.
+    /// </summary>
+    public static NpgsqlDataSource Build(string connectionString)
+    {
+        var b = new NpgsqlDataSourceBuilder(connectionString);
+        b.UseNetTopologySuite();
+        return b.Build();
+    }
+
+    /// <summary>EF Core over that data source, with the NTS plugin for geometry properties.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, NpgsqlDataSource dataSource) =>
+        o.UseNpgsql(dataSource, n => n.UseNetTopologySuite());
 }

@@ -22,6 +22,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.Name).HasColumnName("name");
             e.Property(x => x.Kind).HasColumnName("kind");
             e.Property(x => x.JurisdictionCodes).HasColumnName("jurisdiction_codes");
+            e.Property(x => x.ServiceArea).HasColumnName("service_area").HasColumnType("geometry(MultiPolygon, 4326)");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
         modelBuilder.Entity<ApiKey>(e =>
@@ -85,6 +86,10 @@ public sealed class Organization
     public required string Name { get; set; }
     public required string Kind { get; set; }
     public string[] JurisdictionCodes { get; set; } = [];
+
+    /// <summary>A utility's or institution's service area (WGS84), where its jurisdiction is not a list of codes.</summary>
+    public NetTopologySuite.Geometries.MultiPolygon? ServiceArea { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 

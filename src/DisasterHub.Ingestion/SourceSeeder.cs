@@ -15,11 +15,9 @@ public static class SourceSeeder
             row.Name = o.Name;
             row.Kind = o.Kind;
             row.JurisdictionCodes = [.. o.Jurisdiction];
+            row.ServiceArea = ServiceArea(o);
         }
         await db.SaveChangesAsync(ct);
-        foreach (var o in options.Organizations.Where(o => !string.IsNullOrWhiteSpace(o.ServiceArea)))
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE organization SET service_area = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON({o.ServiceArea}), 4326)) WHERE id = {o.Id}", ct);
         foreach (var s in options.Sources)
         {
             var row = await db.Sources.FindAsync([s.Id], ct);
@@ -48,4 +46,20 @@ public static class SourceSeeder
 
     public static Task<List<Source>> PullSourcesAsync(HubDbContext db, CancellationToken ct) =>
         db.Sources.AsNoTracking().Where(s => s.Kind == "pull" && s.Enabled && s.Url != null).ToListAsync(ct);
+
+    /// <summary>An organization's configured service area (GeoJSON Polygon or MultiPolygon) as a MultiPolygon in WGS84.</summary>
+    private static NetTopologySuite.Geometries.MultiPolygon? ServiceArea(OrganizationConfig o)
+    {
+        if (string.IsNullOrWhiteSpace(o.ServiceArea)) return null;
+        if (!DisasterHub.Adapters.Sensors.GeoJsonGeometry.TryRead(System.Text.Json.Nodes.JsonNode.Parse(o.ServiceArea), out var g, out var why))
+            throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea is not a GeoJSON geometry: {why}");
+        var area = g switch
+        {
+            NetTopologySuite.Geometries.MultiPolygon m => m,
+            NetTopologySuite.Geometries.Polygon p => p.Factory.CreateMultiPolygon([p]),
+            _ => throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea must be a Polygon or MultiPolygon, not {g!.GeometryType}"),
+        };
+        area.SRID = 4326;
+        return area;
+    }
 }

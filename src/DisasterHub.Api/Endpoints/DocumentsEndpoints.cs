@@ -159,7 +159,7 @@ public static class DocumentsEndpoints
                     $"this organization already has {gate.PerOrganizationSlots} documents ingesting (or the hub is at capacity); retry shortly")), false);
 
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
-            var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(dataSource, caller.OrganizationId, ct);
+            var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
             var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
             if (outcome.Status == IngestStatus.WrongLayer)

@@ -71,7 +71,7 @@ public static class MunicipalityHqEndpoints
         if (!caller.Scopes.Contains("admin"))
         {
             var writer = caller.Scopes.Any(s => s.StartsWith("push:", StringComparison.Ordinal));
-            var jurisdiction = await OrganizationStore.JurisdictionAsync(ds, caller.OrganizationId, ct);
+            var jurisdiction = await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
             if (!writer || (jurisdiction is not null && !jurisdiction.Covers(muni!)))
                 return Problem(403, writer
                     ? $"municipality {muni} is outside the jurisdiction of {caller.OrganizationId}"
