@@ -15,7 +15,7 @@ namespace DisasterHub.Api.Tests;
 /// </summary>
 public sealed class cap_feed_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
     private string _key = null!;
 

@@ -20,7 +20,7 @@ namespace DisasterHub.Api.Tests;
 /// </summary>
 public sealed class live_picture_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private WebApplication _feed = null!;
     private HubServer _hub = null!;
     private string _cityKey = null!;

@@ -12,7 +12,7 @@ namespace DisasterHub.Api.Tests;
 /// <summary>Pulls from the real simulator over loopback HTTP, through the job the scheduler runs.</summary>
 public sealed class pull_should : IAsyncLifetime
 {
-    private readonly ManualClock _simClock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _simClock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private WebApplication _sim = null!;
     private HubServer _hub = null!;
 

@@ -10,7 +10,7 @@ namespace DisasterHub.Api.Tests;
 /// <summary>Issue 17, the read path: each attack through real HTTP against real PostGIS, and the safe answer.</summary>
 public sealed class read_hardening_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
     private const double Lon = 136.96136, Lat = 37.04826;
 
@@ -302,7 +302,7 @@ public sealed class rate_limit_partition_should : IAsyncLifetime
 /// <summary>Event streams: capped per client and in total, history in pages, reads on their own pool.</summary>
 public sealed class event_stream_limits_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
 
     public async Task InitializeAsync() => _hub = await HubServer.StartAsync(new()

@@ -15,7 +15,7 @@ namespace DisasterHub.Api.Tests;
 public sealed class reporting_status_should : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero); // 09:00 JST
-    private readonly ManualClock _clock = new(T0);
+    private readonly FakeTimeProvider _clock = new(T0);
     private HubServer _hub = null!;
     private string _city = null!;      // 七尾市's own key (jurisdiction 172022)
     private string _admin = null!;

@@ -23,7 +23,7 @@ public sealed class simulator_families_should : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
     private static readonly int[] Steps = [0, 3, 6];
 
-    private readonly ManualClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
     private readonly FormatRegistry _registry = HubFormats.CreateRegistry();
     private static readonly HttpClient Http = new();
     private WebApplication _sim = null!;

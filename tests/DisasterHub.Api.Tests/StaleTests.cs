@@ -7,7 +7,7 @@ namespace DisasterHub.Api.Tests;
 /// <summary>A source silent for longer than its expected interval turns stale on every read path.</summary>
 public sealed class staleness_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
 
     public async Task InitializeAsync()

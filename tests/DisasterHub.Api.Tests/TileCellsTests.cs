@@ -13,7 +13,7 @@ namespace DisasterHub.Api.Tests;
 /// </summary>
 public sealed partial class tile_cells_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
     private string _cityKey = null!;
     private string _prefKey = null!;

@@ -9,7 +9,7 @@ namespace DisasterHub.Api.Tests;
 
 public sealed class tiles_and_events_should : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
     private HubServer _hub = null!;
     private string _key = null!;
     private const double Lon = 136.96136, Lat = 37.04826;
