@@ -43,10 +43,11 @@ public sealed class client_should : IAsyncLifetime
     {
         var api = Api(_key, out var provider);
         await using var _ = provider;
-        var answer = await api.PushAsync("nanao-status", DisasterHubClient.Document(Doc("CL-1", "開設", 33)), "client-test-1");
+        var doc = Doc("CL-1", "開設", 33);
+        var answer = await api.PushAsync("nanao-status", DisasterHubClient.Document(doc), "client-test-1");
         Assert.Equal((1, 0, "shelters"), (answer.Accepted, answer.Rejected, answer.Layer));
-        // the same Idempotency-Key again: the first answer, nothing ingested twice
-        var again = await api.PushAsync("nanao-status", DisasterHubClient.Document(Doc("CL-1", "開設", 33)), "client-test-1");
+        // the same document with the same Idempotency-Key again: the first answer, nothing ingested twice
+        var again = await api.PushAsync("nanao-status", DisasterHubClient.Document(doc), "client-test-1");
         Assert.Equal(answer.RawDocumentId, again.RawDocumentId);
 
         var items = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).RootElement.GetProperty("features");
