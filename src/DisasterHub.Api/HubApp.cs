@@ -67,6 +67,7 @@ public static class HubApp
             if (string.IsNullOrEmpty(config["AllowedHosts"])) o.AllowedHosts = [.. urls.DefaultAllowedHosts()];
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddHubApiDescription(builder.Configuration);
         builder.Services.AddHubRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
         // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
@@ -95,6 +96,7 @@ public static class HubApp
         }));
 
         app.UseSecurityHeaders();
+        app.UseCors(); // only endpoints that ask for it (public reads): never pushes, audit, subscriptions or admin
         app.UseQueryGuard();
         app.UseCallerResolution();
         app.UseRateLimiter();
@@ -122,6 +124,7 @@ public static class HubApp
         app.MapAudit();
         app.MapHealth();
         app.UseHubHangfireDashboard();
+        app.MapHubApiDescription();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using DisasterHub.Api.Http;
 using System.Globalization;
 using DisasterHub.Api.Auth;
 using DisasterHub.Core;
@@ -20,7 +21,7 @@ public static class EventsEndpoints
 {
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read);
+        app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
         return app;
     }
 

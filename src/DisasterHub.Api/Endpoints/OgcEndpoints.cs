@@ -44,7 +44,7 @@ public static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read);
+        var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
         g.MapGet("", Landing);
         g.MapGet("/conformance", () => Results.Json(new
         {
@@ -72,6 +72,8 @@ public static class OgcEndpoints
         {
             new { href = Base(ctx), rel = "self", type = "application/json", title = "this document" },
             new { href = $"{Base(ctx)}/conformance", rel = "conformance", type = "application/json", title = "conformance" },
+            new { href = $"{ctx.PublicBase()}{ApiDescription.DocumentPath}", rel = "service-desc", type = "application/vnd.oai.openapi+json;version=3.1", title = "the API description (OpenAPI 3.1)" },
+            new { href = $"{ctx.PublicBase()}/docs", rel = "service-doc", type = "text/html", title = "the API reference" },
             new { href = $"{Base(ctx)}/collections", rel = "data", type = "application/json", title = "collections" },
         },
     });

@@ -16,7 +16,7 @@ public static class TileEndpoints
 
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read);
+        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
         g.MapGet("/merged.json", (HttpContext ctx) => TileJson(ctx, "merged", Layers.All));
         g.MapGet("/{layer}.json", (string layer, HttpContext ctx) => Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer]) : Results.NotFound());
         g.MapGet("/merged/{z:int}/{x:int}/{y:int}.mvt", (int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
