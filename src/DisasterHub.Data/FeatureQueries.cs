@@ -32,7 +32,16 @@ public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, Co
     }
 }
 
-public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int Offset, Guid? Id = null);
+public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int Offset, Guid? Id = null,
+    IReadOnlyDictionary<string, string>? Properties = null)
+{
+    /// <summary>The header fields a collection can be filtered on by equality (<c>?status=開設</c>): never a hidden attribute.</summary>
+    public static readonly IReadOnlyList<(string Name, string Type, string Title)> Queryables =
+    [
+        ("status", "string", "status (開設, 閉鎖, 発令, …)"), ("municipality_code", "string", "municipality code (6 digits)"),
+        ("severity", "integer", "severity 0–4"), ("name", "string", "name"), ("entity_key", "string", "the merged entity's key"),
+    ];
+}
 
 /// <summary>Reads for OGC API Features: GeoJSON comes out of PostGIS one feature per row and is streamed.</summary>
 public sealed class FeatureQueries(NpgsqlDataSource db)
@@ -83,6 +92,13 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("miny", b[1]);
         c.Parameters.AddWithValue("maxx", b[2]);
         c.Parameters.AddWithValue("maxy", b[3]);
+        foreach (var (name, type, _) in ItemQuery.Queryables)
+        {
+            var value = q.Properties?.GetValueOrDefault(name);
+            c.Parameters.Add(type == "integer"
+                ? new NpgsqlParameter($"p_{name}", NpgsqlDbType.Integer) { Value = value is null ? DBNull.Value : int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) }
+                : new NpgsqlParameter($"p_{name}", NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+        }
     }
 
     /// <summary>

@@ -57,9 +57,13 @@ public static class OgcEndpoints
         g.MapGet("/collections", Collections);
         g.MapGet("/collections/{layer}", Collection);
         g.MapGet("/collections/{layer}/items", Items);
+        g.MapGet("/collections/{layer}/queryables", Queryables);
         g.MapGet("/collections/{layer}/items/{id}", Item);
         return app;
     }
+
+    private static readonly HashSet<string> ItemParameters = new(StringComparer.Ordinal) { "limit", "offset", "bbox", "datetime", "workspace", "f" };
+    private static readonly HashSet<string> RollupParameters = ItemParameters;
 
     /// <summary>Links start at the configured public base URL, never at the request's Host header.</summary>
     private static string Base(HttpContext ctx) => $"{ctx.PublicBase()}/ogc";
@@ -114,6 +118,20 @@ public static class OgcEndpoints
             ? Results.Json(await Describe(ctx, q, layer, scope, ct))
             : NotFound(layer);
 
+    /// <summary>The properties a collection's items can be filtered on (<c>?status=開設</c>), as a JSON Schema.</summary>
+    private static IResult Queryables(string layer, HttpContext ctx) =>
+        layer == Rollup || !Layers.All.Any(l => layer == l || layer == $"merged_{l}")
+            ? NotFound(layer)
+            : Results.Json(new Dictionary<string, object>
+            {
+                ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+                ["$id"] = $"{Base(ctx)}/collections/{layer}/queryables",
+                ["type"] = "object",
+                ["title"] = layer,
+                ["properties"] = ItemQuery.Queryables.ToDictionary(x => x.Name, x => (object)new { type = x.Type, title = x.Title }),
+                ["additionalProperties"] = false,
+            }, contentType: "application/schema+json");
+
     private static IResult NotFound(string layer) =>
         Results.Problem(statusCode: 404, title: "Not Found", detail: $"no collection '{layer}'");
 
@@ -150,7 +168,35 @@ public static class OgcEndpoints
             }
         }
 
-        var iq = new ItemQuery(scope, bbox, limit, offset);
+        // every parameter is one the collection knows: an unknown one is a 400, not silently nothing
+        var known = layer == Rollup ? RollupParameters : ItemParameters;
+        var properties = new Dictionary<string, string>();
+        foreach (var (name, values) in query)
+        {
+            if (known.Contains(name)) continue;
+            var queryable = layer == Rollup ? default : ItemQuery.Queryables.FirstOrDefault(x => x.Name == name);
+            if (queryable.Name is null)
+            {
+                await Results.Problem(statusCode: 400, title: "Bad Request",
+                    detail: $"unknown parameter '{name}': this collection takes {string.Join(", ", known.Order(StringComparer.Ordinal))}{(layer == Rollup ? "" : ", and the queryables " + string.Join(", ", ItemQuery.Queryables.Select(x => x.Name)))}",
+                    extensions: new Dictionary<string, object?> { ["parameter"] = name }).ExecuteAsync(ctx);
+                return;
+            }
+            if (queryable.Type == "integer" && !int.TryParse(values.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            {
+                await Results.Problem(statusCode: 400, title: "Bad Request", detail: $"{name} must be an integer",
+                    extensions: new Dictionary<string, object?> { ["parameter"] = name }).ExecuteAsync(ctx);
+                return;
+            }
+            properties[name] = values.ToString();
+        }
+        if (query["f"].ToString() is { Length: > 0 } f && f is not ("json" or "geojson"))
+        {
+            await Results.Problem(statusCode: 400, title: "Bad Request", detail: "f must be json or geojson",
+                extensions: new Dictionary<string, object?> { ["parameter"] = "f" }).ExecuteAsync(ctx);
+            return;
+        }
+        var iq = new ItemQuery(scope, bbox, limit, offset, Properties: properties);
         var rollup = layer == Rollup;
         var matched = rollup ? -1 : await q.CountAsync(iq, ct);
         ctx.Response.ContentType = GeoJson;
@@ -166,7 +212,8 @@ public static class OgcEndpoints
         var self = $"{Base(ctx)}/collections/{layer}/items";
         var keep = (bbox is null ? "" : $"&bbox={string.Join(',', bbox.Select(v => v.ToString(CultureInfo.InvariantCulture)))}")
             + (at is null ? "" : $"&datetime={Uri.EscapeDataString(at.Value.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFZ", CultureInfo.InvariantCulture))}")
-            + (query["workspace"].ToString() is { Length: > 0 } ws ? $"&workspace={Uri.EscapeDataString(ws)}" : "");
+            + (query["workspace"].ToString() is { Length: > 0 } ws ? $"&workspace={Uri.EscapeDataString(ws)}" : "")
+            + string.Concat(properties.Select(p => $"&{p.Key}={Uri.EscapeDataString(p.Value)}"));
         var links = new List<string> { Link($"{self}?limit={limit}&offset={offset}{keep}", "self") };
         if (rollup ? returned == limit : offset + returned < matched) links.Add(Link($"{self}?limit={limit}&offset={offset + limit}{keep}", "next"));
         if (offset > 0) links.Add(Link($"{self}?limit={limit}&offset={Math.Max(0, offset - limit)}{keep}", "prev"));
