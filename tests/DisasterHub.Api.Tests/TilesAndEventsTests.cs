@@ -102,6 +102,16 @@ public sealed class tiles_and_events_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task credit_the_sources_of_the_layers_in_tilejson()
+    {
+        var merged = JsonDocument.Parse(await _hub.Http.GetStringAsync("/tiles/merged.json")).RootElement.GetProperty("attribution").GetString();
+        Assert.Contains("七尾市 (CC BY 4.0)", merged, StringComparison.Ordinal); // nanao-status's Attribution and License
+        Assert.EndsWith("DisasterHub", merged, StringComparison.Ordinal);
+        var power = JsonDocument.Parse(await _hub.Http.GetStringAsync("/tiles/power_outages.json")).RootElement.GetProperty("attribution").GetString();
+        Assert.DoesNotContain("七尾市", power, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task cluster_points_at_low_zoom()
     {
         await Push(120);

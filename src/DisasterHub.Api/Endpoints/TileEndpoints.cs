@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using DisasterHub.Api.Auth;
 using DisasterHub.Api.Http;
 using DisasterHub.Core;
@@ -17,8 +18,9 @@ public static class TileEndpoints
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
-        g.MapGet("/merged.json", (HttpContext ctx) => TileJson(ctx, "merged", Layers.All));
-        g.MapGet("/{layer}.json", (string layer, HttpContext ctx) => Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer]) : Results.NotFound());
+        g.MapGet("/merged.json", async (HttpContext ctx, HubDbContext db, CancellationToken ct) => TileJson(ctx, "merged", Layers.All, await AttributionAsync(db, Layers.All, ct)));
+        g.MapGet("/{layer}.json", async (string layer, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
+            Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer], await AttributionAsync(db, [layer], ct)) : Results.NotFound());
         g.MapGet("/merged/{z:int}/{x:int}/{y:int}.mvt", (int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
             Tile(RowSet.Merged, [.. Layers.All], "merged", z, x, y, ctx, q, cache, db, clock, ct));
         g.MapGet("/{layer}/{z:int}/{x:int}/{y:int}.mvt", (string layer, int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
@@ -26,7 +28,15 @@ public static class TileEndpoints
         return app;
     }
 
-    private static IResult TileJson(HttpContext ctx, string name, IEnumerable<string> layers)
+    /// <summary>The credits the layers' sources ask for (their configured Attribution, else nothing), then the hub's own.</summary>
+    private static async Task<string> AttributionAsync(HubDbContext db, IReadOnlyCollection<string> layers, CancellationToken ct)
+    {
+        var credits = await db.Sources.AsNoTracking().Where(s => s.Enabled && layers.Contains(s.Layer) && s.Attribution != null)
+            .OrderBy(s => s.Id).Select(s => s.License == null ? s.Attribution! : s.Attribution + " (" + s.License + ")").Distinct().ToListAsync(ct);
+        return string.Join("; ", credits.Append("DisasterHub"));
+    }
+
+    private static IResult TileJson(HttpContext ctx, string name, IEnumerable<string> layers, string attribution)
     {
         // the public base URL, never the Host header; of the query only what a tile reads (as of, workspace)
         var baseUrl = $"{ctx.PublicBase()}/tiles/{name}";
@@ -47,7 +57,7 @@ public static class TileEndpoints
             minzoom = 0,
             maxzoom = 18,
             bounds = new[] { 122.0, 20.0, 154.0, 46.0 },
-            attribution = "DisasterHub",
+            attribution,
             vector_layers = layers.Select(l => new { id = l, fields }),
         });
     }
