@@ -26,10 +26,13 @@ public static class ReadAccess
     /// the key, so it varies on Authorization, and one computed above public is private to the caller: no shared
     /// cache may hand a responders' answer to the public.
     /// </summary>
-    public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
+    public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct) =>
+        Levels(ctx, await CallerAsync(ctx, db, ct));
+
+    /// <summary>As <see cref="LevelsAsync"/>, for a caller the endpoint has already looked up (no second key lookup).</summary>
+    public static Clearance Levels(HttpContext ctx, Caller? caller)
     {
         var policy = ctx.RequestServices.GetRequiredService<ClassificationPolicy>();
-        var caller = await CallerAsync(ctx, db, ct);
         var clearance = policy.ClearanceUpTo(caller switch
         {
             null => Classifications.Public,

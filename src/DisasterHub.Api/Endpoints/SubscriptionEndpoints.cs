@@ -115,7 +115,7 @@ public static class SubscriptionEndpoints
         var name = body.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         if (name is { Length: > 200 }) return Problem(400, "name must be at most 200 characters", "/name");
 
-        var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
+        var clearance = ReadAccess.Levels(ctx, caller);
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         await using var conn = await ds.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand("""
