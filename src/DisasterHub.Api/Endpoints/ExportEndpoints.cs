@@ -1,4 +1,5 @@
 using System.Globalization;
+using DisasterHub.Api.Http;
 using DisasterHub.Api.Auth;
 using DisasterHub.Api.Exports;
 using DisasterHub.Data;
@@ -57,6 +58,5 @@ public static class ExportEndpoints
         }
     }
 
-    private static IResult Problem(string detail, string parameter, int status = 400) =>
-        Results.Problem(statusCode: status, detail: detail, extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
+    private static IResult Problem(string detail, string parameter, int status = 400) => ParameterProblem.For(parameter, detail, status);
 }

@@ -62,8 +62,8 @@ public static class OgcEndpoints
         return app;
     }
 
+    /// <summary>The standard parameters of every items request (the roll-up too); the collections' queryables come on top.</summary>
     private static readonly HashSet<string> ItemParameters = new(StringComparer.Ordinal) { "limit", "offset", "bbox", "datetime", "workspace", "f" };
-    private static readonly HashSet<string> RollupParameters = ItemParameters;
 
     /// <summary>Links start at the configured public base URL, never at the request's Host header.</summary>
     private static string Base(HttpContext ctx) => $"{ctx.PublicBase()}/ogc";
@@ -169,31 +169,26 @@ public static class OgcEndpoints
         }
 
         // every parameter is one the collection knows: an unknown one is a 400, not silently nothing
-        var known = layer == Rollup ? RollupParameters : ItemParameters;
         var properties = new Dictionary<string, string>();
         foreach (var (name, values) in query)
         {
-            if (known.Contains(name)) continue;
+            if (ItemParameters.Contains(name)) continue;
             var queryable = layer == Rollup ? default : ItemQuery.Queryables.FirstOrDefault(x => x.Name == name);
             if (queryable.Name is null)
             {
-                await Results.Problem(statusCode: 400, title: "Bad Request",
-                    detail: $"unknown parameter '{name}': this collection takes {string.Join(", ", known.Order(StringComparer.Ordinal))}{(layer == Rollup ? "" : ", and the queryables " + string.Join(", ", ItemQuery.Queryables.Select(x => x.Name)))}",
-                    extensions: new Dictionary<string, object?> { ["parameter"] = name }).ExecuteAsync(ctx);
+                await ParameterProblem.For(name, $"unknown parameter '{name}': this collection takes {string.Join(", ", ItemParameters.Order(StringComparer.Ordinal))}{(layer == Rollup ? "" : ", and the queryables " + string.Join(", ", ItemQuery.Queryables.Select(x => x.Name)))}").ExecuteAsync(ctx);
                 return;
             }
             if (queryable.Type == "integer" && !int.TryParse(values.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             {
-                await Results.Problem(statusCode: 400, title: "Bad Request", detail: $"{name} must be an integer",
-                    extensions: new Dictionary<string, object?> { ["parameter"] = name }).ExecuteAsync(ctx);
+                await ParameterProblem.For(name, $"{name} must be an integer").ExecuteAsync(ctx);
                 return;
             }
             properties[name] = values.ToString();
         }
         if (query["f"].ToString() is { Length: > 0 } f && f is not ("json" or "geojson"))
         {
-            await Results.Problem(statusCode: 400, title: "Bad Request", detail: "f must be json or geojson",
-                extensions: new Dictionary<string, object?> { ["parameter"] = "f" }).ExecuteAsync(ctx);
+            await ParameterProblem.For("f", "f must be json or geojson").ExecuteAsync(ctx);
             return;
         }
         var iq = new ItemQuery(scope, bbox, limit, offset, Properties: properties);

@@ -68,8 +68,7 @@ public static class ReportingStatusEndpoints
         },
     };
 
-    private static IResult Problem(string detail, string parameter, int status = 400) =>
-        Results.Problem(statusCode: status, detail: detail, extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
+    private static IResult Problem(string detail, string parameter, int status = 400) => ParameterProblem.For(parameter, detail, status);
 
     /// <summary>The query's area, or the problem with the first parameter that does not read.</summary>
     public static (ReportingArea? Area, IResult? Problem) ParseArea(IQueryCollection query, byte[]? postedPolygon)

@@ -85,8 +85,7 @@ public static partial class QueryGuard
     {
         if (Check(ctx.Request) is { } bad)
         {
-            await Results.Problem(statusCode: 400, title: "Bad Request", detail: bad.Reason,
-                extensions: new Dictionary<string, object?> { ["parameter"] = bad.Parameter }).ExecuteAsync(ctx);
+            await ParameterProblem.For(bad.Parameter, bad.Reason).ExecuteAsync(ctx);
             return;
         }
         await next(ctx);
