@@ -203,16 +203,16 @@ public static class HubCli
         if (area is null) throw new CliException(problem!);
         var gpkg = Option(args, "--out") ?? throw new CliException("export needs --out FILE.gpkg");
         var tilesPath = Option(args, "--tiles");
-        var maxZoom = int.TryParse(Option(args, "--maxzoom") ?? "12", System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var z) && z <= 14
-            ? z : throw new CliException("--maxzoom must be an integer 0–14");
+        var maxZoom = Option(args, "--maxzoom") is not { } mz ? Exports.AreaExport.DefaultMaxZoom
+            : int.TryParse(mz, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var z) && z <= Exports.AreaExport.MaxZoom
+                ? z : throw new CliException($"--maxzoom must be an integer 0–{Exports.AreaExport.MaxZoom}");
         var clearanceName = Option(args, "--clearance") ?? Classifications.Public;
         if (!ClassificationPolicy.IsLevel(clearanceName)) throw new CliException("--clearance must be public, responders or restricted");
         var workspace = Option(args, "--workspace") ?? "live";
         return WithDbAsync(args, async (_, ds) =>
         {
             var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
-            var policy = config.GetSection("Hub:Classification") is { } section && section.Exists()
-                ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default() : ClassificationPolicy.Default();
+            var policy = IngestionServices.SharingRules(config);
             var export = new Exports.AreaExport(new ExportQueries(ds), new TileQueries(ds), TimeProvider.System);
             var clearance = policy.ClearanceUpTo(clearanceName);
             try

@@ -15,6 +15,14 @@ public sealed class TileQueries(NpgsqlDataSource db)
     /// <summary>The grid of tile_cell: 2^12 cells a side, the 16 × 16 cluster grid of a z8 tile.</summary>
     public const int CellZoom = ClusterBelowZoom - 1;
 
+    /// <summary>The fields of every MVT layer the tile SQL writes, as TileJSON's vector_layers and MBTiles metadata describe them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Fields = new Dictionary<string, string>
+    {
+        ["id"] = "String", ["name"] = "String", ["status"] = "String", ["severity"] = "Number", ["municipality_code"] = "String",
+        ["entity_key"] = "String", ["sources"] = "String", ["observed_at"] = "String", ["stale"] = "Boolean",
+        ["conflicts"] = "Number", ["evacuees"] = "Number", ["customers_out"] = "Number", ["point_count"] = "Number",
+    };
+
     /// <summary>Whether a tile of this scope and zoom is drawn from the precomputed cells.</summary>
     public static bool FromCells(ReadScope scope, int z) => scope.Set == RowSet.Merged && scope.At is null && z < ClusterBelowZoom;
 

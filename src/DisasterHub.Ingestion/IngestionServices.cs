@@ -12,15 +12,19 @@ public static class IngestionServices
     /// <summary>Every format the hub knows: one registration line per adapter family.</summary>
     public static FormatRegistry CreateFormats() => HubFormats.CreateRegistry();
 
+    /// <summary>The sharing rules a configuration sets (<c>Hub:Classification</c>), else the defaults.</summary>
+    public static ClassificationPolicy SharingRules(IConfiguration config) =>
+        config.GetSection("Hub:Classification") is { } section && section.Exists()
+            ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default()
+            : ClassificationPolicy.Default();
+
     public static IServiceCollection AddHubIngestion(this IServiceCollection services, IConfiguration config, string connectionString)
     {
         services.AddOptions<HubOptions>().Bind(config.GetSection(HubOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateFormats());
         // The sharing rules, one instance per hub: several hubs in one process (tests) may run different rules.
-        services.AddSingleton(config.GetSection("Hub:Classification") is { } section && section.Exists()
-            ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default()
-            : ClassificationPolicy.Default());
+        services.AddSingleton(SharingRules(config));
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
         services.AddSingleton<DisasterHub.Data.BoundarySet>();

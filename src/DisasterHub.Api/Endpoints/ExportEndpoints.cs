@@ -14,8 +14,6 @@ namespace DisasterHub.Api.Endpoints;
 /// </summary>
 public static class ExportEndpoints
 {
-    public const int DefaultMaxZoom = 12, MaxZoom = 14;
-
     public static IEndpointRouteBuilder MapExports(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireRateLimiting(RateLimits.Read);
@@ -23,10 +21,10 @@ public static class ExportEndpoints
             Export(ctx, db, "gpkg", "application/geopackage+sqlite3", (path, area, levels, ws) => export.WriteGeoPackageAsync(path, area, levels, ws, ct), ct));
         g.MapGet("/area.mbtiles", (HttpContext ctx, AreaExport export, HubDbContext db, CancellationToken ct) =>
         {
-            var z = DefaultMaxZoom;
+            var z = AreaExport.DefaultMaxZoom;
             if (ctx.Request.Query["maxzoom"].ToString() is { Length: > 0 } mz
-                && (!int.TryParse(mz, NumberStyles.None, CultureInfo.InvariantCulture, out z) || z > MaxZoom))
-                return Task.FromResult(Problem($"maxzoom must be an integer 0–{MaxZoom}", "maxzoom"));
+                && (!int.TryParse(mz, NumberStyles.None, CultureInfo.InvariantCulture, out z) || z > AreaExport.MaxZoom))
+                return Task.FromResult(Problem($"maxzoom must be an integer 0–{AreaExport.MaxZoom}", "maxzoom"));
             return Export(ctx, db, "mbtiles", "application/vnd.sqlite3", (path, area, levels, ws) => export.WriteMbTilesAsync(path, area, levels, ws, z, ct), ct);
         });
         return app;

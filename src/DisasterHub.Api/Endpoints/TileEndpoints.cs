@@ -43,12 +43,6 @@ public static class TileEndpoints
         var kept = string.Join('&', new[] { "at", "workspace" }
             .Where(p => ctx.Request.Query[p].ToString().Length > 0)
             .Select(p => $"{p}={Uri.EscapeDataString(ctx.Request.Query[p].ToString())}"));
-        var fields = new Dictionary<string, string>
-        {
-            ["id"] = "String", ["name"] = "String", ["status"] = "String", ["severity"] = "Number", ["municipality_code"] = "String",
-            ["entity_key"] = "String", ["sources"] = "String", ["observed_at"] = "String", ["stale"] = "Boolean",
-            ["conflicts"] = "Number", ["evacuees"] = "Number", ["customers_out"] = "Number", ["point_count"] = "Number",
-        };
         return Results.Json(new
         {
             tilejson = "3.0.0",
@@ -58,7 +52,7 @@ public static class TileEndpoints
             maxzoom = 18,
             bounds = new[] { 122.0, 20.0, 154.0, 46.0 },
             attribution,
-            vector_layers = layers.Select(l => new { id = l, fields }),
+            vector_layers = layers.Select(l => new { id = l, fields = TileQueries.Fields }),
         });
     }
 

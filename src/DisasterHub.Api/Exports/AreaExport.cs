@@ -41,6 +41,9 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
     public const string BoundaryCredit = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";
     public const int MaxTiles = 20_000;
 
+    /// <summary>The zooms of an MBTiles bundle: up to z12 unless asked, never beyond z14 (HTTP and CLI alike).</summary>
+    public const int DefaultMaxZoom = 12, MaxZoom = 14;
+
     private static readonly GeoPackageFile.Column[] FeatureColumns =
     [
         new("id", "TEXT"), new("entity_key", "TEXT"), new("name", "TEXT"), new("status", "TEXT"), new("severity", "INTEGER"),
@@ -86,13 +89,7 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
         if (list.Count > MaxTiles) throw new ExportAreaException($"{list.Count} tiles up to z{maxZoom} exceed the limit of {MaxTiles}: choose a lower maxzoom or a smaller area");
         var now = clock.GetUtcNow();
         var scope = new ReadScope(RowSet.Merged, [.. Layers.All], workspace, clearance, now);
-        var fields = new Dictionary<string, string>
-        {
-            ["id"] = "String", ["name"] = "String", ["status"] = "String", ["severity"] = "Number", ["municipality_code"] = "String",
-            ["entity_key"] = "String", ["sources"] = "String", ["observed_at"] = "String", ["stale"] = "Boolean",
-            ["conflicts"] = "Number", ["evacuees"] = "Number", ["customers_out"] = "Number", ["point_count"] = "Number",
-        };
-        var json = JsonSerializer.Serialize(new { vector_layers = Layers.All.Select(l => new { id = l, fields, minzoom = 0, maxzoom = maxZoom }) });
+        var json = JsonSerializer.Serialize(new { vector_layers = Layers.All.Select(l => new { id = l, fields = TileQueries.Fields, minzoom = 0, maxzoom = maxZoom }) });
         var sourceIds = await SourceIdsAsync(areaWkb, clearance, workspace, now, ct);
         var sources = await queries.SourcesAsync(sourceIds, ct);
         var inv = CultureInfo.InvariantCulture;
