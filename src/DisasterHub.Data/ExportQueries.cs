@@ -39,6 +39,19 @@ public sealed class ExportQueries(NpgsqlDataSource db)
                 r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? [] : r.GetFieldValue<string[]>(9), r.GetString(10), r.GetFieldValue<byte[]>(11));
     }
 
+    /// <summary>The ids of the sources whose records the area holds, without reading the records.</summary>
+    public async Task<List<string>> SourceIdsAsync(ReadScope scope, byte[] area, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var c = new NpgsqlCommand(SqlFiles.Get("export_sources").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal), conn);
+        scope.Bind(c);
+        AddArea(c, area);
+        var ids = new List<string>();
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
+        return ids;
+    }
+
     public async Task<List<ExportBoundary>> BoundariesAsync(byte[] area, string? prefecture, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -90,8 +90,7 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
         var now = clock.GetUtcNow();
         var scope = new ReadScope(RowSet.Merged, [.. Layers.All], workspace, clearance, now);
         var json = JsonSerializer.Serialize(new { vector_layers = Layers.All.Select(l => new { id = l, fields = TileQueries.Fields, minzoom = 0, maxzoom = maxZoom }) });
-        var sourceIds = await SourceIdsAsync(areaWkb, clearance, workspace, now, ct);
-        var sources = await queries.SourcesAsync(sourceIds, ct);
+        var sources = await queries.SourcesAsync(await queries.SourceIdsAsync(scope, areaWkb, ct), ct);
         var inv = CultureInfo.InvariantCulture;
         using var mb = new MbTilesFile(path,
         [
@@ -110,13 +109,6 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
 
     private async Task<byte[]> AreaAsync(ExportArea area, CancellationToken ct) =>
         await queries.AreaAsync(area.Prefecture, area.Bbox, ct) ?? throw new ExportAreaException($"the hub knows no municipalities of {area.Label}");
-
-    private async Task<SortedSet<string>> SourceIdsAsync(byte[] areaWkb, Clearance clearance, string workspace, DateTimeOffset now, CancellationToken ct)
-    {
-        var ids = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var r in queries.RowsAsync(new ReadScope(RowSet.Merged, [.. Layers.All], workspace, clearance, now), areaWkb, ct)) ids.UnionWith(r.Sources);
-        return ids;
-    }
 
     private static string Attribution(IEnumerable<ExportSource> sources) =>
         string.Join("; ", sources.Select(s => s.Attribution ?? s.Name).Append("DisasterHub"));
