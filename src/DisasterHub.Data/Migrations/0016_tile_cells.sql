@@ -83,6 +83,8 @@ $$;
 -- Statement triggers: note the cells the old and new rows sit in (rows with a validity end are not in cells).
 CREATE FUNCTION hub_tile_cell_mark() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    noted bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO tile_cell_dirty
@@ -105,7 +107,11 @@ BEGIN
             WHERE o.valid_until IS NULL AND (n.valid_until IS NOT NULL OR NOT (o.tile_pt = n.tile_pt))
         ) c;
     END IF;
-    INSERT INTO tile_cell_pending VALUES (txid_current()) ON CONFLICT DO NOTHING;
+    -- a statement that touched no counted row (expiry, an alert's update) asks for no refresh at commit
+    GET DIAGNOSTICS noted = ROW_COUNT;
+    IF noted > 0 THEN
+        INSERT INTO tile_cell_pending VALUES (txid_current()) ON CONFLICT DO NOTHING;
+    END IF;
     RETURN NULL;
 END
 $$;

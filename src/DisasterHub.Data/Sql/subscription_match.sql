@@ -39,6 +39,6 @@ hits AS (
     RETURNING 1
 ),
 moved AS (
-    UPDATE subscription s SET cursor = greatest(s.cursor, (SELECT hi FROM top)) FROM subs WHERE s.id = subs.id RETURNING 1
+    UPDATE subscription s SET cursor = (SELECT hi FROM top) FROM subs WHERE s.id = subs.id AND s.cursor < (SELECT hi FROM top) RETURNING 1
 )
 SELECT (SELECT count(*) FROM hits), (SELECT count(*) FROM moved)
