@@ -12,6 +12,25 @@ public static class IngestionServices
     /// <summary>Every format the hub knows: one registration line per adapter family.</summary>
     public static FormatRegistry CreateFormats() => HubFormats.CreateRegistry();
 
+    /// <summary>
+    /// A named client for the hub's outbound HTTP: guarded clients connect only through the SSRF guard (decided on the
+    /// address connected to, so on every redirect too); unguarded ones are for feeds or targets marked internal. The
+    /// caller owns timeouts (no HttpClient timeout).
+    /// </summary>
+    private static IHttpClientBuilder AddOutboundClient(IServiceCollection services, string name, string userAgent, bool guarded, bool followRedirects, TimeSpan connectTimeout) =>
+        services.AddHttpClient(name, c =>
+        {
+            c.Timeout = Timeout.InfiniteTimeSpan;
+            c.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            AllowAutoRedirect = followRedirects,
+            MaxAutomaticRedirections = 5,
+            ConnectTimeout = connectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
+        });
+
     /// <summary>The sharing rules a configuration sets (<c>Hub:Classification</c>), else the defaults.</summary>
     public static ClassificationPolicy SharingRules(IConfiguration config) =>
         config.GetSection("Hub:Classification") is { } section && section.Exists()
@@ -36,18 +55,8 @@ public static class IngestionServices
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
         // private addresses; every other feed connects through the SSRF guard, on every redirect too.
         foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })
-            services.AddHttpClient(name, c =>
-            {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
-                c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub/0.1");
-            }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = true,
-                MaxAutomaticRedirections = 5,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
-            })
+            // the resilience pipeline owns timeouts; redirects are followed, each through the guard
+            AddOutboundClient(services, name, "DisasterHub/0.1", guarded, followRedirects: true, TimeSpan.FromSeconds(10))
             // one pipeline — so one circuit breaker — per source, kept by this host's client factory
             .AddResilienceHandler("feed", b => FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30)))
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
@@ -55,17 +64,7 @@ public static class IngestionServices
         // webhook deliveries: through the SSRF guard unless Hub:Subscriptions:AllowPrivateTargets; never redirected
         services.AddOptions<Subscriptions.SubscriptionOptions>().Bind(config.GetSection($"{HubOptions.Section}:Subscriptions"));
         foreach (var (name, guarded) in new[] { (Subscriptions.SubscriptionDispatcher.GuardedClient, true), (Subscriptions.SubscriptionDispatcher.PrivateClient, false) })
-            services.AddHttpClient(name, c =>
-            {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the dispatcher's own per-attempt timeout
-                c.DefaultRequestHeaders.UserAgent.ParseAdd("DisasterHub-Webhooks/0.1");
-            }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectCallback = guarded ? SsrfGuard.ConnectCallback() : null,
-            });
+            AddOutboundClient(services, name, "DisasterHub-Webhooks/0.1", guarded, followRedirects: false, TimeSpan.FromSeconds(5)); // the dispatcher times each attempt
         services.AddSingleton<Subscriptions.SubscriptionDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Subscriptions.SubscriptionDispatcher>());
 
