@@ -28,22 +28,10 @@ public sealed class cap_feed_should : IAsyncLifetime
 
     public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
 
-    private static byte[] Cap(string id, string headline, string expires) => Encoding.UTF8.GetBytes($"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-          <identifier>{id}</identifier><sender>nanao-city</sender><sent>2026-11-22T11:00:00+09:00</sent>
-          <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
-          <info><category>Geo</category><event>避難指示</event><urgency>Immediate</urgency><severity>Severe</severity>
-            <certainty>Observed</certainty><expires>{expires}</expires><headline>{headline}</headline>
-            <area><areaDesc>七尾市</areaDesc><polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
-              <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode></area></info>
-        </alert>
-        """);
-
     [Fact]
     public async Task list_the_orders_in_force_as_cap_12_that_validates_and_reads_back()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("cap-push", _key, Cap("FEED-1", "フィード試験の避難指示", "2026-11-22T13:00:00+09:00"), "application/xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("cap-push", _key, TestDocuments.Cap("FEED-1", "フィード試験の避難指示", expires: "2026-11-22T13:00:00+09:00"), "application/xml")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", _key, push_endpoint_should.StatusDoc())).StatusCode);
 
         var r = await _hub.Http.GetAsync("/api/v1/cap/atom");

@@ -32,17 +32,7 @@ public sealed class area_exports_should : IAsyncLifetime
               {"id":"X-3","name":"輸出試験避難所三","status":"開設","evacuees":7,"lat":37.0100,"lon":136.9100}]}
             """);
         Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", _cityKey, shelters)).StatusCode);
-        var cap = Encoding.UTF8.GetBytes("""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-              <identifier>EXPORT-1</identifier><sender>nanao-city</sender><sent>2026-11-22T11:00:00+09:00</sent>
-              <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
-              <info><category>Geo</category><event>避難指示</event><urgency>Immediate</urgency><severity>Severe</severity>
-                <certainty>Observed</certainty><headline>輸出試験の避難指示</headline>
-                <area><areaDesc>七尾市</areaDesc><polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
-                  <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode></area></info>
-            </alert>
-            """);
+        var cap = TestDocuments.Cap("EXPORT-1", "輸出試験の避難指示");
         Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("cap-push", _cityKey, cap, "application/xml")).StatusCode);
     }
 

@@ -38,21 +38,11 @@ public sealed class live_picture_should : IAsyncLifetime
         await _feed.StartAsync();
         var feedUrl = _feed.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 
-        var settings = new Dictionary<string, string?>
+        var settings = TestSettings.AddPrefecturePusher(new Dictionary<string, string?>
         {
             ["Hub:ExpirySeconds"] = "1",
-            ["Hub:Organizations:2:Id"] = "ishikawa-pref",
-            ["Hub:Organizations:2:Name"] = "石川県",
-            ["Hub:Organizations:2:Kind"] = "prefecture",
-            ["Hub:Organizations:2:Jurisdiction:0"] = "170003",
-            ["Hub:Sources:8:Id"] = "pref-status",
-            ["Hub:Sources:8:Kind"] = "push",
-            ["Hub:Sources:8:Format"] = "shelter-status-json",
-            ["Hub:Sources:8:Layer"] = "shelters",
-            ["Hub:Sources:8:Priority"] = "30",
-            ["Hub:Sources:8:OwnerOrg"] = "ishikawa-pref",
             ["Hub:Sources:11:ExerciseWorkspace"] = "cap-drill",
-        };
+        });
         foreach (var (i, id, drill) in new[] { (12, "jma-pull", (string?)null), (13, "jma-pull-drill", "jma-drill") })
         {
             settings[$"Hub:Sources:{i}:Id"] = id;
@@ -76,31 +66,8 @@ public sealed class live_picture_should : IAsyncLifetime
         await _feed.DisposeAsync();
     }
 
-    private static byte[] Cap(string id, string status, string headline, string? expires = null) => Encoding.UTF8.GetBytes($"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-          <identifier>{id}</identifier>
-          <sender>nanao-city</sender>
-          <sent>2026-11-22T08:00:00+09:00</sent>
-          <status>{status}</status>
-          <msgType>Alert</msgType>
-          <scope>Public</scope>
-          <info>
-            <category>Geo</category>
-            <event>避難指示</event>
-            <urgency>Immediate</urgency>
-            <severity>Severe</severity>
-            <certainty>Observed</certainty>
-            {(expires is null ? "" : $"<expires>{expires}</expires>")}
-            <headline>{headline}</headline>
-            <area>
-              <areaDesc>七尾市</areaDesc>
-              <polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
-              <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode>
-            </area>
-          </info>
-        </alert>
-        """);
+    private static byte[] Cap(string id, string status, string headline, string? expires = null) =>
+        TestDocuments.Cap(id, headline, status, sent: "2026-11-22T08:00:00+09:00", expires: expires);
 
     private async Task<JsonElement> Push(string source, string key, byte[] body, string contentType = "application/xml")
     {

@@ -20,20 +20,7 @@ public sealed partial class tile_cells_should : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Hub:ExpirySeconds"] = "1",
-            ["Hub:Organizations:2:Id"] = "ishikawa-pref",
-            ["Hub:Organizations:2:Name"] = "石川県",
-            ["Hub:Organizations:2:Kind"] = "prefecture",
-            ["Hub:Organizations:2:Jurisdiction:0"] = "170003",
-            ["Hub:Sources:8:Id"] = "pref-status",
-            ["Hub:Sources:8:Kind"] = "push",
-            ["Hub:Sources:8:Format"] = "shelter-status-json",
-            ["Hub:Sources:8:Layer"] = "shelters",
-            ["Hub:Sources:8:Priority"] = "30",
-            ["Hub:Sources:8:OwnerOrg"] = "ishikawa-pref",
-        };
+        var settings = TestSettings.AddPrefecturePusher(new Dictionary<string, string?> { ["Hub:ExpirySeconds"] = "1" });
         TestSettings.AddPushSources(settings, 10, "tile cells", ("cap-push", "cap", "evacuation_orders"));
         _hub = await HubServer.StartAsync(settings, _clock);
         _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders");
@@ -124,7 +111,7 @@ public sealed partial class tile_cells_should : IAsyncLifetime
         Assert.Equal(merged, (await LowZoomTile())["shelters"].Points);
 
         // an alert with an end of validity is not in the cells; the tile adds it while it is valid, and drops it after
-        await Push("cap-push", _cityKey, Cap("CELL-EXP", "2026-11-22T13:00:00+09:00"), "application/xml");
+        await Push("cap-push", _cityKey, TestDocuments.Cap("CELL-EXP", "期限付きの避難指示", expires: "2026-11-22T13:00:00+09:00"), "application/xml");
         Assert.Equal(0, await CellCount("evacuation_orders"));
         Assert.Equal(1, (await LowZoomTile())["evacuation_orders"].Points);
         _clock.Advance(TimeSpan.FromHours(2)); // 05:00Z: past 04:00Z
@@ -152,29 +139,4 @@ public sealed partial class tile_cells_should : IAsyncLifetime
         "SELECT hub_tile_cell_x(p) * 4096 + hub_tile_cell_y(p) FROM hub_tile_point(ST_SetSRID(ST_MakePoint(@lon, @lat), 4326)) p",
         ("lon", lon), ("lat", lat));
 
-    private static byte[] Cap(string id, string expires) => Encoding.UTF8.GetBytes($"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-          <identifier>{id}</identifier>
-          <sender>nanao-city</sender>
-          <sent>2026-11-22T11:00:00+09:00</sent>
-          <status>Actual</status>
-          <msgType>Alert</msgType>
-          <scope>Public</scope>
-          <info>
-            <category>Geo</category>
-            <event>避難指示</event>
-            <urgency>Immediate</urgency>
-            <severity>Severe</severity>
-            <certainty>Observed</certainty>
-            <expires>{expires}</expires>
-            <headline>期限付きの避難指示</headline>
-            <area>
-              <areaDesc>七尾市</areaDesc>
-              <polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
-              <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode>
-            </area>
-          </info>
-        </alert>
-        """);
 }

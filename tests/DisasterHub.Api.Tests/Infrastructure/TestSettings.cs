@@ -21,6 +21,25 @@ public static class TestSettings
         return s;
     }
 
+    /// <summary>
+    /// 石川県 as an organization (jurisdiction: the prefecture) with its own shelter-status push source "pref-status"
+    /// (priority 30, after the city's): a second pusher for the same shelters.
+    /// </summary>
+    public static Dictionary<string, string?> AddPrefecturePusher(Dictionary<string, string?> s)
+    {
+        s["Hub:Organizations:2:Id"] = "ishikawa-pref";
+        s["Hub:Organizations:2:Name"] = "石川県";
+        s["Hub:Organizations:2:Kind"] = "prefecture";
+        s["Hub:Organizations:2:Jurisdiction:0"] = "170003";
+        s["Hub:Sources:8:Id"] = "pref-status";
+        s["Hub:Sources:8:Kind"] = "push";
+        s["Hub:Sources:8:Format"] = "shelter-status-json";
+        s["Hub:Sources:8:Layer"] = "shelters";
+        s["Hub:Sources:8:Priority"] = "30";
+        s["Hub:Sources:8:OwnerOrg"] = "ishikawa-pref";
+        return s;
+    }
+
     /// <summary>The XYZ tile (Web Mercator) holding a point at zoom z.</summary>
     public static (int X, int Y) TileOf(double lon, double lat, int z)
     {
