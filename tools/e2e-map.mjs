@@ -93,10 +93,13 @@ try {
     layers: (window.hubMap?.getStyle().layers ?? []).length,
     dashboardRows: document.querySelectorAll('[data-testid^="dashboard-row-"]').length,
     sources: document.querySelectorAll('[data-testid="sources"] li').length,
+    credit: document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent ?? '',
   }));
   result.steps.ready.ms = Date.now() - t0;
   if (!result.steps.ready.hubMap) fail('ready', 'window.hubMap missing');
   if (!result.steps.ready.webgl) fail('ready', 'no WebGL in this chromium');
+  // the sources' licence and credit (TileJSON attribution) on the map: nanao-status is 七尾市, CC BY 4.0
+  if (!result.steps.ready.credit.includes('七尾市 (CC BY 4.0)')) fail('credit', `attribution shows "${result.steps.ready.credit}"`);
   if (shelter.code && !(await page.$(`[data-testid="dashboard-row-${shelter.code}"]`))) fail('dashboard', `no row for ${shelter.code}`);
   if (result.steps.ready.sources < 1) fail('sources', 'sources view lists no feed');
 

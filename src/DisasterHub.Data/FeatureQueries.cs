@@ -32,21 +32,25 @@ public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, Co
     }
 }
 
-public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int Offset, Guid? Id = null,
-    IReadOnlyDictionary<string, string>? Properties = null)
+/// <summary>
+/// One items read: the scope, bbox, page, an optional single id; the request's filter and sort (<see cref="SqlFilter"/>,
+/// parameters only), the properties to keep (null = all), and the URLs each feature's self/collection links start with.
+/// </summary>
+public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int Offset, Guid? Id = null)
 {
-    /// <summary>The header fields a collection can be filtered on by equality (<c>?status=開設</c>): never a hidden attribute.</summary>
-    public static readonly IReadOnlyList<(string Name, string Type, string Title)> Queryables =
-    [
-        ("status", "string", "status (開設, 閉鎖, 発令, …)"), ("municipality_code", "string", "municipality code (6 digits)"),
-        ("severity", "integer", "severity 0–4"), ("name", "string", "name"), ("entity_key", "string", "the merged entity's key"),
-    ];
+    public SqlFilter Filter { get; init; } = SqlFilter.None;
+    public string[]? Properties { get; init; }
+    public string ItemsUrl { get; init; } = "";
+    public string CollectionUrl { get; init; } = "";
 }
 
 /// <summary>Reads for OGC API Features: GeoJSON comes out of PostGIS one feature per row and is streamed.</summary>
 public sealed class FeatureQueries(NpgsqlDataSource db)
 {
-    private static string Compose(string template, ReadScope scope) => SqlFiles.Get(template).Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
+    private static string Compose(string template, ItemQuery q) => SqlFiles.Get(template)
+        .Replace("{rows}", q.Scope.RowsSql(), StringComparison.Ordinal)
+        .Replace("{filter}", q.Filter.Where, StringComparison.Ordinal)
+        .Replace("{order}", q.Filter.OrderBy, StringComparison.Ordinal);
 
     public IAsyncEnumerable<string> ItemsAsync(ItemQuery q, CancellationToken ct) => StreamAsync("ogc_items", q, ct);
 
@@ -55,8 +59,14 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
     private async IAsyncEnumerable<string> StreamAsync(string template, ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(Compose(template, q.Scope), conn);
+        await using var c = new NpgsqlCommand(Compose(template, q), conn);
         Bind(c, q);
+        if (template == "ogc_items")
+        {
+            c.Parameters.Add(new NpgsqlParameter("props", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)q.Properties ?? DBNull.Value });
+            c.Parameters.AddWithValue("items_url", q.ItemsUrl);
+            c.Parameters.AddWithValue("collection_url", q.CollectionUrl);
+        }
         c.Parameters.AddWithValue("limit", q.Limit);
         c.Parameters.AddWithValue("offset", q.Offset);
         c.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = (object?)q.Id ?? DBNull.Value });
@@ -67,20 +77,22 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
     public async Task<long> CountAsync(ItemQuery q, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(Compose("ogc_count", q.Scope), conn);
+        await using var c = new NpgsqlCommand(Compose("ogc_count", q), conn);
         Bind(c, q);
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task<(double[]? Bbox, long Count)> ExtentAsync(ReadScope scope, CancellationToken ct)
+    /// <summary>Bounding box, row count and time span (observed_at) of what the caller may read of a collection.</summary>
+    public async Task<(double[]? Bbox, long Count, DateTimeOffset? First, DateTimeOffset? Last)> ExtentAsync(ReadScope scope, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand($"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM (SELECT ST_Extent(r.geom)::geometry AS e, count(*) AS n FROM ({scope.RowsSql()}) r WHERE r.classification = ANY (@levels)) x", conn);
+        await using var c = new NpgsqlCommand(SqlFiles.Get("collection_extent").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal), conn);
         scope.Bind(c);
         await using var r = await c.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var n = r.GetInt64(4);
-        return (r.IsDBNull(0) ? null : [r.GetDouble(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3)], n);
+        return (r.IsDBNull(0) ? null : [r.GetDouble(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3)], n,
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
     }
 
     private static void Bind(NpgsqlCommand c, ItemQuery q)
@@ -92,13 +104,7 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("miny", b[1]);
         c.Parameters.AddWithValue("maxx", b[2]);
         c.Parameters.AddWithValue("maxy", b[3]);
-        foreach (var (name, type, _) in ItemQuery.Queryables)
-        {
-            var value = q.Properties?.GetValueOrDefault(name);
-            c.Parameters.Add(type == "integer"
-                ? new NpgsqlParameter($"p_{name}", NpgsqlDbType.Integer) { Value = value is null ? DBNull.Value : int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) }
-                : new NpgsqlParameter($"p_{name}", NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
-        }
+        foreach (var v in q.Filter.Values) c.Parameters.Add(new NpgsqlParameter(v.Name, v.Type) { Value = v.Value });
     }
 
     /// <summary>

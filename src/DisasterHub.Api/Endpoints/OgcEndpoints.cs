@@ -3,6 +3,7 @@ using System.Text;
 using DisasterHub.Api.Auth;
 using DisasterHub.Api.Http;
 using DisasterHub.Core;
+using DisasterHub.Core.Cql2;
 using DisasterHub.Data;
 
 namespace DisasterHub.Api.Endpoints;
@@ -46,24 +47,68 @@ public static class OgcEndpoints
     {
         var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
         g.MapGet("", Landing);
-        g.MapGet("/conformance", () => Results.Json(new
-        {
-            conformsTo = new[]
-            {
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-            },
-        }));
+        g.MapGet("/conformance", () => Results.Json(new { conformsTo = ConformanceClasses }));
         g.MapGet("/collections", Collections);
         g.MapGet("/collections/{layer}", Collection);
-        g.MapGet("/collections/{layer}/items", Items);
-        g.MapGet("/collections/{layer}/queryables", Queryables);
+        g.MapGet("/collections/{layer}/queryables", QueryablesOf);
+        g.MapGet("/collections/{layer}/items", Items).AddOpenApiOperationTransformer(OgcOpenApi.ItemsParameters);
         g.MapGet("/collections/{layer}/items/{id}", Item);
         return app;
     }
 
-    /// <summary>The standard parameters of every items request (the roll-up too); the collections' queryables come on top.</summary>
-    private static readonly HashSet<string> ItemParameters = new(StringComparer.Ordinal) { "limit", "offset", "bbox", "datetime", "workspace", "f" };
+    /// <summary>What <c>/ogc/conformance</c> declares: Part 1 core + GeoJSON, Part 3 filtering with CQL2 text.</summary>
+    public static readonly string[] ConformanceClasses =
+    [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+        "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    ];
+
+    /// <summary>Parameters of the items path besides property filters (queryables); anything else answers 400.</summary>
+    private static readonly HashSet<string> ItemsParameters = new(StringComparer.Ordinal)
+        { "limit", "offset", "bbox", "datetime", "workspace", "filter", "filter-lang", "filter-crs", "sortby", "properties", "f" };
+
+    /// <summary>The roll-up is computed, not stored: no filtering or sorting on it.</summary>
+    private static readonly HashSet<string> RollupParameters = new(StringComparer.Ordinal) { "limit", "offset", "bbox", "datetime", "workspace", "f" };
+
+    private static string LayerOf(string collection) =>
+        collection.StartsWith(MergedPrefix, StringComparison.Ordinal) ? collection[MergedPrefix.Length..] : collection;
+
+    /// <summary>What this caller may filter and sort the collection on: the layer's queryables less what is hidden from it.</summary>
+    private static IReadOnlyDictionary<string, QueryableProperty> QueryablesFor(HttpContext ctx, string collection, Clearance clearance)
+    {
+        if (collection == Rollup) return new Dictionary<string, QueryableProperty>();
+        var layer = LayerOf(collection);
+        var hidden = ctx.RequestServices.GetRequiredService<ClassificationPolicy>().Hidden(clearance.Levels).GetValueOrDefault(layer) ?? [];
+        return Queryables.For(layer, hidden);
+    }
+
+    private static async Task<IResult> QueryablesOf(string layer, HttpContext ctx, HubDbContext db, CancellationToken ct)
+    {
+        if (!CollectionIds.Contains(layer)) return NotFound(layer);
+        var queryables = QueryablesFor(ctx, layer, await ReadAccess.LevelsAsync(ctx, db, ct));
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = $"{Base(ctx)}/collections/{layer}/queryables",
+            ["type"] = "object",
+            ["title"] = layer,
+            ["properties"] = queryables.Values.ToDictionary(q => q.Name, Queryables.Schema),
+            ["additionalProperties"] = false,
+        }, contentType: "application/schema+json");
+    }
+
+    private static IResult BadRequest(string parameter, string detail, int? position = null, string? property = null) =>
+        ParameterProblem.For(parameter, detail, position: position, property: property);
 
     /// <summary>Links start at the configured public base URL, never at the request's Host header.</summary>
     private static string Base(HttpContext ctx) => $"{ctx.PublicBase()}/ogc";
@@ -76,29 +121,36 @@ public static class OgcEndpoints
         {
             new { href = Base(ctx), rel = "self", type = "application/json", title = "this document" },
             new { href = $"{Base(ctx)}/conformance", rel = "conformance", type = "application/json", title = "conformance" },
+            new { href = $"{Base(ctx)}/collections", rel = "data", type = "application/json", title = "collections" },
             new { href = $"{ctx.PublicBase()}{ApiDescription.DocumentPath}", rel = "service-desc", type = "application/vnd.oai.openapi+json;version=3.1", title = "the API description (OpenAPI 3.1)" },
             new { href = $"{ctx.PublicBase()}/docs", rel = "service-doc", type = "text/html", title = "the API reference" },
-            new { href = $"{Base(ctx)}/collections", rel = "data", type = "application/json", title = "collections" },
         },
     });
 
     private static async Task<object> Describe(HttpContext ctx, FeatureQueries q, string layer, ReadScope scope, CancellationToken ct)
     {
-        var (bbox, _) = await q.ExtentAsync(scope, ct);
+        var (bbox, _, first, last) = await q.ExtentAsync(scope, ct);
         return new
         {
             id = layer,
             title = layer == Rollup ? "municipality roll-up" : layer.StartsWith(MergedPrefix, StringComparison.Ordinal) ? $"{layer[MergedPrefix.Length..]} (merged)" : $"{layer} (per source)",
             itemType = "feature",
             crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
-            extent = new { spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" } },
+            extent = new
+            {
+                spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
+                temporal = new { interval = new[] { new[] { Rfc3339(first), Rfc3339(last) } }, trs = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
+            },
             links = new object[]
             {
                 new { href = $"{Base(ctx)}/collections/{layer}", rel = "self", type = "application/json" },
                 new { href = $"{Base(ctx)}/collections/{layer}/items", rel = "items", type = GeoJson },
+                new { href = $"{Base(ctx)}/collections/{layer}/queryables", rel = "http://www.opengis.net/def/rel/ogc/1.0/queryables", type = "application/schema+json" },
             },
         };
     }
+
+    private static string? Rfc3339(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static async Task<IResult> Collections(HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
@@ -118,44 +170,40 @@ public static class OgcEndpoints
             ? Results.Json(await Describe(ctx, q, layer, scope, ct))
             : NotFound(layer);
 
-    /// <summary>The properties a collection's items can be filtered on (<c>?status=開設</c>), as a JSON Schema.</summary>
-    private static IResult Queryables(string layer, HttpContext ctx) =>
-        layer == Rollup || !Layers.All.Any(l => layer == l || layer == $"merged_{l}")
-            ? NotFound(layer)
-            : Results.Json(new Dictionary<string, object>
-            {
-                ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-                ["$id"] = $"{Base(ctx)}/collections/{layer}/queryables",
-                ["type"] = "object",
-                ["title"] = layer,
-                ["properties"] = ItemQuery.Queryables.ToDictionary(x => x.Name, x => (object)new { type = x.Type, title = x.Title }),
-                ["additionalProperties"] = false,
-            }, contentType: "application/schema+json");
-
     private static IResult NotFound(string layer) =>
         Results.Problem(statusCode: 404, title: "Not Found", detail: $"no collection '{layer}'");
 
     private static async Task Items(string layer, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var query = ctx.Request.Query;
-        if (!TryParseInstant(query["datetime"], out var at))
+        if (!TryParseInstant(query.One("datetime"), out var at))
         {
-            await Results.Problem(statusCode: 400, title: "Bad Request", detail: "datetime must be an RFC 3339 instant with a zone, or an interval ending in one").ExecuteAsync(ctx);
+            await BadRequest("datetime", "datetime must be an RFC 3339 instant with a zone, or an interval ending in one").ExecuteAsync(ctx);
             return;
         }
-        var scope = Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
+        var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
+        var scope = Scope(layer, clearance, ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
         if (scope is null)
         {
             await NotFound(layer).ExecuteAsync(ctx);
             return;
         }
-        if (!TryInt(query["limit"], DefaultLimit, 1, MaxLimit, out var limit) || !TryInt(query["offset"], 0, 0, int.MaxValue, out var offset))
+        var rollup = layer == Rollup;
+        var queryables = QueryablesFor(ctx, layer, clearance);
+        if (QueryGuard.Unknown(query, rollup ? RollupParameters : ItemsParameters, queryables.ContainsKey) is { } unknown)
         {
-            await Results.Problem(statusCode: 400, title: "Bad Request", detail: $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
+            await BadRequest(unknown, rollup
+                ? $"unknown parameter '{unknown}': the roll-up takes {string.Join(", ", RollupParameters)}"
+                : $"unknown parameter '{unknown}': neither a parameter of this path nor a queryable of {layer} (see {Base(ctx)}/collections/{layer}/queryables)").ExecuteAsync(ctx);
+            return;
+        }
+        if (!TryInt(query.One("limit"), DefaultLimit, 1, MaxLimit, out var limit) || !TryInt(query.One("offset"), 0, 0, int.MaxValue, out var offset))
+        {
+            await BadRequest(query.ContainsKey("limit") ? "limit" : "offset", $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
             return;
         }
         double[]? bbox = null;
-        if (query["bbox"].ToString() is { Length: > 0 } b)
+        if (query.One("bbox") is { Length: > 0 } b)
         {
             var parts = b.Split(',');
             bbox = parts.Length == 4 && parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
@@ -163,36 +211,43 @@ public static class OgcEndpoints
                 : null;
             if (bbox is null || bbox[0] > bbox[2] || bbox[1] > bbox[3])
             {
-                await Results.Problem(statusCode: 400, title: "Bad Request", detail: "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
+                await BadRequest("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
                 return;
             }
         }
 
-        // every parameter is one the collection knows: an unknown one is a 400, not silently nothing
-        var properties = new Dictionary<string, string>();
-        foreach (var (name, values) in query)
+        var iq = new ItemQuery(scope, bbox, limit, offset)
         {
-            if (ItemParameters.Contains(name)) continue;
-            var queryable = layer == Rollup ? default : ItemQuery.Queryables.FirstOrDefault(x => x.Name == name);
-            if (queryable.Name is null)
+            ItemsUrl = $"{Base(ctx)}/collections/{layer}/items",
+            CollectionUrl = $"{Base(ctx)}/collections/{layer}",
+        };
+        if (!rollup)
+        {
+            var (filter, problem) = FilterOf(query, queryables);
+            if (problem is not null)
             {
-                await ParameterProblem.For(name, $"unknown parameter '{name}': this collection takes {string.Join(", ", ItemParameters.Order(StringComparer.Ordinal))}{(layer == Rollup ? "" : ", and the queryables " + string.Join(", ", ItemQuery.Queryables.Select(x => x.Name)))}").ExecuteAsync(ctx);
+                await problem.ExecuteAsync(ctx);
                 return;
             }
-            if (queryable.Type == "integer" && !int.TryParse(values.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            var properties = Names(query.One("properties"));
+            if (properties?.FirstOrDefault(p => !queryables.ContainsKey(p) && !OutputProperties.Contains(p)) is { } unknownProperty)
             {
-                await ParameterProblem.For(name, $"{name} must be an integer").ExecuteAsync(ctx);
+                await BadRequest("properties", $"unknown property '{unknownProperty}' in properties", property: unknownProperty).ExecuteAsync(ctx);
                 return;
             }
-            properties[name] = values.ToString();
+            iq = iq with { Filter = filter!, Properties = properties };
         }
-        if (query["f"].ToString() is { Length: > 0 } f && f is not ("json" or "geojson"))
+        var format = query.One("f") ?? "json";
+        if (format is not ("json" or "geojson" or "csv" or "gpkg") || (rollup && format is "csv" or "gpkg"))
         {
-            await ParameterProblem.For("f", "f must be json or geojson").ExecuteAsync(ctx);
+            await BadRequest("f", rollup ? "f must be json or geojson for the roll-up" : "f must be json, geojson, csv or gpkg").ExecuteAsync(ctx);
             return;
         }
-        var iq = new ItemQuery(scope, bbox, limit, offset, Properties: properties);
-        var rollup = layer == Rollup;
+        if (format is "csv" or "gpkg")
+        {
+            await ItemsAsFile(ctx, q, iq, layer, format, offset, limit, clock, ct);
+            return;
+        }
         var matched = rollup ? -1 : await q.CountAsync(iq, ct);
         ctx.Response.ContentType = GeoJson;
         var w = ctx.Response.BodyWriter;
@@ -205,15 +260,110 @@ public static class OgcEndpoints
             if (returned % 200 == 0) await w.FlushAsync(ct);
         }
         var self = $"{Base(ctx)}/collections/{layer}/items";
-        var keep = (bbox is null ? "" : $"&bbox={string.Join(',', bbox.Select(v => v.ToString(CultureInfo.InvariantCulture)))}")
-            + (at is null ? "" : $"&datetime={Uri.EscapeDataString(at.Value.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFZ", CultureInfo.InvariantCulture))}")
-            + (query["workspace"].ToString() is { Length: > 0 } ws ? $"&workspace={Uri.EscapeDataString(ws)}" : "")
-            + string.Concat(properties.Select(p => $"&{p.Key}={Uri.EscapeDataString(p.Value)}"));
+        var keep = Kept(query);
         var links = new List<string> { Link($"{self}?limit={limit}&offset={offset}{keep}", "self") };
         if (rollup ? returned == limit : offset + returned < matched) links.Add(Link($"{self}?limit={limit}&offset={offset + limit}{keep}", "next"));
         if (offset > 0) links.Add(Link($"{self}?limit={limit}&offset={Math.Max(0, offset - limit)}{keep}", "prev"));
+        links.Add($"{{\"href\":{System.Text.Json.JsonSerializer.Serialize($"{Base(ctx)}/collections/{layer}")},\"rel\":\"collection\",\"type\":\"application/json\"}}");
         Write(w, $"],{(rollup ? "" : $"\"numberMatched\":{matched},")}\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
         await w.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// <c>f=csv</c> / <c>f=gpkg</c>: the same page of features as a file (<see cref="Exports.ItemsFile"/>), named after the
+    /// collection; the total and the next page are in headers (<c>OGC-NumberMatched</c>, <c>Link: rel="next"</c>).
+    /// </summary>
+    private static async Task ItemsAsFile(HttpContext ctx, FeatureQueries q, ItemQuery iq, string layer, string format, int offset, int limit,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var matched = await q.CountAsync(iq, ct);
+        var now = clock.GetUtcNow();
+        var name = $"{layer}-{now:yyyyMMdd'T'HHmmss'Z'}";
+        ctx.Response.Headers["OGC-NumberMatched"] = matched.ToString(CultureInfo.InvariantCulture);
+        if (offset + limit < matched)
+        {
+            var next = $"{Base(ctx)}/collections/{layer}/items?limit={limit}&offset={offset + limit}{Kept(ctx.Request.Query)}";
+            ctx.Response.Headers.Link = $"<{next}>; rel=\"next\"";
+        }
+        if (format == "csv")
+        {
+            ctx.Response.ContentType = "text/csv; charset=utf-8";
+            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
+            await Exports.ItemsFile.WriteCsvAsync(ctx.Response.Body, q.ItemsAsync(iq, ct), iq.Properties, ct);
+            return;
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"disasterhub-items-{Guid.NewGuid():N}.gpkg");
+        try
+        {
+            var info = new List<(string, string)>
+            {
+                ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                ("collection", layer), ("workspace", iq.Scope.Workspace), ("clearance", string.Join(',', iq.Scope.Clearance.Levels)),
+                ("request", $"{ctx.Request.Path}{ctx.Request.QueryString}"), ("number_matched", matched.ToString(CultureInfo.InvariantCulture)),
+                ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
+            };
+            await Exports.ItemsFile.WriteGeoPackageAsync(path, layer, q.ItemsAsync(iq, ct), iq.Properties, info, now, ct);
+            ctx.Response.ContentType = "application/geopackage+sqlite3";
+            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.gpkg\"";
+            await using var file = File.OpenRead(path);
+            ctx.Response.ContentLength = file.Length;
+            await file.CopyToAsync(ctx.Response.Body, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Every parameter but the page, kept on self/next/prev links: filters, sort, properties, format, as-of, workspace.</summary>
+    private static string Kept(IQueryCollection query) => string.Concat(query.Where(p => p.Key is not "limit" and not "offset")
+        .Select(p => $"&{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value.Count > 0 ? p.Value[0] ?? "" : "")}"));
+
+    /// <summary>Properties of every item besides the queryables, which <c>properties=</c> may name too.</summary>
+    private static readonly HashSet<string> OutputProperties = new(StringComparer.Ordinal)
+        { "layer", "sources", "source_key", "classification", "workspace", "conflicts", "provenance", "licenses", "attrs" };
+
+    private static string[]? Names(string? list) => string.IsNullOrWhiteSpace(list) ? null
+        : [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.TrimStart('+'))];
+
+    /// <summary>
+    /// <c>filter</c> (CQL2 text), property filters (<c>?status=開設</c>, each a queryable) and <c>sortby</c> made into
+    /// parameterized SQL; a syntax error, an unknown or hidden property, or a type mismatch → 400 naming it.
+    /// </summary>
+    private static (SqlFilter? Filter, IResult? Problem) FilterOf(IQueryCollection query, IReadOnlyDictionary<string, QueryableProperty> queryables)
+    {
+        Cql2Node? tree = null;
+        if (query.One("filter") is { Length: > 0 } text)
+        {
+            try
+            {
+                tree = Cql2Parser.Parse(text);
+            }
+            catch (Cql2Exception e)
+            {
+                return (null, BadRequest("filter", $"filter: {e.Message}", e.Position, e.Property));
+            }
+        }
+        var equals = query.Where(p => queryables.ContainsKey(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value.Count > 0 ? p.Value[0] ?? "" : "")).ToList();
+        var sort = new List<(string, bool)>();
+        foreach (var item in Names(query.One("sortby")) ?? [])
+        {
+            // "+name" arrives as " name" when the '+' was not escaped; TrimEntries has removed that space
+            var desc = item.StartsWith('-');
+            sort.Add((desc || item.StartsWith('+') ? item[1..].Trim() : item, desc));
+        }
+        try
+        {
+            return (Cql2Sql.Compile(queryables, tree, equals, sort), null);
+        }
+        catch (Cql2Exception e)
+        {
+            var parameter = tree is not null && e.Position > 0 ? "filter"
+                : e.Property is { } p && equals.Any(x => x.Key == p) ? p
+                : sort.Count > 0 && e.Property is not null && sort.Any(x => x.Item1 == e.Property) ? "sortby"
+                : "filter";
+            return (null, BadRequest(parameter, parameter == "filter" ? $"filter: {e.Message}" : e.Message, e.Position, e.Property));
+        }
     }
 
     private static string Link(string href, string rel) => $"{{\"href\":{System.Text.Json.JsonSerializer.Serialize(href)},\"rel\":\"{rel}\",\"type\":\"{GeoJson}\"}}";
@@ -238,7 +388,8 @@ public static class OgcEndpoints
         var scope = Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
         if (scope is null || layer == Rollup) return NotFound(layer);
         if (!Guid.TryParse(id, out var guid)) return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
-        await foreach (var f in q.ItemsAsync(new ItemQuery(scope, null, 1, 0, guid), ct))
+        var one = new ItemQuery(scope, null, 1, 0, guid) { ItemsUrl = $"{Base(ctx)}/collections/{layer}/items", CollectionUrl = $"{Base(ctx)}/collections/{layer}" };
+        await foreach (var f in q.ItemsAsync(one, ct))
             return Results.Text(f, GeoJson, Encoding.UTF8);
         return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
     }

@@ -70,9 +70,11 @@ public sealed class GeoPackageFile : IDisposable
     }
 
     /// <summary>Adds a feature: its geometry as WKB (WGS84) and one value per column (null allowed).</summary>
-    public void Add(FeatureTable table, byte[] wkb, params object?[] values)
+    public void Add(FeatureTable table, byte[] wkb, params object?[] values) => Add(table, _wkb.Read(wkb), values);
+
+    /// <summary>Adds a feature: its geometry (WGS84) and one value per column (null allowed).</summary>
+    public void Add(FeatureTable table, Geometry g, params object?[] values)
     {
-        var g = _wkb.Read(wkb);
         g.SRID = 4326;
         table.Extent.ExpandToInclude(g.EnvelopeInternal);
         table.Insert.Parameters[0].Value = _geo.Write(g);

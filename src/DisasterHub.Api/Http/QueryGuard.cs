@@ -38,7 +38,34 @@ public static partial class QueryGuard
         ["status"] = v => v.Length <= 64 ? null : "status must be at most 64 characters",
         ["area"] = v => v.Length <= 64 ? null : "area must be at most 64 characters",
         ["maxzoom"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 22 ? null : "maxzoom must be an integer 0–22",
+        // OGC API – Features Part 3 (filtering) and the items parameters beside it
+        ["filter"] = v => v.Length <= DisasterHub.Core.Cql2.Cql2Parser.MaxLength ? null : "filter is too long",
+        ["filter-lang"] = v => v == "cql2-text" ? null : "filter-lang must be cql2-text (cql2-json is not supported)",
+        ["filter-crs"] = v => v is Crs84 ? null : $"filter-crs must be {Crs84}",
+        ["sortby"] = v => NameList().IsMatch(v) ? null : "sortby must be a comma-separated list of queryables, each optionally prefixed with + or -",
+        ["properties"] = v => NameList().IsMatch(v) && !v.Contains('+', StringComparison.Ordinal) && !v.Contains('-', StringComparison.Ordinal) ? null : "properties must be a comma-separated list of property names",
     };
+
+    public const string Crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+    /// <summary>"+name,-other,name" (a '+' arrives as a space when the caller did not escape it).</summary>
+    [GeneratedRegex(@"^\s*[+\- ]?[A-Za-z_][A-Za-z0-9_]{0,63}(\s*,\s*[+\- ]?[A-Za-z_][A-Za-z0-9_]{0,63})*\s*$")]
+    private static partial Regex NameList();
+
+    /// <summary>
+    /// The first parameter of a request that is neither in <paramref name="allowed"/> nor a property filter the
+    /// endpoint accepts (<paramref name="isProperty"/>): endpoints with a closed set of parameters (OGC items) answer
+    /// 400 naming it instead of silently ignoring it.
+    /// </summary>
+    public static string? Unknown(IQueryCollection query, IReadOnlySet<string> allowed, Func<string, bool> isProperty)
+    {
+        foreach (var name in query.Keys)
+            if (!allowed.Contains(name) && !isProperty(name)) return name;
+        return null;
+    }
+
+    /// <summary>The first value of a parameter (a repeat may only repeat it: see <see cref="Check"/>).</summary>
+    public static string? One(this IQueryCollection query, string name) => query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
 
     private static string? Bbox(string v)
     {
@@ -66,7 +93,8 @@ public static partial class QueryGuard
                 if (v.Length > MaxValueLength) return (shown, $"{shown} is longer than {MaxValueLength} characters");
             }
             if (!Rules.TryGetValue(name, out var rule)) continue;
-            if (values.Count > 1) return (name, $"{name} is given more than once");
+            // a repeat of the same value is harmless (clients that append their own parameters to every link do so)
+            if (values.Count > 1 && values.Distinct(StringComparer.Ordinal).Count() > 1) return (name, $"{name} is given more than once with different values");
             if (values.ToString() is { Length: > 0 } value && rule(value) is { } why) return (name, why);
         }
         return null;

@@ -5,6 +5,7 @@
 // glyphs or sprites — every label (panel, popups, cluster counts) is HTML.
 
 import { withWorkspace } from './workspace.js';
+import { loadCredit } from './attribution.js';
 
 const maplibregl = window.maplibregl;
 
@@ -345,12 +346,14 @@ function tileUrl(path) {
   return withWorkspace(`${location.origin}${path}/{z}/{x}/{y}.mvt${q}`); // not new URL(): it would escape the braces
 }
 
+const credit = await loadCredit();
+
 function sourceSpecs() {
   if (state.mode === 'merged') {
-    return { 'hub-merged': { type: 'vector', tiles: [tileUrl('/tiles/merged')], minzoom: 0, maxzoom: 14, attribution: 'DisasterHub' } };
+    return { 'hub-merged': { type: 'vector', tiles: [tileUrl('/tiles/merged')], minzoom: 0, maxzoom: 14, attribution: credit } };
   }
   return Object.fromEntries(LAYERS.map((l) => [`hub-src-${l.id}`,
-    { type: 'vector', tiles: [tileUrl(`/tiles/${l.id}`)], minzoom: 0, maxzoom: 14, attribution: 'DisasterHub' }]));
+    { type: 'vector', tiles: [tileUrl(`/tiles/${l.id}`)], minzoom: 0, maxzoom: 14, attribution: credit }]));
 }
 
 /** The style layers of one EEI layer: area fill, outline/line, clusters, points. */

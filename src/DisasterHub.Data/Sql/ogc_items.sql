@@ -1,10 +1,24 @@
 -- One GeoJSON Feature per row, built in PostGIS; the endpoint streams rows into a FeatureCollection.
--- The rows placeholder is filled with one of rows_features / rows_features_asof / rows_merged / rows_merged_asof.
+-- The rows placeholder is filled with one of rows_features / rows_features_asof / rows_merged / rows_merged_asof;
+-- {filter} with the request's CQL2 / property filters (Cql2Sql: parameters only, "AND (…)" or nothing) and {order}
+-- with its sortby ("expr ASC NULLS LAST, " … or nothing). @props (null = all) keeps only the named properties: header
+-- fields by name, attributes by their key (kept under attrs), or attrs whole.
 SELECT json_build_object(
     'type', 'Feature',
     'id', r.id,
     'geometry', ST_AsGeoJSON(r.geom, 7)::json,
-    'properties', json_build_object(
+    'properties', CASE WHEN @props::text[] IS NULL THEN x.p ELSE (
+        SELECT coalesce(json_object_agg(e.key, e.value), '{}'::json)
+        FROM (SELECT key, value FROM json_each(x.p) WHERE key = ANY (@props) AND key <> 'attrs'
+              UNION ALL
+              SELECT 'attrs', CASE WHEN 'attrs' = ANY (@props) THEN r.attrs::json
+                                   ELSE (SELECT jsonb_object_agg(a.key, a.value) FROM jsonb_each(r.attrs) a WHERE a.key = ANY (@props))::json END
+              WHERE 'attrs' = ANY (@props) OR r.attrs ?| @props) e) END,
+    'links', json_build_array(
+        json_build_object('href', @items_url || '/' || r.id, 'rel', 'self', 'type', 'application/geo+json'),
+        json_build_object('href', @collection_url, 'rel', 'collection', 'type', 'application/json')))::text
+FROM ({rows}) r,
+LATERAL (SELECT json_build_object(
         'layer', r.layer,
         'name', r.name,
         'address', r.address,
@@ -24,15 +38,13 @@ SELECT json_build_object(
         'workspace', r.workspace,
         'conflicts', r.conflicts,
         'provenance', r.provenance,
-        'attrs', r.attrs))::text
-FROM ({rows}) r
+        -- each source's licence and credit, where its configuration states them (issue 15 item 7)
+        'licenses', (SELECT json_agg(json_build_object('source', s.id, 'license', s.license, 'attribution', s.attribution) ORDER BY s.id)
+                     FROM source s WHERE s.id = ANY (r.sources) AND (s.license IS NOT NULL OR s.attribution IS NOT NULL)),
+        'attrs', r.attrs) AS p) x
 WHERE r.classification = ANY (@levels)
   AND (NOT @has_bbox OR r.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
   AND (@id::uuid IS NULL OR r.id = @id::uuid)
-  AND (@p_status::text IS NULL OR r.status = @p_status)
-  AND (@p_municipality_code::text IS NULL OR r.municipality_code = @p_municipality_code)
-  AND (@p_severity::int IS NULL OR r.severity = @p_severity)
-  AND (@p_name::text IS NULL OR r.name = @p_name)
-  AND (@p_entity_key::text IS NULL OR r.entity_key = @p_entity_key)
-ORDER BY r.id
+  {filter}
+ORDER BY {order}r.id
 LIMIT @limit OFFSET @offset
