@@ -135,6 +135,67 @@ public sealed class subscriptions_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task stream_an_sse_subscriptions_matches_to_its_owner_only()
+    {
+        var (status, created) = await Subscribe(_appKey, """
+            {"name":"七尾市の避難所 (SSE)","layers":["shelters"],"municipality_codes":["172022"],"changes":"status","delivery":"sse"}
+            """);
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.False(created.TryGetProperty("secret", out _)); // nothing is signed: the owner reads it with its key
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal($"{_hub.BaseUrl}api/v1/subscriptions/{id}/events", created.GetProperty("events").GetString());
+
+        // another organization's key and no key: not its stream
+        var other = await _hub.CreateKeyAsync("kaga-city", "read:public");
+        using (var req = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/subscriptions/{id}/events"))
+        {
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", other);
+            Assert.Equal(HttpStatusCode.NotFound, (await _hub.Http.SendAsync(req)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.GetAsync($"/api/v1/subscriptions/{id}/events")).StatusCode);
+
+        using var stream = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/subscriptions/{id}/events");
+        stream.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _appKey);
+        using var res = await _hub.Http.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", res.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await res.Content.ReadAsStreamAsync());
+        Assert.StartsWith(": subscription", await reader.ReadLineAsync());
+
+        await PushStatus("SSE-1", "開設", 10, lat: 35.6812, lon: 139.7671); // outside 七尾市: refused by the boundary check, never streamed
+        await PushStatus("SSE-2", "開設", 10);
+        await PushStatus("SSE-2", "開設", 20); // not a status change
+        await PushStatus("SSE-2", "閉鎖", 0);
+        var events = new List<(string Id, string Event, JsonElement Data)>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string? eventId = null, eventName = null;
+        while (events.Count < 2 && await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal)) eventId = line[4..];
+            else if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((eventId!, eventName!, JsonDocument.Parse(line[6..]).RootElement));
+        }
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal("change", e.Event));
+        Assert.Equal(["開設", "閉鎖"], events.Select(e => e.Data.GetProperty("feature").GetProperty("properties").GetProperty("status").GetString()!).ToArray());
+        Assert.All(events, e => Assert.Equal("購読試験SSE-2", e.Data.GetProperty("feature").GetProperty("properties").GetProperty("name").GetString()));
+
+        // resuming after the first event replays the second; the list names the delivery and counts what was streamed
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/subscriptions/{id}/events");
+        resume.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _appKey);
+        resume.Headers.Add("Last-Event-ID", events[0].Id);
+        using var res2 = await _hub.Http.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        using var reader2 = new StreamReader(await res2.Content.ReadAsStreamAsync());
+        string? replayed = null;
+        while (replayed is null && await reader2.ReadLineAsync(timeout.Token) is { } line)
+            if (line.StartsWith("id: ", StringComparison.Ordinal)) replayed = line[4..];
+        Assert.Equal(events[1].Id, replayed);
+        var mine = (await Get(_appKey, "/api/v1/subscriptions")).EnumerateArray().Single(x => x.GetProperty("id").GetString() == id);
+        Assert.Equal("sse", mine.GetProperty("delivery").GetString());
+        Assert.Equal(2, mine.GetProperty("streamed").GetInt32());
+        Assert.Equal(0, mine.GetProperty("pending").GetInt32());
+    }
+
+    [Fact]
     public async Task list_a_failing_endpoints_delivery_as_dead_after_its_retries()
     {
         var (_, created) = await Subscribe(_appKey, $$"""{"layers":["shelters"],"bbox":[136.8,36.9,137.1,37.2],"webhook":"{{_receiverUrl}}hook/broken"}""");

@@ -44,16 +44,19 @@ public static class EventsEndpoints
             var parts = b.Split(',');
             if (parts.Length != 4 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
             {
-                ctx.Response.StatusCode = 400;
-                await ctx.Response.WriteAsJsonAsync(new { error = "bbox must be minLon,minLat,maxLon,maxLat", field = "bbox" }, ct);
+                await ParameterProblem.For("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
                 return;
             }
             bbox = [.. parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture))];
         }
-        if (layers.Any(x => !Layers.IsKnown(x)) || !OgcEndpoints.TryParseInstant(query["at"], out var at))
+        if (layers.FirstOrDefault(x => !Layers.IsKnown(x)) is { } unknown)
         {
-            ctx.Response.StatusCode = 400;
-            await ctx.Response.WriteAsJsonAsync(new { error = "unknown layer or bad at=", field = "layer/at" }, ct);
+            await ParameterProblem.For("layer", $"unknown layer '{unknown}': layer takes {string.Join(", ", Layers.All)}").ExecuteAsync(ctx);
+            return;
+        }
+        if (!OgcEndpoints.TryParseInstant(query["at"], out var at))
+        {
+            await ParameterProblem.For("at", "at must be an RFC 3339 instant with a zone").ExecuteAsync(ctx);
             return;
         }
         var filter = new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);

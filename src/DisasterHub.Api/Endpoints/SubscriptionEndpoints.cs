@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using DisasterHub.Api.Auth;
+using DisasterHub.Api.Http;
 using DisasterHub.Core;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
@@ -16,7 +17,8 @@ namespace DisasterHub.Api.Endpoints;
 /// Subscriptions: <c>POST /api/v1/subscriptions</c> (a key's owner names an area — municipality codes, a bbox or a
 /// GeoJSON geometry —, layers, a minimum severity, whether only status changes count, and a webhook URL; the answer
 /// carries the signing secret once), <c>GET /api/v1/subscriptions</c>, <c>GET …/{id}/deliveries[?status=dead]</c>
-/// (the dead-letter list), <c>DELETE …/{id}</c>. Deliveries: <see cref="SubscriptionDispatcher"/>. A subscription sees
+/// (the dead-letter list), <c>GET …/{id}/events</c> (the matches as server-sent events; a subscription made with
+/// <c>"delivery": "sse"</c> has no webhook and is read only this way), <c>DELETE …/{id}</c>. Deliveries: <see cref="SubscriptionDispatcher"/>. A subscription sees
 /// what its creating key may read, no more.
 /// </summary>
 public static class SubscriptionEndpoints
@@ -27,6 +29,7 @@ public static class SubscriptionEndpoints
         g.MapPost("", Create);
         g.MapGet("", List);
         g.MapGet("/{id:guid}/deliveries", Deliveries);
+        g.MapGet("/{id:guid}/events", Events);
         g.MapDelete("/{id:guid}", Delete);
         return app;
     }
@@ -106,11 +109,25 @@ public static class SubscriptionEndpoints
             if (ch.ValueKind != JsonValueKind.String || ch.GetString() is not ("any" or "status")) return Problem(400, "changes must be \"any\" or \"status\"", "/changes");
             statusChanges = ch.GetString() == "status";
         }
-        if (!body.TryGetProperty("webhook", out var wh) || wh.ValueKind != JsonValueKind.String
-            || !Uri.TryCreate(wh.GetString(), UriKind.Absolute, out var url) || SsrfGuard.CheckScheme(url) is not null || url.UserInfo.Length > 0)
-            return Problem(400, "webhook must be an absolute http or https URL without user info", "/webhook");
-        if (!options.Value.AllowPrivateTargets && IPAddress.TryParse(url.Host.Trim('[', ']'), out var literal) && SsrfGuard.CheckAddress(literal) is { } why2)
-            return Problem(400, $"webhook may not point at a {why2}", "/webhook");
+        var delivery = "webhook";
+        if (body.TryGetProperty("delivery", out var dv))
+        {
+            if (dv.ValueKind != JsonValueKind.String || dv.GetString() is not ("webhook" or "sse")) return Problem(400, "delivery must be \"webhook\" or \"sse\"", "/delivery");
+            delivery = dv.GetString()!;
+        }
+        Uri? url = null;
+        if (delivery == "sse")
+        {
+            if (body.TryGetProperty("webhook", out _)) return Problem(400, "an sse subscription has no webhook: its matches are read from /api/v1/subscriptions/{id}/events", "/webhook");
+        }
+        else
+        {
+            if (!body.TryGetProperty("webhook", out var wh) || wh.ValueKind != JsonValueKind.String
+                || !Uri.TryCreate(wh.GetString(), UriKind.Absolute, out url) || SsrfGuard.CheckScheme(url) is not null || url.UserInfo.Length > 0)
+                return Problem(400, "webhook must be an absolute http or https URL without user info (or give \"delivery\": \"sse\")", "/webhook");
+            if (!options.Value.AllowPrivateTargets && IPAddress.TryParse(url.Host.Trim('[', ']'), out var literal) && SsrfGuard.CheckAddress(literal) is { } why2)
+                return Problem(400, $"webhook may not point at a {why2}", "/webhook");
+        }
         var workspace = body.TryGetProperty("workspace", out var ws) && ws.ValueKind == JsonValueKind.String ? ws.GetString()! : "live";
         var name = body.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         if (name is { Length: > 200 }) return Problem(400, "name must be at most 200 characters", "/name");
@@ -138,7 +155,7 @@ public static class SubscriptionEndpoints
         c.Parameters.Add(new NpgsqlParameter("bbox", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = (object?)bbox ?? DBNull.Value });
         c.Parameters.Add(new NpgsqlParameter("min_severity", NpgsqlDbType.Smallint) { Value = (object?)minSeverity ?? DBNull.Value });
         c.Parameters.AddWithValue("status_changes", statusChanges);
-        c.Parameters.AddWithValue("url", url.ToString());
+        c.Parameters.Add(new NpgsqlParameter("url", NpgsqlDbType.Text) { Value = (object?)url?.ToString() ?? DBNull.Value });
         c.Parameters.AddWithValue("secret", secret);
         c.Parameters.AddWithValue("levels", clearance.Levels);
         c.Parameters.AddWithValue("hidden", clearance.HiddenJson);
@@ -154,7 +171,9 @@ public static class SubscriptionEndpoints
         }
         db.Audit.Add(new AuditEntry { At = clock.GetUtcNow(), OrganizationId = caller.OrganizationId, ApiKeyId = caller.KeyId, Action = "subscription.create", Target = id.ToString(), ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() });
         await db.SaveChangesAsync(ct);
-        return Results.Json(new { id, secret, signature = "X-DisasterHub-Signature: sha256=HMAC-SHA256(secret, X-DisasterHub-Timestamp + \".\" + body), lower-case hex" }, statusCode: 201);
+        return delivery == "sse"
+            ? Results.Json(new { id, delivery, events = $"{ctx.PublicBase()}/api/v1/subscriptions/{id}/events" }, statusCode: 201)
+            : Results.Json(new { id, delivery, secret, signature = "X-DisasterHub-Signature: sha256=HMAC-SHA256(secret, X-DisasterHub-Timestamp + \".\" + body), lower-case hex" }, statusCode: 201);
     }
 
     private static async Task<IResult> List(HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, CancellationToken ct)
@@ -166,6 +185,8 @@ public static class SubscriptionEndpoints
             SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'workspace', s.workspace, 'layers', s.layers,
                 'municipality_codes', s.municipality_codes, 'area', ST_AsGeoJSON(s.area)::json, 'min_severity', s.min_severity,
                 'changes', CASE WHEN s.status_changes THEN 'status' ELSE 'any' END, 'webhook', s.webhook_url, 'created_at', s.created_at,
+                'delivery', CASE WHEN s.webhook_url IS NULL THEN 'sse' ELSE 'webhook' END,
+                'streamed', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'stream'),
                 'pending', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'pending'),
                 'delivered', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'delivered'),
                 'dead', (SELECT count(*) FROM subscription_delivery d WHERE d.subscription_id = s.id AND d.status = 'dead')) ORDER BY s.created_at), '[]')::text
@@ -180,7 +201,7 @@ public static class SubscriptionEndpoints
         var (caller, denied) = await OwnerAsync(ctx, db, ct);
         if (caller is null) return denied!;
         var status = ctx.Request.Query["status"].ToString();
-        if (status.Length > 0 && status is not ("pending" or "delivered" or "dead")) return Problem(400, "status must be pending, delivered or dead", "status");
+        if (status.Length > 0 && status is not ("pending" or "delivered" or "dead" or "stream")) return Problem(400, "status must be pending, delivered, dead or stream", "status");
         await using var conn = await ds.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand("""
             SELECT EXISTS (SELECT 1 FROM subscription WHERE id = @id AND organization_id = @org),
@@ -196,6 +217,105 @@ public static class SubscriptionEndpoints
         await using var r = await c.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         return r.GetBoolean(0) ? Results.Text(r.GetString(1), "application/json") : Problem(404, "no such subscription of your organization");
+    }
+
+    /// <summary>
+    /// The subscription's matches as server-sent events (<c>id:</c> the delivery id, <c>event: change|expired</c>,
+    /// <c>data:</c> the payload a webhook would get), for its owner only; from now, or after <c>Last-Event-ID</c> /
+    /// <c>?since=</c> (0 = every match kept).
+    /// </summary>
+    private static async Task Events(Guid id, HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, StreamGate gate, IOptions<SubscriptionOptions> options, CancellationToken ct)
+    {
+        var (caller, denied) = await OwnerAsync(ctx, db, ct);
+        if (caller is null)
+        {
+            await denied!.ExecuteAsync(ctx);
+            return;
+        }
+        var resume = ctx.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } last ? last : ctx.Request.Query["since"].ToString();
+        long? after = null;
+        if (resume.Length > 0)
+        {
+            if (!long.TryParse(resume, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var a))
+            {
+                await ParameterProblem.For("since", "since (or Last-Event-ID) must be a delivery id, an integer ≥ 0").ExecuteAsync(ctx);
+                return;
+            }
+            after = a;
+        }
+        await using (var conn = await ds.OpenConnectionAsync(ct))
+        await using (var c = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM subscription WHERE id = @id AND organization_id = @org),
+                   (SELECT coalesce(max(d.id), 0) FROM subscription_delivery d WHERE d.subscription_id = @id)
+            """, conn))
+        {
+            c.Parameters.AddWithValue("id", id);
+            c.Parameters.AddWithValue("org", caller.OrganizationId);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            if (!r.GetBoolean(0))
+            {
+                await Problem(404, "no such subscription of your organization").ExecuteAsync(ctx);
+                return;
+            }
+            after ??= r.GetInt64(1);
+        }
+        var (slot, refused) = gate.TryEnter(ctx.Resolved().Partition);
+        if (slot is null)
+        {
+            ctx.Response.Headers.RetryAfter = "10";
+            await Problem(refused, "too many open event streams").ExecuteAsync(ctx);
+            return;
+        }
+        using var held = slot;
+        ctx.Response.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "private, no-cache";
+        ctx.Response.Headers["X-Accel-Buffering"] = "no";
+        const int page = 500;
+        var cursor = after.Value;
+        var quiet = TimeSpan.Zero;
+        var poll = TimeSpan.FromMilliseconds(Math.Clamp(options.Value.PollMilliseconds / 2, 100, 1000));
+        try
+        {
+            await ctx.Response.WriteAsync($": subscription {id}, after delivery {cursor}\nretry: 2000\n\n", ct);
+            await ctx.Response.Body.FlushAsync(ct);
+            while (!ct.IsCancellationRequested)
+            {
+                var n = 0;
+                await using (var conn = await ds.OpenConnectionAsync(ct))
+                await using (var c = new NpgsqlCommand(SqlFiles.Get("subscription_stream"), conn))
+                {
+                    c.Parameters.AddWithValue("id", id);
+                    c.Parameters.AddWithValue("after", cursor);
+                    c.Parameters.AddWithValue("page", page);
+                    await using var r = await c.ExecuteReaderAsync(ct);
+                    while (await r.ReadAsync(ct))
+                    {
+                        cursor = r.GetInt64(0);
+                        await ctx.Response.WriteAsync($"id: {cursor}\nevent: {r.GetString(1)}\ndata: {r.GetString(2)}\n\n", ct);
+                        n++;
+                    }
+                }
+                if (n > 0)
+                {
+                    await ctx.Response.Body.FlushAsync(ct);
+                    quiet = TimeSpan.Zero;
+                    if (n == page) continue; // more are waiting
+                }
+                else if ((quiet += poll) >= TimeSpan.FromSeconds(15))
+                {
+                    await ctx.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await ctx.Response.Body.FlushAsync(ct);
+                    quiet = TimeSpan.Zero;
+                }
+                // matching is the dispatcher's (it wakes on every change); reading what it matched is a short poll
+                await Task.Delay(poll, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the client went away
+        }
     }
 
     private static async Task<IResult> Delete(Guid id, HttpContext ctx, HubDbContext db, NpgsqlDataSource ds, TimeProvider clock, CancellationToken ct)

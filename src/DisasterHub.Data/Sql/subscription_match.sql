@@ -1,4 +1,5 @@
--- Every active subscription's new matching changes become deliveries. A trailing window (@lookback changes before the
+-- Every active subscription's new matching changes become deliveries (a stream subscription's: status 'stream', read
+-- by its event stream, never POSTed). A trailing window (@lookback changes before the
 -- cursor) catches a transaction that took its change_seq before a later one but committed after it; the unique
 -- (subscription, change) key keeps each delivery single. The payload is the change as the event stream shows it,
 -- with the attributes hidden from the subscription's owner removed.
@@ -9,8 +10,9 @@ top AS (
     SELECT coalesce(max(change_seq), 0) AS hi FROM merged_feature
 ),
 hits AS (
-    INSERT INTO subscription_delivery (subscription_id, change_seq, kind, payload, next_attempt_at, created_at)
-    SELECT s.id, m.change_seq, CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 'change' END,
+    INSERT INTO subscription_delivery (subscription_id, change_seq, status, kind, payload, next_attempt_at, created_at)
+    SELECT s.id, m.change_seq, CASE WHEN s.webhook_url IS NULL THEN 'stream' ELSE 'pending' END,
+           CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 'change' END,
            json_build_object(
                'subscription', s.id, 'change_seq', m.change_seq,
                'event', CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 'change' END,
