@@ -1,4 +1,5 @@
 using DisasterHub.Adapters.Alerts;
+using DisasterHub.Adapters.Federation;
 using DisasterHub.Adapters.Jma;
 using DisasterHub.Adapters.Lifelines;
 using DisasterHub.Adapters.Sensors;
@@ -17,6 +18,7 @@ public static class HubFormats
         .. JmaFormats.All,
         .. LifelineFormats.All,
         .. SensorFormats.All,
+        .. HubChangesParser.All,
     ];
 
     public static FormatRegistry CreateRegistry() => new(All);

@@ -23,6 +23,17 @@ public interface IDisasterHubApi
     [Get("/api/v1/sources")]
     Task<SourceList> SourcesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of the hub's merged changes (the event stream's changes as JSON) after <paramref name="since"/> (0: every
+    /// current feature once): what another hub follows to keep a copy, page after page while <c>more</c> is true, the
+    /// answer's <c>cursor</c> being the next <c>since</c>. The raw answer, so a follower can keep the bytes it ingests;
+    /// <paramref name="tag"/> is set as the request option <c>DisasterHub.Source</c>, which a caller's resilience
+    /// pipeline may key on.
+    /// </summary>
+    [Get("/api/v1/changes")]
+    Task<HttpResponseMessage> ChangesAsync([Query] string layer, [Query] long since, [Query] string? workspace = null,
+        [Property("DisasterHub.Source")] string? tag = null, CancellationToken cancellationToken = default);
+
     /// <summary>The OGC API – Features collections: the layers the hub serves.</summary>
     [Get("/ogc/collections")]
     Task<CollectionList> CollectionsAsync(CancellationToken cancellationToken = default);

@@ -59,6 +59,8 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.LastModified).HasColumnName("last_modified");
             e.Property(x => x.LastRawSha256).HasColumnName("last_raw_sha256");
             e.Property(x => x.Watermark).HasColumnName("watermark");
+            e.Property(x => x.Cursor).HasColumnName("cursor");
+            e.Property(x => x.CursorAt).HasColumnName("cursor_at");
             e.Property(x => x.License).HasColumnName("license");
             e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
@@ -126,6 +128,10 @@ public sealed class Source
     public string? LastModified { get; set; }
     public byte[]? LastRawSha256 { get; set; }
     public DateTimeOffset? Watermark { get; set; }
+
+    /// <summary>A follower's position in its source (another hub's change sequence), and when it last moved.</summary>
+    public string? Cursor { get; set; }
+    public DateTimeOffset? CursorAt { get; set; }
 
     /// <summary>JSON object: companion file name → URL.</summary>
     public string Companions { get; set; } = "{}";

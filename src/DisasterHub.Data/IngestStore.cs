@@ -300,13 +300,16 @@ public static class IngestStore
     }
 
     public static async Task MarkSourceAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sourceId, DateTimeOffset at,
-        string? error, string? etag = null, string? lastModified = null, byte[]? sha = null, DateTimeOffset? watermark = null, CancellationToken ct = default)
+        string? error, string? etag = null, string? lastModified = null, byte[]? sha = null, DateTimeOffset? watermark = null,
+        string? cursor = null, CancellationToken ct = default)
     {
+        // a follower's cursor moves in the transaction that ingested what it covers (nothing skipped or repeated on a crash)
         var sql = error is null
             ? """
               UPDATE source SET last_attempt_at = @at, last_success_at = @at,
                   last_etag = coalesce(@etag, last_etag), last_modified = coalesce(@lm, last_modified),
-                  last_raw_sha256 = coalesce(@sha, last_raw_sha256), watermark = greatest(watermark, @wm)
+                  last_raw_sha256 = coalesce(@sha, last_raw_sha256), watermark = greatest(watermark, @wm),
+                  cursor = coalesce(@cursor, cursor), cursor_at = CASE WHEN @cursor IS NULL THEN cursor_at ELSE @at END
               WHERE id = @id
               """
             : "UPDATE source SET last_attempt_at = @at, last_error_at = @at, last_error = @err WHERE id = @id";
@@ -318,6 +321,7 @@ public static class IngestStore
         c.Parameters.Add(new NpgsqlParameter("lm", NpgsqlDbType.Text) { Value = (object?)lastModified ?? DBNull.Value });
         c.Parameters.Add(new NpgsqlParameter("sha", NpgsqlDbType.Bytea) { Value = (object?)sha ?? DBNull.Value });
         c.Parameters.Add(new NpgsqlParameter("wm", NpgsqlDbType.TimestampTz) { Value = (object?)watermark?.UtcDateTime ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Text) { Value = (object?)cursor ?? DBNull.Value });
         await c.ExecuteNonQueryAsync(ct);
     }
 }

@@ -43,14 +43,15 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
     /// outermost, so one pull that exhausted its retries counts once; retry with exponential backoff and jitter; a
     /// timeout per attempt. The HTTP strategies treat 5xx, 408, 429, HttpRequestException and timeouts as transient.
     /// </summary>
-    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> builder, TimeSpan attemptTimeout, int retries = 3, TimeSpan? baseDelay = null) =>
+    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> builder, TimeSpan attemptTimeout, int retries = 3, TimeSpan? baseDelay = null,
+        TimeSpan? breakDuration = null) =>
         builder
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromMinutes(2),
-                BreakDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = breakDuration ?? TimeSpan.FromSeconds(30),
             })
             .AddRetry(new HttpRetryStrategyOptions
             {

@@ -19,6 +19,18 @@ public sealed class HubOptions
     /// <summary>Largest pulled document accepted, in bytes.</summary>
     public long MaxPullBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>How long a feed's circuit breaker stays open once half its recent requests failed (seconds).</summary>
+    public int FeedBreakSeconds { get; set; } = 30;
+
+    /// <summary>The first retry delay of a failed feed request (milliseconds; exponential with jitter after it).</summary>
+    public int FeedRetryDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// How many changes before its cursor a hub follower asks for again on each pull: the other hub numbers a change when
+    /// it writes it and commits later, so one numbered just below a change already seen can still appear.
+    /// </summary>
+    public int FollowLookbackChanges { get; set; } = 200;
+
     /// <summary>Most documents one pull may follow from links (pages, Atom entries).</summary>
     public int MaxFollowedDocuments { get; set; } = 200;
 
@@ -172,4 +184,11 @@ public sealed class SourceConfig
 
     /// <summary>The credit the publisher asks for; exports and tile sets carry it.</summary>
     public string? Attribution { get; set; }
+
+    /// <summary>
+    /// A key the source's server issued to this hub (another DisasterHub followed with <c>disasterhub-{layer}</c>), sent
+    /// as <c>Authorization: Bearer</c> to that server only; from configuration (an environment variable in production),
+    /// never stored in the database or shown in the sources list.
+    /// </summary>
+    public string? ApiKey { get; set; }
 }

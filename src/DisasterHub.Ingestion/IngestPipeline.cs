@@ -13,7 +13,7 @@ public sealed record IngestRequest(
     string? ApiKeyId = null, string? FetchUrl = null, string Workspace = "live",
     string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false, bool SkipIfSeen = false,
     IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null,
-    Jurisdiction? Jurisdiction = null);
+    Jurisdiction? Jurisdiction = null, string? Cursor = null);
 
 public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat, WrongLayer }
 
@@ -71,7 +71,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
         {
             // Same bytes as the last document we took from this feed: nothing new to store.
-            await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, ct: ct);
+            await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, cursor: req.Cursor, ct: ct);
             await tx.CommitAsync(ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
@@ -159,7 +159,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
         await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
-        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, ct);
+        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor, ct);
         await tx.CommitAsync(ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);

@@ -58,9 +58,15 @@ public static class IngestionServices
             // the resilience pipeline owns timeouts; redirects are followed, each through the guard
             AddOutboundClient(services, name, "DisasterHub/0.1", guarded, followRedirects: true, TimeSpan.FromSeconds(10))
             // one pipeline — so one circuit breaker — per source, kept by this host's client factory
-            .AddResilienceHandler("feed", b => FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30)))
+            .AddResilienceHandler("feed", (b, context) =>
+            {
+                var o = context.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+                FeedFetcher.ConfigurePipeline(b, TimeSpan.FromSeconds(30), baseDelay: TimeSpan.FromMilliseconds(Math.Max(1, o.FeedRetryDelayMilliseconds)),
+                    breakDuration: TimeSpan.FromSeconds(Math.Max(1, o.FeedBreakSeconds)));
+            })
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
         services.AddTransient<FeedFetcher>();
+        services.AddTransient<HubFollower>();
         // webhook deliveries: through the SSRF guard unless Hub:Subscriptions:AllowPrivateTargets; never redirected
         services.AddOptions<Subscriptions.SubscriptionOptions>().Bind(config.GetSection($"{HubOptions.Section}:Subscriptions"));
         foreach (var (name, guarded) in new[] { (Subscriptions.SubscriptionDispatcher.GuardedClient, true), (Subscriptions.SubscriptionDispatcher.PrivateClient, false) })

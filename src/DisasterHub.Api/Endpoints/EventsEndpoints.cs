@@ -22,7 +22,62 @@ public static class EventsEndpoints
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        app.MapGet("/api/v1/changes", Changes).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
         return app;
+    }
+
+    /// <summary>
+    /// The event stream's changes as pages of JSON, for systems that sync instead of listening (another hub following
+    /// this one): <c>?layer=&amp;since=&amp;workspace=&amp;bbox=</c>; the answer's <c>cursor</c> is the <c>since</c> of the next
+    /// page and <c>more</c> says whether one is waiting. <c>since=0</c> gives every current feature once (each at its
+    /// latest change), so a first sync needs nothing else. The caller's clearance applies as everywhere.
+    /// </summary>
+    private static async Task Changes(HttpContext ctx, EventQueries q, HubDbContext db, CancellationToken ct)
+    {
+        var query = ctx.Request.Query;
+        if (await FilterOf(ctx, db, ct) is not { } filter) return;
+        var since = query["since"].ToString() is { Length: > 0 } s && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        var page = await q.ChangesAfterAsync(filter, since, ct);
+        ctx.Response.ContentType = "application/json";
+        if (filter.Clearance.Levels.Length > 1) ctx.Response.Headers.CacheControl = "private, no-cache";
+        var w = new System.Text.StringBuilder();
+        w.Append("{\"origin\":").Append(System.Text.Json.JsonSerializer.Serialize(ctx.PublicBase()))
+         .Append(",\"workspace\":").Append(System.Text.Json.JsonSerializer.Serialize(filter.Workspace))
+         .Append(",\"since\":").Append(since.ToString(CultureInfo.InvariantCulture))
+         .Append(",\"changes\":[");
+        for (var i = 0; i < page.Count; i++)
+        {
+            var (seq, kind, json) = page[i];
+            if (i > 0) w.Append(',');
+            w.Append("{\"seq\":").Append(seq.ToString(CultureInfo.InvariantCulture)).Append(",\"event\":\"").Append(kind).Append("\",\"feature\":").Append(json).Append('}');
+        }
+        var cursor = page.Count > 0 ? page[^1].Seq : since;
+        w.Append("],\"cursor\":").Append(cursor.ToString(CultureInfo.InvariantCulture)).Append(",\"more\":").Append(page.Count == q.PageSize ? "true" : "false").Append('}');
+        await ctx.Response.WriteAsync(w.ToString(), ct);
+    }
+
+    /// <summary>layer, bbox, workspace and the caller's clearance; a bad one is answered (problem details) and null returned.</summary>
+    private static async Task<EventFilter?> FilterOf(HttpContext ctx, HubDbContext db, CancellationToken ct)
+    {
+        var query = ctx.Request.Query;
+        var layers = query["layer"].ToString() is { Length: > 0 } l ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. Layers.All];
+        double[]? bbox = null;
+        if (query["bbox"].ToString() is { Length: > 0 } b)
+        {
+            var parts = b.Split(',');
+            if (parts.Length != 4 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            {
+                await ParameterProblem.For("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
+                return null;
+            }
+            bbox = [.. parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture))];
+        }
+        if (layers.FirstOrDefault(x => !Layers.IsKnown(x)) is { } unknown)
+        {
+            await ParameterProblem.For("layer", $"unknown layer '{unknown}': layer takes {string.Join(", ", Layers.All)}").ExecuteAsync(ctx);
+            return null;
+        }
+        return new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);
     }
 
     private static async Task Stream(HttpContext ctx, EventQueries q, ChangeSignal signal, HubDbContext db, StreamGate gate, CancellationToken ct)
@@ -37,29 +92,13 @@ public static class EventsEndpoints
         }
         using var held = slot;
         var query = ctx.Request.Query;
-        var layers = query["layer"].ToString() is { Length: > 0 } l ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. Layers.All];
-        double[]? bbox = null;
-        if (query["bbox"].ToString() is { Length: > 0 } b)
-        {
-            var parts = b.Split(',');
-            if (parts.Length != 4 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-            {
-                await ParameterProblem.For("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
-                return;
-            }
-            bbox = [.. parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture))];
-        }
-        if (layers.FirstOrDefault(x => !Layers.IsKnown(x)) is { } unknown)
-        {
-            await ParameterProblem.For("layer", $"unknown layer '{unknown}': layer takes {string.Join(", ", Layers.All)}").ExecuteAsync(ctx);
-            return;
-        }
         if (!OgcEndpoints.TryParseInstant(query["at"], out var at))
         {
             await ParameterProblem.For("at", "at must be an RFC 3339 instant with a zone").ExecuteAsync(ctx);
             return;
         }
-        var filter = new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);
+        if (await FilterOf(ctx, db, ct) is not { } filter) return;
+        var layers = filter.Layers;
         ctx.Response.Headers.CacheControl = "no-cache";
 
         var resume = ctx.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } last ? last : query["since"].ToString();

@@ -10,7 +10,8 @@ SELECT m.change_seq, CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 
         'municipality_code', m.municipality_code, 'status', m.status, 'severity', m.severity,
         'observed_at', m.observed_at, 'received_at', m.received_at, 'sources', m.sources,
         'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(m.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> m.layer)))), 'attrs', (m.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> m.layer))), 'version', m.version, 'change_seq', m.change_seq,
-        'valid_from', m.valid_from, 'valid_until', m.valid_until))::text
+        'valid_from', m.valid_from, 'valid_until', m.valid_until, 'classification', m.classification,
+        'provenance', (m.provenance - ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> m.layer)))))::text
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@layers)
   AND m.classification = ANY (@levels)
