@@ -87,6 +87,8 @@ try {
   } catch {
     fail('ready', 'body[data-ready="1"] not set');
   }
+  // the credit line is added once TileJSON has answered
+  await page.waitForFunction(() => (document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent ?? '').includes('(CC BY 4.0)'), null, { timeout: 5000 }).catch(() => {});
   result.steps.ready = await page.evaluate(() => ({
     hubMap: typeof window.hubMap?.getStyle === 'function',
     webgl: (() => { const c = document.createElement('canvas'); return !!(c.getContext('webgl2') || c.getContext('webgl')); })(),

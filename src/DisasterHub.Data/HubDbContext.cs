@@ -61,6 +61,12 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.Watermark).HasColumnName("watermark");
             e.Property(x => x.Cursor).HasColumnName("cursor");
             e.Property(x => x.CursorAt).HasColumnName("cursor_at");
+            e.Property(x => x.FollowSeen).HasColumnName("follow_seen");
+            e.Property(x => x.FollowFetched).HasColumnName("follow_fetched");
+            e.Property(x => x.FollowDuplicates).HasColumnName("follow_duplicates");
+            e.Property(x => x.GapSince).HasColumnName("gap_since");
+            e.Property(x => x.GapUntil).HasColumnName("gap_until");
+            e.Property(x => x.PublicationDelayMs).HasColumnName("publication_delay_ms");
             e.Property(x => x.License).HasColumnName("license");
             e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
@@ -132,6 +138,18 @@ public sealed class Source
     /// <summary>A follower's position in its source (another hub's change sequence), and when it last moved.</summary>
     public string? Cursor { get; set; }
     public DateTimeOffset? CursorAt { get; set; }
+
+    /// <summary>A follower's counts: entries seen in its feed, documents fetched and ingested, duplicates skipped.</summary>
+    public long FollowSeen { get; set; }
+    public long FollowFetched { get; set; }
+    public long FollowDuplicates { get; set; }
+
+    /// <summary>The last span of publications no feed still held when the follower came back (possibly missed).</summary>
+    public DateTimeOffset? GapSince { get; set; }
+    public DateTimeOffset? GapUntil { get; set; }
+
+    /// <summary>Publication-to-map delay of the last document a follower took: its feed entry's time to its ingest.</summary>
+    public long? PublicationDelayMs { get; set; }
 
     /// <summary>JSON object: companion file name → URL.</summary>
     public string Companions { get; set; } = "{}";

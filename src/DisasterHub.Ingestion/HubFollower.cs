@@ -22,12 +22,12 @@ namespace DisasterHub.Ingestion;
 /// feed's (the source's last error, the breaker), this hub keeps serving what it had, and the next pull resumes at the
 /// cursor.
 /// </summary>
-public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, IOptions<HubOptions> options, ILogger<HubFollower> log)
+public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, IOptions<HubOptions> options, ILogger<HubFollower> log) : IFeedFollower
 {
     /// <summary>Pages one pull takes at most; the rest is the next pull's.</summary>
     public const int MaxPages = 50;
 
-    public static bool Follows(Source source) => source.Format.StartsWith(HubChangesParser.Prefix, StringComparison.Ordinal);
+    public bool Follows(Source source) => source.Format.StartsWith(HubChangesParser.Prefix, StringComparison.Ordinal);
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {

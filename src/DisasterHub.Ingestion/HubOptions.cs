@@ -191,4 +191,10 @@ public sealed class SourceConfig
     /// never stored in the database or shown in the sources list.
     /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>A <c>jma-atom</c> source: the telegram types it takes ("VPWW54", or a prefix "VXSE5*"); empty = all.</summary>
+    public List<string> Telegrams { get; set; } = [];
+
+    /// <summary>A <c>jma-atom</c> source: the long-period feed (<c>extra_l.xml</c> …) it backfills from after an outage.</summary>
+    public string? BackfillUrl { get; set; }
 }

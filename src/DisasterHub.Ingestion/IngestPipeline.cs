@@ -78,6 +78,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
 
         if (req.SkipIfSeen && await IngestStore.SeenAsync(conn, tx, req.Source.Id, raw.Sha256, ct))
         {
+            // a follower's cursor still passes a document already taken
+            if (req.Cursor is not null) await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, cursor: req.Cursor, ct: ct);
             await tx.CommitAsync(ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }

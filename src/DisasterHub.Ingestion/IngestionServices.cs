@@ -66,7 +66,8 @@ public static class IngestionServices
             })
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
         services.AddTransient<FeedFetcher>();
-        services.AddTransient<HubFollower>();
+        services.AddTransient<IFeedFollower, HubFollower>();
+        services.AddTransient<IFeedFollower, JmaAtomFollower>();
         // webhook deliveries: through the SSRF guard unless Hub:Subscriptions:AllowPrivateTargets; never redirected
         services.AddOptions<Subscriptions.SubscriptionOptions>().Bind(config.GetSection($"{HubOptions.Section}:Subscriptions"));
         foreach (var (name, guarded) in new[] { (Subscriptions.SubscriptionDispatcher.GuardedClient, true), (Subscriptions.SubscriptionDispatcher.PrivateClient, false) })

@@ -20,7 +20,7 @@ namespace DisasterHub.Ingestion;
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)] // the next firing is the retry
 [ShortRetention]
-public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipeline pipeline, HubFollower hubs, NpgsqlDataSource dataSource,
+public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipeline pipeline, IEnumerable<IFeedFollower> followers, NpgsqlDataSource dataSource,
     IOptions<HubOptions> options, TimeProvider clock, ILogger<PullFeedJob> log)
 {
     /// <summary>The per-source advisory lock space ("PULL"), apart from the migrator's single-key lock.</summary>
@@ -77,8 +77,8 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
         if (source is null || !source.Enabled) return null;
         try
         {
-            // another DisasterHub: its changes after this source's cursor, page by page (federation)
-            if (HubFollower.Follows(source)) return await hubs.RunAsync(source, workspace, ct);
+            // an entry document naming what to fetch (JMA Atom, another hub's changes): its follower, from the source's cursor
+            if (followers.FirstOrDefault(f => f.Follows(source)) is { } follower) return await follower.RunAsync(source, workspace, ct);
             var companions = await FetchCompanionsAsync(source, ct);
             var fetched = await fetcher.FetchAsync(source, ct);
             if (fetched.NotModified)

@@ -67,10 +67,13 @@ public sealed partial class Scenario
     /// 気象警報・注意報 (VPWW54-style) for 石川県 as JMA's 防災情報XML writes it, with the 市町村等 Warning block the hub
     /// reads; Control/Status 訓練 (it is a drill). Changes only when the phase changes, so the feed's ETag holds meanwhile.
     /// </summary>
-    public byte[] WarningsXml(int step)
+    public byte[] WarningsXml(int step) => WarningsXml(step, null, null);
+
+    /// <summary>The telegram of a step's phase, issued at <paramref name="issuedAt"/> with <paramref name="serial"/> (a burst of 続報).</summary>
+    public byte[] WarningsXml(int step, int? serial, DateTimeOffset? issuedAt)
     {
         var phase = PhaseOf(WarningPhases, step);
-        var issued = TimeAt(phase);
+        var issued = issuedAt ?? TimeAt(phase);
         var headline = phase switch
         {
             0 => "【訓練】能登では、土砂災害や低い土地の浸水に注意してください。",
@@ -106,7 +109,7 @@ public sealed partial class Scenario
                     new XElement(JmxHead + "TargetDateTime", Jst(issued)),
                     new XElement(JmxHead + "EventID"),
                     new XElement(JmxHead + "InfoType", "発表"),
-                    new XElement(JmxHead + "Serial"),
+                    new XElement(JmxHead + "Serial", serial?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     new XElement(JmxHead + "InfoKind", "気象警報・注意報"),
                     new XElement(JmxHead + "InfoKindVersion", "1.1_0"),
                     new XElement(JmxHead + "Headline", new XElement(JmxHead + "Text", headline))),

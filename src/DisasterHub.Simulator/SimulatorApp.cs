@@ -20,6 +20,10 @@ public static class SimulatorApp
         ("/feeds/amedastable.json", "jma-amedas-table", "sensors"),
         ("/feeds/power.json", "power-push-json", "power_outages"),
         ("/feeds/damage.json", "fdma-damage-json", "damage"),
+        ("/feeds/jma/extra.xml", "jma-atom", "warnings"),
+        ("/feeds/jma/extra_l.xml", "jma-atom", "warnings"),
+        ("/feeds/jma/eqvol.xml", "jma-atom", "sensors"),
+        ("/feeds/jma/data/{name}", "jma-vpww", "warnings"),
     ];
 
     public static WebApplication Build(string[] args, TimeProvider? clock = null, TimeSpan? step = null)
@@ -28,7 +32,9 @@ public static class SimulatorApp
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("SIM_PORT") ?? "8091"}");
         var time = clock ?? TimeProvider.System;
         var stepLength = step ?? TimeSpan.FromSeconds(builder.Configuration.GetValue("StepSeconds", 30));
-        builder.Services.AddSingleton(new Scenario(time, stepLength));
+        var scenario = new Scenario(time, stepLength);
+        builder.Services.AddSingleton(scenario);
+        builder.Services.AddSingleton(new JmaFeeds(scenario, time, builder.Configuration["JmaSamples"], builder.Configuration.GetValue("JmaFeedSize", 10)));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical); // Program reports a failed start once
         var app = builder.Build();
@@ -82,6 +88,13 @@ public static class SimulatorApp
 
         app.MapGet("/feeds/power.json", (HttpContext ctx, Scenario s) => Serve(ctx, "power", s.PowerJson(s.Step), "application/json"));
         app.MapGet("/feeds/damage.json", (HttpContext ctx, Scenario s) => Serve(ctx, "damage", s.DamageJson(s.Step), "application/json"));
+
+        // JMA 防災情報XML as JMA serves it: Atom feeds (regular, extra, eqvol, other; {feed}_l the long-period ones) of telegram links
+        app.MapGet("/feeds/jma/{name}.xml", (HttpContext ctx, JmaFeeds jma, string name) =>
+            jma.Feed(name, $"{ctx.Request.Scheme}://{ctx.Request.Host}") is { } feed ? Serve(ctx, "jma:" + name, feed, "application/atom+xml") : Results.NotFound());
+        app.MapGet("/feeds/jma/data/{name}", (HttpContext ctx, JmaFeeds jma, string name) =>
+            jma.Find(name) is { } entry ? Serve(ctx, "jma-data:" + name, entry.Body(), "application/xml") : Results.NotFound());
+        app.MapPost("/control/jma/burst", (JmaFeeds jma, int? count) => Results.Json(new { published = jma.Burst(Math.Clamp(count ?? 50, 1, 1000)) }));
 
         app.MapPost("/control/advance", (Scenario scenario, int? steps) =>
         {

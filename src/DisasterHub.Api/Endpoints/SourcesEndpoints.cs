@@ -44,6 +44,15 @@ public static class SourcesEndpoints
                     failing = s.LastErrorAt is { } err && (s.LastSuccessAt is null || err > s.LastSuccessAt),
                     cursor = s.Cursor,
                     cursor_at = s.CursorAt,
+                    follower = s.Cursor == null && s.FollowSeen == 0 ? null : new
+                    {
+                        entries_seen = s.FollowSeen,
+                        fetched = s.FollowFetched,
+                        duplicates_skipped = s.FollowDuplicates,
+                        gap_since = s.GapSince,
+                        gap_until = s.GapUntil,
+                        publication_to_map_ms = s.PublicationDelayMs,
+                    },
                 }),
             });
         }).WithTags("Sources").RequireRateLimiting(RateLimits.Read);

@@ -346,14 +346,12 @@ function tileUrl(path) {
   return withWorkspace(`${location.origin}${path}/{z}/{x}/{y}.mvt${q}`); // not new URL(): it would escape the braces
 }
 
-const credit = await loadCredit();
-
 function sourceSpecs() {
   if (state.mode === 'merged') {
-    return { 'hub-merged': { type: 'vector', tiles: [tileUrl('/tiles/merged')], minzoom: 0, maxzoom: 14, attribution: credit } };
+    return { 'hub-merged': { type: 'vector', tiles: [tileUrl('/tiles/merged')], minzoom: 0, maxzoom: 14 } };
   }
   return Object.fromEntries(LAYERS.map((l) => [`hub-src-${l.id}`,
-    { type: 'vector', tiles: [tileUrl(`/tiles/${l.id}`)], minzoom: 0, maxzoom: 14, attribution: credit }]));
+    { type: 'vector', tiles: [tileUrl(`/tiles/${l.id}`)], minzoom: 0, maxzoom: 14 }]));
 }
 
 /** The style layers of one EEI layer: area fill, outline/line, clusters, points. */
@@ -445,7 +443,7 @@ const map = new maplibregl.Map({
   style,
   bounds: JAPAN_BOUNDS,
   fitBoundsOptions: { padding: 20 },
-  attributionControl: { compact: true },
+  attributionControl: false, // added below with the sources' credits (attribution.js)
   maxPitch: 0,
   dragRotate: false,
 });
@@ -453,6 +451,8 @@ map.touchZoomRotate.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 window.hubMap = map;
+// the sources' licences and credits, as TileJSON states them, beside the basemap's
+loadCredit().then((credit) => map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: credit })));
 
 /** Rebuilds the hub sources and layers (mode switch, as-of change). */
 function resourceHubLayers() {

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.Json;
+using DisasterHub.Api.Tests.Infrastructure;
+using DisasterHub.Ingestion;
+using DisasterHub.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 18: JMA 防災情報XML followed the way JMA publishes it — Atom feeds whose entries link to telegrams — from the
+/// simulator serving the real sample telegrams (<c>../shared/samples/jma-xml</c>) and its own, over loopback HTTP,
+/// through the job the scheduler runs: publication order, the telegram types each source takes, each telegram once,
+/// the cursor, the long-period feed after an outage, the gap it cannot fill, and what operators see.
+/// </summary>
+public sealed class jma_atom_follower_should : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _simClock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private WebApplication _sim = null!;
+    private Uri _simUrl = null!;
+    private HubServer _hub = null!;
+
+    public async Task InitializeAsync()
+    {
+        // the high-frequency feeds hold the latest 4 entries, as JMA's hold the latest minutes; the _l feeds hold all
+        _sim = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", "--JmaSamples", Samples.Path_("jma-xml"), "--JmaFeedSize", "4"], _simClock, TimeSpan.FromMinutes(1));
+        await _sim.StartAsync();
+        _simUrl = new Uri(_sim.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        var s = new Dictionary<string, string?> { ["Hub:SimulatorUrl"] = _simUrl.ToString().TrimEnd('/') };
+        void Source(int i, string id, string layer, string feed, string? backfill, params string[] telegrams)
+        {
+            s[$"Hub:Sources:{i}:Id"] = id;
+            s[$"Hub:Sources:{i}:Kind"] = "pull";
+            s[$"Hub:Sources:{i}:Format"] = "jma-atom";
+            s[$"Hub:Sources:{i}:Layer"] = layer;
+            s[$"Hub:Sources:{i}:Url"] = "{simulator}/feeds/jma/" + feed;
+            s[$"Hub:Sources:{i}:Internal"] = "true";
+            s[$"Hub:Sources:{i}:OwnerOrg"] = "";
+            if (backfill is not null) s[$"Hub:Sources:{i}:BackfillUrl"] = "{simulator}/feeds/jma/" + backfill;
+            for (var t = 0; t < telegrams.Length; t++) s[$"Hub:Sources:{i}:Telegrams:{t}"] = telegrams[t];
+        }
+        Source(9, "jma-quakes", "sensors", "eqvol_l.xml", null, "VXSE5*");
+        Source(10, "jma-warn", "warnings", "extra.xml", "extra_l.xml", "VPWW5*");
+        Source(11, "jma-warn-nobackfill", "warnings", "extra.xml", null, "VPWW5*");
+        _hub = await HubServer.StartAsync(s);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        await _sim.StopAsync();
+        await _sim.DisposeAsync();
+    }
+
+    private async Task<IngestOutcome?> PullAsync(string source)
+    {
+        using var scope = _hub.App.Services.CreateScope();
+        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync(source, CancellationToken.None);
+    }
+
+    /// <summary>The telegram file names a source took, in the order it stored them.</summary>
+    private async Task<List<string>> Taken(string source) =>
+        [.. (await _hub.Db.RowsAsync("SELECT fetch_url FROM raw_document WHERE source_id = @s ORDER BY id", ("s", source)))
+            .Select(r => Path.GetFileName((string)r[0]!))];
+
+    private async Task<JsonElement> SourceRow(string id) =>
+        JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/sources")).RootElement.GetProperty("sources").EnumerateArray()
+            .Single(x => x.GetProperty("id").GetString() == id);
+
+    [Fact]
+    public async Task take_each_telegram_of_its_types_once_in_publication_order()
+    {
+        var first = await PullAsync("jma-quakes");
+        Assert.NotNull(first);
+        Assert.Equal(IngestStatus.Ingested, first.Status);
+        // the seven 震度速報/震源 samples, by their Control/DateTime (2008 … 2022); the tsunami telegram in the same feed is not this source's type
+        Assert.Equal(
+        [
+            "32-35_06_06_100915_VXSE53.xml", "32-35_01_01_100806_VXSE51.xml", "32-35_01_02_240613_VXSE52.xml", "32-35_01_03_100514_VXSE53.xml",
+            "32-35_04_01_100831_VXSE51.xml", "32-35_04_04_240613_VXSE53.xml", "32-35_10_01_220510_VXSE51.xml",
+        ], await Taken("jma-quakes"));
+
+        // again: the feed answers 304, nothing is fetched or stored twice
+        Assert.Equal(IngestStatus.Unchanged, (await PullAsync("jma-quakes"))!.Status);
+        Assert.Equal(7, (await Taken("jma-quakes")).Count);
+
+        // what operators see: the cursor (time|id of the last entry), the counts and the publication-to-map delay
+        var row = await SourceRow("jma-quakes");
+        Assert.StartsWith("2022-05-10T09:10:20Z|", row.GetProperty("cursor").GetString(), StringComparison.Ordinal);
+        var follower = row.GetProperty("follower");
+        Assert.Equal(8, follower.GetProperty("entries_seen").GetInt64()); // the tsunami entry was seen, not taken
+        Assert.Equal(7, follower.GetProperty("fetched").GetInt64());
+        Assert.Equal(0, follower.GetProperty("duplicates_skipped").GetInt64());
+        Assert.True(follower.GetProperty("publication_to_map_ms").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.Null, follower.GetProperty("gap_since").ValueKind);
+    }
+
+    [Fact]
+    public async Task backfill_from_the_long_period_feed_after_an_outage_and_report_what_it_cannot()
+    {
+        // the first pull: the scenario's first warning telegram and the 2011–2021 VPWW samples the feed still lists
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("jma-warn"))!.Status);
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("jma-warn-nobackfill"))!.Status);
+        var before = (await Taken("jma-warn")).Count;
+
+        // an outage: ten 続報 are published while the hub does not pull; the high-frequency feed now lists only the last 4
+        _simClock.Advance(TimeSpan.FromSeconds(30));
+        using (var r = await new HttpClient().PostAsync(new Uri(_simUrl, "/control/jma/burst?count=10"), null))
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        _simClock.Advance(TimeSpan.FromSeconds(30));
+
+        var back = await PullAsync("jma-warn");
+        Assert.NotNull(back);
+        var taken = (await Taken("jma-warn"))[before..];
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => $"_{i}_VPWW54_170000.xml").ToArray(), taken.Select(n => n[n.IndexOf('_')..]).ToArray());
+        Assert.Equal(JsonValueKind.Null, (await SourceRow("jma-warn")).GetProperty("follower").GetProperty("gap_since").ValueKind);
+
+        // without a long-period feed the six the feed no longer lists are a gap, reported on the source
+        await PullAsync("jma-warn-nobackfill");
+        var gapped = await SourceRow("jma-warn-nobackfill");
+        Assert.Equal(4, (await Taken("jma-warn-nobackfill")).Count(n => n.Contains("_VPWW54_170000", StringComparison.Ordinal) && !n.Contains("_0_", StringComparison.Ordinal)));
+        Assert.NotEqual(JsonValueKind.Null, gapped.GetProperty("follower").GetProperty("gap_since").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, gapped.GetProperty("follower").GetProperty("gap_until").ValueKind);
+    }
+
+    [Fact]
+    public async Task keep_a_telegram_already_taken_out_and_move_on()
+    {
+        await PullAsync("jma-warn");
+        var cursor = (await SourceRow("jma-warn")).GetProperty("cursor").GetString();
+        // the cursor lost (a restore from an old backup): every entry comes again, none is stored twice
+        await _hub.Db.ScalarAsync("WITH u AS (UPDATE source SET cursor = NULL, last_etag = NULL, last_modified = NULL WHERE id = 'jma-warn' RETURNING 1) SELECT count(*) FROM u");
+        var taken = (await Taken("jma-warn")).Count;
+        var again = await PullAsync("jma-warn");
+        Assert.Equal(IngestStatus.Unchanged, again!.Status);
+        Assert.Equal(taken, (await Taken("jma-warn")).Count);
+        var row = await SourceRow("jma-warn");
+        Assert.Equal(taken, row.GetProperty("follower").GetProperty("duplicates_skipped").GetInt64());
+        Assert.Equal(cursor, row.GetProperty("cursor").GetString());
+    }
+}
