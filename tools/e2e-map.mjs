@@ -96,11 +96,14 @@ try {
     dashboardRows: document.querySelectorAll('[data-testid^="dashboard-row-"]').length,
     sources: document.querySelectorAll('[data-testid="sources"] li').length,
     credit: document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent ?? '',
+    follower: document.querySelector('[data-testid="source-follow-sim-warnings"]')?.textContent ?? '',
   }));
   result.steps.ready.ms = Date.now() - t0;
   if (!result.steps.ready.hubMap) fail('ready', 'window.hubMap missing');
   if (!result.steps.ready.webgl) fail('ready', 'no WebGL in this chromium');
   // the sources' licence and credit (TileJSON attribution) on the map: nanao-status is 七尾市, CC BY 4.0
+  // a feed follower's line in the sources view: fetched, duplicates, publication-to-map delay
+  if (!/取得 4 · 重複 1 · 公表から地図まで 4\.2秒/.test(result.steps.ready.follower)) fail('follower', `sources view shows "${result.steps.ready.follower}"`);
   if (!result.steps.ready.credit.includes('七尾市 (CC BY 4.0)')) fail('credit', `attribution shows "${result.steps.ready.credit}"`);
   if (shelter.code && !(await page.$(`[data-testid="dashboard-row-${shelter.code}"]`))) fail('dashboard', `no row for ${shelter.code}`);
   if (result.steps.ready.sources < 1) fail('sources', 'sources view lists no feed');

@@ -78,6 +78,11 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
             """);
         var push = await _hub.PushAsync("nanao-status", _key, doc);
         Assert.True(push.StatusCode == HttpStatusCode.OK, await push.Content.ReadAsStringAsync());
+        // the JMA Atom follower's state, as a pull leaves it (the follower itself: jma_atom_follower_should)
+        await _hub.Db.ScalarAsync("""
+            WITH u AS (UPDATE source SET cursor = '2026-11-22T00:00:00Z|x', follow_seen = 5, follow_fetched = 4, follow_duplicates = 1,
+                publication_delay_ms = 4200 WHERE id = 'sim-warnings' RETURNING 1) SELECT count(*) FROM u
+            """);
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "map-e2e.png");
         File.Delete(screenshot);

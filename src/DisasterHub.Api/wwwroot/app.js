@@ -6,6 +6,7 @@
 
 import { withWorkspace } from './workspace.js';
 import { loadCredit } from './attribution.js';
+import { followerLine } from './follower.js';
 
 const maplibregl = window.maplibregl;
 
@@ -1093,7 +1094,8 @@ function renderSources() {
         el('span', { class: 'source-kind' }, `${s.kind ?? ''} · ${s.format ?? ''}`)),
       el('div', { class: 'source-sub' },
         el('span', {}, since),
-        s.failing && s.last_error ? el('span', { class: 'source-error', title: s.last_error }, s.last_error) : null));
+        s.failing && s.last_error ? el('span', { class: 'source-error', title: s.last_error }, s.last_error) : null,
+        s.follower ? el('span', { class: 'source-follow', 'data-testid': `source-follow-${s.id}` }, followerLine(s, lang)) : null));
   }));
   const failing = list.filter((s) => s.failing).length;
   const stale = list.filter((s) => !s.failing && s.stale).length;
