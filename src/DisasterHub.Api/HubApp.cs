@@ -166,7 +166,8 @@ public static class HubApp
         await FeatureQueries.SeedMunicipalityPointsAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), DisasterHub.Core.MunicipalityDirectory.LoadEmbedded(), ct);
         await LoadBoundariesAsync(app, ct);
         using var scope = app.Services.CreateScope();
-        await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value, ct);
+        await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value,
+            app.Services.GetRequiredService<SourceCredentialProtector>(), ct);
     }
 }
 

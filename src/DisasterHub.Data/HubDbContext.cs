@@ -6,9 +6,14 @@ namespace DisasterHub.Data;
 /// EF Core over the relational registry tables (organizations, keys, sources, audit). Feature data goes through
 /// SQL files instead: it needs PostGIS functions and COPY, and the NTS plugin for EF/Npgsql cannot be obtained here.
 /// </summary>
-public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options),
+    Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
     public DbSet<Organization> Organizations => Set<Organization>();
+
+    /// <summary>ASP.NET Data Protection's key ring, shared by every node (it encrypts feed credentials at rest).</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys =>
+        Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Source> Sources => Set<Source>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
@@ -67,11 +72,19 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.GapSince).HasColumnName("gap_since");
             e.Property(x => x.GapUntil).HasColumnName("gap_until");
             e.Property(x => x.PublicationDelayMs).HasColumnName("publication_delay_ms");
+            e.Property(x => x.Credentials).HasColumnName("credentials");
             e.Property(x => x.License).HasColumnName("license");
             e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
             e.Property(x => x.ExerciseWorkspace).HasColumnName("exercise_workspace");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+        modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.FriendlyName).HasColumnName("friendly_name");
+            e.Property(x => x.Xml).HasColumnName("xml");
         });
         modelBuilder.Entity<AuditEntry>(e =>
         {
@@ -150,6 +163,9 @@ public sealed class Source
 
     /// <summary>Publication-to-map delay of the last document a follower took: its feed entry's time to its ingest.</summary>
     public long? PublicationDelayMs { get; set; }
+
+    /// <summary>The feed's credentials, encrypted with ASP.NET Data Protection (never stored, logged or listed in clear).</summary>
+    public byte[]? Credentials { get; set; }
 
     /// <summary>JSON object: companion file name → URL.</summary>
     public string Companions { get; set; } = "{}";

@@ -22,12 +22,18 @@ public sealed record FetchResult(HttpStatusCode Status, byte[]? Body, string? Co
 /// bytes with validators and a size cap — a Refit method would be one <c>[Get]</c> returning the same
 /// HttpResponseMessage, over a base address rebuilt per request, and add nothing but a layer.
 /// </remarks>
-public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions> options, ILogger<FeedFetcher> log)
+public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions> options, SourceCredentialProtector credentials, ILogger<FeedFetcher> log)
 {
     public const string GuardedClient = "feeds";
     public const string InternalClient = "feeds-internal";
 
-    private HttpClient Client(Source source) => clients.CreateClient(source.Internal ? InternalClient : GuardedClient);
+    /// <summary>The suffix of the clients that leave redirects to <see cref="SendAsync"/> (feeds with credentials).</summary>
+    public const string ManualRedirects = "-manual-redirects";
+
+    private const int MaxRedirects = 5;
+
+    private HttpClient Client(Source source) =>
+        clients.CreateClient((source.Internal ? InternalClient : GuardedClient) + (source.Credentials is null ? "" : ManualRedirects));
 
     private static void CheckUrl(string url)
     {
@@ -66,12 +72,12 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
     {
         var url = source.Url ?? throw new InvalidOperationException($"source {source.Id} has no URL");
         CheckUrl(url);
-        var http = Client(source);
-        using var req = Request(source, url);
-        if (source.LastEtag is { } etag && EntityTagHeaderValueTryParse(etag, out var tag)) req.Headers.IfNoneMatch.Add(tag);
-        if (source.LastModified is { } lm && DateTimeOffset.TryParse(lm, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
-            req.Headers.IfModifiedSince = since;
-        using var response = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await SendAsync(source, url, req =>
+        {
+            if (source.LastEtag is { } etag && EntityTagHeaderValueTryParse(etag, out var tag)) req.Headers.IfNoneMatch.Add(tag);
+            if (source.LastModified is { } lm && DateTimeOffset.TryParse(lm, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
+                req.Headers.IfModifiedSince = since;
+        }, ct);
 
         log.LogInformation("GET {Url} for {Source}: {Status}", Redact(url), source.Id, (int)response.StatusCode);
         if (response.StatusCode == HttpStatusCode.NotModified)
@@ -88,14 +94,41 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
     public async Task<FetchResult> FetchUrlAsync(Source source, string url, CancellationToken ct)
     {
         CheckUrl(url);
-        var http = Client(source);
-        using var req = Request(source, url);
-        using var response = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await SendAsync(source, url, null, ct);
         log.LogInformation("GET {Url} for {Source}: {Status}", Redact(url), source.Id, (int)response.StatusCode);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"HTTP {(int)response.StatusCode} from {Redact(url)}", null, response.StatusCode);
         var body = await ReadCappedAsync(response.Content, options.Value.MaxPullBytes, ct);
         return new FetchResult(response.StatusCode, body, response.Content.Headers.ContentType?.ToString(), null, null, url);
+    }
+
+    /// <summary>
+    /// One GET of a feed URL. A feed without credentials: its client follows redirects (each through the SSRF guard). A
+    /// feed with credentials: they are decrypted, added to requests for the URL's own origin only, and redirects are
+    /// followed here — to another origin without them.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Source source, string url, Action<HttpRequestMessage>? validators, CancellationToken ct)
+    {
+        var http = Client(source);
+        var secret = source.Credentials is { } stored ? credentials.Unprotect(stored) : null;
+        var origin = new Uri(url);
+        var current = new Uri(url);
+        for (var hop = 0; ; hop++)
+        {
+            var own = secret is not null && Uri.Compare(current, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+            using var req = Request(source, own ? secret!.OnUrl(current.AbsoluteUri) : current.AbsoluteUri);
+            if (own) secret!.OnRequest(req);
+            if (hop == 0) validators?.Invoke(req);
+            var res = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (secret is null || (int)res.StatusCode is not (301 or 302 or 303 or 307 or 308) || res.Headers.Location is not { } location) return res;
+            res.Dispose();
+            if (hop >= MaxRedirects) throw new HttpRequestException($"more than {MaxRedirects} redirects from {Redact(url)}");
+            var next = new Uri(current, location);
+            CheckUrl(next.AbsoluteUri);
+            var elsewhere = Uri.Compare(next, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0;
+            log.LogInformation("Source {Source}: redirected to {Url}{Note}", source.Id, Redact(next.AbsoluteUri), elsewhere ? " (another origin: without the source's credentials)" : "");
+            current = next;
+        }
     }
 
     private static HttpRequestMessage Request(Source source, string url)

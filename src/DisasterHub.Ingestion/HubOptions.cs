@@ -192,6 +192,9 @@ public sealed class SourceConfig
     /// </summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>What the feed asks of its callers; stored encrypted, sent to the feed's origin only (<see cref="SourceCredentials"/>).</summary>
+    public SourceCredentials? Credentials { get; set; }
+
     /// <summary>A <c>jma-atom</c> source: the telegram types it takes ("VPWW54", or a prefix "VXSE5*"); empty = all.</summary>
     public List<string> Telegrams { get; set; } = [];
 

@@ -1,5 +1,6 @@
 using DisasterHub.Adapters;
 using DisasterHub.Core;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -54,9 +55,15 @@ public static class IngestionServices
         services.AddHostedService(sp => sp.GetRequiredService<ExpiryService>());
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
         // private addresses; every other feed connects through the SSRF guard, on every redirect too.
-        foreach (var (name, guarded) in new[] { (FeedFetcher.GuardedClient, true), (FeedFetcher.InternalClient, false) })
+        // A feed with credentials uses a twin that does not follow redirects itself: FeedFetcher follows them, sending
+        // the credentials only to the feed's own origin.
+        foreach (var (name, guarded, redirects) in new[]
+        {
+            (FeedFetcher.GuardedClient, true, true), (FeedFetcher.InternalClient, false, true),
+            (FeedFetcher.GuardedClient + FeedFetcher.ManualRedirects, true, false), (FeedFetcher.InternalClient + FeedFetcher.ManualRedirects, false, false),
+        })
             // the resilience pipeline owns timeouts; redirects are followed, each through the guard
-            AddOutboundClient(services, name, "DisasterHub/0.1", guarded, followRedirects: true, TimeSpan.FromSeconds(10))
+            AddOutboundClient(services, name, "DisasterHub/0.1", guarded, followRedirects: redirects, TimeSpan.FromSeconds(10))
             // one pipeline — so one circuit breaker — per source, kept by this host's client factory
             .AddResilienceHandler("feed", (b, context) =>
             {
@@ -65,6 +72,9 @@ public static class IngestionServices
                     breakDuration: TimeSpan.FromSeconds(Math.Max(1, o.FeedBreakSeconds)));
             })
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
+        // feed credentials are encrypted with a key ring every node shares (in the database)
+        services.AddDataProtection().SetApplicationName("DisasterHub").PersistKeysToDbContext<DisasterHub.Data.HubDbContext>();
+        services.AddSingleton<SourceCredentialProtector>();
         services.AddTransient<FeedFetcher>();
         services.AddTransient<IFeedFollower, HubFollower>();
         services.AddTransient<IFeedFollower, JmaAtomFollower>();

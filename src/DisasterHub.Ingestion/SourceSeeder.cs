@@ -6,7 +6,7 @@ namespace DisasterHub.Ingestion;
 /// <summary>Writes the configured organizations and sources into the registry tables (configuration wins).</summary>
 public static class SourceSeeder
 {
-    public static async Task SeedAsync(HubDbContext db, HubOptions options, CancellationToken ct = default)
+    public static async Task SeedAsync(HubDbContext db, HubOptions options, SourceCredentialProtector credentials, CancellationToken ct = default)
     {
         foreach (var o in options.Organizations)
         {
@@ -36,6 +36,8 @@ public static class SourceSeeder
             row.ExerciseWorkspace = string.IsNullOrWhiteSpace(s.ExerciseWorkspace) ? null : s.ExerciseWorkspace;
             row.License = string.IsNullOrWhiteSpace(s.License) ? null : s.License;
             row.Attribution = string.IsNullOrWhiteSpace(s.Attribution) ? null : s.Attribution;
+            // encrypted at rest; the configuration (an environment variable or secret store in production) stays its origin
+            row.Credentials = s.Credentials is { IsEmpty: false } c ? credentials.Protect(c) : null;
             row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
                 kv => kv.Key, kv => kv.Value.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal)));
         }

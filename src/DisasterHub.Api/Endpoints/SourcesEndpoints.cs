@@ -42,6 +42,8 @@ public static class SourcesEndpoints
                     lag_seconds = s.LastSuccessAt is { } ok ? (long?)(now - ok).TotalSeconds : null,
                     stale = s.LastSuccessAt is not { } last || last.AddSeconds(s.ExpectedIntervalSeconds) < now,
                     failing = s.LastErrorAt is { } err && (s.LastSuccessAt is null || err > s.LastSuccessAt),
+                    // whether the feed has credentials, never what they are
+                    credentials = s.Credentials != null,
                     cursor = s.Cursor,
                     cursor_at = s.CursorAt,
                     follower = s.Cursor == null && s.FollowSeen == 0 ? null : new

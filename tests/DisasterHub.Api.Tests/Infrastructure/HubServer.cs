@@ -20,7 +20,8 @@ public sealed class HubServer : IAsyncDisposable
     public required Uri BaseUrl { get; init; }
     public HttpClient Http { get; } = new();
 
-    public static async Task<HubServer> StartAsync(Dictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    public static async Task<HubServer> StartAsync(Dictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var db = await TestDatabase.CreateAsync();
         var config = new Dictionary<string, string?>
@@ -35,6 +36,7 @@ public sealed class HubServer : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(config);
             b.Logging.SetMinimumLevel(LogLevel.Warning);
             if (clock is not null) b.Services.AddSingleton<TimeProvider>(clock);
+            configure?.Invoke(b);
         });
         await HubApp.PrepareAsync(app);
         await app.StartAsync();

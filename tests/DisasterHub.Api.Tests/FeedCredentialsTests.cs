@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Text;
+using DisasterHub.Api.Tests.Infrastructure;
+using DisasterHub.Ingestion;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 18 item 3: a feed that wants credentials (a header key, basic auth, a token in the query) gets them from the
+/// source's configuration, stored encrypted; they reach the feed's own origin only — not a redirect to another — and
+/// appear nowhere else: not in logs (every level), <c>/api/v1/sources</c>, the source's error, the audit log, the raw
+/// documents or the database in clear.
+/// </summary>
+public sealed class feed_credentials_should : IAsyncLifetime
+{
+    private const string HeaderSecret = "hdr-S3CRET-4b1d";
+    private const string QuerySecret = "qry-S3CRET-77aa";
+    private const string BasicSecret = "pw-S3CRET-9e0f";
+    private static readonly string[] Secrets = [HeaderSecret, QuerySecret, BasicSecret, Convert.ToBase64String(Encoding.UTF8.GetBytes($"feeduser:{BasicSecret}"))];
+
+    private WebApplication _feed = null!, _elsewhere = null!;
+    private HubServer _hub = null!;
+    private readonly ConcurrentQueue<string> _logs = new();
+    private readonly ConcurrentQueue<string> _elsewhereSaw = new();
+
+    private static readonly byte[] Csv = Encoding.UTF8.GetBytes(
+        "ID,名称,全国地方公共団体コード,所在地_連結表記,緯度,経度,災害種別_地震,災害種別_津波,災害種別_大規模な火事,想定収容人数,開設状況,人数,時点\r\n"
+        + "K1,鍵付き避難所,172022,石川県七尾市演習町1-1,37.0432,136.9581,1,1,,400人,開設,10,2026-11-22T09:00:00+09:00\r\n");
+
+    private static async Task<(WebApplication App, string Url)> Serve(Action<WebApplication> map)
+    {
+        var b = WebApplication.CreateSlimBuilder();
+        b.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = b.Build();
+        map(app);
+        await app.StartAsync();
+        return (app, app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+    }
+
+    public async Task InitializeAsync()
+    {
+        (_elsewhere, var elsewhereUrl) = await Serve(app => app.Run(async ctx =>
+        {
+            _elsewhereSaw.Enqueue($"{ctx.Request.Path}{ctx.Request.QueryString} {string.Join(' ', ctx.Request.Headers.Select(h => $"{h.Key}={h.Value}"))}");
+            ctx.Response.ContentType = "text/csv";
+            await ctx.Response.Body.WriteAsync(Csv);
+        }));
+        (_feed, var feedUrl) = await Serve(app =>
+        {
+            app.MapGet("/header.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Bytes(Csv, "text/csv") : Results.StatusCode(401));
+            app.MapGet("/query.csv", (HttpRequest r) => r.Query["token"] == QuerySecret ? Results.Bytes(Csv, "text/csv") : Results.StatusCode(401));
+            app.MapGet("/basic.csv", (HttpRequest r) => r.Headers.Authorization == $"Basic {Secrets[3]}" ? Results.Bytes(Csv, "text/csv") : Results.StatusCode(401));
+            // a same-origin hop (credentials again), then another origin (none)
+            app.MapGet("/moved.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Redirect("/moved-again.csv") : Results.StatusCode(401));
+            app.MapGet("/moved-again.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Redirect($"{elsewhereUrl}/cdn/shelters.csv") : Results.StatusCode(401));
+        });
+        var s = new Dictionary<string, string?>();
+        void Source(int i, string id, string path, params (string Key, string Value)[] creds)
+        {
+            s[$"Hub:Sources:{i}:Id"] = id;
+            s[$"Hub:Sources:{i}:Kind"] = "pull";
+            s[$"Hub:Sources:{i}:Format"] = "da-shelter-csv";
+            s[$"Hub:Sources:{i}:Layer"] = "shelters";
+            s[$"Hub:Sources:{i}:Url"] = feedUrl + path;
+            s[$"Hub:Sources:{i}:Internal"] = "true";
+            s[$"Hub:Sources:{i}:OwnerOrg"] = "";
+            foreach (var (k, v) in creds) s[$"Hub:Sources:{i}:Credentials:{k}"] = v;
+        }
+        Source(9, "key-header", "/header.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
+        Source(10, "key-query", "/query.csv?region=17", ("Query", "token"), ("Value", QuerySecret));
+        Source(11, "key-basic", "/basic.csv", ("Username", "feeduser"), ("Password", BasicSecret));
+        Source(12, "key-moved", "/moved.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
+        Source(13, "key-wrong", "/header.csv", ("Header", "X-API-Key"), ("Value", "not-the-key"));
+        _hub = await HubServer.StartAsync(s, configure: b =>
+        {
+            b.Logging.SetMinimumLevel(LogLevel.Trace);
+            b.Logging.AddProvider(new Capture(_logs));
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        foreach (var app in new[] { _feed, _elsewhere })
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private async Task<IngestOutcome?> PullAsync(string source)
+    {
+        using var scope = _hub.App.Services.CreateScope();
+        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync(source, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task send_each_kind_to_the_feed_and_show_it_nowhere()
+    {
+        foreach (var id in new[] { "key-header", "key-query", "key-basic" })
+        {
+            var outcome = await PullAsync(id);
+            Assert.True(outcome is { Status: IngestStatus.Ingested, Accepted: 1 }, $"{id}: {outcome?.Status} {outcome?.Accepted}");
+        }
+        Assert.Null(await PullAsync("key-wrong")); // the feed's 401 is the source's error
+        var sources = await _hub.Http.GetStringAsync("/api/v1/sources");
+        Assert.Contains("\"credentials\":true", sources, StringComparison.Ordinal);
+        Assert.Contains("HTTP 401", sources, StringComparison.Ordinal);
+
+        var stored = string.Join('\n', (await _hub.Db.RowsAsync("""
+            SELECT coalesce(s.url, '') || ' ' || coalesce(s.last_error, '') || ' ' || encode(coalesce(s.credentials, ''::bytea), 'escape') FROM source s
+            UNION ALL SELECT coalesce(fetch_url, '') FROM raw_document
+            UNION ALL SELECT coalesce(action, '') || ' ' || coalesce(target, '') FROM audit
+            """)).Select(r => (string)r[0]!));
+        Assert.Equal(5L, await _hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE credentials IS NOT NULL"));
+        var logs = string.Join('\n', _logs);
+        Assert.Contains("GET http://127.0.0.1:", logs, StringComparison.Ordinal); // the pulls were logged, their URLs redacted
+        foreach (var secret in Secrets)
+        {
+            Assert.DoesNotContain(secret, sources, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task follow_a_redirect_to_another_origin_without_the_credentials()
+    {
+        var outcome = await PullAsync("key-moved");
+        Assert.True(outcome is { Status: IngestStatus.Ingested, Accepted: 1 }, $"{outcome?.Status}");
+        var saw = Assert.Single(_elsewhereSaw);
+        Assert.StartsWith("/cdn/shelters.csv", saw, StringComparison.Ordinal);
+        Assert.DoesNotContain(HeaderSecret, saw, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-API-Key", saw, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("another origin: without the source's credentials", string.Join('\n', _logs), StringComparison.Ordinal);
+    }
+
+    private sealed class Capture(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(sink, categoryName);
+
+        public void Dispose() { }
+
+        private sealed class Logger(ConcurrentQueue<string> sink, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                sink.Enqueue($"{category} {formatter(state, exception)} {exception}");
+        }
+    }
+}
