@@ -486,8 +486,9 @@ public sealed class push_budget_and_retention_should : IAsyncLifetime
         Assert.Equal(0, await pruner.PruneOnceAsync(CancellationToken.None));
         Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM idempotency"));
 
+        // advancing the clock also wakes the pruner's own loop, which may take the expired row first: either way it goes
         _clock.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(1, await pruner.PruneOnceAsync(CancellationToken.None));
+        Assert.InRange(await pruner.PruneOnceAsync(CancellationToken.None), 0, 1);
         Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM idempotency"));
     }
 }
