@@ -110,6 +110,88 @@ public sealed class fault_drills_should(ITestOutputHelper output)
     }
 
     [FaultFact]
+    public async Task ingest_every_telegram_of_a_jma_burst_once_and_in_order_when_the_following_node_is_killed()
+    {
+        // Two nodes follow one JMA-style Atom feed (issue 18): a burst of 50 telegrams is published; the node holding
+        // the source's pull lock is killed with SIGKILL mid-way; the other must take every telegram exactly once, in
+        // publication order — the cursor moves in each telegram's ingest transaction.
+        const int burst = 50;
+        await using var db = await TestDatabase.CreateAsync();
+        var sim = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", "--JmaFeedSize", "10"], step: TimeSpan.FromSeconds(1));
+        sim.Use(async (HttpContext ctx, RequestDelegate next) =>
+        {
+            if (ctx.Request.Path.StartsWithSegments("/feeds/jma/data")) await Task.Delay(150); // a burst that takes a while to follow
+            await next(ctx);
+        });
+        await sim.StartAsync();
+        var simUrl = sim.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var env = new Dictionary<string, string>
+        {
+            ["Hub__Scheduler"] = "true",
+            ["Hub__SimulatorUrl"] = simUrl,
+            ["Hub__Sources__8__Id"] = "drill-jma",
+            ["Hub__Sources__8__Kind"] = "pull",
+            ["Hub__Sources__8__Format"] = "jma-atom",
+            ["Hub__Sources__8__Layer"] = "warnings",
+            ["Hub__Sources__8__Url"] = "{simulator}/feeds/jma/extra.xml",
+            ["Hub__Sources__8__BackfillUrl"] = "{simulator}/feeds/jma/extra_l.xml",
+            ["Hub__Sources__8__Telegrams__0"] = "VPWW5*",
+            ["Hub__Sources__8__ScheduleSeconds"] = "2",
+            ["Hub__Sources__8__Internal"] = "true",
+            ["Hub__Sources__8__ExerciseWorkspace"] = "drill-jma-ws",
+        };
+        // each node names itself to PostgreSQL, so the holder of the source's pull lock can be told apart
+        using var a = await HubProcess.StartAsync(db.ConnectionString + ";Application Name=node-a", env);
+        using var b = await HubProcess.StartAsync(db.ConnectionString + ";Application Name=node-b", env);
+        try
+        {
+            async Task<long> Taken() => await db.ScalarAsync("SELECT count(*) FROM raw_document WHERE source_id = 'drill-jma'");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await Taken() < 1 && DateTime.UtcNow < deadline) await Task.Delay(200); // the scenario's first telegram
+            Assert.True(await Taken() >= 1, "the feed was never followed");
+            using (var r = await new HttpClient().PostAsync(new Uri(new Uri(simUrl), $"/control/jma/burst?count={burst}"), null))
+                Assert.True(r.IsSuccessStatusCode);
+
+            // mid-way through the burst, kill the node that holds the pull lock of drill-jma
+            string? holder = null;
+            while (DateTime.UtcNow < deadline && holder is null)
+            {
+                if (await Taken() >= 1 + burst / 4)
+                {
+                    var rows = await db.RowsAsync("""
+                        SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                        WHERE l.locktype = 'advisory' AND l.classid = 1347767372 AND l.objid = hashtext('drill-jma')::oid AND l.granted
+                        """);
+                    holder = rows.Count == 1 ? (string?)rows[0][0] : null;
+                }
+                if (holder is null) await Task.Delay(50);
+            }
+            Assert.True(holder is "node-a" or "node-b", $"no node held drill-jma's pull lock mid-burst ({await Taken()} taken)");
+            var atKill = await Taken();
+            var killed = DateTime.UtcNow;
+            (holder == "node-a" ? a : b).Kill();
+            Assert.True(atKill < 1 + burst, $"the burst was done ({atKill}) before the kill");
+
+            deadline = DateTime.UtcNow.AddSeconds(90);
+            while (await Taken() < 1 + burst && DateTime.UtcNow < deadline) await Task.Delay(200);
+            var done = DateTime.UtcNow;
+            var names = (await db.RowsAsync("SELECT fetch_url FROM raw_document WHERE source_id = 'drill-jma' ORDER BY id")).Select(r => Path.GetFileName((string)r[0]!)).ToList();
+            var serials = names.Where(n => !n.Contains("_0_VPWW54", StringComparison.Ordinal))
+                .Select(n => int.Parse(n.Split('_')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var duplicates = names.Count - names.Distinct().Count();
+            Figure($"jma_failover burst={burst} taken_at_kill={atKill - 1} taken={serials.Count} duplicates={duplicates} in_order={serials.SequenceEqual(Enumerable.Range(1, serials.Count))} seconds_after_kill={(done - killed).TotalSeconds:0.0}");
+            Assert.Equal(0, duplicates);
+            Assert.Equal(Enumerable.Range(1, burst).ToList(), serials); // every telegram once, in publication order
+            Assert.EndsWith($"_{burst}_VPWW54_170000.xml", (string?)(await db.RowsAsync("SELECT cursor FROM source WHERE id = 'drill-jma'"))[0][0]); // the cursor at the last
+        }
+        finally
+        {
+            await sim.StopAsync();
+            await sim.DisposeAsync();
+        }
+    }
+
+    [FaultFact]
     public async Task fire_each_of_30_triggers_once_per_tick_across_two_nodes()
     {
         // 30 pull sources on one 5 s schedule, two nodes on one Hangfire storage: every firing must be executed by
