@@ -77,23 +77,24 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         var first = await PullAsync("jma-quakes");
         Assert.NotNull(first);
         Assert.Equal(IngestStatus.Ingested, first.Status);
-        // the seven 震度速報/震源 samples, by their Control/DateTime (2008 … 2022); the tsunami telegram in the same feed is not this source's type
+        // the seven 震度速報/震源 samples by their Control/DateTime (2008 … 2022), then the scenario's own 震度速報 (its
+        // start); the tsunami telegram in the same feed is not this source's type
         Assert.Equal(
         [
             "32-35_06_06_100915_VXSE53.xml", "32-35_01_01_100806_VXSE51.xml", "32-35_01_02_240613_VXSE52.xml", "32-35_01_03_100514_VXSE53.xml",
-            "32-35_04_01_100831_VXSE51.xml", "32-35_04_04_240613_VXSE53.xml", "32-35_10_01_220510_VXSE51.xml",
+            "32-35_04_01_100831_VXSE51.xml", "32-35_04_04_240613_VXSE53.xml", "32-35_10_01_220510_VXSE51.xml", "20261122000000_0_VXSE51_.xml",
         ], await Taken("jma-quakes"));
 
         // again: the feed answers 304, nothing is fetched or stored twice
         Assert.Equal(IngestStatus.Unchanged, (await PullAsync("jma-quakes"))!.Status);
-        Assert.Equal(7, (await Taken("jma-quakes")).Count);
+        Assert.Equal(8, (await Taken("jma-quakes")).Count);
 
         // what operators see: the cursor (time|id of the last entry), the counts and the publication-to-map delay
         var row = await SourceRow("jma-quakes");
-        Assert.StartsWith("2022-05-10T09:10:20Z|", row.GetProperty("cursor").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("2026-11-22T00:00:00Z|", row.GetProperty("cursor").GetString(), StringComparison.Ordinal);
         var follower = row.GetProperty("follower");
-        Assert.Equal(8, follower.GetProperty("entries_seen").GetInt64()); // the tsunami entry was seen, not taken
-        Assert.Equal(7, follower.GetProperty("fetched").GetInt64());
+        Assert.Equal(9, follower.GetProperty("entries_seen").GetInt64()); // the tsunami entry was seen, not taken
+        Assert.Equal(8, follower.GetProperty("fetched").GetInt64());
         Assert.Equal(0, follower.GetProperty("duplicates_skipped").GetInt64());
         Assert.True(follower.GetProperty("publication_to_map_ms").GetInt64() > 0);
         Assert.Equal(JsonValueKind.Null, follower.GetProperty("gap_since").ValueKind);
