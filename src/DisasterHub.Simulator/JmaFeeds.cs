@@ -8,7 +8,8 @@ namespace DisasterHub.Simulator;
 /// JMA 防災情報XML the way JMA publishes it (PULL型): Atom feeds — <c>regular</c>, <c>extra</c>, <c>eqvol</c>,
 /// <c>other</c>, each holding only its latest entries, and a long-period <c>_l</c> twin holding them all — whose
 /// entries link to one telegram each under <c>/feeds/jma/data/</c>. The telegrams are the scenario's warning
-/// telegrams (one per phase, as it reaches it) and its earthquake's 震度速報 and 震源・震度に関する情報, a burst the control endpoint asks for (a run of 続報, for failover
+/// telegrams (one per phase, as it reaches it), its earthquake's 震度速報 and 震源・震度に関する情報, its river's
+/// 指定河川洪水予報, a burst the control endpoint asks for (a run of 続報, for failover
 /// drills), and, when the simulator is given a directory (<c>JmaSamples</c>, tests: <c>../shared/samples/jma-xml</c>),
 /// the telegrams in it, dated by their own <c>Control/DateTime</c>.
 /// </summary>
@@ -35,6 +36,11 @@ public sealed class JmaFeeds(Scenario scenario, TimeProvider clock, string? samp
         {
             var at = scenario.TimeAt(step);
             list.Add(new Entry($"{Stamp(at)}_0_{code}_.xml", "eqvol", title, "気象庁", at, () => scenario.QuakeXml(code)));
+        }
+        if (scenario.Step >= Scenario.RiverForecastStep)
+        {
+            var at = scenario.TimeAt(Scenario.RiverForecastStep);
+            list.Add(new Entry($"{Stamp(at)}_0_VXKO50_.xml", "extra", "指定河川洪水予報", "演習地方気象台", at, scenario.RiverForecastXml));
         }
         list.AddRange(_samples.Value);
         lock (_gate) list.AddRange(_burst);

@@ -60,15 +60,15 @@ public sealed class federation_should : IAsyncLifetime
 
         _b = await HubServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Hub:Sources:9:Id"] = "nanao-hub",
-            ["Hub:Sources:9:Name"] = "七尾市のハブ",
-            ["Hub:Sources:9:Kind"] = "pull",
-            ["Hub:Sources:9:Format"] = "disasterhub-shelters",
-            ["Hub:Sources:9:Layer"] = "shelters",
-            ["Hub:Sources:9:Url"] = proxyUrl,
-            ["Hub:Sources:9:Internal"] = "true", // loopback
-            ["Hub:Sources:9:ScheduleSeconds"] = "60",
-            ["Hub:Sources:9:ApiKey"] = keyForB,
+            ["Hub:Sources:10:Id"] = "nanao-hub",
+            ["Hub:Sources:10:Name"] = "七尾市のハブ",
+            ["Hub:Sources:10:Kind"] = "pull",
+            ["Hub:Sources:10:Format"] = "disasterhub-shelters",
+            ["Hub:Sources:10:Layer"] = "shelters",
+            ["Hub:Sources:10:Url"] = proxyUrl,
+            ["Hub:Sources:10:Internal"] = "true", // loopback
+            ["Hub:Sources:10:ScheduleSeconds"] = "60",
+            ["Hub:Sources:10:ApiKey"] = keyForB,
             ["Hub:FeedBreakSeconds"] = "1",
             ["Hub:FeedRetryDelayMilliseconds"] = "20",
             ["Hub:FollowLookbackChanges"] = "1", // the tests' few changes would all fall inside the default window

@@ -73,11 +73,11 @@ public sealed class feed_credentials_should : IAsyncLifetime
             s[$"Hub:Sources:{i}:OwnerOrg"] = "";
             foreach (var (k, v) in creds) s[$"Hub:Sources:{i}:Credentials:{k}"] = v;
         }
-        Source(9, "key-header", "/header.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
-        Source(10, "key-query", "/query.csv?region=17", ("Query", "token"), ("Value", QuerySecret));
-        Source(11, "key-basic", "/basic.csv", ("Username", "feeduser"), ("Password", BasicSecret));
-        Source(12, "key-moved", "/moved.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
-        Source(13, "key-wrong", "/header.csv", ("Header", "X-API-Key"), ("Value", "not-the-key"));
+        Source(10, "key-header", "/header.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
+        Source(11, "key-query", "/query.csv?region=17", ("Query", "token"), ("Value", QuerySecret));
+        Source(12, "key-basic", "/basic.csv", ("Username", "feeduser"), ("Password", BasicSecret));
+        Source(13, "key-moved", "/moved.csv", ("Header", "X-API-Key"), ("Value", HeaderSecret));
+        Source(14, "key-wrong", "/header.csv", ("Header", "X-API-Key"), ("Value", "not-the-key"));
         _hub = await HubServer.StartAsync(s, configure: b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Trace);

@@ -43,9 +43,9 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
             if (backfill is not null) s[$"Hub:Sources:{i}:BackfillUrl"] = "{simulator}/feeds/jma/" + backfill;
             for (var t = 0; t < telegrams.Length; t++) s[$"Hub:Sources:{i}:Telegrams:{t}"] = telegrams[t];
         }
-        Source(9, "jma-quakes", "sensors", "eqvol_l.xml", null, "VXSE5*");
-        Source(10, "jma-warn", "warnings", "extra.xml", "extra_l.xml", "VPWW5*");
-        Source(11, "jma-warn-nobackfill", "warnings", "extra.xml", null, "VPWW5*");
+        Source(10, "jma-quakes", "sensors", "eqvol_l.xml", null, "VXSE5*");
+        Source(11, "jma-warn", "warnings", "extra.xml", "extra_l.xml", "VPWW5*");
+        Source(12, "jma-warn-nobackfill", "warnings", "extra.xml", null, "VPWW5*");
         _hub = await HubServer.StartAsync(s);
     }
 

@@ -271,7 +271,7 @@ public sealed class simulator_families_should : IAsyncLifetime
         await using var hub = await HubServer.StartAsync(new() { ["Hub:SimulatorUrl"] = _simUrl.ToString().TrimEnd('/') });
         var configured = JsonDocument.Parse(await hub.Http.GetStringAsync("/api/v1/sources")).RootElement.GetProperty("sources")
             .EnumerateArray().Select(s => s.GetProperty("id").GetString()!).Where(id => id.StartsWith("sim-", StringComparison.Ordinal)).Order().ToArray();
-        Assert.Equal(["sim-amedas", "sim-cap", "sim-damage", "sim-power", "sim-quakes", "sim-sensorthings", "sim-shelters", "sim-warnings"], configured);
+        Assert.Equal(["sim-amedas", "sim-cap", "sim-damage", "sim-power", "sim-quakes", "sim-rivers", "sim-sensorthings", "sim-shelters", "sim-warnings"], configured);
 
         var failures = new List<string>();
         foreach (var id in configured)

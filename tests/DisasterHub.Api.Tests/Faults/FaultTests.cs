@@ -129,16 +129,16 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         {
             ["Hub__Scheduler"] = "true",
             ["Hub__SimulatorUrl"] = simUrl,
-            ["Hub__Sources__9__Id"] = "drill-jma",
-            ["Hub__Sources__9__Kind"] = "pull",
-            ["Hub__Sources__9__Format"] = "jma-atom",
-            ["Hub__Sources__9__Layer"] = "warnings",
-            ["Hub__Sources__9__Url"] = "{simulator}/feeds/jma/extra.xml",
-            ["Hub__Sources__9__BackfillUrl"] = "{simulator}/feeds/jma/extra_l.xml",
-            ["Hub__Sources__9__Telegrams__0"] = "VPWW5*",
-            ["Hub__Sources__9__ScheduleSeconds"] = "2",
-            ["Hub__Sources__9__Internal"] = "true",
-            ["Hub__Sources__9__ExerciseWorkspace"] = "drill-jma-ws",
+            ["Hub__Sources__10__Id"] = "drill-jma",
+            ["Hub__Sources__10__Kind"] = "pull",
+            ["Hub__Sources__10__Format"] = "jma-atom",
+            ["Hub__Sources__10__Layer"] = "warnings",
+            ["Hub__Sources__10__Url"] = "{simulator}/feeds/jma/extra.xml",
+            ["Hub__Sources__10__BackfillUrl"] = "{simulator}/feeds/jma/extra_l.xml",
+            ["Hub__Sources__10__Telegrams__0"] = "VPWW5*",
+            ["Hub__Sources__10__ScheduleSeconds"] = "2",
+            ["Hub__Sources__10__Internal"] = "true",
+            ["Hub__Sources__10__ExerciseWorkspace"] = "drill-jma-ws",
         };
         // each node names itself to PostgreSQL, so the holder of the source's pull lock can be told apart
         using var a = await HubProcess.StartAsync(db.ConnectionString + ";Application Name=node-a", env);

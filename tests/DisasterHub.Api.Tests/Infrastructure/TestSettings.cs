@@ -31,12 +31,12 @@ public static class TestSettings
         s["Hub:Organizations:2:Name"] = "石川県";
         s["Hub:Organizations:2:Kind"] = "prefecture";
         s["Hub:Organizations:2:Jurisdiction:0"] = "170003";
-        s["Hub:Sources:9:Id"] = "pref-status";
-        s["Hub:Sources:9:Kind"] = "push";
-        s["Hub:Sources:9:Format"] = "shelter-status-json";
-        s["Hub:Sources:9:Layer"] = "shelters";
-        s["Hub:Sources:9:Priority"] = "30";
-        s["Hub:Sources:9:OwnerOrg"] = "ishikawa-pref";
+        s["Hub:Sources:19:Id"] = "pref-status";
+        s["Hub:Sources:19:Kind"] = "push";
+        s["Hub:Sources:19:Format"] = "shelter-status-json";
+        s["Hub:Sources:19:Layer"] = "shelters";
+        s["Hub:Sources:19:Priority"] = "30";
+        s["Hub:Sources:19:OwnerOrg"] = "ishikawa-pref";
         return s;
     }
 
