@@ -90,6 +90,16 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
             response.Headers.ETag?.ToString(), response.Content.Headers.LastModified?.ToString("R"), url);
     }
 
+    /// <summary>The source's companion reference files (e.g. a station table), by name.</summary>
+    public async Task<Dictionary<string, ReadOnlyMemory<byte>>> FetchCompanionsAsync(Source source, CancellationToken ct)
+    {
+        var result = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        var urls = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(source.Companions) ?? [];
+        foreach (var (name, url) in urls)
+            result[name] = (await FetchUrlAsync(source, url, ct)).Body!;
+        return result;
+    }
+
     /// <summary>A plain GET through the source's pipeline (companion files, followed links): no validators.</summary>
     public async Task<FetchResult> FetchUrlAsync(Source source, string url, CancellationToken ct)
     {

@@ -195,6 +195,16 @@ public sealed class SourceConfig
     /// <summary>What the feed asks of its callers; stored encrypted, sent to the feed's origin only (<see cref="SourceCredentials"/>).</summary>
     public SourceCredentials? Credentials { get; set; }
 
+    /// <summary>
+    /// A feed published as "the latest time" plus one file per time (AMeDAS: <c>latest_time.txt</c> and
+    /// <c>map/{time}.json</c>): the pointer's URL; the source's <c>Url</c> is then a template with
+    /// <c>{time:FORMAT}</c> (JST, as JMA names the files). See <see cref="LatestTimeFollower"/>.
+    /// </summary>
+    public string? PointerUrl { get; set; }
+
+    /// <summary>With <see cref="PointerUrl"/>: the publisher's interval; after an outage each time in between is fetched.</summary>
+    public int? PointerStepSeconds { get; set; }
+
     /// <summary>A <c>jma-atom</c> source: the telegram types it takes ("VPWW54", or a prefix "VXSE5*"); empty = all.</summary>
     public List<string> Telegrams { get; set; } = [];
 

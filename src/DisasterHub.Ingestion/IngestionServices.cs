@@ -78,6 +78,7 @@ public static class IngestionServices
         services.AddTransient<FeedFetcher>();
         services.AddTransient<IFeedFollower, HubFollower>();
         services.AddTransient<IFeedFollower, JmaAtomFollower>();
+        services.AddTransient<IFeedFollower, LatestTimeFollower>();
         // webhook deliveries: through the SSRF guard unless Hub:Subscriptions:AllowPrivateTargets; never redirected
         services.AddOptions<Subscriptions.SubscriptionOptions>().Bind(config.GetSection($"{HubOptions.Section}:Subscriptions"));
         foreach (var (name, guarded) in new[] { (Subscriptions.SubscriptionDispatcher.GuardedClient, true), (Subscriptions.SubscriptionDispatcher.PrivateClient, false) })

@@ -79,7 +79,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
         {
             // an entry document naming what to fetch (JMA Atom, another hub's changes): its follower, from the source's cursor
             if (followers.FirstOrDefault(f => f.Follows(source)) is { } follower) return await follower.RunAsync(source, workspace, ct);
-            var companions = await FetchCompanionsAsync(source, ct);
+            var companions = await fetcher.FetchCompanionsAsync(source, ct);
             var fetched = await fetcher.FetchAsync(source, ct);
             if (fetched.NotModified)
             {
@@ -101,15 +101,6 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
             await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), e.Message, ct: ct);
             return null;
         }
-    }
-
-    private async Task<Dictionary<string, ReadOnlyMemory<byte>>> FetchCompanionsAsync(Source source, CancellationToken ct)
-    {
-        var result = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        var urls = JsonSerializer.Deserialize<Dictionary<string, string>>(source.Companions) ?? [];
-        foreach (var (name, url) in urls)
-            result[name] = (await fetcher.FetchUrlAsync(source, url, ct)).Body!;
-        return result;
     }
 
     /// <summary>Breadth-first over linked documents, bounded; documents already taken from this source are skipped.</summary>

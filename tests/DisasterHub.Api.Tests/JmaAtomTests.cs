@@ -46,6 +46,17 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         Source(10, "jma-quakes", "sensors", "eqvol_l.xml", null, "VXSE5*");
         Source(11, "jma-warn", "warnings", "extra.xml", "extra_l.xml", "VPWW5*");
         Source(12, "jma-warn-nobackfill", "warnings", "extra.xml", null, "VPWW5*");
+        // AMeDAS as JMA's bosai site serves it: latest_time.txt names the map file of the time
+        s["Hub:Sources:13:Id"] = "amedas-pointer";
+        s["Hub:Sources:13:Kind"] = "pull";
+        s["Hub:Sources:13:Format"] = "jma-amedas";
+        s["Hub:Sources:13:Layer"] = "sensors";
+        s["Hub:Sources:13:PointerUrl"] = "{simulator}/feeds/amedas/latest_time.txt";
+        s["Hub:Sources:13:PointerStepSeconds"] = "60";
+        s["Hub:Sources:13:Url"] = "{simulator}/feeds/amedas/map/{time:yyyyMMddHHmmss}.json";
+        s["Hub:Sources:13:Companions:amedastable.json"] = "{simulator}/feeds/amedastable.json";
+        s["Hub:Sources:13:Internal"] = "true";
+        s["Hub:Sources:13:OwnerOrg"] = "";
         _hub = await HubServer.StartAsync(s);
     }
 
@@ -126,6 +137,23 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         Assert.Equal(4, (await Taken("jma-warn-nobackfill")).Count(n => n.Contains("_VPWW54_170000", StringComparison.Ordinal) && !n.Contains("_0_", StringComparison.Ordinal)));
         Assert.NotEqual(JsonValueKind.Null, gapped.GetProperty("follower").GetProperty("gap_since").ValueKind);
         Assert.NotEqual(JsonValueKind.Null, gapped.GetProperty("follower").GetProperty("gap_until").ValueKind);
+    }
+
+    [Fact]
+    public async Task follow_the_amedas_latest_time_pointer_and_take_each_time_missed_in_order()
+    {
+        var first = await PullAsync("amedas-pointer");
+        Assert.True(first is { Status: IngestStatus.Ingested, Accepted: > 0, Rejected: 0 }, $"{first?.Status} {first?.Accepted} {first?.Rejected}");
+        Assert.Equal(["20261122090000.json"], await Taken("amedas-pointer")); // step 0, named in JST
+        Assert.Equal(IngestStatus.Unchanged, (await PullAsync("amedas-pointer"))!.Status); // the pointer has not moved
+
+        // three steps without a pull: the next one takes each map in between, oldest first
+        _simClock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("amedas-pointer"))!.Status);
+        Assert.Equal(["20261122090000.json", "20261122090100.json", "20261122090200.json", "20261122090300.json"], await Taken("amedas-pointer"));
+        var row = await SourceRow("amedas-pointer");
+        Assert.Equal("2026-11-22T00:03:00Z", row.GetProperty("cursor").GetString());
+        Assert.Equal(4, row.GetProperty("follower").GetProperty("fetched").GetInt64());
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using DisasterHub.Data;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DisasterHub.Ingestion;
+
+/// <summary>
+/// Follows a feed published as a pointer to its latest state (AMeDAS: <c>latest_time.txt</c> names the time of the
+/// current <c>map/{yyyyMMddHHmmss}.json</c>): a source with <see cref="SourceConfig.PointerUrl"/> reads the pointer, and
+/// when it names a time after the source's cursor, fetches the file of that time — its <c>Url</c> with
+/// <c>{time:FORMAT}</c> filled in JST — and ingests it with the cursor moving in the same transaction. With
+/// <see cref="SourceConfig.PointerStepSeconds"/>, every time between the cursor and the latest is fetched in order
+/// after an outage (what the publisher no longer serves is reported as the source's gap); without it, only the latest.
+/// </summary>
+public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeline pipeline, NpgsqlDataSource db, IOptions<HubOptions> options,
+    TimeProvider clock, ILogger<LatestTimeFollower> log) : IFeedFollower
+{
+    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
+
+    [GeneratedRegex(@"\{time:([^}]+)\}")]
+    private static partial Regex TimeSlot();
+
+    private SourceConfig? Config(Source source) => options.Value.Sources.FirstOrDefault(s => s.Id == source.Id);
+
+    public bool Follows(Source source) => Config(source)?.PointerUrl is { Length: > 0 };
+
+    public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
+    {
+        var config = Config(source)!;
+        var pointerUrl = config.PointerUrl!.Replace("{simulator}", options.Value.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
+        var pointer = await fetcher.FetchUrlAsync(source, pointerUrl, ct);
+        var text = Encoding.UTF8.GetString(pointer.Body ?? []).Trim().TrimStart('\uFEFF');
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var latest))
+            throw new InvalidDataException($"the pointer {FeedFetcher.Redact(pointerUrl)} does not name a time: '{(text.Length > 40 ? text[..40] + "…" : text)}'");
+        DateTimeOffset? cursor = DateTimeOffset.TryParse(source.Cursor, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var c) ? c : null;
+        if (cursor >= latest)
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+            return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
+        }
+
+        var times = new List<DateTimeOffset>();
+        if (cursor is { } from && config.PointerStepSeconds is > 0 and var step)
+            for (var t = from.AddSeconds(step); t < latest && times.Count < options.Value.MaxFollowedDocuments - 1; t = t.AddSeconds(step)) times.Add(t);
+        times.Add(latest);
+        var companions = await fetcher.FetchCompanionsAsync(source, ct);
+        int accepted = 0, rejected = 0, changed = 0, taken = 0;
+        DateTimeOffset? gapSince = null, gapUntil = null;
+        long? delayMs = null;
+        var rejections = new List<DisasterHub.Core.Rejection>();
+        foreach (var t in times)
+        {
+            var url = TimeSlot().Replace(source.Url!, m => t.ToOffset(Jst).ToString(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            FetchResult doc;
+            try
+            {
+                doc = await fetcher.FetchUrlAsync(source, url, ct);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && t != latest)
+            {
+                // the publisher no longer serves (or never had) this time: a gap, reported, not a failure
+                gapSince ??= t;
+                gapUntil = t;
+                continue;
+            }
+            var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
+                FetchUrl: FeedFetcher.Redact(url), SkipIfSeen: true, Companions: companions, DocumentUri: new Uri(url), Workspace: workspace,
+                Cursor: t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)), ct);
+            if (outcome.Status == IngestStatus.Unchanged) continue;
+            taken++;
+            accepted += outcome.Accepted;
+            rejected += outcome.Rejected;
+            changed += outcome.Changed;
+            rejections.AddRange(outcome.Rejections.Take(Math.Max(0, 100 - rejections.Count)));
+            delayMs = (long)(clock.GetUtcNow() - t).TotalMilliseconds;
+        }
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var u = new NpgsqlCommand("""
+            UPDATE source SET follow_seen = follow_seen + @seen, follow_fetched = follow_fetched + @taken,
+                publication_delay_ms = coalesce(@delay, publication_delay_ms),
+                gap_since = coalesce(@gap_since, gap_since), gap_until = coalesce(@gap_until, gap_until)
+            WHERE id = @id
+            """, conn))
+        {
+            u.Parameters.AddWithValue("seen", (long)times.Count);
+            u.Parameters.AddWithValue("taken", (long)taken);
+            u.Parameters.Add(new NpgsqlParameter("delay", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)delayMs ?? DBNull.Value });
+            u.Parameters.Add(new NpgsqlParameter("gap_since", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapSince?.UtcDateTime ?? DBNull.Value });
+            u.Parameters.Add(new NpgsqlParameter("gap_until", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapUntil?.UtcDateTime ?? DBNull.Value });
+            u.Parameters.AddWithValue("id", source.Id);
+            await u.ExecuteNonQueryAsync(ct);
+        }
+        if (gapSince is not null) log.LogWarning("Source {Source}: files from {Since:O} to {Until:O} are no longer served", source.Id, gapSince, gapUntil);
+        return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, source.Format, accepted, rejected, changed, rejections);
+    }
+}
