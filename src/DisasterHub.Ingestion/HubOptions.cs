@@ -202,6 +202,13 @@ public sealed class SourceConfig
     /// </summary>
     public string? PointerUrl { get; set; }
 
+    /// <summary>
+    /// With <see cref="PointerUrl"/>: the pointer is JSON (a Kubra-style <c>currentState</c>) and this dotted path names
+    /// the field holding the current state's name (<c>data.interval_generation_data</c>), put into the <c>Url</c>
+    /// template's <c>{pointer}</c>. Without it the pointer is a time.
+    /// </summary>
+    public string? PointerField { get; set; }
+
     /// <summary>With <see cref="PointerUrl"/>: the publisher's interval; after an outage each time in between is fetched.</summary>
     public int? PointerStepSeconds { get; set; }
 

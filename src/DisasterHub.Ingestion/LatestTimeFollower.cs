@@ -9,12 +9,14 @@ using Npgsql;
 namespace DisasterHub.Ingestion;
 
 /// <summary>
-/// Follows a feed published as a pointer to its latest state (AMeDAS: <c>latest_time.txt</c> names the time of the
+/// Follows a feed published as a pointer to its latest state. A time pointer (AMeDAS: <c>latest_time.txt</c> names the time of the
 /// current <c>map/{yyyyMMddHHmmss}.json</c>): a source with <see cref="SourceConfig.PointerUrl"/> reads the pointer, and
 /// when it names a time after the source's cursor, fetches the file of that time — its <c>Url</c> with
 /// <c>{time:FORMAT}</c> filled in JST — and ingests it with the cursor moving in the same transaction. With
 /// <see cref="SourceConfig.PointerStepSeconds"/>, every time between the cursor and the latest is fetched in order
 /// after an outage (what the publisher no longer serves is reported as the source's gap); without it, only the latest.
+/// A state pointer (an outage map's <c>currentState</c> JSON, <see cref="SourceConfig.PointerField"/>): see
+/// <see cref="StateAsync"/>.
 /// </summary>
 public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeline pipeline, NpgsqlDataSource db, IOptions<HubOptions> options,
     TimeProvider clock, ILogger<LatestTimeFollower> log) : IFeedFollower
@@ -34,6 +36,7 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
         var pointerUrl = config.PointerUrl!.Replace("{simulator}", options.Value.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
         var pointer = await fetcher.FetchUrlAsync(source, pointerUrl, ct);
         var text = Encoding.UTF8.GetString(pointer.Body ?? []).Trim().TrimStart('\uFEFF');
+        if (config.PointerField is { Length: > 0 } field) return await StateAsync(source, workspace, pointerUrl, text, field, ct);
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var latest))
             throw new InvalidDataException($"the pointer {FeedFetcher.Redact(pointerUrl)} does not name a time: '{(text.Length > 40 ? text[..40] + "…" : text)}'");
         DateTimeOffset? cursor = DateTimeOffset.TryParse(source.Cursor, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var c) ? c : null;
@@ -97,5 +100,45 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
         }
         if (gapSince is not null) log.LogWarning("Source {Source}: files from {Since:O} to {Until:O} are no longer served", source.Id, gapSince, gapUntil);
         return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, source.Format, accepted, rejected, changed, rejections);
+    }
+
+    /// <summary>
+    /// A state pointer (Kubra-style): the named field of the pointer JSON names the current state; a state not yet
+    /// taken is fetched (the <c>Url</c> template's <c>{pointer}</c>) and ingested, the cursor becoming its name. A state
+    /// is a whole picture, so only the current one is taken.
+    /// </summary>
+    private async Task<IngestOutcome> StateAsync(Source source, string workspace, string pointerUrl, string json, string field, CancellationToken ct)
+    {
+        System.Text.Json.Nodes.JsonNode? node;
+        try
+        {
+            node = System.Text.Json.Nodes.JsonNode.Parse(json);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"the pointer {FeedFetcher.Redact(pointerUrl)} is not JSON: {e.Message}");
+        }
+        foreach (var part in field.Split('.')) node = node is System.Text.Json.Nodes.JsonObject o ? o[part] : null;
+        var state = node is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var st) && st.Length > 0 ? st
+            : throw new InvalidDataException($"the pointer {FeedFetcher.Redact(pointerUrl)} has no string at {field}");
+        if (state == source.Cursor)
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+            return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
+        }
+        var url = source.Url!.Replace("{pointer}", state, StringComparison.Ordinal);
+        var doc = await fetcher.FetchUrlAsync(source, url, ct);
+        var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
+            FetchUrl: FeedFetcher.Redact(url), SkipIfSeen: true, Companions: await fetcher.FetchCompanionsAsync(source, ct), DocumentUri: new Uri(url),
+            Workspace: workspace, Cursor: state), ct);
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var u = new NpgsqlCommand("UPDATE source SET follow_seen = follow_seen + 1, follow_fetched = follow_fetched + @taken WHERE id = @id", conn))
+        {
+            u.Parameters.AddWithValue("taken", outcome.Status == IngestStatus.Unchanged ? 0L : 1L);
+            u.Parameters.AddWithValue("id", source.Id);
+            await u.ExecuteNonQueryAsync(ct);
+        }
+        return outcome;
     }
 }

@@ -19,6 +19,8 @@ public static class SimulatorApp
         ("/feeds/amedas/latest_time.txt", "text", "sensors"),
         ("/feeds/amedastable.json", "jma-amedas-table", "sensors"),
         ("/feeds/power.json", "power-push-json", "power_outages"),
+        ("/feeds/power/currentState", "json", "power_outages"),
+        ("/feeds/power/data/{state}/outages.json", "power-push-json", "power_outages"),
         ("/feeds/damage.json", "fdma-damage-json", "damage"),
         ("/feeds/jma/extra.xml", "jma-atom", "warnings"),
         ("/feeds/jma/extra_l.xml", "jma-atom", "warnings"),
@@ -87,6 +89,17 @@ public static class SimulatorApp
         });
 
         app.MapGet("/feeds/power.json", (HttpContext ctx, Scenario s) => Serve(ctx, "power", s.PowerJson(s.Step), "application/json"));
+        // the same outages as an outage map publishes them (Kubra-style): a current-state pointer naming the state's files
+        app.MapGet("/feeds/power/currentState", (Scenario s) => Results.Json(new
+        {
+            data = new { interval_generation_data = $"data/{s.StepTime.UtcDateTime:yyyyMMddHHmmss}" },
+            stormcenterDeploymentId = "sim-nanao",
+        }));
+        app.MapGet("/feeds/power/data/{state}/outages.json", (HttpContext ctx, Scenario s, string state) =>
+            DateTime.TryParseExact(state, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at)
+            && s.StepAt(new DateTimeOffset(at, TimeSpan.Zero)) is var step && step >= 0 && step <= s.Step
+                ? Serve(ctx, "power:" + state, s.PowerJson(step), "application/json")
+                : Results.NotFound());
         app.MapGet("/feeds/damage.json", (HttpContext ctx, Scenario s) => Serve(ctx, "damage", s.DamageJson(s.Step), "application/json"));
 
         // JMA 防災情報XML as JMA serves it: Atom feeds (regular, extra, eqvol, other; {feed}_l the long-period ones) of telegram links

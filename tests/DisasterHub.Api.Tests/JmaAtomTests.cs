@@ -57,6 +57,16 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         s["Hub:Sources:13:Companions:amedastable.json"] = "{simulator}/feeds/amedastable.json";
         s["Hub:Sources:13:Internal"] = "true";
         s["Hub:Sources:13:OwnerOrg"] = "";
+        // an outage map's current-state pointer (Kubra-style) naming the files of the current state
+        s["Hub:Sources:14:Id"] = "power-pointer";
+        s["Hub:Sources:14:Kind"] = "pull";
+        s["Hub:Sources:14:Format"] = "power-push-json";
+        s["Hub:Sources:14:Layer"] = "power_outages";
+        s["Hub:Sources:14:PointerUrl"] = "{simulator}/feeds/power/currentState";
+        s["Hub:Sources:14:PointerField"] = "data.interval_generation_data";
+        s["Hub:Sources:14:Url"] = "{simulator}/feeds/power/{pointer}/outages.json";
+        s["Hub:Sources:14:Internal"] = "true";
+        s["Hub:Sources:14:OwnerOrg"] = "";
         _hub = await HubServer.StartAsync(s);
     }
 
@@ -154,6 +164,19 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         var row = await SourceRow("amedas-pointer");
         Assert.Equal("2026-11-22T00:03:00Z", row.GetProperty("cursor").GetString());
         Assert.Equal(4, row.GetProperty("follower").GetProperty("fetched").GetInt64());
+    }
+
+    [Fact]
+    public async Task follow_an_outage_maps_current_state_pointer()
+    {
+        var first = await PullAsync("power-pointer");
+        Assert.True(first is { Status: IngestStatus.Ingested, Accepted: > 0, Rejected: 0 }, $"{first?.Status} {first?.Accepted} {first?.Rejected}");
+        Assert.Equal("data/20261122000000", (await SourceRow("power-pointer")).GetProperty("cursor").GetString());
+        Assert.Equal(IngestStatus.Unchanged, (await PullAsync("power-pointer"))!.Status); // the same state: not fetched again
+        _simClock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("power-pointer"))!.Status);
+        Assert.Equal("data/20261122000200", (await SourceRow("power-pointer")).GetProperty("cursor").GetString());
+        Assert.Equal(["outages.json", "outages.json"], await Taken("power-pointer"));
     }
 
     [Fact]
