@@ -324,4 +324,19 @@ public static class IngestStore
         c.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Text) { Value = (object?)cursor ?? DBNull.Value });
         await c.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Adds a pull's counts to a follower's (follower_counts.sql); null delay and gap leave the last ones.</summary>
+    public static async Task AddFollowerCountsAsync(NpgsqlDataSource db, string sourceId, long seen, long taken, long duplicates, long? delayMs,
+        DateTimeOffset? gapSince, DateTimeOffset? gapUntil, CancellationToken ct)
+    {
+        await using var c = db.CreateCommand(SqlFiles.Get("follower_counts"));
+        c.Parameters.AddWithValue("seen", seen);
+        c.Parameters.AddWithValue("taken", taken);
+        c.Parameters.AddWithValue("dups", duplicates);
+        c.Parameters.Add(new NpgsqlParameter("delay", NpgsqlDbType.Bigint) { Value = (object?)delayMs ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("gap_since", NpgsqlDbType.TimestampTz) { Value = (object?)gapSince?.UtcDateTime ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("gap_until", NpgsqlDbType.TimestampTz) { Value = (object?)gapUntil?.UtcDateTime ?? DBNull.Value });
+        c.Parameters.AddWithValue("id", sourceId);
+        await c.ExecuteNonQueryAsync(ct);
+    }
 }

@@ -86,21 +86,8 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
             // and, the feed done, the cursor past the entries of types this source does not take
             await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, done ? fetched.Etag : null, done ? fetched.LastModified : null,
                 cursor: done && fresh.Count > 0 ? fresh[^1].Cursor : null, ct: ct);
-            await using var c = new NpgsqlCommand("""
-                UPDATE source SET follow_seen = follow_seen + @seen, follow_fetched = follow_fetched + @taken,
-                    follow_duplicates = follow_duplicates + @dups, publication_delay_ms = coalesce(@delay, publication_delay_ms),
-                    gap_since = coalesce(@gap_since, gap_since), gap_until = coalesce(@gap_until, gap_until)
-                WHERE id = @id
-                """, conn);
-            c.Parameters.AddWithValue("seen", (long)fresh.Count);
-            c.Parameters.AddWithValue("taken", (long)taken);
-            c.Parameters.AddWithValue("dups", (long)duplicates);
-            c.Parameters.Add(new NpgsqlParameter("delay", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)delayMs ?? DBNull.Value });
-            c.Parameters.Add(new NpgsqlParameter("gap_since", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapSince?.UtcDateTime ?? DBNull.Value });
-            c.Parameters.Add(new NpgsqlParameter("gap_until", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapUntil?.UtcDateTime ?? DBNull.Value });
-            c.Parameters.AddWithValue("id", source.Id);
-            await c.ExecuteNonQueryAsync(ct);
         }
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, fresh.Count, taken, duplicates, delayMs, gapSince, gapUntil, ct);
         log.LogInformation("Source {Source}: {Fresh} new entries, {Taken} telegrams ingested, {Dups} already taken", source.Id, fresh.Count, taken, duplicates);
         return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, Format, accepted, rejected, changed, rejections);
     }

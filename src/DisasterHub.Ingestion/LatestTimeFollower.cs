@@ -82,22 +82,7 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
             rejections.AddRange(outcome.Rejections.Take(Math.Max(0, 100 - rejections.Count)));
             delayMs = (long)(clock.GetUtcNow() - t).TotalMilliseconds;
         }
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        await using (var u = new NpgsqlCommand("""
-            UPDATE source SET follow_seen = follow_seen + @seen, follow_fetched = follow_fetched + @taken,
-                publication_delay_ms = coalesce(@delay, publication_delay_ms),
-                gap_since = coalesce(@gap_since, gap_since), gap_until = coalesce(@gap_until, gap_until)
-            WHERE id = @id
-            """, conn))
-        {
-            u.Parameters.AddWithValue("seen", (long)times.Count);
-            u.Parameters.AddWithValue("taken", (long)taken);
-            u.Parameters.Add(new NpgsqlParameter("delay", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)delayMs ?? DBNull.Value });
-            u.Parameters.Add(new NpgsqlParameter("gap_since", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapSince?.UtcDateTime ?? DBNull.Value });
-            u.Parameters.Add(new NpgsqlParameter("gap_until", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)gapUntil?.UtcDateTime ?? DBNull.Value });
-            u.Parameters.AddWithValue("id", source.Id);
-            await u.ExecuteNonQueryAsync(ct);
-        }
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, times.Count, taken, 0, delayMs, gapSince, gapUntil, ct);
         if (gapSince is not null) log.LogWarning("Source {Source}: files from {Since:O} to {Until:O} are no longer served", source.Id, gapSince, gapUntil);
         return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, source.Format, accepted, rejected, changed, rejections);
     }
@@ -132,13 +117,8 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
         var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
             FetchUrl: FeedFetcher.Redact(url), SkipIfSeen: true, Companions: await fetcher.FetchCompanionsAsync(source, ct), DocumentUri: new Uri(url),
             Workspace: workspace, Cursor: state), ct);
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        await using (var u = new NpgsqlCommand("UPDATE source SET follow_seen = follow_seen + 1, follow_fetched = follow_fetched + @taken WHERE id = @id", conn))
-        {
-            u.Parameters.AddWithValue("taken", outcome.Status == IngestStatus.Unchanged ? 0L : 1L);
-            u.Parameters.AddWithValue("id", source.Id);
-            await u.ExecuteNonQueryAsync(ct);
-        }
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, 1, outcome.Status == IngestStatus.Unchanged ? 0 : 1, outcome.Status == IngestStatus.Unchanged ? 1 : 0,
+            null, null, null, ct);
         return outcome;
     }
 }

@@ -36,11 +36,8 @@ public sealed class federation_should : IAsyncLifetime
         var keyForB = await _a.CreateKeyAsync("ishikawa-pref", "read:responders");
 
         // the way to A, which the test can cut: 503 while down, else the request passed on as it came
-        var b = WebApplication.CreateSlimBuilder();
-        b.WebHost.UseUrls("http://127.0.0.1:0");
-        _proxy = b.Build();
         var toA = new HttpClient { BaseAddress = _a.BaseUrl };
-        _proxy.Run(async ctx =>
+        (_proxy, var proxyUrl) = await Loopback.StartAsync(app => app.Run(async ctx =>
         {
             _asked.Enqueue($"{ctx.Request.Path}{ctx.Request.QueryString}");
             if (_down)
@@ -54,9 +51,7 @@ public sealed class federation_should : IAsyncLifetime
             ctx.Response.StatusCode = (int)res.StatusCode;
             ctx.Response.ContentType = res.Content.Headers.ContentType?.ToString();
             await res.Content.CopyToAsync(ctx.Response.Body);
-        });
-        await _proxy.StartAsync();
-        var proxyUrl = _proxy.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        }));
 
         _b = await HubServer.StartAsync(new Dictionary<string, string?>
         {
@@ -83,11 +78,7 @@ public sealed class federation_should : IAsyncLifetime
         await _a.DisposeAsync();
     }
 
-    private async Task<IngestOutcome?> PullAsync()
-    {
-        using var scope = _b.App.Services.CreateScope();
-        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync("nanao-hub", CancellationToken.None);
-    }
+    private Task<IngestOutcome?> PullAsync() => _b.PullAsync("nanao-hub");
 
     private async Task PushToA(string id, string status, int evacuees)
     {

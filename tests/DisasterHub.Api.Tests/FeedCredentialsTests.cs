@@ -34,25 +34,15 @@ public sealed class feed_credentials_should : IAsyncLifetime
         "ID,名称,全国地方公共団体コード,所在地_連結表記,緯度,経度,災害種別_地震,災害種別_津波,災害種別_大規模な火事,想定収容人数,開設状況,人数,時点\r\n"
         + "K1,鍵付き避難所,172022,石川県七尾市演習町1-1,37.0432,136.9581,1,1,,400人,開設,10,2026-11-22T09:00:00+09:00\r\n");
 
-    private static async Task<(WebApplication App, string Url)> Serve(Action<WebApplication> map)
-    {
-        var b = WebApplication.CreateSlimBuilder();
-        b.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = b.Build();
-        map(app);
-        await app.StartAsync();
-        return (app, app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-    }
-
     public async Task InitializeAsync()
     {
-        (_elsewhere, var elsewhereUrl) = await Serve(app => app.Run(async ctx =>
+        (_elsewhere, var elsewhereUrl) = await Loopback.StartAsync(app => app.Run(async ctx =>
         {
             _elsewhereSaw.Enqueue($"{ctx.Request.Path}{ctx.Request.QueryString} {string.Join(' ', ctx.Request.Headers.Select(h => $"{h.Key}={h.Value}"))}");
             ctx.Response.ContentType = "text/csv";
             await ctx.Response.Body.WriteAsync(Csv);
         }));
-        (_feed, var feedUrl) = await Serve(app =>
+        (_feed, var feedUrl) = await Loopback.StartAsync(app =>
         {
             app.MapGet("/header.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Bytes(Csv, "text/csv") : Results.StatusCode(401));
             app.MapGet("/query.csv", (HttpRequest r) => r.Query["token"] == QuerySecret ? Results.Bytes(Csv, "text/csv") : Results.StatusCode(401));
@@ -95,11 +85,7 @@ public sealed class feed_credentials_should : IAsyncLifetime
         }
     }
 
-    private async Task<IngestOutcome?> PullAsync(string source)
-    {
-        using var scope = _hub.App.Services.CreateScope();
-        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync(source, CancellationToken.None);
-    }
+    private Task<IngestOutcome?> PullAsync(string source) => _hub.PullAsync(source);
 
     [Fact]
     public async Task send_each_kind_to_the_feed_and_show_it_nowhere()

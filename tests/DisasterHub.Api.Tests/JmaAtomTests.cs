@@ -77,11 +77,7 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         await _sim.DisposeAsync();
     }
 
-    private async Task<IngestOutcome?> PullAsync(string source)
-    {
-        using var scope = _hub.App.Services.CreateScope();
-        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync(source, CancellationToken.None);
-    }
+    private Task<IngestOutcome?> PullAsync(string source) => _hub.PullAsync(source);
 
     /// <summary>The telegram file names a source took, in the order it stored them.</summary>
     private async Task<List<string>> Taken(string source) =>

@@ -43,11 +43,7 @@ public sealed class pull_should : IAsyncLifetime
         await _sim.DisposeAsync();
     }
 
-    private async Task<IngestOutcome?> PullAsync(string source)
-    {
-        using var scope = _hub.App.Services.CreateScope();
-        return await ActivatorUtilities.CreateInstance<PullFeedJob>(scope.ServiceProvider).RunOnceAsync(source, CancellationToken.None);
-    }
+    private Task<IngestOutcome?> PullAsync(string source) => _hub.PullAsync(source);
 
     private Task<long> Count(string table, string source) => _hub.Db.ScalarAsync($"SELECT count(*) FROM {table} WHERE source_id = @s", ("s", source));
 

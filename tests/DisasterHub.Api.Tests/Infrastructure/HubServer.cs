@@ -46,6 +46,13 @@ public sealed class HubServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>One pull of a source through the job the scheduler runs (null: the pull failed, as the source's error says).</summary>
+    public async Task<DisasterHub.Ingestion.IngestOutcome?> PullAsync(string sourceId)
+    {
+        using var scope = App.Services.CreateScope();
+        return await ActivatorUtilities.CreateInstance<DisasterHub.Ingestion.PullFeedJob>(scope.ServiceProvider).RunOnceAsync(sourceId, CancellationToken.None);
+    }
+
     /// <summary>Creates an API key directly in the store (what `./hub keys create` does) and returns its token.</summary>
     public async Task<string> CreateKeyAsync(string orgId, params string[] scopes)
     {
