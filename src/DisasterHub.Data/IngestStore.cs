@@ -19,12 +19,13 @@ public sealed record RawDocument(
 public sealed record NotCurrent(string SourceKey, DateTimeOffset ObservedAt, DateTimeOffset CurrentObservedAt);
 
 /// <summary>
-/// The writes of one ingest transaction (DESIGN §2 "one database transaction per document"). Every method takes the
-/// caller's connection and transaction; the caller commits.
+/// The writes behind <see cref="IngestTransaction"/> (DESIGN §2 "one database transaction per document"), which is how
+/// ingest calls them; a drill replay writes features with its own transaction, and a source is marked outside an ingest
+/// through <see cref="MarkSourceAsync(NpgsqlDataSource, string, SourceMark, CancellationToken)"/>.
 /// </summary>
 public static class IngestStore
 {
-    public static async Task<long> InsertRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RawDocument doc, CancellationToken ct)
+    internal static async Task<long> InsertRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RawDocument doc, CancellationToken ct)
     {
         await using var c = new NpgsqlCommand("""
             INSERT INTO raw_document (source_id, workspace, received_at, content_type, format, sha256, size_bytes, body, api_key_id, fetch_url)
@@ -44,7 +45,7 @@ public static class IngestStore
     }
 
     /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
-    public static async Task<bool> SeenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, byte[] sha256, CancellationToken ct)
+    internal static async Task<bool> SeenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, byte[] sha256, CancellationToken ct)
     {
         await using var c = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM raw_document WHERE source_id = @s AND sha256 = @h AND status = 'parsed')", conn, tx);
         c.Parameters.AddWithValue("s", sourceId);
@@ -52,7 +53,7 @@ public static class IngestStore
         return (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
-    public static async Task FinishRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string status, string? format, int accepted, int rejected, CancellationToken ct)
+    internal static async Task FinishRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string status, string? format, int accepted, int rejected, CancellationToken ct)
     {
         await using var c = new NpgsqlCommand("UPDATE raw_document SET status = @st, format = coalesce(@f, format), accepted = @a, rejected = @r WHERE id = @id", conn, tx);
         c.Parameters.AddWithValue("st", status);
@@ -63,7 +64,7 @@ public static class IngestStore
         await c.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task WriteRejectionsAsync(NpgsqlConnection conn, long rawId, IReadOnlyList<Rejection> rejections, CancellationToken ct)
+    internal static async Task WriteRejectionsAsync(NpgsqlConnection conn, long rawId, IReadOnlyList<Rejection> rejections, CancellationToken ct)
     {
         if (rejections.Count == 0) return;
         await using var w = await conn.BeginBinaryImportAsync("COPY rejection (raw_document_id, at, reason) FROM STDIN (FORMAT BINARY)", ct);
@@ -81,7 +82,7 @@ public static class IngestStore
     /// Geometries of features already stored for records that come without one (see resolve_locations.sql), for the
     /// record checks' location step (<see cref="DisasterHub.Core.Checks.LocateCheck"/>) to use.
     /// </summary>
-    public static async Task<Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>> StoredLocationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workspace, string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    internal static async Task<Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>> StoredLocationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workspace, string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
         var found = new Dictionary<FeatureRecord, NetTopologySuite.Geometries.Geometry>(ReferenceEqualityComparer.Instance);
         var missing = records.Where(r => r.Geometry is null || r.Geometry.IsEmpty).ToList();
@@ -109,7 +110,7 @@ public static class IngestStore
     /// merge), so every read path sees the retraction. A cancellation with nothing stored to retract stays as it is
     /// (without a geometry it is rejected by the shared checks, with its reason).
     /// </summary>
-    public static async Task ExpandCancellationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace, string layer,
+    internal static async Task ExpandCancellationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace, string layer,
         ParseResult result, CancellationToken ct)
     {
         var cancels = result.Records.Where(r => r.CancelsEvent is not null).ToList();
@@ -279,7 +280,7 @@ public static class IngestStore
 
     /// <summary>Caps the stored payload of an unparseable document (see raw_trim_rejected.sql).</summary>
     /// <returns>Whether the payload was cut.</returns>
-    public static async Task<bool> TrimRejectedRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string sourceId, string? apiKeyId,
+    internal static async Task<bool> TrimRejectedRawAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, string sourceId, string? apiKeyId,
         long keepBytes, long quotaBytes, CancellationToken ct)
     {
         await using var c = new NpgsqlCommand(SqlFiles.Get("raw_trim_rejected"), conn, tx);
@@ -299,12 +300,17 @@ public static class IngestStore
         return await c.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task MarkSourceAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sourceId, DateTimeOffset at,
-        string? error, string? etag = null, string? lastModified = null, byte[]? sha = null, DateTimeOffset? watermark = null,
-        string? cursor = null, CancellationToken ct = default)
+    /// <summary>A source's mark outside an ingest (a 304, a failed pull, a follower with nothing new).</summary>
+    public static async Task MarkSourceAsync(NpgsqlDataSource db, string sourceId, SourceMark mark, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await MarkSourceAsync(conn, null, sourceId, mark, ct);
+    }
+
+    internal static async Task MarkSourceAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sourceId, SourceMark mark, CancellationToken ct)
     {
         // a follower's cursor moves in the transaction that ingested what it covers (nothing skipped or repeated on a crash)
-        var sql = error is null
+        var sql = mark.Error is null
             ? """
               UPDATE source SET last_attempt_at = @at, last_success_at = @at,
                   last_etag = coalesce(@etag, last_etag), last_modified = coalesce(@lm, last_modified),
@@ -315,13 +321,13 @@ public static class IngestStore
             : "UPDATE source SET last_attempt_at = @at, last_error_at = @at, last_error = @err WHERE id = @id";
         await using var c = new NpgsqlCommand(sql, conn, tx);
         c.Parameters.AddWithValue("id", sourceId);
-        c.Parameters.AddWithValue("at", at.UtcDateTime);
-        c.Parameters.AddWithValue("err", (object?)error ?? DBNull.Value);
-        c.Parameters.Add(new NpgsqlParameter("etag", NpgsqlDbType.Text) { Value = (object?)etag ?? DBNull.Value });
-        c.Parameters.Add(new NpgsqlParameter("lm", NpgsqlDbType.Text) { Value = (object?)lastModified ?? DBNull.Value });
-        c.Parameters.Add(new NpgsqlParameter("sha", NpgsqlDbType.Bytea) { Value = (object?)sha ?? DBNull.Value });
-        c.Parameters.Add(new NpgsqlParameter("wm", NpgsqlDbType.TimestampTz) { Value = (object?)watermark?.UtcDateTime ?? DBNull.Value });
-        c.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Text) { Value = (object?)cursor ?? DBNull.Value });
+        c.Parameters.AddWithValue("at", mark.At.UtcDateTime);
+        c.Parameters.AddWithValue("err", (object?)mark.Error ?? DBNull.Value);
+        c.Parameters.Add(new NpgsqlParameter("etag", NpgsqlDbType.Text) { Value = (object?)mark.Etag ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("lm", NpgsqlDbType.Text) { Value = (object?)mark.LastModified ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("sha", NpgsqlDbType.Bytea) { Value = (object?)mark.Sha256 ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("wm", NpgsqlDbType.TimestampTz) { Value = (object?)mark.Watermark?.UtcDateTime ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Text) { Value = (object?)mark.Cursor ?? DBNull.Value });
         await c.ExecuteNonQueryAsync(ct);
     }
 

@@ -65,31 +65,30 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             { Layer = named.Layer };
 
         var raw = new RawDocument(req.Source.Id, req.Workspace, receivedAt, req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var ingest = await IngestTransaction.BeginAsync(db, req.Source.Id, ct);
 
         if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
         {
             // Same bytes as the last document we took from this feed: nothing new to store.
-            await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, cursor: req.Cursor, ct: ct);
-            await tx.CommitAsync(ct);
+            await ingest.MarkSourceAsync(new SourceMark(receivedAt, Etag: req.Etag, LastModified: req.LastModified, Cursor: req.Cursor), ct);
+            await ingest.CommitAsync(ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
 
-        if (req.SkipIfSeen && await IngestStore.SeenAsync(conn, tx, req.Source.Id, raw.Sha256, ct))
+        if (req.SkipIfSeen && await ingest.SeenAsync(raw.Sha256, ct))
         {
             // a follower's cursor still passes a document already taken
-            if (req.Cursor is not null) await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, cursor: req.Cursor, ct: ct);
-            await tx.CommitAsync(ct);
+            if (req.Cursor is not null) await ingest.MarkSourceAsync(new SourceMark(receivedAt, Cursor: req.Cursor), ct);
+            await ingest.CommitAsync(ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
 
-        var rawId = await IngestStore.InsertRawAsync(conn, tx, raw, ct);
+        var rawId = await ingest.InsertRawAsync(raw, ct);
         var parser = Choose(req);
         if (parser is null)
         {
             var reason = req.Format is null ? "format not recognised" : $"unknown format '{req.Format}'";
-            return await FailAsync(conn, tx, rawId, IngestStatus.UnknownFormat, null, new Rejection("document", reason), req, receivedAt, ct);
+            return await FailAsync(ingest, rawId, IngestStatus.UnknownFormat, null, new Rejection("document", reason), req, receivedAt, ct);
         }
 
         ParseResult result;
@@ -104,33 +103,33 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             });
             budget.Token.ThrowIfCancellationRequested();
             if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
-                return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, tooBig, req, receivedAt, ct, parser.Layer);
+                return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, tooBig, req, receivedAt, ct, parser.Layer);
         }
         catch (UnparseableDocumentException e)
         {
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct, parser.Layer);
+            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct, parser.Layer);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
+            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "Parser {Format} failed on raw document {RawId} of source {Source}", parser.Format, rawId, req.Source.Id);
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct, parser.Layer);
+            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct, parser.Layer);
         }
 
-        await IngestStore.ExpandCancellationsAsync(conn, tx, req.Source.Id, req.Workspace, parser.Layer, result, ct);
+        await ingest.ExpandCancellationsAsync(req.Workspace, parser.Layer, result, ct);
         // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
         // locations of features already stored, and the pusher's jurisdiction.
         var checks = new CheckContext
         {
             Extent = _extent,
             ReceivedAt = receivedAt,
-            Boundaries = await boundaries.CurrentAsync(conn, tx, ct),
+            Boundaries = await boundaries.CurrentAsync(ingest.Connection, ingest.Transaction, ct),
             ToleranceMetres = options.Value.BoundaryToleranceMetres,
             Jurisdiction = req.Jurisdiction,
-            StoredLocation = await IngestStore.StoredLocationsAsync(conn, tx, req.Workspace, parser.Layer, result.Records, ct),
+            StoredLocation = await ingest.StoredLocationsAsync(req.Workspace, parser.Layer, result.Records, ct),
             MaxFutureSkew = _maxFutureSkew,
             Budget = budget.Token,
         };
@@ -140,7 +139,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return await FailAsync(conn, tx, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
+            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
         }
         ValidityRule.Apply(result);
         // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
@@ -149,20 +148,18 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         foreach (var r in records) policy.Apply(r);
 
         var notCurrent = new List<NotCurrent>();
-        var changed = await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, ct,
-            staleLimits: _staleness, notCurrent: notCurrent);
+        var changed = await ingest.WriteFeaturesAsync(req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, _staleness, notCurrent, ct);
         if (routed is not null)
         {
             foreach (var r in routed.Records) policy.Apply(r);
-            changed += await IngestStore.WriteFeaturesAsync(conn, tx, req.Source.Id, routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds,
-                routed.Records, ct, staleLimits: _staleness, notCurrent: notCurrent);
+            changed += await ingest.WriteFeaturesAsync(routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, routed.Records, _staleness, notCurrent, ct);
         }
         var accepted = records.Count + (routed?.Records.Count ?? 0);
-        await IngestStore.WriteRejectionsAsync(conn, rawId, result.Rejections, ct);
-        await IngestStore.FinishRawAsync(conn, tx, rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
+        await ingest.WriteRejectionsAsync(rawId, result.Rejections, ct);
+        await ingest.FinishRawAsync(rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
-        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor, ct);
-        await tx.CommitAsync(ct);
+        await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor), ct);
+        await ingest.CommitAsync(ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
@@ -190,19 +187,19 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         return formats.Find(req.Source.Format);
     }
 
-    private async Task<IngestOutcome> FailAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long rawId, IngestStatus status, string? format,
+    private async Task<IngestOutcome> FailAsync(IngestTransaction ingest, long rawId, IngestStatus status, string? format,
         Rejection why, IngestRequest req, DateTimeOffset at, CancellationToken ct, string? layer = null)
     {
         // The reason and the raw document's hash and size stay: nothing that arrived is dropped silently. Its payload
         // is kept up to a cap and a per-key quota (Hub:Retention), so unparseable pushes cannot fill the disk.
-        await IngestStore.WriteRejectionsAsync(conn, rawId, [why], ct);
-        await IngestStore.FinishRawAsync(conn, tx, rawId, "unparseable", format, 0, 1, ct);
-        await IngestStore.TrimRejectedRawAsync(conn, tx, rawId, req.Source.Id, req.ApiKeyId, _retention.RejectedRawKeepBytes, _retention.RejectedRawQuotaBytesPerKey, ct);
+        await ingest.WriteRejectionsAsync(rawId, [why], ct);
+        await ingest.FinishRawAsync(rawId, "unparseable", format, 0, 1, ct);
+        await ingest.TrimRejectedRawAsync(rawId, req.ApiKeyId, _retention.RejectedRawKeepBytes, _retention.RejectedRawQuotaBytesPerKey, ct);
         var health = req.ApiKeyId is null ? $"{why.At}: {why.Reason}"
             : status == IngestStatus.UnknownFormat ? UnknownFormatHealth
             : $"document not readable as {format} (see audit)";
-        await IngestStore.MarkSourceAsync(conn, tx, req.Source.Id, at, health, ct: ct);
-        await tx.CommitAsync(ct);
+        await ingest.MarkSourceAsync(new SourceMark(at, health), ct);
+        await ingest.CommitAsync(ct);
         log.LogWarning("Raw document {RawId} for {Source} not parsed: {At}: {Reason}", rawId, req.Source.Id, why.At, why.Reason);
         return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]) { Layer = layer };
     }

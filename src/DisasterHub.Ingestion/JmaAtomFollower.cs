@@ -31,8 +31,7 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
         var fetched = await fetcher.FetchAsync(source, ct);
         if (fetched.NotModified)
         {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+            await IngestStore.MarkSourceAsync(db, source.Id, new SourceMark(clock.GetUtcNow()), ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, Format, 0, 0, 0, []);
         }
         var (entries, skipped) = JmaAtomFeed.Read(fetched.Body, new Uri(fetched.Url));
@@ -80,13 +79,10 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
             delayMs = (long)(clock.GetUtcNow() - entry.Updated).TotalMilliseconds;
         }
         var done = pending.Count == fresh.Count(e => JmaAtomFeed.Wanted(e, telegrams));
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        {
-            // validators only when every entry the feed listed is done: a 304 must not hide one left for the next pull
-            // and, the feed done, the cursor past the entries of types this source does not take
-            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, done ? fetched.Etag : null, done ? fetched.LastModified : null,
-                cursor: done && fresh.Count > 0 ? fresh[^1].Cursor : null, ct: ct);
-        }
+        // validators only when every entry the feed listed is done: a 304 must not hide one left for the next pull;
+        // and, the feed done, the cursor past the entries of types this source does not take
+        await IngestStore.MarkSourceAsync(db, source.Id, new SourceMark(clock.GetUtcNow(), Etag: done ? fetched.Etag : null,
+            LastModified: done ? fetched.LastModified : null, Cursor: done && fresh.Count > 0 ? fresh[^1].Cursor : null), ct);
         await IngestStore.AddFollowerCountsAsync(db, source.Id, fresh.Count, taken, duplicates, delayMs, gapSince, gapUntil, ct);
         log.LogInformation("Source {Source}: {Fresh} new entries, {Taken} telegrams ingested, {Dups} already taken", source.Id, fresh.Count, taken, duplicates);
         return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, Format, accepted, rejected, changed, rejections);

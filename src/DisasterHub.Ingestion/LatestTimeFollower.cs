@@ -42,8 +42,7 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
         DateTimeOffset? cursor = DateTimeOffset.TryParse(source.Cursor, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var c) ? c : null;
         if (cursor >= latest)
         {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+            await IngestStore.MarkSourceAsync(db, source.Id, new SourceMark(clock.GetUtcNow()), ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
         }
 
@@ -108,8 +107,7 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
             : throw new InvalidDataException($"the pointer {FeedFetcher.Redact(pointerUrl)} has no string at {field}");
         if (state == source.Cursor)
         {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+            await IngestStore.MarkSourceAsync(db, source.Id, new SourceMark(clock.GetUtcNow()), ct);
             return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
         }
         var url = source.Url!.Replace("{pointer}", state, StringComparison.Ordinal);

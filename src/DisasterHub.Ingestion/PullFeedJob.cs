@@ -83,8 +83,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
             var fetched = await fetcher.FetchAsync(source, ct);
             if (fetched.NotModified)
             {
-                await using var conn = await dataSource.OpenConnectionAsync(ct);
-                await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), null, ct: ct);
+                await IngestStore.MarkSourceAsync(dataSource, source.Id, new SourceMark(clock.GetUtcNow()), ct);
                 return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
             }
             var uri = new Uri(fetched.Url);
@@ -97,8 +96,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             log.LogWarning(e, "Pull of {Source} failed", source.Id);
-            await using var conn = await dataSource.OpenConnectionAsync(ct);
-            await IngestStore.MarkSourceAsync(conn, null, source.Id, clock.GetUtcNow(), e.Message, ct: ct);
+            await IngestStore.MarkSourceAsync(dataSource, source.Id, new SourceMark(clock.GetUtcNow(), e.Message), ct);
             return null;
         }
     }
