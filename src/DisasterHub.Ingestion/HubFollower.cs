@@ -22,7 +22,7 @@ namespace DisasterHub.Ingestion;
 /// feed's (the source's last error, the breaker), this hub keeps serving what it had, and the next pull resumes at the
 /// cursor.
 /// </summary>
-public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, IOptions<HubOptions> options, ILogger<HubFollower> log) : IFeedFollower
+public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, IOptions<HubOptions> options, TimeProvider clock, ILogger<HubFollower> log) : IFeedFollower
 {
     /// <summary>Pages one pull takes at most; the rest is the next pull's.</summary>
     public const int MaxPages = 50;
@@ -41,10 +41,8 @@ public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipel
         var api = RestService.For<IDisasterHubApi>(http);
         var layer = source.Format[HubChangesParser.Prefix.Length..];
         var cursor = long.TryParse(source.Cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 0;
-        int accepted = 0, rejected = 0, changed = 0, pages = 0;
-        IngestOutcome? last = null;
-        var rejections = new List<DisasterHub.Core.Rejection>();
-        while (pages < MaxPages)
+        var tally = new FollowTally(clock);
+        for (var pages = 0; pages < MaxPages; pages++)
         {
             var since = pages == 0 ? Math.Max(0, cursor - Math.Max(0, options.Value.FollowLookbackChanges)) : cursor;
             var url = $"{http.BaseAddress}api/v1/changes?layer={layer}&since={since}";
@@ -54,21 +52,16 @@ public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipel
             var body = await res.Content.ReadAsByteArrayAsync(ct);
             if (body.LongLength > options.Value.MaxPullBytes) throw new InvalidDataException($"changes page larger than {options.Value.MaxPullBytes} bytes");
             var (next, more) = CursorOf(body);
-            last = await pipeline.IngestAsync(new IngestRequest(source, body, "application/json", source.Format, "changes.json",
+            var page = await pipeline.IngestAsync(new IngestRequest(source, body, "application/json", source.Format, "changes.json",
                 FetchUrl: FeedFetcher.Redact(url), SkipIfUnchanged: true, Workspace: workspace,
                 Cursor: next > cursor ? next.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ct);
-            if (last.Status is IngestStatus.Unparseable or IngestStatus.UnknownFormat or IngestStatus.WrongLayer)
-                throw new InvalidDataException($"the other hub's changes page was not read ({last.Status}): {string.Join("; ", last.Rejections.Take(3).Select(r => $"{r.At}: {r.Reason}"))}");
-            accepted += last.Accepted;
-            rejected += last.Rejected;
-            changed += last.Changed;
-            rejections.AddRange(last.Rejections.Take(100 - Math.Min(100, rejections.Count)));
-            pages++;
+            if (page.Status is IngestStatus.Unparseable or IngestStatus.UnknownFormat or IngestStatus.WrongLayer)
+                throw new InvalidDataException($"the other hub's changes page was not read ({page.Status}): {string.Join("; ", page.Rejections.Take(3).Select(r => $"{r.At}: {r.Reason}"))}");
+            tally.Add(page);
             cursor = Math.Max(cursor, next);
             if (!more) break;
         }
-        return new IngestOutcome(changed > 0 || accepted > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, last?.RawDocumentId, source.Format,
-            accepted, rejected, changed, rejections);
+        return tally.Outcome(source.Format);
     }
 
     /// <summary>The page's cursor and whether more are waiting; a page without them is not the other hub's.</summary>

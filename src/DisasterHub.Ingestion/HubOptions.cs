@@ -10,6 +10,12 @@ public sealed class HubOptions
     /// <summary>Base URL of the feed simulator; "{simulator}" in a source URL is replaced by it.</summary>
     public string SimulatorUrl { get; set; } = "http://127.0.0.1:8091";
 
+    /// <summary>A configured URL with "{simulator}" replaced (source, companion, backfill and pointer URLs alike).</summary>
+    public string Resolve(string url) => url.Replace("{simulator}", SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
+
+    /// <summary>The configuration of a source: what only configuration holds (workspace, telegram types, pointers, credentials).</summary>
+    public SourceConfig? SourceConfig(string sourceId) => Sources.FirstOrDefault(s => s.Id == sourceId);
+
     /// <summary>"japan" (default) or "world", or "minLon,minLat,maxLon,maxLat".</summary>
     public string Extent { get; set; } = "japan";
 

@@ -26,7 +26,7 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {
-        var config = options.Value.Sources.FirstOrDefault(s => s.Id == source.Id);
+        var config = options.Value.SourceConfig(source.Id);
         var telegrams = config?.Telegrams ?? [];
         var fetched = await fetcher.FetchAsync(source, ct);
         if (fetched.NotModified)
@@ -43,7 +43,7 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
         {
             if (config?.BackfillUrl is { Length: > 0 } backfill)
             {
-                var older = await fetcher.FetchUrlAsync(source, backfill.Replace("{simulator}", options.Value.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal), ct);
+                var older = await fetcher.FetchUrlAsync(source, options.Value.Resolve(backfill), ct);
                 var known = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
                 entries.AddRange(JmaAtomFeed.Read(older.Body, new Uri(older.Url)).Entries.Where(e => known.Add(e.Id)));
                 entries.Sort((a, b) => a.Updated != b.Updated ? a.Updated.CompareTo(b.Updated) : string.CompareOrdinal(a.Id, b.Id));
@@ -57,34 +57,23 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
         }
 
         var fresh = entries.Where(e => e.After(cursor)).ToList();
-        var pending = fresh.Where(e => JmaAtomFeed.Wanted(e, telegrams)).Take(options.Value.MaxFollowedDocuments).ToList();
-        int accepted = 0, rejected = 0, changed = 0, taken = 0, duplicates = 0;
-        long? delayMs = null;
-        var rejections = new List<DisasterHub.Core.Rejection>();
+        var wanted = fresh.Where(e => JmaAtomFeed.Wanted(e, telegrams)).ToList();
+        var pending = wanted.Take(options.Value.MaxFollowedDocuments).ToList();
+        var tally = new FollowTally(clock);
         foreach (var entry in pending)
         {
             var doc = await fetcher.FetchUrlAsync(source, entry.Link.AbsoluteUri, ct);
-            var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, null, Path.GetFileName(entry.Link.AbsolutePath),
-                FetchUrl: FeedFetcher.Redact(entry.Link.AbsoluteUri), SkipIfSeen: true, DocumentUri: entry.Link, Workspace: workspace, Cursor: entry.Cursor), ct);
-            if (outcome.Status == IngestStatus.Unchanged)
-            {
-                duplicates++;
-                continue;
-            }
-            taken++;
-            accepted += outcome.Accepted;
-            rejected += outcome.Rejected;
-            changed += outcome.Changed;
-            rejections.AddRange(outcome.Rejections.Take(Math.Max(0, 100 - rejections.Count)));
-            delayMs = (long)(clock.GetUtcNow() - entry.Updated).TotalMilliseconds;
+            tally.Add(await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, null, Path.GetFileName(entry.Link.AbsolutePath),
+                FetchUrl: FeedFetcher.Redact(entry.Link.AbsoluteUri), SkipIfSeen: true, DocumentUri: entry.Link, Workspace: workspace, Cursor: entry.Cursor), ct),
+                entry.Updated);
         }
-        var done = pending.Count == fresh.Count(e => JmaAtomFeed.Wanted(e, telegrams));
+        var done = pending.Count == wanted.Count;
         // validators only when every entry the feed listed is done: a 304 must not hide one left for the next pull;
         // and, the feed done, the cursor past the entries of types this source does not take
         await IngestStore.MarkSourceAsync(db, source.Id, new SourceMark(clock.GetUtcNow(), Etag: done ? fetched.Etag : null,
             LastModified: done ? fetched.LastModified : null, Cursor: done && fresh.Count > 0 ? fresh[^1].Cursor : null), ct);
-        await IngestStore.AddFollowerCountsAsync(db, source.Id, fresh.Count, taken, duplicates, delayMs, gapSince, gapUntil, ct);
-        log.LogInformation("Source {Source}: {Fresh} new entries, {Taken} telegrams ingested, {Dups} already taken", source.Id, fresh.Count, taken, duplicates);
-        return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, Format, accepted, rejected, changed, rejections);
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, fresh.Count, tally.Taken, tally.Duplicates, tally.DelayMs, gapSince, gapUntil, ct);
+        log.LogInformation("Source {Source}: {Fresh} new entries, {Taken} telegrams ingested, {Dups} already taken", source.Id, fresh.Count, tally.Taken, tally.Duplicates);
+        return tally.Outcome(Format);
     }
 }

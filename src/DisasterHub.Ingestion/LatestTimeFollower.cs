@@ -26,14 +26,12 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
     [GeneratedRegex(@"\{time:([^}]+)\}")]
     private static partial Regex TimeSlot();
 
-    private SourceConfig? Config(Source source) => options.Value.Sources.FirstOrDefault(s => s.Id == source.Id);
-
-    public bool Follows(Source source) => Config(source)?.PointerUrl is { Length: > 0 };
+    public bool Follows(Source source) => options.Value.SourceConfig(source.Id)?.PointerUrl is { Length: > 0 };
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {
-        var config = Config(source)!;
-        var pointerUrl = config.PointerUrl!.Replace("{simulator}", options.Value.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
+        var config = options.Value.SourceConfig(source.Id)!;
+        var pointerUrl = options.Value.Resolve(config.PointerUrl!);
         var pointer = await fetcher.FetchUrlAsync(source, pointerUrl, ct);
         var text = Encoding.UTF8.GetString(pointer.Body ?? []).Trim().TrimStart('\uFEFF');
         if (config.PointerField is { Length: > 0 } field) return await StateAsync(source, workspace, pointerUrl, text, field, ct);
@@ -51,10 +49,8 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
             for (var t = from.AddSeconds(step); t < latest && times.Count < options.Value.MaxFollowedDocuments - 1; t = t.AddSeconds(step)) times.Add(t);
         times.Add(latest);
         var companions = await fetcher.FetchCompanionsAsync(source, ct);
-        int accepted = 0, rejected = 0, changed = 0, taken = 0;
+        var tally = new FollowTally(clock);
         DateTimeOffset? gapSince = null, gapUntil = null;
-        long? delayMs = null;
-        var rejections = new List<DisasterHub.Core.Rejection>();
         foreach (var t in times)
         {
             var url = TimeSlot().Replace(source.Url!, m => t.ToOffset(Jst).ToString(m.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -70,20 +66,13 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
                 gapUntil = t;
                 continue;
             }
-            var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
+            tally.Add(await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
                 FetchUrl: FeedFetcher.Redact(url), SkipIfSeen: true, Companions: companions, DocumentUri: new Uri(url), Workspace: workspace,
-                Cursor: t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)), ct);
-            if (outcome.Status == IngestStatus.Unchanged) continue;
-            taken++;
-            accepted += outcome.Accepted;
-            rejected += outcome.Rejected;
-            changed += outcome.Changed;
-            rejections.AddRange(outcome.Rejections.Take(Math.Max(0, 100 - rejections.Count)));
-            delayMs = (long)(clock.GetUtcNow() - t).TotalMilliseconds;
+                Cursor: t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)), ct), t);
         }
-        await IngestStore.AddFollowerCountsAsync(db, source.Id, times.Count, taken, 0, delayMs, gapSince, gapUntil, ct);
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, times.Count, tally.Taken, tally.Duplicates, tally.DelayMs, gapSince, gapUntil, ct);
         if (gapSince is not null) log.LogWarning("Source {Source}: files from {Since:O} to {Until:O} are no longer served", source.Id, gapSince, gapUntil);
-        return new IngestOutcome(taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, null, source.Format, accepted, rejected, changed, rejections);
+        return tally.Outcome(source.Format);
     }
 
     /// <summary>
@@ -115,8 +104,9 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
         var outcome = await pipeline.IngestAsync(new IngestRequest(source, doc.Body, doc.ContentType, source.Format, Path.GetFileName(new Uri(url).AbsolutePath),
             FetchUrl: FeedFetcher.Redact(url), SkipIfSeen: true, Companions: await fetcher.FetchCompanionsAsync(source, ct), DocumentUri: new Uri(url),
             Workspace: workspace, Cursor: state), ct);
-        await IngestStore.AddFollowerCountsAsync(db, source.Id, 1, outcome.Status == IngestStatus.Unchanged ? 0 : 1, outcome.Status == IngestStatus.Unchanged ? 1 : 0,
-            null, null, null, ct);
+        var tally = new FollowTally(clock);
+        tally.Add(outcome);
+        await IngestStore.AddFollowerCountsAsync(db, source.Id, 1, tally.Taken, tally.Duplicates, null, null, null, ct);
         return outcome;
     }
 }

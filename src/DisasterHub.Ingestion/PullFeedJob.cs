@@ -72,7 +72,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
     /// <summary>One fetch-and-ingest of a source; what the scheduler runs, callable directly.</summary>
     public async Task<IngestOutcome?> RunOnceAsync(string sourceId, CancellationToken ct)
     {
-        var workspace = options.Value.Sources.FirstOrDefault(s => s.Id == sourceId)?.Workspace ?? "live";
+        var workspace = options.Value.SourceConfig(sourceId)?.Workspace ?? "live";
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sourceId, ct);
         if (source is null || !source.Enabled) return null;
         try

@@ -27,7 +27,7 @@ public static class SourceSeeder
             row.Kind = s.Kind;
             row.Format = s.Format;
             row.Layer = s.Layer;
-            row.Url = s.Url?.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
+            row.Url = s.Url is null ? null : options.Resolve(s.Url);
             row.ScheduleSeconds = s.ScheduleSeconds;
             row.ExpectedIntervalSeconds = s.ExpectedIntervalSeconds;
             row.Priority = s.Priority;
@@ -39,7 +39,7 @@ public static class SourceSeeder
             // encrypted at rest; the configuration (an environment variable or secret store in production) stays its origin
             row.Credentials = s.Credentials is { IsEmpty: false } c ? credentials.Protect(c) : null;
             row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
-                kv => kv.Key, kv => kv.Value.Replace("{simulator}", options.SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal)));
+                kv => kv.Key, kv => options.Resolve(kv.Value)));
         }
         await db.SaveChangesAsync(ct);
         foreach (var drill in options.Sources.Select(s => s.ExerciseWorkspace).Where(w => !string.IsNullOrWhiteSpace(w) && w != "live").Distinct())
