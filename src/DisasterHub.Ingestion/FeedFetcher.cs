@@ -32,10 +32,16 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
 
     private const int MaxRedirects = 5;
 
-    private HttpClient Client(Source source) =>
+    /// <summary>
+    /// The client a source's requests go through: guarded unless internal, and for a source with credentials one that
+    /// does not follow redirects itself (see <see cref="SendAsync"/>).
+    /// </summary>
+    public static HttpClient Client(IHttpClientFactory clients, Source source) =>
         clients.CreateClient((source.Internal ? InternalClient : GuardedClient) + (source.Credentials is null ? "" : ManualRedirects));
 
-    private static void CheckUrl(string url)
+    private HttpClient Client(Source source) => Client(clients, source);
+
+    internal static void CheckUrl(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) throw new HttpRequestException("feed URL is not an absolute URL");
         if (SsrfGuard.CheckScheme(uri) is { } why) throw new HttpRequestException($"blocked by the SSRF guard: {why}");
@@ -127,7 +133,7 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
         {
             var own = secret is not null && Uri.Compare(current, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
             using var req = Request(source, own ? secret!.OnUrl(current.AbsoluteUri) : current.AbsoluteUri);
-            if (own) secret!.OnRequest(req);
+            if (own) secret!.OnHeaders(req.Headers);
             if (hop == 0) validators?.Invoke(req);
             var res = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
             if (secret is null || (int)res.StatusCode is not (301 or 302 or 303 or 307 or 308) || res.Headers.Location is not { } location) return res;

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using DisasterHub.Adapters.Federation;
 using DisasterHub.Client;
@@ -22,7 +21,8 @@ namespace DisasterHub.Ingestion;
 /// feed's (the source's last error, the breaker), this hub keeps serving what it had, and the next pull resumes at the
 /// cursor.
 /// </summary>
-public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, IOptions<HubOptions> options, TimeProvider clock, ILogger<HubFollower> log) : IFeedFollower
+public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipeline, SourceCredentialProtector credentials, IOptions<HubOptions> options,
+    TimeProvider clock, ILogger<HubFollower> log) : IFeedFollower
 {
     /// <summary>Pages one pull takes at most; the rest is the next pull's.</summary>
     public const int MaxPages = 50;
@@ -31,13 +31,17 @@ public sealed class HubFollower(IHttpClientFactory clients, IngestPipeline pipel
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {
-        if (!Uri.TryCreate(source.Url, UriKind.Absolute, out var baseUrl) || SsrfGuard.CheckScheme(baseUrl) is { } bad)
-            throw new HttpRequestException($"source {source.Id}: the other hub's URL is not an absolute http(s) URL");
-        var http = clients.CreateClient(source.Internal ? FeedFetcher.InternalClient : FeedFetcher.GuardedClient);
-        http.BaseAddress = new Uri(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
-        // the key goes to this host only: the feeds client follows redirects, and HttpClient drops Authorization on them
-        if (options.Value.Sources.FirstOrDefault(s => s.Id == source.Id)?.ApiKey is { Length: > 0 } key)
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        FeedFetcher.CheckUrl(source.Url ?? "");
+        // the same client as every feed of this source: a key (the source's Credentials, a header such as
+        // Authorization: Bearer …) on its default headers, and then no redirect followed, so it reaches this host only
+        var http = FeedFetcher.Client(clients, source);
+        http.BaseAddress = new Uri(new Uri(source.Url!).GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+        if (source.Credentials is { } stored)
+        {
+            var secret = credentials.Unprotect(stored);
+            if (secret.Query is not null) throw new InvalidOperationException($"source {source.Id}: another hub takes its key as a header (Credentials: Header + Value)");
+            secret.OnHeaders(http.DefaultRequestHeaders);
+        }
         var api = RestService.For<IDisasterHubApi>(http);
         var layer = source.Format[HubChangesParser.Prefix.Length..];
         var cursor = long.TryParse(source.Cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 0;

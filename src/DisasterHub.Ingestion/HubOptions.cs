@@ -191,13 +191,6 @@ public sealed class SourceConfig
     /// <summary>The credit the publisher asks for; exports and tile sets carry it.</summary>
     public string? Attribution { get; set; }
 
-    /// <summary>
-    /// A key the source's server issued to this hub (another DisasterHub followed with <c>disasterhub-{layer}</c>), sent
-    /// as <c>Authorization: Bearer</c> to that server only; from configuration (an environment variable in production),
-    /// never stored in the database or shown in the sources list.
-    /// </summary>
-    public string? ApiKey { get; set; }
-
     /// <summary>What the feed asks of its callers; stored encrypted, sent to the feed's origin only (<see cref="SourceCredentials"/>).</summary>
     public SourceCredentials? Credentials { get; set; }
 

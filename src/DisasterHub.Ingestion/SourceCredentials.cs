@@ -25,15 +25,12 @@ public sealed class SourceCredentials
     public string OnUrl(string url) =>
         Query is { Length: > 0 } q ? $"{url}{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}{Uri.EscapeDataString(q)}={Uri.EscapeDataString(Value ?? "")}" : url;
 
-    public void OnRequest(HttpRequestMessage req)
+    /// <summary>The header or basic credentials on a request's headers (or a client's default headers).</summary>
+    public void OnHeaders(HttpRequestHeaders headers)
     {
-        if (Header is { Length: > 0 } h)
-        {
-            if (h.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) req.Headers.TryAddWithoutValidation("Authorization", Value);
-            else req.Headers.TryAddWithoutValidation(h, Value);
-        }
+        if (Header is { Length: > 0 } h) headers.TryAddWithoutValidation(h, Value);
         if (Username is not null)
-            req.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+            headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
     }
 }
 

@@ -16,7 +16,7 @@ namespace DisasterHub.Api.Tests;
 
 /// <summary>
 /// Federation (issue 15 item 6): two hubs on loopback, each with its own PostGIS database. Hub B follows hub A's
-/// shelters (a pull source of format <c>disasterhub-shelters</c>, A's base URL, a key A issued to B) through a small
+/// shelters (a pull source of format <c>disasterhub-shelters</c>, A's base URL, a key A issued to B as its credentials) through a small
 /// proxy the test can take down. A shelter pushed into A appears in B with its provenance and A's classification rules;
 /// B asks only for changes after its cursor; while A is away B reports the failure and keeps serving what it had, and
 /// once A is back B catches up from its cursor.
@@ -63,7 +63,8 @@ public sealed class federation_should : IAsyncLifetime
             ["Hub:Sources:10:Url"] = proxyUrl,
             ["Hub:Sources:10:Internal"] = "true", // loopback
             ["Hub:Sources:10:ScheduleSeconds"] = "60",
-            ["Hub:Sources:10:ApiKey"] = keyForB,
+            ["Hub:Sources:10:Credentials:Header"] = "Authorization",
+            ["Hub:Sources:10:Credentials:Value"] = $"Bearer {keyForB}",
             ["Hub:FeedBreakSeconds"] = "1",
             ["Hub:FeedRetryDelayMilliseconds"] = "20",
             ["Hub:FollowLookbackChanges"] = "1", // the tests' few changes would all fall inside the default window
