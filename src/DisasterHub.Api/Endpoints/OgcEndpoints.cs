@@ -107,9 +107,6 @@ public static class OgcEndpoints
         }, contentType: "application/schema+json");
     }
 
-    private static IResult BadRequest(string parameter, string detail, int? position = null, string? property = null) =>
-        ParameterProblem.For(parameter, detail, position: position, property: property);
-
     /// <summary>Links start at the configured public base URL, never at the request's Host header.</summary>
     private static string Base(HttpContext ctx) => $"{ctx.PublicBase()}/ogc";
 
@@ -178,7 +175,7 @@ public static class OgcEndpoints
         var query = ctx.Request.Query;
         if (!TryParseInstant(query.One("datetime"), out var at))
         {
-            await BadRequest("datetime", "datetime must be an RFC 3339 instant with a zone, or an interval ending in one").ExecuteAsync(ctx);
+            await ParameterProblem.For("datetime", "datetime must be an RFC 3339 instant with a zone, or an interval ending in one").ExecuteAsync(ctx);
             return;
         }
         var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
@@ -192,14 +189,14 @@ public static class OgcEndpoints
         var queryables = QueryablesFor(ctx, layer, clearance);
         if (QueryGuard.Unknown(query, rollup ? RollupParameters : ItemsParameters, queryables.ContainsKey) is { } unknown)
         {
-            await BadRequest(unknown, rollup
+            await ParameterProblem.For(unknown, rollup
                 ? $"unknown parameter '{unknown}': the roll-up takes {string.Join(", ", RollupParameters)}"
                 : $"unknown parameter '{unknown}': neither a parameter of this path nor a queryable of {layer} (see {Base(ctx)}/collections/{layer}/queryables)").ExecuteAsync(ctx);
             return;
         }
         if (!TryInt(query.One("limit"), DefaultLimit, 1, MaxLimit, out var limit) || !TryInt(query.One("offset"), 0, 0, int.MaxValue, out var offset))
         {
-            await BadRequest(query.ContainsKey("limit") ? "limit" : "offset", $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
+            await ParameterProblem.For(query.ContainsKey("limit") ? "limit" : "offset", $"limit must be 1–{MaxLimit} and offset ≥ 0").ExecuteAsync(ctx);
             return;
         }
         double[]? bbox = null;
@@ -211,7 +208,7 @@ public static class OgcEndpoints
                 : null;
             if (bbox is null || bbox[0] > bbox[2] || bbox[1] > bbox[3])
             {
-                await BadRequest("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
+                await ParameterProblem.For("bbox", "bbox must be minLon,minLat,maxLon,maxLat").ExecuteAsync(ctx);
                 return;
             }
         }
@@ -232,7 +229,7 @@ public static class OgcEndpoints
             var properties = Names(query.One("properties"));
             if (properties?.FirstOrDefault(p => !queryables.ContainsKey(p) && !OutputProperties.Contains(p)) is { } unknownProperty)
             {
-                await BadRequest("properties", $"unknown property '{unknownProperty}' in properties", property: unknownProperty).ExecuteAsync(ctx);
+                await ParameterProblem.For("properties", $"unknown property '{unknownProperty}' in properties", property: unknownProperty).ExecuteAsync(ctx);
                 return;
             }
             iq = iq with { Filter = filter!, Properties = properties };
@@ -240,7 +237,7 @@ public static class OgcEndpoints
         var format = query.One("f") ?? "json";
         if (format is not ("json" or "geojson" or "csv" or "gpkg") || (rollup && format is "csv" or "gpkg"))
         {
-            await BadRequest("f", rollup ? "f must be json or geojson for the roll-up" : "f must be json, geojson, csv or gpkg").ExecuteAsync(ctx);
+            await ParameterProblem.For("f", rollup ? "f must be json or geojson for the roll-up" : "f must be json, geojson, csv or gpkg").ExecuteAsync(ctx);
             return;
         }
         if (format is "csv" or "gpkg")
@@ -341,7 +338,7 @@ public static class OgcEndpoints
             }
             catch (Cql2Exception e)
             {
-                return (null, BadRequest("filter", $"filter: {e.Message}", e.Position, e.Property));
+                return (null, ParameterProblem.For("filter", $"filter: {e.Message}", position: e.Position, property: e.Property));
             }
         }
         var equals = query.Where(p => queryables.ContainsKey(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value.Count > 0 ? p.Value[0] ?? "" : "")).ToList();
@@ -362,7 +359,7 @@ public static class OgcEndpoints
                 : e.Property is { } p && equals.Any(x => x.Key == p) ? p
                 : sort.Count > 0 && e.Property is not null && sort.Any(x => x.Item1 == e.Property) ? "sortby"
                 : "filter";
-            return (null, BadRequest(parameter, parameter == "filter" ? $"filter: {e.Message}" : e.Message, e.Position, e.Property));
+            return (null, ParameterProblem.For(parameter, parameter == "filter" ? $"filter: {e.Message}" : e.Message, position: e.Position, property: e.Property));
         }
     }
 
