@@ -31,17 +31,13 @@ public sealed class subscriptions_should : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var b = WebApplication.CreateSlimBuilder();
-        b.WebHost.UseUrls("http://127.0.0.1:0");
-        _receiver = b.Build();
-        _receiver.MapPost("/hook/{name}", async (string name, HttpRequest req) =>
+        (_receiver, var receiverUrl) = await Loopback.StartAsync(app => app.MapPost("/hook/{name}", async (string name, HttpRequest req) =>
         {
             var body = await new StreamReader(req.Body).ReadToEndAsync();
             _received.Enqueue(($"/hook/{name}", body, req.Headers["X-DisasterHub-Signature"].ToString(), req.Headers["X-DisasterHub-Timestamp"].ToString(), DateTimeOffset.UtcNow));
             return name == "broken" ? Results.StatusCode(500) : Results.Ok();
-        });
-        await _receiver.StartAsync();
-        _receiverUrl = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        }));
+        _receiverUrl = new Uri(receiverUrl + "/");
         _hub = await HubServer.StartAsync(new Dictionary<string, string?>
         {
             ["Hub:Subscriptions:AllowPrivateTargets"] = "true", // the receiver is on loopback
