@@ -11,6 +11,10 @@ public sealed record JmaFeedEntry(string Id, DateTimeOffset Updated, Uri Link, s
     /// <summary>The follower's position after this entry: publication time, then id (several entries share a second).</summary>
     public string Cursor => $"{Updated.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}|{Id}";
 
+    /// <summary>Publication order: oldest <c>updated</c> first, then by id (what a follower ingests in, what cursors compare).</summary>
+    public static int PublicationOrder(JmaFeedEntry a, JmaFeedEntry b) =>
+        a.Updated != b.Updated ? a.Updated.CompareTo(b.Updated) : string.CompareOrdinal(a.Id, b.Id);
+
     /// <summary>Whether this entry comes after a cursor (<see cref="Cursor"/>); null = the start.</summary>
     public bool After(string? cursor)
     {
@@ -65,7 +69,7 @@ public static partial class JmaAtomFeed
             entries.Add(new JmaFeedEntry(id, updated.ToUniversalTime(), link, e.Element(Atom + "title")?.Value.Trim() ?? "",
                 e.Element(Atom + "author")?.Element(Atom + "name")?.Value.Trim(), code));
         }
-        entries.Sort((a, b) => a.Updated != b.Updated ? a.Updated.CompareTo(b.Updated) : string.CompareOrdinal(a.Id, b.Id));
+        entries.Sort(JmaFeedEntry.PublicationOrder);
         return (entries, skipped);
     }
 

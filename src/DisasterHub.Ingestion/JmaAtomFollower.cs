@@ -46,7 +46,7 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
                 var older = await fetcher.FetchUrlAsync(source, options.Value.Resolve(backfill), ct);
                 var known = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
                 entries.AddRange(JmaAtomFeed.Read(older.Body, new Uri(older.Url)).Entries.Where(e => known.Add(e.Id)));
-                entries.Sort((a, b) => a.Updated != b.Updated ? a.Updated.CompareTo(b.Updated) : string.CompareOrdinal(a.Id, b.Id));
+                entries.Sort(JmaFeedEntry.PublicationOrder);
             }
             var since = JmaAtomFeed.ParseCursor(cursor).Updated;
             if (entries[0].Updated > since)
