@@ -16,6 +16,9 @@ public static class OgcEndpoints
     private const int MaxLimit = 10_000;
 
     public const string Rollup = "municipalities";
+
+    /// <summary>The one CRS of every collection, bbox and filter geometry (lon/lat WGS84).</summary>
+    public const string Crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
     public const string MergedPrefix = "merged_";
 
     /// <summary>Collections: each EEI layer per source, each merged layer, and the municipality roll-up.</summary>
@@ -132,10 +135,10 @@ public static class OgcEndpoints
             id = layer,
             title = layer == Rollup ? "municipality roll-up" : layer.StartsWith(MergedPrefix, StringComparison.Ordinal) ? $"{layer[MergedPrefix.Length..]} (merged)" : $"{layer} (per source)",
             itemType = "feature",
-            crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
+            crs = new[] { Crs84 },
             extent = new
             {
-                spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
+                spatial = new { bbox = new[] { bbox ?? [122.0, 20.0, 154.0, 46.0] }, crs = Crs84 },
                 temporal = new { interval = new[] { new[] { Rfc3339(first), Rfc3339(last) } }, trs = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
             },
             links = new object[]

@@ -33,7 +33,7 @@ public static class OgcOpenApi
             Query("workspace", "a drill workspace (default live)", JsonSchemaType.String),
             Query("filter", "CQL2 text: = <> < > <= >=, AND/OR/NOT, LIKE, BETWEEN, IN, IS NULL, T_INTERSECTS/T_BEFORE/T_AFTER, S_INTERSECTS/S_WITHIN/S_CONTAINS/S_DISJOINT/S_EQUALS/S_TOUCHES/S_OVERLAPS/S_CROSSES on the queryables", JsonSchemaType.String),
             Query("filter-lang", "the filter's language", JsonSchemaType.String, enumValues: ["cql2-text"]),
-            Query("filter-crs", "CRS of geometries in the filter", JsonSchemaType.String, enumValues: ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]),
+            Query("filter-crs", "CRS of geometries in the filter", JsonSchemaType.String, enumValues: [OgcEndpoints.Crs84]),
             Query("sortby", "comma-separated queryables, +name ascending (default), -name descending", JsonSchemaType.String),
             Query("properties", "comma-separated properties to keep in each feature", JsonSchemaType.String),
             Query("f", "json or geojson (GeoJSON), csv (UTF-8 with BOM, lon/lat and WKT) or gpkg (GeoPackage); not csv or gpkg for the roll-up", JsonSchemaType.String, enumValues: ["json", "geojson", "csv", "gpkg"]),

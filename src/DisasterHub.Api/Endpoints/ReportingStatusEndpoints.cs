@@ -59,8 +59,8 @@ public static class ReportingStatusEndpoints
         title = "reporting status (who has not reported)",
         description = "every municipality of the chosen area: last report per EEI item (shelters, damage, evacuation, lifelines; null = never) and 災害対策本部 status",
         itemType = "feature",
-        crs = new[] { "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
-        extent = new { spatial = new { bbox = new[] { new[] { 122.0, 20.0, 154.0, 46.0 } }, crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84" } },
+        crs = new[] { OgcEndpoints.Crs84 },
+        extent = new { spatial = new { bbox = new[] { new[] { 122.0, 20.0, 154.0, 46.0 } }, crs = OgcEndpoints.Crs84 } },
         links = new object[]
         {
             new { href = $"{Base(ctx)}/collections/{Collection}", rel = "self", type = "application/json" },

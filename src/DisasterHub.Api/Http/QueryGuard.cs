@@ -39,14 +39,11 @@ public static partial class QueryGuard
         ["area"] = v => v.Length <= 64 ? null : "area must be at most 64 characters",
         ["maxzoom"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 22 ? null : "maxzoom must be an integer 0–22",
         // OGC API – Features Part 3 (filtering) and the items parameters beside it
-        ["filter"] = v => v.Length <= DisasterHub.Core.Cql2.Cql2Parser.MaxLength ? null : "filter is too long",
         ["filter-lang"] = v => v == "cql2-text" ? null : "filter-lang must be cql2-text (cql2-json is not supported)",
-        ["filter-crs"] = v => v is Crs84 ? null : $"filter-crs must be {Crs84}",
+        ["filter-crs"] = v => v is OgcEndpoints.Crs84 ? null : $"filter-crs must be {OgcEndpoints.Crs84}",
         ["sortby"] = v => NameList().IsMatch(v) ? null : "sortby must be a comma-separated list of queryables, each optionally prefixed with + or -",
         ["properties"] = v => NameList().IsMatch(v) && !v.Contains('+', StringComparison.Ordinal) && !v.Contains('-', StringComparison.Ordinal) ? null : "properties must be a comma-separated list of property names",
     };
-
-    public const string Crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
     /// <summary>"+name,-other,name" (a '+' arrives as a space when the caller did not escape it).</summary>
     [GeneratedRegex(@"^\s*[+\- ]?[A-Za-z_][A-Za-z0-9_]{0,63}(\s*,\s*[+\- ]?[A-Za-z_][A-Za-z0-9_]{0,63})*\s*$")]
