@@ -112,6 +112,7 @@ public static class HubApp
 
         app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
+        app.MapLayers();
         app.MapMunicipalityHq();
         app.MapSources();
         app.MapWorkspaces();

@@ -131,7 +131,7 @@ public static class HubCli
             return Fail(output, formatName, $"file not readable: {e.Message}");
         }
 
-        var formats = IngestionServices.CreateFormats();
+        var formats = IngestionServices.CreateFormats(IngestionServices.LoadCatalogue(Settings()));
         var parser = formatName is null ? formats.Detect(bytes, Path.GetFileName(file)) : formats.Find(formatName);
         if (parser is null) return Fail(output, formatName, formatName is null ? "format not recognised" : $"unknown format '{formatName}'");
         var context = new ParseContext { FileName = Path.GetFileName(file), Extent = extent, Companions = companions, ReceivedAt = DateTimeOffset.UtcNow };
@@ -211,9 +211,10 @@ public static class HubCli
         var workspace = Option(args, "--workspace") ?? "live";
         return WithDbAsync(args, async (_, ds) =>
         {
-            var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
-            var policy = IngestionServices.SharingRules(config);
-            var export = new Exports.AreaExport(new ExportQueries(ds), new TileQueries(ds), TimeProvider.System);
+            var config = Settings();
+            var catalogue = IngestionServices.LoadCatalogue(config);
+            var policy = IngestionServices.SharingRules(config, catalogue);
+            var export = new Exports.AreaExport(new ExportQueries(ds), new TileQueries(ds), TimeProvider.System, catalogue);
             var clearance = policy.ClearanceUpTo(clearanceName);
             try
             {
@@ -361,5 +362,9 @@ public static class HubCli
 
     private static bool IsKnownScope(string s) =>
         s == "admin" || s is "read:public" or "read:responders" or "read:restricted"
-        || (s.StartsWith("push:", StringComparison.Ordinal) && Layers.IsKnown(s[5..]));
+        || (s.StartsWith("push:", StringComparison.Ordinal) && IngestionServices.LoadCatalogue(Settings()).IsKnown(s[5..]));
+
+    /// <summary>The hub's settings as a command sees them: appsettings.json beside the binary, then the environment (Hub__LayerCatalogue …).</summary>
+    private static IConfiguration Settings() =>
+        new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
 }

@@ -15,16 +15,32 @@ public sealed class ClassificationPolicy
     public Dictionary<string, Dictionary<string, string>> Attributes { get; init; } = [];
     public List<string> PersonalData { get; init; } = [];
 
+    /// <summary>No configured rules: the catalogue's defaults alone (<see cref="WithCatalogue"/>), and the personal-data keys.</summary>
     public static ClassificationPolicy Default() => new()
     {
-        Attributes = new()
-        {
-            [Core.Layers.Shelters] = new() { ["phone"] = Classifications.Responders, ["notes"] = Classifications.Responders, ["residents"] = Classifications.Restricted },
-            [Core.Layers.PowerOutages] = new() { ["obstacles"] = Classifications.Responders, ["grid_map"] = Classifications.Restricted },
-            [Core.Layers.Damage] = new() { ["notes"] = Classifications.Responders, ["reporter"] = Classifications.Responders },
-        },
         PersonalData = ["evacuee_names", "person_names", "contact_person", "residents_list"],
     };
+
+    /// <summary>The layers the rules cover: set by <see cref="WithCatalogue"/> (every catalogue layer).</summary>
+    public IReadOnlyList<string> LayerIds { get; private init; } = [];
+
+    /// <summary>
+    /// The rules in force: each catalogue layer's classification and its attributes' <c>x-classification</c> are the
+    /// defaults; what configuration (<c>Hub:Classification</c>) says for a layer or attribute overrides them.
+    /// </summary>
+    public ClassificationPolicy WithCatalogue(LayerCatalogue catalogue)
+    {
+        var layers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var attributes = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var def in catalogue.Layers)
+        {
+            layers[def.Id] = Layers.GetValueOrDefault(def.Id, def.Classification);
+            var attrs = def.Attributes.Where(a => a.Classification != Classifications.Public).ToDictionary(a => a.Key, a => a.Classification, StringComparer.Ordinal);
+            foreach (var (key, level) in Attributes.GetValueOrDefault(def.Id) ?? []) attrs[key] = level;
+            attributes[def.Id] = attrs;
+        }
+        return new ClassificationPolicy { Layers = layers, Attributes = attributes, PersonalData = PersonalData, LayerIds = catalogue.Ids };
+    }
 
     public static int Rank(string level) => Math.Max(0, Array.IndexOf(Order, level));
 
@@ -45,7 +61,7 @@ public sealed class ClassificationPolicy
     {
         var top = levels.Count == 0 ? 0 : levels.Max(Rank);
         var result = new Dictionary<string, string[]>();
-        foreach (var layer in Core.Layers.All)
+        foreach (var layer in LayerIds)
         {
             var keys = Attributes.GetValueOrDefault(layer)?.Where(a => Rank(a.Value) > top).Select(a => a.Key) ?? [];
             result[layer] = [.. keys.Concat(PersonalData).Distinct()];

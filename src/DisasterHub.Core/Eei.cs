@@ -3,7 +3,10 @@ using NetTopologySuite.Geometries;
 
 namespace DisasterHub.Core;
 
-/// <summary>The EEI layers (DESIGN §2). Strings, because they are URL segments, table values and MVT layer names.</summary>
+/// <summary>
+/// Names of the layers the adapters write (strings: URL segments, table values and MVT layer names). Which layers
+/// exist is the catalogue's business (<see cref="LayerCatalogue"/>, <c>catalogue/*.json</c>), not this list's.
+/// </summary>
 public static class Layers
 {
     public const string Shelters = "shelters";
@@ -12,10 +15,8 @@ public static class Layers
     public const string PowerOutages = "power_outages";
     public const string Sensors = "sensors";
     public const string Warnings = "warnings";
-
-    public static readonly IReadOnlyList<string> All = [Shelters, EvacuationOrders, Damage, PowerOutages, Sensors, Warnings];
-
-    public static bool IsKnown(string layer) => All.Contains(layer);
+    public const string RoadClosures = "road_closures";
+    public const string Media = "media";
 }
 
 /// <summary>Data-sharing classification levels, lowest first.</summary>

@@ -9,9 +9,8 @@ public enum QueryableType { String, Number, Integer, Boolean, Timestamp, Geometr
 public sealed record QueryableProperty(string Name, QueryableType Type, string Title, bool IsAttribute = false);
 
 /// <summary>
-/// The properties each layer can be filtered and sorted on — the one list, until there is a layer catalogue. The
-/// header fields hold for every layer; each layer adds the attribute keys its parsers write (ShelterAttrs,
-/// lifeline and sensor fields). Which of these a caller may use is cut by the sharing rules: an attribute hidden from
+/// The properties each layer can be filtered and sorted on: the EEI header fields, and the layer's attributes as its
+/// catalogue schema types them (<see cref="LayerCatalogue"/>). Which of these a caller may use is cut by the sharing rules: an attribute hidden from
 /// the caller (<see cref="ClassificationPolicy.Hidden"/>) is not queryable for it, so filtering cannot reveal it.
 /// </summary>
 public static class Queryables
@@ -38,59 +37,28 @@ public static class Queryables
         new("stale", QueryableType.Boolean, "no source has reported within its expected interval"),
     ];
 
-    private static readonly Dictionary<string, QueryableProperty[]> Attributes = new(StringComparer.Ordinal)
-    {
-        [Layers.Shelters] =
-        [
-            new("kind", QueryableType.String, "shelter or emergency_site", true),
-            new("capacity", QueryableType.Number, "capacity (persons)", true),
-            new("evacuees", QueryableType.Number, "evacuees (persons)", true),
-            new("district", QueryableType.String, "district", true),
-            new("phone", QueryableType.String, "phone", true),
-            new("notes", QueryableType.String, "notes", true),
-            new("residents", QueryableType.Number, "residents", true),
-        ],
-        [Layers.EvacuationOrders] = [new("title", QueryableType.String, "title", true)],
-        [Layers.Warnings] =
-        [
-            new("warning_type", QueryableType.String, "warning type", true),
-            new("kind_name", QueryableType.String, "kind (大雨警報 …)", true),
-            new("kind_code", QueryableType.String, "JMA kind code", true),
-            new("area_code", QueryableType.String, "JMA area code", true),
-        ],
-        [Layers.Sensors] =
-        [
-            new("value", QueryableType.Number, "observed value", true),
-            new("unit", QueryableType.String, "unit", true),
-            new("kind_name", QueryableType.String, "kind", true),
-        ],
-        [Layers.Damage] =
-        [
-            new("notes", QueryableType.String, "notes", true),
-            new("reporter", QueryableType.String, "reporter", true),
-        ],
-        [Layers.PowerOutages] =
-        [
-            new("customers_out", QueryableType.Number, "customers without power", true),
-            new("customers_served", QueryableType.Number, "customers served", true),
-            new("utility", QueryableType.String, "utility", true),
-            new("obstacles", QueryableType.String, "obstacles", true),
-            new("grid_map", QueryableType.String, "grid map", true),
-        ],
-    };
-
     /// <summary>
     /// What a caller may filter and sort one layer on: the header, and the layer's attributes less those hidden from
     /// it (<paramref name="hidden"/>: <see cref="ClassificationPolicy.Hidden"/> of the caller's levels for this layer).
     /// </summary>
-    public static IReadOnlyDictionary<string, QueryableProperty> For(string layer, IReadOnlyCollection<string> hidden)
+    public static IReadOnlyDictionary<string, QueryableProperty> For(LayerDefinition? layer, IReadOnlyCollection<string> hidden)
     {
         var result = new Dictionary<string, QueryableProperty>(StringComparer.Ordinal);
         foreach (var q in Header) result[q.Name] = q;
-        foreach (var q in Attributes.GetValueOrDefault(layer) ?? [])
-            if (!hidden.Contains(q.Name)) result.TryAdd(q.Name, q);
+        foreach (var a in layer?.Attributes ?? [])
+            if (!hidden.Contains(a.Key) && Type(a) is { } type) result.TryAdd(a.Key, new QueryableProperty(a.Key, type, a.Unit is null ? a.Title : $"{a.Title} ({a.Unit})", true));
         return result;
     }
+
+    /// <summary>The queryable type of a catalogue attribute; arrays and objects are not queryable.</summary>
+    private static QueryableType? Type(LayerAttribute a) => a.Type switch
+    {
+        "string" => a.Format == "date-time" ? QueryableType.Timestamp : QueryableType.String,
+        "integer" => QueryableType.Integer,
+        "number" => QueryableType.Number,
+        "boolean" => QueryableType.Boolean,
+        _ => null,
+    };
 
     /// <summary>JSON Schema type words of a queryable.</summary>
     public static object Schema(QueryableProperty q) => q.Type switch

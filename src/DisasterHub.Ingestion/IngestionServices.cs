@@ -10,8 +10,11 @@ namespace DisasterHub.Ingestion;
 
 public static class IngestionServices
 {
-    /// <summary>Every format the hub knows: one registration line per adapter family.</summary>
-    public static FormatRegistry CreateFormats() => HubFormats.CreateRegistry();
+    /// <summary>The layer catalogue: the shipped files, and the operator's directory <c>Hub:LayerCatalogue</c> when set.</summary>
+    public static LayerCatalogue LoadCatalogue(IConfiguration config) => LayerCatalogue.Load(config["Hub:LayerCatalogue"]);
+
+    /// <summary>Every format the hub knows: one registration line per adapter family, and the catalogue layers' generic formats.</summary>
+    public static FormatRegistry CreateFormats(LayerCatalogue catalogue) => HubFormats.CreateRegistry(catalogue);
 
     /// <summary>
     /// A named client for the hub's outbound HTTP: guarded clients connect only through the SSRF guard (decided on the
@@ -33,18 +36,21 @@ public static class IngestionServices
         });
 
     /// <summary>The sharing rules a configuration sets (<c>Hub:Classification</c>), else the defaults.</summary>
-    public static ClassificationPolicy SharingRules(IConfiguration config) =>
-        config.GetSection("Hub:Classification") is { } section && section.Exists()
+    public static ClassificationPolicy SharingRules(IConfiguration config, LayerCatalogue catalogue) =>
+        (config.GetSection("Hub:Classification") is { } section && section.Exists()
             ? section.Get<ClassificationPolicy>() ?? ClassificationPolicy.Default()
-            : ClassificationPolicy.Default();
+            : ClassificationPolicy.Default()).WithCatalogue(catalogue);
 
     public static IServiceCollection AddHubIngestion(this IServiceCollection services, IConfiguration config, string connectionString)
     {
         services.AddOptions<HubOptions>().Bind(config.GetSection(HubOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => CreateFormats());
+        // Loaded and validated here: a bad catalogue file stops the hub at start-up, naming the file and the reason.
+        var catalogue = LoadCatalogue(config);
+        services.AddSingleton(catalogue);
+        services.AddSingleton(_ => CreateFormats(catalogue));
         // The sharing rules, one instance per hub: several hubs in one process (tests) may run different rules.
-        services.AddSingleton(SharingRules(config));
+        services.AddSingleton(SharingRules(config, catalogue));
         services.AddScoped<IngestPipeline>();
         services.AddSingleton<ChangeSignal>();
         services.AddSingleton<DisasterHub.Data.BoundarySet>();

@@ -43,7 +43,7 @@ public class eagle_i_csv_parser_should
         Assert.Equal("POINT (-86.64 32.53)", Wkt(autauga));
         Assert.Equal(
             """{"fips_code":"01001","county":"Autauga","state":"Alabama","customers_out":340,"customers_served":25000,"superseded_rows":2,"location_precision":"county"}""",
-            Json(autauga.Attrs));
+            TestSupport.Json(autauga.Attrs));
         Assert.Equal(3, result.Records[1].Severity);
         Assert.Equal("復旧済", result.Records[2].Status);
         Assert.Equal(0, result.Records[2].Severity);

@@ -47,7 +47,7 @@ public class fdma_damage_json_parser_should
             "fires_buildings":1,"fires_hazardous_materials":0,"fires_other":0,"affected_households":9,"affected_persons":21,"roads":4,"bridges":1,"landslides":2,
             "water_supply_households":1200,"electricity_households":2400,"headquarters_type":"災害対策本部","headquarters_established_at":"2026-11-21T13:00:00Z","notes":"架空の備考：避難所3か所開設"}
             """.ReplaceLineEndings(""),
-            Json(r.Attrs));
+            TestSupport.Json(r.Attrs));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class fdma_damage_csv_parser_should
             "houses_half_destroyed_buildings":3,"houses_half_destroyed_households":3,"houses_half_destroyed_persons":7,"inundation_below_floor_buildings":1024,"roads":5,"water_supply_households":1500,
             "fire_corps_dispatched":120,"headquarters_type":"災害対策本部","headquarters_established_at":"2026-11-21T13:00:00Z","notes":"架空の備考, カンマと\n改行あり"}
             """.ReplaceLineEndings(""),
-            Json(r.Attrs));
+            TestSupport.Json(r.Attrs));
         Assert.Equal(Utc(2026, 11, 22, 6, 10), result.Records[1].ObservedAt); // zoned ISO accepted too
     }
 
@@ -132,7 +132,7 @@ public class fdma_damage_csv_parser_should
         Assert.Equal("shift_jis", result.Encoding);
         Assert.Empty(result.Rejections);
         var nanao = result.Records[0];
-        Assert.Equal("""{"deaths":0,"missing":0,"injured_serious":1,"injured_minor":0,"houses_destroyed_buildings":2,"inundation_above_floor_buildings":0,"affected_households":4}""", Json(nanao.Attrs));
+        Assert.Equal("""{"deaths":0,"missing":0,"injured_serious":1,"injured_minor":0,"houses_destroyed_buildings":2,"inundation_above_floor_buildings":0,"affected_households":4}""", TestSupport.Json(nanao.Attrs));
         Assert.Equal(2, nanao.Severity);
         var wajima = result.Records[1];
         Assert.Equal("172049", wajima.MunicipalityCode); // full-width digits

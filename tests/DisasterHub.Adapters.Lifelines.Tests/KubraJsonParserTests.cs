@@ -31,7 +31,7 @@ public class kubra_json_parser_should
         Assert.Equal("七尾市（架空）", nanao.Name);
         Assert.Equal(
             """{"kubra_key":"172022","customers_out":2400,"customers_served":27000,"outages":12,"percent_customers_out":8.9,"restoration_eta":"2026-11-22T11:00:00Z"}""",
-            Json(nanao.Attrs));
+            TestSupport.Json(nanao.Attrs));
         Assert.Equal("ETR-NULL", (string?)result.Records[1].Attrs["etr_status"]);
         Assert.Equal("POINT (136.9 37.05)", Wkt(result.Records[2]));
         Assert.Equal("POLYGON ((136.95 37.2, 136.97 37.2, 136.97 37.22, 136.95 37.22, 136.95 37.2))", Wkt(result.Records[3]));
@@ -50,7 +50,7 @@ public class kubra_json_parser_should
         Assert.Equal(Utc(2026, 11, 22, 0, 0), first.ObservedAt); // no date_generated: time of receipt
         Assert.Equal(
             """{"kubra_id":"INC-0001","customers_out":35,"outages":1,"etr_status":"ETR-NULL","cause":"Tree contact (fictional)","crew_status":"Dispatched","start_time":"2026-11-21T21:10:00Z"}""",
-            Json(first.Attrs));
+            TestSupport.Json(first.Attrs));
         var cluster = result.Records[1];
         Assert.Equal("incident:c-0002", cluster.SourceKey);
         Assert.Equal("LINESTRING (136.93 37.12, 136.94 37.13)", Wkt(cluster));

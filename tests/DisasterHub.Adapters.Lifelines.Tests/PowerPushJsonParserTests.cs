@@ -35,7 +35,7 @@ public class power_push_json_parser_should
         Assert.Equal("/areas/0", r.Location);
         Assert.Equal(
             """{"utility":"架空電力パワーグリッド","area_id":"NANAO-01","customers_out":1234,"customers_served":27000,"cause":"倒木による断線（架空）","restoration_eta":"2026-11-22T09:00:00Z","eta_revision":3,"obstacles":"道路寸断により作業車両が進入困難（架空）"}""",
-            Json(r.Attrs));
+            TestSupport.Json(r.Attrs));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class power_push_json_parser_should
         Assert.Equal(4326, r.Geometry!.SRID);
         Assert.Equal(3, r.Severity); // 80 % of customers out
         Assert.Equal(Utc(2026, 11, 21, 23, 45), r.ObservedAt);
-        Assert.Equal("""{"utility":"架空電力パワーグリッド","area_id":"WAJIMA-P1","customers_out":800,"customers_served":1000}""", Json(r.Attrs));
+        Assert.Equal("""{"utility":"架空電力パワーグリッド","area_id":"WAJIMA-P1","customers_out":800,"customers_served":1000}""", TestSupport.Json(r.Attrs));
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public class lifeline_formats_should
         var all = LifelineFormats.All.ToList();
         Assert.Equal(6, all.Count);
         Assert.Equal(all.Count, all.Select(p => p.Format).Distinct().Count());
-        Assert.All(all, p => Assert.True(Layers.IsKnown(p.Layer)));
+        var catalogue = LayerCatalogue.Load();
+        Assert.All(all, p => Assert.True(catalogue.IsKnown(p.Layer)));
     }
 
     [Fact]

@@ -38,10 +38,10 @@ public class tepco_xml_parser_should
         var records = Parse(_parser, "tepco-fictional.xml").Records;
         Assert.Equal(
             """{"utility":"東京電力パワーグリッド","area_code":"12231001001","approximate":true,"customers_out_text":"約800軒","customers_out":800,"area_path":"千葉県/印西市/架空台一丁目","title":"停電情報（架空データ）"}""",
-            Json(records[0].Attrs));
+            TestSupport.Json(records[0].Attrs));
         Assert.Equal(
             """{"utility":"東京電力パワーグリッド","area_code":"12204000000","customers_out_min":1,"customers_out_max":9,"customers_out_text":"10軒未満","customers_out":1,"area_path":"千葉県/船橋市","title":"停電情報（架空データ）"}""",
-            Json(records[2].Attrs));
+            TestSupport.Json(records[2].Attrs));
         Assert.Null(records[3].Attrs["customers_out_text"]);
         Assert.Null(records[4].Attrs["approximate"]);
     }

@@ -132,7 +132,7 @@ public sealed class hostile_input_should(HostileHub fixture) : IClassFixture<Hos
 
     public static IEnumerable<object[]> AllCases => HostileCases.All.Select(c => new object[] { c.Id });
 
-    private static readonly FormatRegistry Formats = IngestionServices.CreateFormats();
+    private static readonly FormatRegistry Formats = IngestionServices.CreateFormats(LayerCatalogue.Load());
 
     /// <summary>
     /// The same cases straight into the parsers (as ./hub validate does): anything thrown but

@@ -23,8 +23,6 @@ public sealed class HubChangesParser(string layer) : IFeedParser
     public string Format => Prefix + layer;
     public string Layer => layer;
 
-    public static IEnumerable<IFeedParser> All => Layers.All.Select(l => new HubChangesParser(l));
-
     public bool Sniff(ReadOnlySpan<byte> head, string? fileName)
     {
         var text = TextDecoding.DecodeHead(head).Text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');

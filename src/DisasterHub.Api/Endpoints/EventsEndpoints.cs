@@ -60,7 +60,8 @@ public static class EventsEndpoints
     private static async Task<EventFilter?> FilterOf(HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
         var query = ctx.Request.Query;
-        var layers = query["layer"].ToString() is { Length: > 0 } l ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. Layers.All];
+        var catalogue = ctx.RequestServices.GetRequiredService<LayerCatalogue>();
+        var layers = query["layer"].ToString() is { Length: > 0 } l ? l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. catalogue.Ids];
         double[]? bbox = null;
         if (query["bbox"].ToString() is { Length: > 0 } b)
         {
@@ -72,9 +73,9 @@ public static class EventsEndpoints
             }
             bbox = [.. parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture))];
         }
-        if (layers.FirstOrDefault(x => !Layers.IsKnown(x)) is { } unknown)
+        if (layers.FirstOrDefault(x => !catalogue.IsKnown(x)) is { } unknown)
         {
-            await ParameterProblem.For("layer", $"unknown layer '{unknown}': layer takes {string.Join(", ", Layers.All)}").ExecuteAsync(ctx);
+            await ParameterProblem.For("layer", $"unknown layer '{unknown}': layer takes {string.Join(", ", catalogue.Ids)}").ExecuteAsync(ctx);
             return null;
         }
         return new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);

@@ -22,13 +22,16 @@ public static class OgcEndpoints
     public const string MergedPrefix = "merged_";
 
     /// <summary>Collections: each EEI layer per source, each merged layer, and the municipality roll-up.</summary>
-    public static IEnumerable<string> CollectionIds =>
-        [.. Layers.All, .. Layers.All.Select(l => MergedPrefix + l), Rollup];
+    public static IEnumerable<string> CollectionIds(LayerCatalogue catalogue) =>
+        [.. catalogue.Ids, .. catalogue.Ids.Select(l => MergedPrefix + l), Rollup];
 
-    private static ReadScope? Scope(string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
-        collection == Rollup ? new ReadScope(RowSet.Merged, [.. Layers.All], workspace, levels, now, at)
-        : Layers.IsKnown(collection) ? new ReadScope(RowSet.Features, [collection], workspace, levels, now, at)
-        : collection.StartsWith(MergedPrefix, StringComparison.Ordinal) && Layers.IsKnown(collection[MergedPrefix.Length..])
+    private static ReadScope? Scope(HttpContext ctx, string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
+        Scope(ctx.RequestServices.GetRequiredService<LayerCatalogue>(), collection, levels, workspace, now, at);
+
+    private static ReadScope? Scope(LayerCatalogue catalogue, string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
+        collection == Rollup ? new ReadScope(RowSet.Merged, [.. catalogue.Ids], workspace, levels, now, at)
+        : catalogue.IsKnown(collection) ? new ReadScope(RowSet.Features, [collection], workspace, levels, now, at)
+        : collection.StartsWith(MergedPrefix, StringComparison.Ordinal) && catalogue.IsKnown(collection[MergedPrefix.Length..])
             ? new ReadScope(RowSet.Merged, [collection[MergedPrefix.Length..]], workspace, levels, now, at)
             : null;
 
@@ -92,12 +95,12 @@ public static class OgcEndpoints
         if (collection == Rollup) return new Dictionary<string, QueryableProperty>();
         var layer = LayerOf(collection);
         var hidden = ctx.RequestServices.GetRequiredService<ClassificationPolicy>().Hidden(clearance.Levels).GetValueOrDefault(layer) ?? [];
-        return Queryables.For(layer, hidden);
+        return Queryables.For(ctx.RequestServices.GetRequiredService<LayerCatalogue>().Find(layer), hidden);
     }
 
     private static async Task<IResult> QueryablesOf(string layer, HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
-        if (!CollectionIds.Contains(layer)) return NotFound(layer);
+        if (!CollectionIds(ctx.RequestServices.GetRequiredService<LayerCatalogue>()).Contains(layer)) return NotFound(layer);
         var queryables = QueryablesFor(ctx, layer, await ReadAccess.LevelsAsync(ctx, db, ct));
         return Results.Json(new Dictionary<string, object>
         {
@@ -156,7 +159,7 @@ public static class OgcEndpoints
     {
         var levels = await ReadAccess.LevelsAsync(ctx, db, ct);
         var list = new List<object>();
-        foreach (var id in CollectionIds) list.Add(await Describe(ctx, q, id, Scope(id, levels, ReadAccess.Workspace(ctx), clock.GetUtcNow(), null)!, ct));
+        foreach (var id in CollectionIds(ctx.RequestServices.GetRequiredService<LayerCatalogue>())) list.Add(await Describe(ctx, q, id, Scope(ctx, id, levels, ReadAccess.Workspace(ctx), clock.GetUtcNow(), null)!, ct));
         list.Add(ReportingStatusEndpoints.Describe(ctx));
         return Results.Json(new
         {
@@ -166,7 +169,7 @@ public static class OgcEndpoints
     }
 
     private static async Task<IResult> Collection(string layer, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
-        Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), null) is { } scope
+        Scope(ctx, layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), null) is { } scope
             ? Results.Json(await Describe(ctx, q, layer, scope, ct))
             : NotFound(layer);
 
@@ -182,7 +185,7 @@ public static class OgcEndpoints
             return;
         }
         var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
-        var scope = Scope(layer, clearance, ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
+        var scope = Scope(ctx, layer, clearance, ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
         if (scope is null)
         {
             await NotFound(layer).ExecuteAsync(ctx);
@@ -385,7 +388,7 @@ public static class OgcEndpoints
     private static async Task<IResult> Item(string layer, string id, HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (!TryParseInstant(ctx.Request.Query["datetime"], out var at)) return Results.Problem(statusCode: 400, title: "Bad Request", detail: "bad datetime");
-        var scope = Scope(layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
+        var scope = Scope(ctx, layer, await ReadAccess.LevelsAsync(ctx, db, ct), ReadAccess.Workspace(ctx), clock.GetUtcNow(), at);
         if (scope is null || layer == Rollup) return NotFound(layer);
         if (!Guid.TryParse(id, out var guid)) return Results.Problem(statusCode: 404, title: "Not Found", detail: $"no feature '{id}'");
         var one = new ItemQuery(scope, null, 1, 0, guid) { ItemsUrl = $"{Base(ctx)}/collections/{layer}/items", CollectionUrl = $"{Base(ctx)}/collections/{layer}" };

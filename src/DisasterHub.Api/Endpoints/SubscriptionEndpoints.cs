@@ -58,11 +58,12 @@ public static class SubscriptionEndpoints
         }
         if (body.ValueKind != JsonValueKind.Object) return Problem(400, "the body must be a JSON object", "");
 
-        string[] layers = [.. Layers.All];
+        var catalogue = ctx.RequestServices.GetRequiredService<LayerCatalogue>();
+        string[] layers = [.. catalogue.Ids];
         if (body.TryGetProperty("layers", out var l))
         {
-            if (l.ValueKind != JsonValueKind.Array || l.GetArrayLength() == 0 || l.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !Layers.IsKnown(x.GetString()!)))
-                return Problem(400, $"layers must be a non-empty array of: {string.Join(", ", Layers.All)}", "/layers");
+            if (l.ValueKind != JsonValueKind.Array || l.GetArrayLength() == 0 || l.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !catalogue.IsKnown(x.GetString()!)))
+                return Problem(400, $"layers must be a non-empty array of: {string.Join(", ", catalogue.Ids)}", "/layers");
             layers = [.. l.EnumerateArray().Select(x => x.GetString()!).Distinct()];
         }
         string[]? codes = null;

@@ -18,13 +18,13 @@ public static class TileEndpoints
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
-        g.MapGet("/merged.json", async (HttpContext ctx, HubDbContext db, CancellationToken ct) => TileJson(ctx, "merged", Layers.All, await AttributionAsync(db, Layers.All, ct)));
-        g.MapGet("/{layer}.json", async (string layer, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
-            Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer], await AttributionAsync(db, [layer], ct)) : Results.NotFound());
+        g.MapGet("/merged.json", async (HttpContext ctx, HubDbContext db, LayerCatalogue catalogue, CancellationToken ct) => TileJson(ctx, "merged", catalogue.Ids, await AttributionAsync(db, catalogue.Ids, ct)));
+        g.MapGet("/{layer}.json", async (string layer, HttpContext ctx, HubDbContext db, LayerCatalogue catalogue, CancellationToken ct) =>
+            catalogue.IsKnown(layer) ? TileJson(ctx, layer, [layer], await AttributionAsync(db, [layer], ct)) : Results.NotFound());
         g.MapGet("/merged/{z:int}/{x:int}/{y:int}.mvt", (int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
-            Tile(RowSet.Merged, [.. Layers.All], "merged", z, x, y, ctx, q, cache, db, clock, ct));
+            Tile(RowSet.Merged, [.. ctx.RequestServices.GetRequiredService<LayerCatalogue>().Ids], "merged", z, x, y, ctx, q, cache, db, clock, ct));
         g.MapGet("/{layer}/{z:int}/{x:int}/{y:int}.mvt", (string layer, int z, int x, int y, HttpContext ctx, TileQueries q, TileCache cache, HubDbContext db, TimeProvider clock, CancellationToken ct) =>
-            Layers.IsKnown(layer) ? Tile(RowSet.Features, [layer], layer, z, x, y, ctx, q, cache, db, clock, ct) : Task.FromResult(Results.NotFound()));
+            ctx.RequestServices.GetRequiredService<LayerCatalogue>().IsKnown(layer) ? Tile(RowSet.Features, [layer], layer, z, x, y, ctx, q, cache, db, clock, ct) : Task.FromResult(Results.NotFound()));
         return app;
     }
 

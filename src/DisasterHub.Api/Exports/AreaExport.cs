@@ -36,7 +36,7 @@ public sealed class ExportAreaException(string message) : Exception(message);
 /// read plus the municipal boundaries, and an MBTiles set of the merged vector tiles. Both carry their time, the
 /// sources whose records they hold with licence and attribution, and the boundary credit.
 /// </summary>
-public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimeProvider clock)
+public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimeProvider clock, LayerCatalogue catalogue)
 {
     public const string BoundaryCredit = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";
     public const int MaxTiles = 20_000;
@@ -58,7 +58,7 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
         var sourceIds = new SortedSet<string>(StringComparer.Ordinal);
         var counts = new Dictionary<string, long>();
         using var gpkg = new GeoPackageFile(path);
-        foreach (var layer in Layers.All)
+        foreach (var layer in catalogue.Ids)
         {
             var table = gpkg.CreateFeatureTable(layer, $"DisasterHub merged layer {layer} ({workspace})", FeatureColumns, now);
             await foreach (var r in queries.RowsAsync(new ReadScope(RowSet.Merged, [layer], workspace, clearance, now), areaWkb, ct))
@@ -88,8 +88,8 @@ public sealed class AreaExport(ExportQueries queries, TileQueries tiles, TimePro
         var list = TilesOf(env, maxZoom).ToList();
         if (list.Count > MaxTiles) throw new ExportAreaException($"{list.Count} tiles up to z{maxZoom} exceed the limit of {MaxTiles}: choose a lower maxzoom or a smaller area");
         var now = clock.GetUtcNow();
-        var scope = new ReadScope(RowSet.Merged, [.. Layers.All], workspace, clearance, now);
-        var json = JsonSerializer.Serialize(new { vector_layers = Layers.All.Select(l => new { id = l, fields = TileQueries.Fields, minzoom = 0, maxzoom = maxZoom }) });
+        var scope = new ReadScope(RowSet.Merged, [.. catalogue.Ids], workspace, clearance, now);
+        var json = JsonSerializer.Serialize(new { vector_layers = catalogue.Ids.Select(l => new { id = l, fields = TileQueries.Fields, minzoom = 0, maxzoom = maxZoom }) });
         var sources = await queries.SourcesAsync(await queries.SourceIdsAsync(scope, areaWkb, ct), ct);
         var inv = CultureInfo.InvariantCulture;
         using var mb = new MbTilesFile(path,

@@ -32,7 +32,6 @@ public static partial class QueryGuard
         ["limit"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? null : $"limit must be an integer 1–{MaxLimit}",
         ["offset"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "offset must be an integer ≥ 0",
         ["since"] = v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
-        ["layer"] = v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(Layers.IsKnown) ? null : $"layer must be a comma-separated list of: {string.Join(", ", Layers.All)}",
         ["format"] = v => v.Length <= 64 ? null : "format must be at most 64 characters",
         ["action"] = v => v.Length <= 100 ? null : "action must be at most 100 characters",
         ["status"] = v => v.Length <= 64 ? null : "status must be at most 64 characters",
@@ -93,6 +92,13 @@ public static partial class QueryGuard
             // a repeat of the same value is harmless (clients that append their own parameters to every link do so)
             if (values.Count > 1 && values.Distinct(StringComparer.Ordinal).Count() > 1) return (name, $"{name} is given more than once with different values");
             if (values.ToString() is { Length: > 0 } value && rule(value) is { } why) return (name, why);
+        }
+        // the layers are the catalogue's, so this rule needs the hub's catalogue
+        if (request.Query["layer"].ToString() is { Length: > 0 } layers && request.HttpContext.RequestServices.GetRequiredService<LayerCatalogue>() is { } catalogue
+            && !layers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(catalogue.IsKnown))
+        {
+            if (request.Query["layer"].Count > 1 && request.Query["layer"].Distinct(StringComparer.Ordinal).Count() > 1) return ("layer", "layer is given more than once with different values");
+            return ("layer", $"layer must be a comma-separated list of: {string.Join(", ", catalogue.Ids)}");
         }
         return null;
     }

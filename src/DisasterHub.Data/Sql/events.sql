@@ -9,9 +9,9 @@ SELECT m.change_seq, CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 
         'layer', m.layer, 'entity_key', m.entity_key, 'name', m.name, 'address', m.address,
         'municipality_code', m.municipality_code, 'status', m.status, 'severity', m.severity,
         'observed_at', m.observed_at, 'received_at', m.received_at, 'sources', m.sources,
-        'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(m.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> m.layer)))), 'attrs', (m.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> m.layer))), 'version', m.version, 'change_seq', m.change_seq,
+        'conflicts', hub_visible_conflicts(m.conflicts, @hidden::jsonb, m.layer), 'attrs', hub_visible_attrs(m.attrs, @hidden::jsonb, m.layer), 'version', m.version, 'change_seq', m.change_seq,
         'valid_from', m.valid_from, 'valid_until', m.valid_until, 'classification', m.classification,
-        'provenance', (m.provenance - ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> m.layer)))))::text
+        'provenance', hub_visible_provenance(m.provenance, @hidden::jsonb, m.layer)))::text
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@layers)
   AND m.classification = ANY (@levels)

@@ -7,7 +7,7 @@ SELECT v.id, v.received_at, json_build_object(
     'properties', json_build_object(
         'layer', v.layer, 'entity_key', v.entity_key, 'name', v.name, 'municipality_code', v.municipality_code,
         'status', v.status, 'severity', v.severity, 'observed_at', v.observed_at, 'received_at', v.received_at,
-        'sources', v.sources, 'conflicts', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM jsonb_array_elements(v.conflicts) c WHERE NOT (c ->> 'field') = ANY (ARRAY(SELECT 'attrs.' || jsonb_array_elements_text(@hidden::jsonb -> v.layer)))), 'attrs', (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))), 'version', v.version, 'deleted', v.deleted,
+        'sources', v.sources, 'conflicts', hub_visible_conflicts(v.conflicts, @hidden::jsonb, v.layer), 'attrs', hub_visible_attrs(v.attrs, @hidden::jsonb, v.layer), 'version', v.version, 'deleted', v.deleted,
         'valid_from', v.valid_from, 'valid_until', v.valid_until))::text
 FROM merged_feature_version v
 WHERE v.workspace = @workspace AND v.received_at > @at AND (v.received_at, v.id) > (@after_at, @after_id)

@@ -1,7 +1,7 @@
 -- Current state of one EEI layer as each source reports it (per-source view); a record past its valid_until is
 -- inactive (ValidityRule).
 SELECT f.id, f.layer, f.entity_key, f.municipality_code, f.name, f.address, f.geom, f.status, f.severity,
-       f.observed_at, f.received_at, f.classification, (f.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> f.layer))) AS attrs, ARRAY[f.source_id] AS sources, f.source_key,
+       f.observed_at, f.received_at, f.classification, hub_visible_attrs(f.attrs, @hidden::jsonb, f.layer) AS attrs, ARRAY[f.source_id] AS sources, f.source_key,
        '[]'::jsonb AS conflicts, '{}'::jsonb AS provenance, f.workspace,
        (s.last_success_at IS NULL OR s.last_success_at + make_interval(secs => s.expected_interval_seconds) < @now) AS stale,
        f.valid_from, f.valid_until

@@ -2,7 +2,7 @@
 -- The id is the current feature's id when the feature still exists, so items keep their identity across time.
 -- A state shows while it was valid: not after its valid_until.
 SELECT coalesce(f.id, md5(v.source_id || '/' || v.source_key)::uuid) AS id, v.layer, v.entity_key, v.municipality_code,
-       v.name, v.address, v.geom, v.status, v.severity, v.observed_at, v.received_at, v.classification, (v.attrs - ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> v.layer))) AS attrs,
+       v.name, v.address, v.geom, v.status, v.severity, v.observed_at, v.received_at, v.classification, hub_visible_attrs(v.attrs, @hidden::jsonb, v.layer) AS attrs,
        ARRAY[v.source_id] AS sources, v.source_key, '[]'::jsonb AS conflicts, '{}'::jsonb AS provenance, v.workspace,
        (v.received_at + make_interval(secs => s.expected_interval_seconds) < @at) AS stale,
        v.valid_from, v.valid_until

@@ -23,7 +23,7 @@ hits AS (
                        'layer', m.layer, 'entity_key', m.entity_key, 'name', m.name, 'municipality_code', m.municipality_code,
                        'status', m.status, 'severity', m.severity, 'observed_at', m.observed_at, 'received_at', m.received_at,
                        'sources', m.sources, 'valid_until', m.valid_until, 'version', m.version,
-                       'attrs', (m.attrs - ARRAY(SELECT jsonb_array_elements_text(s.hidden -> m.layer))))))::text,
+                       'attrs', hub_visible_attrs(m.attrs, s.hidden, m.layer))))::text,
            @now, @now
     FROM subs s
     JOIN merged_feature m ON m.workspace = s.workspace AND m.layer = ANY (s.layers) AND m.classification = ANY (s.levels)

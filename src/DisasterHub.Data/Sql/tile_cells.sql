@@ -24,9 +24,9 @@ clustered AS (
     SELECT m.layer, NULL::text AS id, CASE WHEN sum(m.n) = 1 THEN min(m.name) END AS name, NULL::text AS status,
            max(m.max_severity) AS severity, NULL::text AS municipality_code, NULL::text AS entity_key, NULL::text AS sources,
            max(m.max_observed_at)::text AS observed_at, bool_and(m.stale) AS stale, 0 AS conflicts,
-           CASE WHEN 'evacuees' = ANY (ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> m.layer))) THEN NULL
+           CASE WHEN hub_hidden(@hidden::jsonb, m.layer, 'evacuees') THEN NULL
                 ELSE hub_count_total(sum(m.evacuees)) END AS evacuees,
-           CASE WHEN 'customers_out' = ANY (ARRAY(SELECT jsonb_array_elements_text(@hidden::jsonb -> m.layer))) THEN NULL
+           CASE WHEN hub_hidden(@hidden::jsonb, m.layer, 'customers_out') THEN NULL
                 ELSE hub_count_total(sum(m.customers_out)) END AS customers_out,
            least(sum(m.n), 2147483647)::int AS point_count,
            ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sum(m.sx) / sum(m.n), sum(m.sy) / sum(m.n)), 3857), b.env, 4096, 64, true) AS geom,
