@@ -54,6 +54,7 @@ public static class HubApp
             builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
         builder.Services.AddSingleton<ReportingQueries>();
         builder.Services.AddSingleton<TileCache>();
+        builder.Services.AddSingleton<DisasterHub.Api.Media.MediaStore>();
         // the push path's shared state, one per hub (several hubs run in one test process)
         builder.Services.AddSingleton<DisasterHub.Api.Push.IngestGate>();
         builder.Services.AddSingleton<DisasterHub.Api.Push.KeyedLocks>();
@@ -117,6 +118,7 @@ public static class HubApp
         app.MapSources();
         app.MapWorkspaces();
         app.MapDocuments();
+        app.MapMedia();
         app.MapTiles();
         app.MapExports();
         app.MapSubscriptions();

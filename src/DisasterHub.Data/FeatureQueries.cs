@@ -56,6 +56,15 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
 
     public IAsyncEnumerable<string> RollupAsync(ItemQuery q, CancellationToken ct) => StreamAsync("rollup", q, ct);
 
+    /// <summary>The media type of a stored file the scope's caller may see (a record of the media layer with that hash), else null.</summary>
+    public async Task<string?> VisibleMediaTypeAsync(ReadScope scope, string sha256, CancellationToken ct)
+    {
+        await using var c = db.CreateCommand(SqlFiles.Get("media_visible").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal));
+        scope.Bind(c);
+        c.Parameters.AddWithValue("sha", sha256);
+        return await c.ExecuteScalarAsync(ct) as string;
+    }
+
     private async IAsyncEnumerable<string> StreamAsync(string template, ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -22,6 +22,7 @@ public static class SimulatorApp
         ("/feeds/power/currentState", "json", "power_outages"),
         ("/feeds/power/data/{state}/outages.json", "power-push-json", "power_outages"),
         ("/feeds/damage.json", "fdma-damage-json", "damage"),
+        ("/feeds/eei/{layer}.geojson", "{layer}.geojson", "road_closures, isolated_communities, water/telecom/gas outages, medical and welfare facilities, supply depots, disaster HQ"),
         ("/feeds/jma/extra.xml", "jma-atom", "warnings"),
         ("/feeds/jma/extra_l.xml", "jma-atom", "warnings"),
         ("/feeds/jma/eqvol.xml", "jma-atom", "sensors"),
@@ -101,6 +102,8 @@ public static class SimulatorApp
                 ? Serve(ctx, "power:" + state, s.PowerJson(step), "application/json")
                 : Results.NotFound());
         app.MapGet("/feeds/damage.json", (HttpContext ctx, Scenario s) => Serve(ctx, "damage", s.DamageJson(s.Step), "application/json"));
+        app.MapGet("/feeds/eei/{layer}.geojson", (HttpContext ctx, Scenario s, string layer) =>
+            s.EeiGeoJson(layer, s.Step) is { } doc ? Serve(ctx, "eei-" + layer, doc, "application/geo+json") : Results.NotFound());
 
         // JMA 防災情報XML as JMA serves it: Atom feeds (regular, extra, eqvol, other; {feed}_l the long-period ones) of telegram links
         app.MapGet("/feeds/jma/{name}.xml", (HttpContext ctx, JmaFeeds jma, string name) =>

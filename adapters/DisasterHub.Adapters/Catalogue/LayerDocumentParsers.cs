@@ -35,7 +35,13 @@ public static class LayerFeatures
     }
 
     /// <summary>A record from checked properties; null with the reason when the EEI header cannot be read.</summary>
-    public static FeatureRecord? ToRecord(LayerDefinition layer, JsonObject properties, string? featureId, Geometry? geometry, string location, out string? error)
+    /// <remarks>
+    /// A feature with a geometry and no <c>municipality_code</c> gets the code of the municipality its interior point lies
+    /// in (the context's boundaries), so it joins the roll-up and a municipal pusher's jurisdiction check has a code to
+    /// check; <c>attrs.municipality_code_from</c> says so.
+    /// </remarks>
+    public static FeatureRecord? ToRecord(LayerDefinition layer, JsonObject properties, string? featureId, Geometry? geometry, string location,
+        ParseContext context, out string? error)
     {
         error = null;
         var id = Text(properties["id"]) ?? featureId ?? Text(properties["municipality_code"]);
@@ -51,6 +57,13 @@ public static class LayerFeatures
             return null;
         }
         var code = Text(properties["municipality_code"]);
+        var codeFromLocation = false;
+        if (code is null && geometry is not null && !geometry.IsEmpty
+            && (context.Boundaries ?? DisasterHub.Core.Checks.MunicipalBoundaries.LoadEmbedded()).At(geometry.InteriorPoint.Coordinate) is [var area, ..])
+        {
+            code = area.Code;
+            codeFromLocation = true;
+        }
         if (geometry is null && code is null)
         {
             error = "geometry: a feature needs a geometry, or a municipality_code to be placed by";
@@ -77,6 +90,7 @@ public static class LayerFeatures
         if (Text(properties["classification"]) is { } c) record.Classification = c;
         foreach (var (key, value) in properties)
             if (!LayerCatalogue.HeaderFields.Contains(key) && value is not null) record.Attrs[key] = value.DeepClone();
+        if (codeFromLocation) record.Attrs["municipality_code_from"] = "location";
         return record;
     }
 
@@ -125,7 +139,7 @@ public sealed class LayerGeoJsonParser(LayerDefinition layer) : IFeedParser
                 continue;
             }
             var featureId = f["id"] is JsonValue idv && idv.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? idv.ToString() : null;
-            if (LayerFeatures.ToRecord(layer, properties, featureId, geometry, at, out var error) is { } record) result.Records.Add(record);
+            if (LayerFeatures.ToRecord(layer, properties, featureId, geometry, at, context, out var error) is { } record) result.Records.Add(record);
             else result.Reject(error!.StartsWith("geometry", StringComparison.Ordinal) ? $"{at}/geometry" : $"{at}/properties/id", error);
         }
         return result;
@@ -219,7 +233,7 @@ public sealed class LayerCsvParser(LayerDefinition layer) : IFeedParser
                 continue;
             }
             var id = Col("id") is >= 0 and var ic && row[ic].Trim() is { Length: > 0 } idText ? idText : null;
-            if (LayerFeatures.ToRecord(layer, props, id, geometry, at, out var error) is { } record) result.Records.Add(record);
+            if (LayerFeatures.ToRecord(layer, props, id, geometry, at, context, out var error) is { } record) result.Records.Add(record);
             else result.Reject($"{at}, column {(error!.StartsWith("geometry", StringComparison.Ordinal) ? "lon/lat or wkt" : "id")}", error);
         }
         return result;

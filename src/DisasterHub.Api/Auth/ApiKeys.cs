@@ -9,6 +9,10 @@ namespace DisasterHub.Api.Auth;
 public sealed record Caller(string KeyId, string OrganizationId, IReadOnlySet<string> Scopes)
 {
     public bool Has(string scope) => Scopes.Contains(scope) || Scopes.Contains("admin");
+
+    /// <summary>Whether this key may push to the source: an admin key anywhere; else a push source of its organization, with push:{layer}.</summary>
+    public bool MayPushTo(DisasterHub.Data.Source source) => Scopes.Contains("admin")
+        || (Scopes.Contains($"push:{source.Layer}") && source.Kind == "push" && source.OwnerOrgId == OrganizationId);
 }
 
 /// <summary>

@@ -70,9 +70,7 @@ public static class DocumentsEndpoints
             await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 404, "no such source", null, ct);
             return Problem(404, "not found", $"no source '{id}'", "id");
         }
-        var mayWrite = caller.Scopes.Contains("admin")
-            || (caller.Scopes.Contains($"push:{source.Layer}") && source.Kind == "push" && source.OwnerOrgId == caller.OrganizationId);
-        if (!mayWrite)
+        if (!caller.MayPushTo(source))
         {
             await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 403, "key may not push to this source", new { layer = source.Layer }, ct);
             return Problem(403, "forbidden", $"this key may not push to source '{id}'", "Authorization");

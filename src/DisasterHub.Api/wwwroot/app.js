@@ -7,6 +7,7 @@
 import { withWorkspace } from './workspace.js';
 import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
+import { catalogueLayers, statusColor } from './catalogue.js';
 
 const maplibregl = window.maplibregl;
 
@@ -23,23 +24,17 @@ const SLIDER_MINUTES = 24 * 60; // the time slider covers the last 24 h
 const JAPAN_BOUNDS = [[122.9, 24.0], [146.0, 45.6]];
 const TZ = 'Asia/Tokyo';
 
-/** EEI layers, bottom to top. `offset` separates symbols that share a municipality centroid. */
-const LAYERS = [
-  { id: 'warnings', ja: '気象警報', en: 'Weather warnings', stroke: '#ffffff', strokeWidth: 2, offset: [0, -11], fill: 0.16, line: 1.2 },
-  { id: 'evacuation_orders', ja: '避難指示等', en: 'Evacuation orders', stroke: '#b71c1c', strokeWidth: 2.5, offset: [0, 11], fill: 0.28, line: 2.2, dash: [3, 1.5] },
-  { id: 'damage', ja: '被害', en: 'Damage', stroke: '#212121', strokeWidth: 2.5, offset: [-11, 0], fill: 0.22, line: 1.5 },
-  { id: 'power_outages', ja: '停電', en: 'Power outages', stroke: '#4a148c', strokeWidth: 2.5, offset: [11, 0], fill: 0.2, line: 1.5 },
-  { id: 'sensors', ja: '観測', en: 'Sensors', stroke: '#0d47a1', strokeWidth: 2, offset: [0, 0], fill: 0.2, line: 1.5 },
-  { id: 'shelters', ja: '避難所', en: 'Shelters', stroke: '#ffffff', strokeWidth: 1.5, offset: [0, 0], fill: 0.2, line: 1.5 },
-];
+/** Catalogue layers, bottom to top (catalogue.js: titles, colours, draw and panel order from /api/v1/layers). */
+const LAYERS = await catalogueLayers();
 const LAYER_BY_ID = Object.fromEntries(LAYERS.map((l) => [l.id, l]));
 /** Panel order (the order officers think in), not draw order. */
-const PANEL_ORDER = ['shelters', 'evacuation_orders', 'damage', 'power_outages', 'sensors', 'warnings'];
+const PANEL_ORDER = [...LAYERS].sort((a, b) => a.panelOrder - b.panelOrder || a.id.localeCompare(b.id)).map((l) => l.id);
+const known = (ids) => ids.filter((id) => LAYER_BY_ID[id]);
 
 const PRESETS = [
-  { id: 'evacuation', ja: '避難', en: 'Evacuation', layers: ['shelters', 'evacuation_orders', 'warnings'] },
-  { id: 'lifeline', ja: 'ライフライン', en: 'Lifelines', layers: ['power_outages', 'damage'] },
-  { id: 'sensors', ja: 'センサー', en: 'Sensors', layers: ['sensors'] },
+  { id: 'evacuation', ja: '避難', en: 'Evacuation', layers: known(['shelters', 'evacuation_orders', 'warnings', 'isolated_communities', 'welfare_facilities']) },
+  { id: 'lifeline', ja: 'ライフライン', en: 'Lifelines', layers: known(['power_outages', 'water_outages', 'gas_outages', 'telecom_outages', 'road_closures', 'damage']) },
+  { id: 'sensors', ja: 'センサー', en: 'Sensors', layers: known(['sensors']) },
   { id: 'all', ja: 'すべて', en: 'All', layers: PANEL_ORDER },
 ];
 
@@ -360,7 +355,7 @@ function styleLayersFor(l) {
   const source = sourceIdFor(l.id);
   const vis = state.visible[l.id] ? 'visible' : 'none';
   const meta = (kind) => ({ 'hub:layer': l.id, 'hub:kind': kind });
-  const color = l.id === 'shelters' ? shelterColor : severityColor;
+  const color = l.id === 'shelters' ? shelterColor : l.by === 'status' ? statusColor(l, isStale, GREY) : severityColor;
   return {
     fill: {
       id: `${l.id}-fill`, type: 'fill', source, 'source-layer': l.id, filter: isArea, metadata: meta('fill'),
@@ -489,6 +484,7 @@ function setLayerVisible(layer, on) {
   if (cb && cb.checked !== on) cb.checked = on;
   if (!on && popupState?.layer === layer) closePopup();
   renderPresets();
+  renderLegend();
   scheduleClusterLabels();
 }
 
@@ -805,7 +801,7 @@ function renderLayerList() {
           type: 'checkbox', id: `toggle-${id}`, 'data-testid': `toggle-${id}`, checked: state.visible[id],
           onchange: (e) => setLayerVisible(id, e.target.checked),
         }),
-        el('span', { class: `layer-icon layer-icon-${id}`, style: `--stroke:${l.stroke}` }),
+        el('span', { class: `layer-icon layer-icon-${l.icon} layer-icon-${id}`, style: `--stroke:${l.stroke};--color:${l.color}` }),
         el('span', { class: 'layer-name' }, l[lang]),
         el('span', { class: 'layer-count', 'data-testid': `count-${id}`, title: state.mode === 'merged' ? t('merged') : t('perSource') },
           count == null ? '' : fmtInt(count))));
@@ -842,6 +838,12 @@ function renderLegend() {
     el('li', { class: 'legend-head' }, t('shelterStatus')),
     el('li', { class: 'legend-inline' }, ...SHELTER_STATUS.filter((s) => s.key !== '不明').map((s) =>
       el('span', { class: 'legend-item', 'data-status': s.key }, legendSwatch(s.color), lang === 'ja' ? s.key : s.en))),
+    // every other visible layer coloured by status: its catalogue colours
+    ...LAYERS.filter((l) => l.id !== 'shelters' && l.by === 'status' && l.values && state.visible[l.id]).flatMap((l) => [
+      el('li', { class: 'legend-head' }, l[lang]),
+      el('li', { class: 'legend-inline', 'data-legend-layer': l.id }, ...Object.entries(l.values).map(([k, c]) =>
+        el('span', { class: 'legend-item', 'data-status': k }, legendSwatch(c), k))),
+    ]),
     el('li', { class: 'legend-head' }, t('cluster')),
     el('li', {}, el('span', { class: 'cluster-label legend-cluster' }, '12'), t('clusterHint')),
   );
