@@ -8,6 +8,7 @@ import { withWorkspace } from './workspace.js';
 import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
 import { catalogueLayers, statusColor } from './catalogue.js';
+import { mediaFigure } from './media.js';
 
 const maplibregl = window.maplibregl;
 
@@ -670,6 +671,7 @@ function popupContent() {
     others,
     header,
     el('h2', { class: 'popup-title', 'data-testid': 'popup-name' }, p.name || t('none')),
+    ps.layer === 'media' && attrs ? mediaFigure(attrs, p.name) : null,
     eei, conflictsBlock, attrsBlock);
 }
 
