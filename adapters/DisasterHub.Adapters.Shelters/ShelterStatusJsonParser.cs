@@ -110,7 +110,7 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
         }
 
         var attrs = new JsonObject();
-        foreach (var key in new[] { "evacuees", "capacity", "residents" })
+        foreach (var key in CountFields)
         {
             if (s[key] is null) continue;
             if (!TryCount(s[key]!, out var n))
@@ -150,6 +150,8 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
             point = p;
         }
 
+        if (!ReadSpecific(s, at, attrs, result)) return null;
+
         var name = Text(s["name"]);
         ShelterFields.AddText(attrs, ShelterAttrs.CommonId, commonId);
         ShelterFields.AddText(attrs, ShelterAttrs.ShelterId, id);
@@ -169,6 +171,64 @@ public sealed partial class ShelterStatusJsonParser : IFeedParser
             Attrs = attrs,
             Location = at,
         };
+    }
+
+    /// <summary>Counts of the status push: the basic ones and EEI item 21's specific ones (persons, households).</summary>
+    private static readonly string[] CountFields = ["evacuees", "capacity", "residents", "evacuees_male", "evacuees_female", "households", "needs_care", "staff_needed"];
+
+    /// <summary>EEI item 21's specific attributes with a code list (the shelters catalogue entry names the same values).</summary>
+    private static readonly (string Key, string[] Values)[] CodedFields =
+    [
+        ("capacity_state", ["空き", "混雑", "満員", "不明"]),
+        ("power", ["可", "不可", "不明"]),
+        ("water", ["可", "不可", "不明"]),
+        ("toilet", ["可", "不可", "不明"]),
+    ];
+
+    /// <summary>
+    /// EEI item 21 (避難所の状況) beyond counts: opened/closed times, the reason, coded states (capacity, power, water,
+    /// toilets) and the needed supplies (an array of strings, or one string separated by 、 or ,). False after
+    /// rejecting the shelter with the pointer of the first bad value.
+    /// </summary>
+    private static bool ReadSpecific(JsonObject s, string at, JsonObject attrs, ParseResult result)
+    {
+        foreach (var key in new[] { "opened_at", "closed_at" })
+        {
+            if (s[key] is not { } v) continue;
+            if (!TryTimestamp(v, out var t, out var why))
+            {
+                result.Reject($"{at}/{key}", why);
+                return false;
+            }
+            attrs[key] = t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        }
+        if (Text(s["reason"]) is { } reason) attrs["reason"] = reason;
+        foreach (var (key, values) in CodedFields)
+        {
+            if (s[key] is null) continue;
+            if (Text(s[key]) is not { } word || !values.Contains(word))
+            {
+                result.Reject($"{at}/{key}", $"'{Text(s[key]) ?? s[key]!.ToJsonString()}' is not one of {string.Join("/", values)}");
+                return false;
+            }
+            attrs[key] = word;
+        }
+        if (s["needed_supplies"] is { } needs)
+        {
+            string[]? items = needs switch
+            {
+                JsonArray a when a.All(x => x?.GetValueKind() == JsonValueKind.String) => [.. a.Select(x => ((string)x!).Trim()).Where(x => x.Length > 0)],
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => ((string)v!).Split(['、', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                _ => null,
+            };
+            if (items is null)
+            {
+                result.Reject($"{at}/needed_supplies", "needed_supplies must be an array of strings (or one string separated by 、)");
+                return false;
+            }
+            attrs["needed_supplies"] = new JsonArray([.. items.Select(x => (JsonNode?)x)]);
+        }
+        return true;
     }
 
     private static string? Text(JsonNode? node) => node?.GetValueKind() switch

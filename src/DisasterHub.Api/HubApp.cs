@@ -114,6 +114,7 @@ public static class HubApp
         app.MapReportingStatus(); // before MapOgc's /collections/{layer}: a literal segment wins either way
         app.MapOgc();
         app.MapLayers();
+        app.MapLifelines();
         app.MapMunicipalityHq();
         app.MapSources();
         app.MapWorkspaces();

@@ -74,11 +74,22 @@ public sealed partial class LayerCatalogue
     /// <summary>Layer ids in catalogue order (panel order, then id).</summary>
     public IReadOnlyList<string> Ids { get; }
 
+    /// <summary>Each layer's roll-up rules as the roll-up query binds them: layer → {count_status, sum, lifeline}.</summary>
+    public string RollupJson { get; }
+
     private LayerCatalogue(List<LayerDefinition> layers)
     {
         Layers = [.. layers.OrderBy(l => PanelOrder(l)).ThenBy(l => l.Id, StringComparer.Ordinal)];
         Ids = [.. Layers.Select(l => l.Id)];
         _byId = Layers.ToFrozenDictionary(l => l.Id, StringComparer.Ordinal);
+        var rollup = new JsonObject();
+        foreach (var l in Layers)
+        {
+            var rules = (JsonObject)l.Rollup.DeepClone();
+            rules["lifeline"] = l.Lifeline;
+            rollup[l.Id] = rules;
+        }
+        RollupJson = rollup.ToJsonString();
     }
 
     private static int PanelOrder(LayerDefinition l) => l.Style["panel_order"]?.GetValue<int>() ?? 100;

@@ -40,6 +40,9 @@ public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int O
 {
     public SqlFilter Filter { get; init; } = SqlFilter.None;
     public string[]? Properties { get; init; }
+
+    /// <summary>The roll-up's per-layer rules (<see cref="Core.LayerCatalogue.RollupJson"/>); the roll-up only.</summary>
+    public string RollupJson { get; init; } = "{}";
     public string ItemsUrl { get; init; } = "";
     public string CollectionUrl { get; init; } = "";
 }
@@ -76,6 +79,7 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
             c.Parameters.AddWithValue("items_url", q.ItemsUrl);
             c.Parameters.AddWithValue("collection_url", q.CollectionUrl);
         }
+        if (template == "rollup") c.Parameters.Add(new NpgsqlParameter("rollup", NpgsqlDbType.Jsonb) { Value = q.RollupJson });
         c.Parameters.AddWithValue("limit", q.Limit);
         c.Parameters.AddWithValue("offset", q.Offset);
         c.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = (object?)q.Id ?? DBNull.Value });

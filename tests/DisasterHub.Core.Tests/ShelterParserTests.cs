@@ -238,6 +238,30 @@ public class shelter_status_json_parser_should : ParserConformance<ShelterStatus
     }
 
     [Fact]
+    public void keep_the_eei_item_21_specific_attributes_and_reject_a_bad_one_by_its_pointer()
+    {
+        var doc = Encoding.UTF8.GetBytes("""
+            {"municipality_code":"172022","observed_at":"2026-12-05T09:00:00+09:00","shelters":[
+              {"id":"S1","name":"架空小学校","status":"開設","evacuees":42,"evacuees_male":20,"evacuees_female":22,"households":15,"needs_care":6,
+               "opened_at":"2026-12-05T06:10:00+09:00","reason":"地震","capacity_state":"混雑","staff_needed":3,"power":"可","water":"不可","toilet":"不明",
+               "needed_supplies":["飲料水","毛布"],"lat":37.04,"lon":136.96},
+              {"id":"S2","name":"架空公民館","status":"開設","needed_supplies":"紙おむつ、粉ミルク","lat":37.05,"lon":136.97},
+              {"id":"S3","name":"架空体育館","status":"開設","toilet":"壊れている","lat":37.05,"lon":136.97},
+              {"id":"S4","name":"架空集会所","status":"開設","needs_care":-1,"lat":37.05,"lon":136.97}
+            ]}
+            """);
+        var result = Parser.Parse(doc, Fixtures.Context());
+        var a = result.Records[0].Attrs;
+        Assert.Equal((20, 22, 15, 6, 3), ((int)a["evacuees_male"]!, (int)a["evacuees_female"]!, (int)a["households"]!, (int)a["needs_care"]!, (int)a["staff_needed"]!));
+        Assert.Equal("2026-12-04T21:10:00Z", (string)a["opened_at"]!);
+        Assert.Equal(("地震", "混雑", "可", "不可", "不明"), ((string)a["reason"]!, (string)a["capacity_state"]!, (string)a["power"]!, (string)a["water"]!, (string)a["toilet"]!));
+        Assert.Equal(["飲料水", "毛布"], a["needed_supplies"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal(["紙おむつ", "粉ミルク"], result.Records[1].Attrs["needed_supplies"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal(["/shelters/2/toilet", "/shelters/3/needs_care"], result.Rejections.Select(r => r.At));
+        Assert.Contains("可/不可/不明", result.Rejections[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void leave_geometry_empty_when_only_a_common_id_locates_the_shelter()
     {
         var r = Parse().Records.Single(x => x.SourceKey == "E1720200901112");

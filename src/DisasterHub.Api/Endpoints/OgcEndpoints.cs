@@ -223,6 +223,7 @@ public static class OgcEndpoints
         {
             ItemsUrl = $"{Base(ctx)}/collections/{layer}/items",
             CollectionUrl = $"{Base(ctx)}/collections/{layer}",
+            RollupJson = rollup ? ctx.RequestServices.GetRequiredService<LayerCatalogue>().RollupJson : "{}",
         };
         if (!rollup)
         {

@@ -7,7 +7,7 @@
 import { withWorkspace } from './workspace.js';
 import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
-import { catalogueLayers, statusColor } from './catalogue.js';
+import { catalogueLayers, statusColor, attributeLabels } from './catalogue.js';
 import { mediaFigure } from './media.js';
 
 const maplibregl = window.maplibregl;
@@ -72,7 +72,7 @@ const I18N = {
     noActivity: '報告のある市区町村はありません', sources: '情報源', live: 'ライブ', liveBadge: 'LIVE', asOfBadge: '過去表示',
     connected: '受信中', reconnecting: '再接続中', severity: '深刻度', status: '状況', layer: 'レイヤー',
     municipality: '市区町村', sourcesLabel: '情報源', observed: '観測時刻', received: '受信時刻', address: '住所',
-    attributes: '属性', conflicts: '情報源間の不一致', stale: '古い情報', unknown: '不明', none: '—', loading: '読み込み中…',
+    attributes: '属性', conflicts: '情報源間の不一致', stale: '古い情報', overdue: '復旧見込み超過', unknown: '不明', none: '—', loading: '読み込み中…',
     loadError: 'データを取得できません', failing: '障害', staleBadge: '遅延', ok: '正常', never: '未受信',
     lastSuccess: '最終成功', lastError: '最終エラー', since: 'から', clusterHint: 'クリックで拡大',
     otherHere: 'この地点の他の情報', count: '件', rows: '市区町村', feeds: '件', lag: '遅延',
@@ -90,7 +90,7 @@ const I18N = {
     noActivity: 'No municipality has reported anything', sources: 'Sources', live: 'live', liveBadge: 'LIVE', asOfBadge: 'AS OF',
     connected: 'Receiving', reconnecting: 'Reconnecting', severity: 'Severity', status: 'Status', layer: 'Layer',
     municipality: 'Municipality', sourcesLabel: 'Sources', observed: 'Observed', received: 'Received', address: 'Address',
-    attributes: 'Attributes', conflicts: 'Conflicting sources', stale: 'Stale', unknown: 'Unknown', none: '—', loading: 'Loading…',
+    attributes: 'Attributes', conflicts: 'Conflicting sources', stale: 'Stale', overdue: 'Estimate overdue', unknown: 'Unknown', none: '—', loading: 'Loading…',
     loadError: 'Could not load data', failing: 'Failing', staleBadge: 'Stale', ok: 'OK', never: 'never received',
     lastSuccess: 'Last success', lastError: 'Last error', since: 'since', clusterHint: 'click to zoom in',
     otherHere: 'Also here', count: '', rows: 'municipalities', feeds: 'feeds', lag: 'lag',
@@ -573,8 +573,11 @@ function clip(s, n) {
   return x.length > n ? `${x.slice(0, n - 1)}…` : x;
 }
 
+const CATALOGUE_LABELS = attributeLabels(LAYERS);
+
 function attrLabel(key) {
-  return ATTR_LABELS[key] ? ATTR_LABELS[key][lang === 'ja' ? 0 : 1] : key;
+  const label = ATTR_LABELS[key] ?? CATALOGUE_LABELS[key];
+  return label ? label[lang === 'ja' ? 0 : 1] : key;
 }
 
 function sortedAttrKeys(attrs) {
@@ -611,6 +614,7 @@ function popupContent() {
       ? el('span', { class: 'sev-chip', style: `--sev:${stale ? GREY : shelterStatus.color}` }, statusText)
       : severityChip(p.severity, stale),
     stale ? el('span', { class: 'badge badge-stale', 'data-testid': 'popup-stale' }, t('stale')) : null,
+    overdueEstimate(ps.layer, p, attrs) ? el('span', { class: 'badge badge-overdue', 'data-testid': 'popup-overdue' }, t('overdue')) : null,
     ps.asOf ? el('span', { class: 'badge badge-asof' }, `${t('asOf')} ${fmtTime(ps.asOf)}`) : null);
 
   const eei = el('table', { class: 'popup-table' }, el('tbody', {},
@@ -673,6 +677,14 @@ function popupContent() {
     el('h2', { class: 'popup-title', 'data-testid': 'popup-name' }, p.name || t('none')),
     ps.layer === 'media' && attrs ? mediaFigure(attrs, p.name) : null,
     eei, conflictsBlock, attrsBlock);
+}
+
+/** A lifeline whose restoration estimate has passed while it is still out (the roll-up counts the same). */
+function overdueEstimate(layer, p, attrs) {
+  if (!LAYER_BY_ID[layer] || !attrs?.restoration_eta) return false;
+  const eta = parseTime(attrs.restoration_eta);
+  const out = (toNumber(p.severity) ?? 1) > 0 && !['復旧', '解除'].includes(p.status);
+  return Boolean(eta) && out && eta.getTime() < Date.now();
 }
 
 function dotColor(c) {

@@ -40,7 +40,25 @@ function toMapLayer(l) {
     fill: t.fill ?? 0.22,
     line: t.line ?? 2,
     dash: t.dash,
+    attributes: Array.isArray(l.attributes) ? l.attributes : [],
   };
+}
+
+/**
+ * Attribute labels from the catalogue's titles ("避難者数(男性) / evacuees, male" → [ja, en]), with the unit, for
+ * popups of any layer; the first layer to define a key names it.
+ */
+export function attributeLabels(layers) {
+  const labels = {};
+  for (const l of layers) {
+    for (const a of l.attributes) {
+      if (labels[a.key] || typeof a.title !== 'string') continue;
+      const [ja, en] = a.title.split(' / ');
+      const unit = a.unit ? ` (${a.unit})` : '';
+      labels[a.key] = [`${ja}${unit}`, `${en ?? ja}${unit}`];
+    }
+  }
+  return labels;
 }
 
 /**

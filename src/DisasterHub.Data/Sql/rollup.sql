@@ -23,6 +23,27 @@ agg AS (
            max(received_at) AS received_at,
            bool_and(stale) AS stale
     FROM num GROUP BY municipality_code
+),
+-- What each catalogue layer contributes (@rollup: layer → {count_status, sum, lifeline}): its count, worst severity,
+-- records in the listed statuses, sums of the listed attributes, and for lifelines the estimates already overdue.
+per_layer AS (
+    SELECT m.municipality_code AS code, m.layer, count(*) AS n, max(m.severity) AS severity,
+           count(*) FILTER (WHERE m.status = ANY (ARRAY(SELECT jsonb_array_elements_text(coalesce(@rollup::jsonb -> m.layer -> 'count_status', '[]'::jsonb))))) AS in_status,
+           count(*) FILTER (WHERE (@rollup::jsonb -> m.layer ->> 'lifeline')::boolean AND hub_timestamp(m.attrs ->> 'restoration_eta') < @now
+                              AND coalesce(m.severity, 1) > 0 AND coalesce(m.status, '') NOT IN ('復旧', '解除')) AS overdue
+    FROM m WHERE @rollup::jsonb ? m.layer
+    GROUP BY 1, 2
+),
+per_sum AS (
+    SELECT m.municipality_code AS code, m.layer, k.key, hub_count_total(sum(hub_count(m.attrs -> k.key))) AS total
+    FROM m CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(@rollup::jsonb -> m.layer -> 'sum', '[]'::jsonb)) k(key)
+    GROUP BY 1, 2, 3
+),
+layers AS (
+    SELECT p.code, jsonb_object_agg(p.layer, jsonb_build_object('count', p.n, 'max_severity', p.severity, 'in_status', p.in_status, 'overdue_estimates', p.overdue)
+        || coalesce((SELECT jsonb_object_agg(s.key, s.total) FROM per_sum s WHERE s.code = p.code AND s.layer = p.layer), '{}'::jsonb)) AS layers,
+        sum(p.overdue) AS overdue
+    FROM per_layer p GROUP BY p.code
 )
 SELECT json_build_object(
     'type', 'Feature',
@@ -36,8 +57,10 @@ SELECT json_build_object(
         'customers_out', a.customers_out, 'latest_restoration_eta', a.latest_restoration_eta,
         'worst_sensor_severity', a.worst_sensor_severity, 'active_evacuation_orders', a.active_evacuation_orders,
         'active_warnings', a.active_warnings, 'observed_at', a.observed_at, 'received_at', a.received_at,
-        'stale', a.stale, 'boundary', b.code IS NOT NULL))::text
+        'stale', a.stale, 'boundary', b.code IS NOT NULL,
+        'overdue_estimates', coalesce(l.overdue, 0), 'layers', coalesce(l.layers, '{}'::jsonb)))::text
 FROM agg a
+LEFT JOIN layers l ON l.code = a.code
 LEFT JOIN municipality_boundary b ON b.code = a.code
 LEFT JOIN municipality_point p ON p.code = a.code
 WHERE coalesce(b.geom, p.point) IS NOT NULL
