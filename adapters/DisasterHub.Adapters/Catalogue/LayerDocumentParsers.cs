@@ -29,10 +29,19 @@ public static class LayerFeatures
         foreach (var d in (IEnumerable<EvaluationResults>?)results.Details ?? [results])
             foreach (var (keyword, message) in d.Errors ?? new Dictionary<string, string>())
                 // a property the schema does not allow fails against the `false` subschema, which has no keyword of its own
-                failures.Add((d.InstanceLocation.ToString(), keyword.Length == 0 ? "additionalProperties: not a property of this layer (its schema allows no others)" : $"{keyword}: {message}"));
+                failures.Add((d.InstanceLocation.ToString(), keyword switch
+                {
+                    "" => "additionalProperties: not a property of this layer (its schema allows no others)",
+                    "enum" => $"enum: {message}: {string.Join(", ", Allowed(layer, d.InstanceLocation.ToString()))}",
+                    _ => $"{keyword}: {message}",
+                }));
         if (failures.Count == 0) failures.Add(("", "the properties do not match the layer's schema"));
         return failures;
     }
+
+    /// <summary>The code list of a top-level property ("/status" → 開設, 未開設 …), for a reason that says what would do.</summary>
+    private static IEnumerable<string> Allowed(LayerDefinition layer, string pointer) =>
+        layer.SchemaJson["properties"]?[pointer.TrimStart('/')]?["enum"] is JsonArray values ? values.Select(v => v?.ToString() ?? "null") : [];
 
     /// <summary>A record from checked properties; null with the reason when the EEI header cannot be read.</summary>
     /// <remarks>
