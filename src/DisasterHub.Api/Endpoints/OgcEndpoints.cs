@@ -130,13 +130,17 @@ public static class OgcEndpoints
         },
     });
 
+    /// <summary>The catalogue's titles of a layer ("道路規制 / Road closures").</summary>
+    private static string Title(HttpContext ctx, string layer) =>
+        ctx.RequestServices.GetRequiredService<LayerCatalogue>().Find(layer) is { } l ? $"{l.TitleJa} / {l.TitleEn}" : layer;
+
     private static async Task<object> Describe(HttpContext ctx, FeatureQueries q, string layer, ReadScope scope, CancellationToken ct)
     {
         var (bbox, _, first, last) = await q.ExtentAsync(scope, ct);
         return new
         {
             id = layer,
-            title = layer == Rollup ? "municipality roll-up" : layer.StartsWith(MergedPrefix, StringComparison.Ordinal) ? $"{layer[MergedPrefix.Length..]} (merged)" : $"{layer} (per source)",
+            title = layer == Rollup ? "municipality roll-up" : $"{Title(ctx, LayerOf(layer))} ({(layer.StartsWith(MergedPrefix, StringComparison.Ordinal) ? "merged" : "per source")})",
             itemType = "feature",
             crs = new[] { Crs84 },
             extent = new
