@@ -57,6 +57,8 @@ public static class IngestionServices
         services.AddHostedService<ChangeListener>();
         services.AddSingleton<RetentionPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionPruner>());
+        services.AddSingleton<IsolationDeriver>();
+        services.AddHostedService(sp => sp.GetRequiredService<IsolationDeriver>());
         services.AddSingleton<ExpiryService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiryService>());
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and

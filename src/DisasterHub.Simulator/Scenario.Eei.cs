@@ -77,9 +77,9 @@ public sealed partial class Scenario
                 });
                 break;
             case "telecom_outages":
-                Add("NANAO-T1", Box(136.87, 37.10, 136.90, 37.125), new JsonObject
+                Add("NANAO-T1", Box(136.945, 37.035, 136.985, 37.06), new JsonObject
                 {
-                    ["name"] = "七尾市中島町", ["municipality_code"] = Places.Nanao.Code6, ["status"] = n < 8 ? "サービス停止" : "一部利用可", ["severity"] = n < 8 ? 2 : 1,
+                    ["name"] = "七尾市 中心部", ["municipality_code"] = Places.Nanao.Code6, ["status"] = n < 8 ? "サービス停止" : "一部利用可", ["severity"] = n < 8 ? 2 : 1,
                     ["carrier"] = "演習モバイル", ["service"] = "携帯電話", ["households_out"] = 1_900, ["restoration_eta"] = Iso(TimeAt(8)),
                 });
                 break;
