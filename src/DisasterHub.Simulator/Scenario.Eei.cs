@@ -47,7 +47,7 @@ public sealed partial class Scenario
                 Add("R249-NAKAJIMA", Line((136.8600, 37.1180), (136.8750, 37.1120), (136.8900, 37.1060)), new JsonObject
                 {
                     ["name"] = "国道249号 七尾市中島町", ["municipality_code"] = Places.Nanao.Code6, ["status"] = n < 12 ? "規制中" : "解除", ["severity"] = n < 12 ? 3 : 0,
-                    ["road_type"] = "一般国道", ["route_name"] = "国道249号", ["section"] = "七尾市中島町浜田〜中島町外", ["regulation"] = "全面通行止め",
+                    ["road_type"] = "一般国道", ["route_name"] = "国道249号", ["section"] = "七尾市中島町浜田〜中島町外", ["regulation"] = "通行止(異常気象等)",
                     ["cause"] = "土砂崩れ", ["start_at"] = Iso(TimeAt(0)), ["detour"] = "県道23号", ["road_manager"] = "国土交通省 金沢河川国道事務所",
                 });
                 Add("P23-NANAO", Line((136.9550, 37.0480), (136.9650, 37.0440), (136.9760, 37.0420)), new JsonObject
@@ -58,7 +58,7 @@ public sealed partial class Scenario
                 Add("R1-NOTOJIMA", Line((136.9700, 37.0900), (136.9850, 37.1000), (137.0000, 37.1080)), new JsonObject
                 {
                     ["name"] = "能登島大橋", ["municipality_code"] = Places.Nanao.Code6, ["status"] = "規制中", ["severity"] = 3,
-                    ["road_type"] = "都道府県道", ["route_name"] = "県道47号", ["regulation"] = "全面通行止め", ["cause"] = "橋梁損傷", ["start_at"] = Iso(TimeAt(1)),
+                    ["road_type"] = "都道府県道", ["route_name"] = "県道47号", ["regulation"] = "通行止(異常気象等)", ["cause"] = "橋梁損傷", ["start_at"] = Iso(TimeAt(1)),
                 });
                 break;
             case "isolated_communities":

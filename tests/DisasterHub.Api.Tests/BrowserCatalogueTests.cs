@@ -37,7 +37,7 @@ public sealed class browser_catalogue_should(ITestOutputHelper output) : IAsyncL
         var key = await _hub.CreateKeyAsync("nanao-city", "push:road_closures", "push:media");
         var roads = """
             {"type":"FeatureCollection","features":[{"type":"Feature","id":"R1","geometry":{"type":"LineString","coordinates":[[136.955,37.048],[136.976,37.042]]},
-              "properties":{"name":"県道23号","municipality_code":"172022","status":"規制中","regulation":"全面通行止め"}}]}
+              "properties":{"name":"県道23号","municipality_code":"172022","status":"規制中","regulation":"通行止(異常気象等)"}}]}
             """;
         var r = await _hub.PushAsync("nanao-roads", key, Encoding.UTF8.GetBytes(roads), "application/geo+json");
         Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());

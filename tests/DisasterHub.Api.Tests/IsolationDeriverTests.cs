@@ -46,7 +46,7 @@ public sealed class isolation_deriver_should : IAsyncLifetime
         await PushAsync("nanao-places", """{"type":"Point","coordinates":[137.01,37.115]}""",
             """{"name":"能登島向田公民館","municipality_code":"172022","status":"開設","evacuees":30}""");
         await PushAsync("nanao-roads", """{"type":"LineString","coordinates":[[137.012,37.105],[137.018,37.108]]}""",
-            """{"name":"能登島大橋","municipality_code":"172022","status":"規制中","severity":3,"regulation":"全面通行止め"}""");
+            """{"name":"能登島大橋","municipality_code":"172022","status":"規制中","severity":3,"regulation":"通行止(異常気象等)"}""");
         await PushAsync("nanao-telecom", Area, """{"name":"能登島","municipality_code":"172022","status":"サービス停止","severity":2,"carrier":"演習モバイル","service":"携帯電話"}""");
         var deriver = _hub.App.Services.GetRequiredService<IsolationDeriver>();
 
@@ -68,7 +68,7 @@ public sealed class isolation_deriver_should : IAsyncLifetime
 
         // the road opens: the candidate is resolved, not deleted
         await PushAsync("nanao-roads", """{"type":"LineString","coordinates":[[137.012,37.105],[137.018,37.108]]}""",
-            """{"name":"能登島大橋","municipality_code":"172022","status":"解除","severity":0,"regulation":"全面通行止め"}""");
+            """{"name":"能登島大橋","municipality_code":"172022","status":"解除","severity":0,"regulation":"通行止(異常気象等)"}""");
         Assert.Equal((0, 1), await deriver.RunOnceAsync("live", CancellationToken.None));
         Assert.Equal(0L, await _hub.Db.ScalarAsync("SELECT count(*) FROM rejection")); // the resolution itself is a valid record
         Assert.Equal("解消", Assert.Single(await CandidatesAsync()).GetProperty("properties").GetProperty("status").GetString());

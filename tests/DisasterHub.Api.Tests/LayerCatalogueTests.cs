@@ -100,7 +100,7 @@ public sealed class layer_catalogue_should : IAsyncLifetime
             {"type":"FeatureCollection","features":[
               {"type":"Feature","id":"R-249-1","geometry":{"type":"LineString","coordinates":[[136.95,37.04],[136.97,37.05]]},
                "properties":{"name":"国道249号 七尾市中島町","municipality_code":"172022","status":"規制中","road_type":"一般国道","route_name":"国道249号",
-                             "regulation":"全面通行止め","cause":"土砂崩れ","start_at":"2026-12-05T06:00:00+09:00","detour":"県道23号"}},
+                             "regulation":"通行止(異常気象等)","cause":"土砂崩れ","start_at":"2026-12-05T06:00:00+09:00","detour":"県道23号"}},
               {"type":"Feature","id":"R-bad","geometry":{"type":"LineString","coordinates":[[136.95,37.04],[136.96,37.05]]},
                "properties":{"name":"市道","municipality_code":"172022","status":"規制中","regulation":"通れない"}}
             ]}
@@ -117,7 +117,7 @@ public sealed class layer_catalogue_should : IAsyncLifetime
         var items = await Json(await _hub.Http.GetAsync("/ogc/collections/merged_road_closures/items"));
         var f = Assert.Single(items.GetProperty("features").EnumerateArray());
         Assert.Equal("LineString", f.GetProperty("geometry").GetProperty("type").GetString());
-        Assert.Equal("全面通行止め", f.GetProperty("properties").GetProperty("attrs").GetProperty("regulation").GetString());
+        Assert.Equal("通行止(異常気象等)", f.GetProperty("properties").GetProperty("attrs").GetProperty("regulation").GetString());
         var (x, y) = TestSettings.TileOf(136.96, 37.045, 14);
         var tile = await _hub.Http.GetByteArrayAsync($"/tiles/merged/14/{x}/{y}.mvt");
         Assert.Contains("road_closures", MvtReader.Read(tile).Select(l => l.Name));
