@@ -448,6 +448,8 @@ map.touchZoomRotate.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 window.hubMap = map;
+// other page modules (silence.js) wait for this: app.js reads the layer catalogue first, so it may finish after them
+window.dispatchEvent(new Event('hubmap'));
 // the sources' licences and credits, as TileJSON states them, beside the basemap's
 loadCredit().then((credit) => map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: credit })));
 

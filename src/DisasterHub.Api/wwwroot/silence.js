@@ -299,4 +299,4 @@ function mount() {
   window.hubSilence = { state, load, layerIds: LAYER_IDS, choose, finishDrawing, onMapClick: (lng, lat) => onMapClick({ lngLat: { lng, lat } }) };
 }
 
-mount();
+if (window.hubMap) mount(); else window.addEventListener('hubmap', mount, { once: true });
