@@ -160,7 +160,10 @@ public static class IngestStore
         result.Records.AddRange(targets);
     }
 
-    /// <summary>Stages the records with binary COPY, then writes history and current state in two set-based statements.</summary>
+    /// <summary>
+    /// Stages the records with binary COPY, drops the unchanged ones (same content hash as the current state), then
+    /// writes history, current state and the merged layer for the rest in set-based statements.
+    /// </summary>
     /// <returns>How many current-state rows were inserted or changed.</returns>
     public static async Task<int> WriteFeaturesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceId, string workspace,
         long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds, IReadOnlyList<FeatureRecord> records, CancellationToken ct,
@@ -198,6 +201,18 @@ public static class IngestStore
             }
             await w.CompleteAsync(ct);
         }
+        // unchanged records leave staging first (ingest_unchanged.sql): when nothing is left, nothing else is written
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_unchanged"), conn, tx))
+        {
+            c.Parameters.AddWithValue("source_id", sourceId);
+            c.Parameters.AddWithValue("workspace", workspace);
+            if ((long)(await c.ExecuteScalarAsync(ct))! == 0)
+            {
+                await using var dropStaging = new NpgsqlCommand("DROP TABLE staging, recheck", conn, tx);
+                await dropStaging.ExecuteNonQueryAsync(ct);
+                return 0;
+            }
+        }
         await using (var c = new NpgsqlCommand(SqlFiles.Get("ingest_entities"), conn, tx))
         {
             c.Parameters.AddWithValue("source_id", sourceId);
@@ -232,7 +247,7 @@ public static class IngestStore
             notify.Parameters.AddWithValue("workspace", workspace);
             await notify.ExecuteNonQueryAsync(ct);
             // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
-            await using var drop = new NpgsqlCommand("DROP TABLE staging, touched, retired", conn, tx);
+            await using var drop = new NpgsqlCommand("DROP TABLE staging, touched, retired, recheck", conn, tx);
             await drop.ExecuteNonQueryAsync(ct);
             return changed;
         }

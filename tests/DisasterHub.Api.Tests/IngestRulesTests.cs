@@ -43,6 +43,63 @@ public sealed class ingest_should : IAsyncLifetime
         Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT version FROM feature"));
     }
 
+    private static byte[] TwoShelters(int evacueesOfSecond, string observedAt = "2026-11-22T09:00:00+09:00") => Encoding.UTF8.GetBytes($$"""
+        {"municipality_code":"172022","observed_at":"{{observedAt}}","shelters":[
+          {"id":"CC0000000504","name":"御祓地区コミュニティセンター","status":"開設","evacuees":120,"capacity":191,"lat":37.04826,"lon":136.96136},
+          {"id":"CC0000000505","name":"七尾東部中学校","status":"開設","evacuees":{{evacueesOfSecond}},"capacity":300,"lat":37.05100,"lon":136.97000}
+        ]}
+        """);
+
+    /// <summary>Every row version (xmin, xmax) of the written tables and the counts: a write of any kind changes it.</summary>
+    private async Task<string> WrittenStateAsync()
+    {
+        var rows = await _hub.Db.RowsAsync("""
+            SELECT 'feature ' || source_key || ' ' || xmin::text || '/' || xmax::text FROM feature
+            UNION ALL SELECT 'merged ' || entity_key || ' ' || xmin::text || '/' || xmax::text || ' seq ' || change_seq FROM merged_feature
+            UNION ALL SELECT 'versions ' || count(*) FROM feature_version
+            UNION ALL SELECT 'tile cells ' || count(*) || ' ' || coalesce(sum(n), 0) FROM tile_cell
+            ORDER BY 1
+            """);
+        return string.Join("\n", rows.Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task write_nothing_for_a_re_push_of_an_unchanged_document()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", _key, TwoShelters(80))).StatusCode);
+        var before = await WrittenStateAsync();
+        // the same content observed later is still the same content: no version, no current-state write, no event
+        var again = await _hub.PushAsync("nanao-status", _key, TwoShelters(80, observedAt: "2026-11-22T10:00:00+09:00"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var body = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(2, body.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, body.GetProperty("changed").GetInt32());
+        Assert.Equal(before, await WrittenStateAsync());
+        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document"));
+    }
+
+    [Fact]
+    public async Task write_exactly_one_version_when_one_record_of_a_document_changed()
+    {
+        await _hub.PushAsync("nanao-status", _key, TwoShelters(80));
+        var unchangedBefore = await _hub.Db.RowsAsync(
+            "SELECT xmin::text, xmax::text FROM feature WHERE source_key = 'CC0000000504' UNION ALL SELECT xmin::text, xmax::text FROM merged_feature WHERE entity_key = (SELECT entity_key FROM feature WHERE source_key = 'CC0000000504')");
+        Assert.Equal(2, unchangedBefore.Count);
+        var seqBefore = await _hub.Db.ScalarAsync("SELECT max(change_seq) FROM merged_feature");
+
+        var r = await _hub.PushAsync("nanao-status", _key, TwoShelters(95));
+        var body = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, body.GetProperty("changed").GetInt32());
+        Assert.Equal(3, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_version"));
+        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_version WHERE source_key = 'CC0000000505'"));
+        Assert.Equal(95, await _hub.Db.ScalarAsync("SELECT (attrs->>'evacuees')::int FROM merged_feature WHERE entity_key = (SELECT entity_key FROM feature WHERE source_key = 'CC0000000505')"));
+        // one merged change (one event), and the unchanged record's rows were not even locked
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE change_seq > @s", ("s", seqBefore)));
+        Assert.Equal(unchangedBefore.Select(x => $"{x[0]}/{x[1]}"), (await _hub.Db.RowsAsync(
+            "SELECT xmin::text, xmax::text FROM feature WHERE source_key = 'CC0000000504' UNION ALL SELECT xmin::text, xmax::text FROM merged_feature WHERE entity_key = (SELECT entity_key FROM feature WHERE source_key = 'CC0000000504')"))
+            .Select(x => $"{x[0]}/{x[1]}"));
+    }
+
     private const string CsvHeader = "ID,名称,所在地_全国地方公共団体コード,所在地_連結表記,緯度,経度,災害種別_地震\r\n";
 
     [Fact]

@@ -36,4 +36,6 @@ FROM feature f JOIN staging s ON f.workspace = @workspace AND f.source_id = @sou
 WHERE f.entity_key IS DISTINCT FROM s.entity_key AND f.entity_key IS NOT NULL;
 
 INSERT INTO touched SELECT * FROM retired;
+-- unchanged records of multi-source entities (ingest_unchanged.sql): merged again for the clock
+INSERT INTO touched SELECT * FROM recheck;
 ANALYZE touched;
