@@ -17,7 +17,7 @@ public static class TileEndpoints
 
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("/merged.json", async (HttpContext ctx, HubDbContext db, CancellationToken ct) => TileJson(ctx, "merged", Layers.All, await AttributionAsync(db, Layers.All, ct)));
         g.MapGet("/{layer}.json", async (string layer, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
             Layers.IsKnown(layer) ? TileJson(ctx, layer, [layer], await AttributionAsync(db, [layer], ct)) : Results.NotFound());
