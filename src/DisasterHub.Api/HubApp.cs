@@ -70,6 +70,7 @@ public static class HubApp
         builder.Services.AddProblemDetails();
         builder.Services.AddHubApiDescription(builder.Configuration);
         builder.Services.AddHubRateLimits(builder.Configuration);
+        builder.Services.AddHubAuth();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
         // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
         // storage retries would otherwise hold the process for the whole timeout; an unfinished pull is run again by
@@ -101,6 +102,8 @@ public static class HubApp
         app.UseQueryGuard();
         app.UseCallerResolution();
         app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");

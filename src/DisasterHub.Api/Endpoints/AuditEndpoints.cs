@@ -29,7 +29,7 @@ public static class AuditEndpoints
                     target = a.Target, client_address = a.ClientAddress, detail = System.Text.Json.JsonDocument.Parse(a.Detail).RootElement,
                 }),
             });
-        }).WithTags("Audit").RequireRateLimiting(RateLimits.Read);
+        }).WithTags("Audit").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         return app;
     }
 }

@@ -20,7 +20,7 @@ public static class CapFeedEndpoints
 
     public static IEndpointRouteBuilder MapCapFeed(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1/cap").WithTags("CAP").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup("/api/v1/cap").WithTags("CAP").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("/atom", async (HttpContext ctx, HubDbContext db, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(DataServices.Read)] NpgsqlDataSource ds, TimeProvider clock, CancellationToken ct) =>
         {
             var rows = await RowsAsync(ctx, db, ds, clock, null, ct);

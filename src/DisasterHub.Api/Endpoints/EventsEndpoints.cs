@@ -21,8 +21,8 @@ public static class EventsEndpoints
 {
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
-        app.MapGet("/api/v1/changes", Changes).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        app.MapGet("/api/v1/events", Stream).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
+        app.MapGet("/api/v1/changes", Changes).WithTags("Events").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 

@@ -16,7 +16,7 @@ public static class ExportEndpoints
 {
     public static IEndpointRouteBuilder MapExports(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireRateLimiting(RateLimits.Read);
+        var g = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("/area.gpkg", (HttpContext ctx, AreaExport export, HubDbContext db, CancellationToken ct) =>
             Export(ctx, db, "gpkg", "application/geopackage+sqlite3", (path, area, levels, ws) => export.WriteGeoPackageAsync(path, area, levels, ws, ct), ct));
         g.MapGet("/area.mbtiles", (HttpContext ctx, AreaExport export, HubDbContext db, CancellationToken ct) =>

@@ -6,7 +6,7 @@ using Hangfire.Dashboard;
 namespace DisasterHub.Api.Endpoints;
 
 /// <summary>
-/// Hangfire's dashboard at <c>/hangfire</c> for operators: an admin Bearer key or nothing (401), on every route under
+/// Hangfire's dashboard at <c>/hangfire</c> for operators: an admin Bearer key or nothing (401 without a valid key, 403 with a non-admin one), on every route under
 /// it — pages, JSON, scripts and styles alike — and read-only even then (no triggering or deleting from the web).
 /// </summary>
 public static class HangfireDashboard

@@ -1,3 +1,4 @@
+using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -15,7 +16,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/live", () => Results.Json(new { status = "live" })).WithTags("Health");
+        app.MapGet("/health/live", () => Results.Json(new { status = "live" })).WithTags("Health").RequireAuthorization(HubPolicies.PublicRead);
         app.MapGet("/health/ready", async (NpgsqlDataSource db, HubDbContext hub, IServiceProvider services, IConfiguration config, TimeProvider clock, CancellationToken ct) =>
         {
             string database, scheduler = "not run on this node";
@@ -57,7 +58,7 @@ public static class HealthEndpoints
                     .Select(s => new { id = s.Id, last_success_at = s.LastSuccessAt, last_error_at = s.LastErrorAt, last_error = s.LastErrorAt is { } failedAt && (s.LastSuccessAt is null || failedAt > s.LastSuccessAt) ? s.LastError : null, lag_seconds = s.LastSuccessAt is { } t ? (long?)(now - t).TotalSeconds : null });
             }
             return Results.Json(new { status = ok ? "ready" : "not ready", database, scheduler, lagging_sources = feeds }, statusCode: ok ? 200 : 503);
-        }).WithTags("Health");
+        }).WithTags("Health").RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 }

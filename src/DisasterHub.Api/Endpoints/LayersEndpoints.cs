@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DisasterHub.Api.Auth;
 using DisasterHub.Api.Http;
 using DisasterHub.Core;
 
@@ -14,7 +15,7 @@ public static class LayersEndpoints
 {
     public static IEndpointRouteBuilder MapLayers(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1/layers").WithTags("Layers").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup("/api/v1/layers").WithTags("Layers").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("", (LayerCatalogue catalogue, ClassificationPolicy policy, FormatRegistry formats) =>
             Results.Json(new { layers = catalogue.Layers.Select(l => Describe(l, policy, formats, withSchema: false)) }));
         g.MapGet("/{id}", (string id, LayerCatalogue catalogue, ClassificationPolicy policy, FormatRegistry formats) =>

@@ -18,7 +18,7 @@ public static class LifelinesEndpoints
 
     public static IEndpointRouteBuilder MapLifelines(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/lifelines/{layer}/{entity}/estimates", Estimates).WithTags("Lifelines").RequireRateLimiting(RateLimits.Read);
+        app.MapGet("/api/v1/lifelines/{layer}/{entity}/estimates", Estimates).WithTags("Lifelines").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 

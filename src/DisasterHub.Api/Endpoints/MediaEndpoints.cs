@@ -28,8 +28,8 @@ public static partial class MediaEndpoints
 
     public static IEndpointRouteBuilder MapMedia(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/sources/{id}/media", Upload).WithTags("Media").DisableAntiforgery().RequireRateLimiting(RateLimits.Push);
-        var g = app.MapGroup("/api/v1/media").WithTags("Media").RequireRateLimiting(RateLimits.Read);
+        app.MapPost("/api/v1/sources/{id}/media", Upload).WithTags("Media").DisableAntiforgery().RequireRateLimiting(RateLimits.Push).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
+        var g = app.MapGroup("/api/v1/media").WithTags("Media").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("/{sha256}", (string sha256, HttpContext ctx, HubDbContext db, FeatureQueries q, MediaStore store, TimeProvider clock, CancellationToken ct) =>
             Serve(sha256, thumbnail: false, ctx, db, q, store, clock, ct));
         g.MapGet("/{sha256}/thumbnail", (string sha256, HttpContext ctx, HubDbContext db, FeatureQueries q, MediaStore store, TimeProvider clock, CancellationToken ct) =>

@@ -26,7 +26,7 @@ public static class MunicipalityHqEndpoints
 
     public static IEndpointRouteBuilder MapMunicipalityHq(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1/municipalities/{code}/hq").WithTags("Municipalities");
+        var g = app.MapGroup("/api/v1/municipalities/{code}/hq").WithTags("Municipalities").RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         g.MapPut("", Put).RequireRateLimiting(RateLimits.Push);
         g.MapGet("", Get).RequireRateLimiting(RateLimits.Read);
         return app;

@@ -51,7 +51,7 @@ public static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapOgc(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup("/ogc").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("", Landing);
         g.MapGet("/conformance", () => Results.Json(new { conformsTo = ConformanceClasses }));
         g.MapGet("/collections", Collections);

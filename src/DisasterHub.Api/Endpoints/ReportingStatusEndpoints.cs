@@ -37,7 +37,7 @@ public static class ReportingStatusEndpoints
 
     public static IEndpointRouteBuilder MapReportingStatus(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup($"/ogc/collections/{Collection}").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup($"/ogc/collections/{Collection}").WithTags("OGC API Features").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("", (HttpContext ctx) => Results.Json(Describe(ctx)));
         g.MapGet("/items", (HttpContext ctx, ReportingQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct) => Items(ctx, q, db, clock, null, ct));
         g.MapPost("/items", async (HttpContext ctx, ReportingQueries q, HubDbContext db, TimeProvider clock, CancellationToken ct) =>

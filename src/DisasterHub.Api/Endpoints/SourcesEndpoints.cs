@@ -57,7 +57,7 @@ public static class SourcesEndpoints
                     },
                 }),
             });
-        }).WithTags("Sources").RequireRateLimiting(RateLimits.Read);
+        }).WithTags("Sources").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 }

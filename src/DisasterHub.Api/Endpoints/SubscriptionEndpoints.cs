@@ -25,7 +25,7 @@ public static class SubscriptionEndpoints
 {
     public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireRateLimiting(RateLimits.Read);
+        var g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         g.MapPost("", Create);
         g.MapGet("", List);
         g.MapGet("/{id:guid}/deliveries", Deliveries);

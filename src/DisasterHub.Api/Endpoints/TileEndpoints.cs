@@ -17,7 +17,7 @@ public static class TileEndpoints
 
     public static IEndpointRouteBuilder MapTiles(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads);
+        var g = app.MapGroup("/tiles").WithTags("Tiles").RequireRateLimiting(RateLimits.Read).RequireCors(ApiDescription.PublicReads).RequireAuthorization(HubPolicies.PublicRead);
         g.MapGet("/merged.json", async (HttpContext ctx, HubDbContext db, LayerCatalogue catalogue, CancellationToken ct) => TileJson(ctx, "merged", catalogue.Ids, await AttributionAsync(db, catalogue.Ids, ct)));
         g.MapGet("/{layer}.json", async (string layer, HttpContext ctx, HubDbContext db, LayerCatalogue catalogue, CancellationToken ct) =>
             catalogue.IsKnown(layer) ? TileJson(ctx, layer, [layer], await AttributionAsync(db, [layer], ct)) : Results.NotFound());

@@ -1,3 +1,4 @@
+using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using Npgsql;
 
@@ -15,7 +16,7 @@ public static class WorkspacesEndpoints
         {
             var list = await DrillStore.ListAsync(db, ct);
             return Results.Json(new { workspaces = list.Select(w => new { name = w.Name, kind = w.Kind, created_at = w.CreatedAt }) });
-        }).WithTags("Workspaces").RequireRateLimiting(RateLimits.Read);
+        }).WithTags("Workspaces").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using DisasterHub.Api.Auth;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -43,8 +44,9 @@ public static class ApiDescription
 
     public static WebApplication MapHubApiDescription(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").RequireCors(PublicReads).ExcludeFromDescription();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("DisasterHub API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts())
+        app.MapOpenApi("/openapi/{documentName}.json").RequireCors(PublicReads).ExcludeFromDescription().RequireAuthorization(HubPolicies.PublicRead);
+        // a group, so Scalar's own script and icon routes get the policy too, not only the page
+        app.MapGroup("").RequireAuthorization(HubPolicies.PublicRead).MapScalarApiReference("/docs", o => o.WithTitle("DisasterHub API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts())
             .ExcludeFromDescription();
         return app;
     }
