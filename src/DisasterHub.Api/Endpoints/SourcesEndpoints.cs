@@ -1,3 +1,4 @@
+using DisasterHub.Api.Http;
 using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
@@ -58,6 +59,59 @@ public static class SourcesEndpoints
                 }),
             });
         }).WithTags("Sources").RequireRateLimiting(RateLimits.Read);
+
+        // admin only: the one gate of the registry's writes (to become .RequireAuthorization("Admin"))
+        var admin = app.MapGroup("/api/v1/sources").WithTags("Sources").AddEndpointFilter(RequireScope("admin"));
+        admin.MapPost("", CreateAsync);
         return app;
+    }
+
+    /// <summary>401 without a valid key, 403 with a key lacking <paramref name="scope"/>.</summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(string scope) => async (ctx, next) =>
+    {
+        var http = ctx.HttpContext;
+        var caller = await ReadAccess.CallerAsync(http, http.RequestServices.GetRequiredService<HubDbContext>(), http.RequestAborted);
+        if (caller is null) return Results.Problem(statusCode: 401, detail: "an API key is required");
+        if (!caller.Has(scope)) return Results.Problem(statusCode: 403, detail: $"the key lacks the '{scope}' scope");
+        return await next(ctx);
+    };
+
+    /// <summary>The fields <c>GET /api/v1/sources</c> lists, and <c>internal</c> (a feed inside the hub's network).</summary>
+    public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Format, string? Layer, string? Url,
+        [property: System.Text.Json.Serialization.JsonPropertyName("schedule_seconds")] int? ScheduleSeconds, int? Priority,
+        [property: System.Text.Json.Serialization.JsonPropertyName("owner_org")] string? OwnerOrg,
+        bool? Internal);
+
+    private static async Task<IResult> CreateAsync(SourceInput input, HubDbContext db, DisasterHub.Core.FormatRegistry formats, Hangfire.IRecurringJobManager recurring,
+        TimeProvider clock, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(input.Id) || !System.Text.RegularExpressions.Regex.IsMatch(input.Id, "^[a-z0-9][a-z0-9._-]{0,63}$"))
+            return ParameterProblem.For("id", "id must be 1–64 characters of a-z, 0-9, '.', '_', '-'");
+        var kind = input.Kind ?? "pull";
+        if (kind is not ("pull" or "push")) return ParameterProblem.For("kind", "kind must be 'pull' or 'push'");
+        if (string.IsNullOrWhiteSpace(input.Format) || formats.Find(input.Format) is null)
+            return ParameterProblem.For("format", $"unknown format '{input.Format}'");
+        if (string.IsNullOrWhiteSpace(input.Layer) || !DisasterHub.Core.Layers.IsKnown(input.Layer))
+            return ParameterProblem.For("layer", $"unknown layer '{input.Layer}'");
+        if (kind == "pull" && (!Uri.TryCreate(input.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+            return ParameterProblem.For("url", "a pull source needs an absolute http(s) url");
+        if (input.ScheduleSeconds is { } every && every is < 5 or > 86400)
+            return ParameterProblem.For("schedule_seconds", "schedule_seconds must be between 5 and 86400");
+        if (input.OwnerOrg is { } org && !await db.Organizations.AnyAsync(o => o.Id == org, ct))
+            return ParameterProblem.For("owner_org", $"no organization '{org}'");
+        if (await db.Sources.AnyAsync(s => s.Id == input.Id, ct))
+            return ParameterProblem.For("id", $"a source '{input.Id}' exists", 409);
+        var row = new Source
+        {
+            Id = input.Id, Name = input.Name ?? input.Id, Kind = kind, Format = input.Format, Layer = input.Layer, Url = input.Url,
+            ScheduleSeconds = input.ScheduleSeconds, Priority = input.Priority ?? 100, OwnerOrgId = input.OwnerOrg,
+            Internal = input.Internal ?? false, // true lets the feed client reach private addresses (the SSRF guard's exception)
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.Sources.Add(row);
+        await db.SaveChangesAsync(ct);
+        // the recurring job lives in the shared Hangfire storage: every node's scheduler fires it, no restart
+        if (kind == "pull") ScheduleSetup.Schedule(recurring, row);
+        return Results.Created($"/api/v1/sources/{row.Id}", new { id = row.Id });
     }
 }
