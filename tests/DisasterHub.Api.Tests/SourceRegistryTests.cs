@@ -68,6 +68,17 @@ public sealed class source_registry_should
             Assert.Equal(Scenario.Sites.Count, n);
             using var list = JsonDocument.Parse(await hub.Http.GetStringAsync("/api/v1/sources"));
             Assert.Contains(list.RootElement.GetProperty("sources").EnumerateArray(), s => s.GetProperty("id").GetString() == "api-shelters");
+
+            // disabled: no node fires it any more
+            using var disable = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/api-shelters/disable");
+            disable.Headers.Authorization = new("Bearer", admin);
+            Assert.Equal(HttpStatusCode.NoContent, (await hub.Http.SendAsync(disable)).StatusCode);
+            await Task.Delay(TimeSpan.FromSeconds(3)); // a pull already running finishes
+            var attempt = await hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE id = 'api-shelters' AND last_attempt_at IS NOT NULL");
+            Assert.Equal(1, attempt);
+            var before = await hub.Db.ScalarAsync("SELECT extract(epoch FROM last_attempt_at)::bigint FROM source WHERE id = 'api-shelters'");
+            await Task.Delay(TimeSpan.FromSeconds(12)); // two periods
+            Assert.Equal(before, await hub.Db.ScalarAsync("SELECT extract(epoch FROM last_attempt_at)::bigint FROM source WHERE id = 'api-shelters'"));
         }
         finally
         {

@@ -63,6 +63,8 @@ public static class SourcesEndpoints
         // admin only: the one gate of the registry's writes (to become .RequireAuthorization("Admin"))
         var admin = app.MapGroup("/api/v1/sources").WithTags("Sources").AddEndpointFilter(RequireScope("admin"));
         admin.MapPost("", CreateAsync);
+        admin.MapPost("/{id}/disable", (string id, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct) => SetEnabledAsync(id, false, db, recurring, ct));
+        admin.MapPost("/{id}/enable", (string id, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct) => SetEnabledAsync(id, true, db, recurring, ct));
         return app;
     }
 
@@ -75,6 +77,18 @@ public static class SourcesEndpoints
         if (!caller.Has(scope)) return Results.Problem(statusCode: 403, detail: $"the key lacks the '{scope}' scope");
         return await next(ctx);
     };
+
+    /// <summary>Disabling removes the source's recurring job from the shared storage (no node fires it); enabling puts it back.</summary>
+    private static async Task<IResult> SetEnabledAsync(string id, bool enabled, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct)
+    {
+        var row = await db.Sources.SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (row is null) return ParameterProblem.For("id", $"no source '{id}'", 404);
+        row.Enabled = enabled;
+        await db.SaveChangesAsync(ct);
+        if (!enabled) recurring.RemoveIfExists(ScheduleSetup.JobId(id));
+        else if (row.Kind == "pull" && row.Url is not null) ScheduleSetup.Schedule(recurring, row);
+        return Results.NoContent();
+    }
 
     /// <summary>The fields <c>GET /api/v1/sources</c> lists, and <c>internal</c> (a feed inside the hub's network).</summary>
     public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Format, string? Layer, string? Url,
