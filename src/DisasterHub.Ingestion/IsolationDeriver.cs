@@ -147,16 +147,20 @@ public sealed class IsolationDeriver(NpgsqlDataSource db, IServiceScopeFactory s
     {
         var every = TimeSpan.FromSeconds(config.GetValue("Hub:Derived:IsolationSeconds", 60));
         if (every <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(every, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await Task.Delay(every, clock, stoppingToken);
                 await RunOnceAsync("live", stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException)
             {
-                log.LogWarning(e, "Derived isolation pass failed; the next pass tries again");
+                return; // stopping (also when the host stops before it has started, e.g. a port taken)
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException or DbUpdateException)
+            {
+                log.LogWarning("Derived isolation pass failed ({Message}); the next pass tries again", e.Message);
             }
         }
     }
