@@ -316,8 +316,9 @@ public static class HubCli
                 {
                     var orgId = Option(args, "--org") ?? throw new CliException("keys create needs --org");
                     var scopes = (Option(args, "--scopes") ?? throw new CliException("keys create needs --scopes")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var catalogue = IngestionServices.LoadCatalogue(Settings());
                     foreach (var s in scopes)
-                        if (!IsKnownScope(s)) throw new CliException($"unknown scope '{s}' (push:<layer>, read:public|responders|restricted, admin)");
+                        if (!IsKnownScope(s, catalogue)) throw new CliException($"unknown scope '{s}' (push:<layer>, read:public|responders|restricted, admin)");
                     var org = await db.Organizations.FindAsync(orgId);
                     if (org is null)
                     {
@@ -360,9 +361,9 @@ public static class HubCli
         });
     }
 
-    private static bool IsKnownScope(string s) =>
+    private static bool IsKnownScope(string s, LayerCatalogue catalogue) =>
         s == "admin" || s is "read:public" or "read:responders" or "read:restricted"
-        || (s.StartsWith("push:", StringComparison.Ordinal) && IngestionServices.LoadCatalogue(Settings()).IsKnown(s[5..]));
+        || (s.StartsWith("push:", StringComparison.Ordinal) && catalogue.IsKnown(s[5..]));
 
     /// <summary>The hub's settings as a command sees them: appsettings.json beside the binary, then the environment (Hub__LayerCatalogue …).</summary>
     private static IConfiguration Settings() =>

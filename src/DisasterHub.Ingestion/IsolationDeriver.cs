@@ -95,32 +95,27 @@ public sealed class IsolationDeriver(NpgsqlDataSource db, IServiceScopeFactory s
     private static JsonObject Feature(string key, string? placeName, string? code, double lon, double lat, DateTimeOffset now, string status, int severity,
         string[] derivedFrom, string? name = null)
     {
-        var feature = Properties(key, placeName, code, lon, lat, now, status, severity, derivedFrom, name);
-        // absent, not null: the layer's schema types these as strings
-        var p = (JsonObject)feature["properties"]!;
-        foreach (var k in p.Where(x => x.Value is null).Select(x => x.Key).ToList()) p.Remove(k);
-        return feature;
-    }
-
-    private static JsonObject Properties(string key, string? placeName, string? code, double lon, double lat, DateTimeOffset now, string status, int severity,
-        string[] derivedFrom, string? name) => new()
-    {
-        ["type"] = "Feature",
-        ["id"] = key,
-        ["geometry"] = new JsonObject { ["type"] = "Point", ["coordinates"] = new JsonArray(lon, lat) },
-        ["properties"] = new JsonObject
+        var properties = new JsonObject
         {
             ["name"] = name ?? $"{placeName ?? "?"} 周辺 (推定)",
-            ["municipality_code"] = code,
             ["status"] = status,
             ["severity"] = severity,
             ["observed_at"] = now.ToString("O", CultureInfo.InvariantCulture),
-            ["community"] = placeName,
             ["cause"] = "複合",
             ["derived"] = true,
             ["derived_from"] = new JsonArray([.. derivedFrom.Select(d => (JsonNode?)d)]),
-        },
-    };
+        };
+        // absent, not null: the layer's schema types these as strings
+        if (code is not null) properties["municipality_code"] = code;
+        if (placeName is not null) properties["community"] = placeName;
+        return new JsonObject
+        {
+            ["type"] = "Feature",
+            ["id"] = key,
+            ["geometry"] = new JsonObject { ["type"] = "Point", ["coordinates"] = new JsonArray(lon, lat) },
+            ["properties"] = properties,
+        };
+    }
 
     /// <summary>The hub's own source of derived candidates (created on first use: no configuration names it).</summary>
     private static async Task<Source> EnsureSourceAsync(HubDbContext db, CancellationToken ct)

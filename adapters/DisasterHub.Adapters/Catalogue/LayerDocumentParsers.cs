@@ -22,8 +22,7 @@ public static class LayerFeatures
     /// <summary>The schema's failures on <paramref name="properties"/>, each as (pointer below the properties, "keyword: message").</summary>
     public static List<(string Pointer, string Rule)> Check(LayerDefinition layer, JsonObject properties)
     {
-        using var doc = JsonDocument.Parse(properties.ToJsonString());
-        var results = layer.Schema.Evaluate(doc.RootElement, Evaluation);
+        var results = layer.Schema.Evaluate(JsonSerializer.SerializeToElement(properties), Evaluation);
         var failures = new List<(string, string)>();
         if (results.IsValid) return failures;
         foreach (var d in (IEnumerable<EvaluationResults>?)results.Details ?? [results])
@@ -205,16 +204,10 @@ public sealed class LayerCsvParser(LayerDefinition layer) : IFeedParser
                 var cell = row[c].Trim();
                 if (PlaceColumns.Contains(name) || cell.Length == 0) continue;
                 var type = properties[name]?["type"]?.GetValue<string>() ?? "string";
-                var node = Typed(cell, type);
-                if (node is null) typeError = $"{at}, column {name}";
-                else props[name] = node;
+                if (Typed(cell, type) is { } node) props[name] = node;
+                else result.Reject(typeError = $"{at}, column {name}", $"type: '{cell}' is not {Article(type)}");
             }
-            if (typeError is not null)
-            {
-                var col = typeError[(typeError.LastIndexOf(' ') + 1)..];
-                result.Reject(typeError, $"type: '{row[Col(col)].Trim()}' is not {Article(properties[col]?["type"]?.GetValue<string>() ?? "string")}");
-                continue;
-            }
+            if (typeError is not null) continue;
             var failures = LayerFeatures.Check(layer, props);
             if (failures.Count > 0)
             {

@@ -21,16 +21,25 @@ public static partial class MediaInspector
     /// <summary>The offset of an EXIF time that carries none: cameras write local time, and the hub serves Japan.</summary>
     public static readonly TimeSpan DefaultOffset = TimeSpan.FromHours(9);
 
-    /// <summary>The media type by magic bytes; null when the bytes are none of the accepted kinds.</summary>
-    public static (string MediaType, string Extension)? Sniff(ReadOnlySpan<byte> b)
+    /// <summary>The file extension a stored file of this media type gets.</summary>
+    public static string ExtensionOf(string mediaType) => mediaType switch
     {
-        if (b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return ("image/jpeg", "jpg");
-        if (b.Length >= 8 && b[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return ("image/png", "png");
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/heic" => "heic",
+        _ => "mp4",
+    };
+
+    /// <summary>The media type by magic bytes; null when the bytes are none of the accepted kinds.</summary>
+    public static string? Sniff(ReadOnlySpan<byte> b)
+    {
+        if (b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "image/jpeg";
+        if (b.Length >= 8 && b[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return "image/png";
         if (b.Length >= 12 && b[4..8].SequenceEqual("ftyp"u8))
         {
             var brand = System.Text.Encoding.ASCII.GetString(b[8..12]);
-            if (brand is "heic" or "heix" or "heim" or "heis" or "mif1" or "msf1") return ("image/heic", "heic");
-            if (brand is "isom" or "iso2" or "mp41" or "mp42" or "avc1" or "M4V " or "dash" or "qt  ") return ("video/mp4", "mp4");
+            if (brand is "heic" or "heix" or "heim" or "heis" or "mif1" or "msf1") return "image/heic";
+            if (brand is "isom" or "iso2" or "mp41" or "mp42" or "avc1" or "M4V " or "dash" or "qt  ") return "video/mp4";
         }
         return null;
     }
@@ -38,7 +47,8 @@ public static partial class MediaInspector
     /// <summary>The facts of a file, or null when it is not an accepted kind. Unreadable metadata leaves place and time unknown.</summary>
     public static MediaFacts? Inspect(byte[] bytes, TimeSpan? defaultOffset = null)
     {
-        if (Sniff(bytes) is not { } kind) return null;
+        if (Sniff(bytes) is not { } mediaType) return null;
+        var kind = (MediaType: mediaType, Extension: ExtensionOf(mediaType));
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         double? lon = null, lat = null;
         DateTimeOffset? captured = null;

@@ -256,7 +256,8 @@ public static class DocumentsEndpoints
         await db.SaveChangesAsync(ct);
     }
 
-    private static async Task<byte[]> ReadCappedAsync(Stream s, long cap, CancellationToken ct)
+    /// <summary>The body, read against a cap while it streams in (<see cref="InvalidDataException"/> past it); media uploads use it too.</summary>
+    internal static async Task<byte[]> ReadCappedAsync(Stream s, long cap, CancellationToken ct)
     {
         using var ms = new MemoryStream();
         var buffer = new byte[65536];

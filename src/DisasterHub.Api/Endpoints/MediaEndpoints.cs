@@ -83,17 +83,9 @@ public static partial class MediaEndpoints
         byte[] bytes;
         try
         {
-            using var ms = new MemoryStream();
-            var buffer = new byte[81920];
-            int n;
-            while ((n = await ctx.Request.Body.ReadAsync(buffer, ct)) > 0)
-            {
-                if (ms.Length + n > cap) return Problem(413, $"media larger than {cap} bytes (Hub:MaxMediaBytes)");
-                ms.Write(buffer, 0, n);
-            }
-            bytes = ms.ToArray();
+            bytes = await DocumentsEndpoints.ReadCappedAsync(ctx.Request.Body, cap, ct);
         }
-        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == 413)
+        catch (Exception tooLarge) when (tooLarge is InvalidDataException or BadHttpRequestException { StatusCode: 413 })
         {
             return Problem(413, $"media larger than {cap} bytes (Hub:MaxMediaBytes)");
         }

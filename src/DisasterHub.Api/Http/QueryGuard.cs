@@ -23,25 +23,29 @@ public static partial class QueryGuard
     private static partial Regex WorkspaceName();
 
     /// <summary>Known parameters and their rule: null when fine, else why not.</summary>
-    private static readonly Dictionary<string, Func<string, string?>> Rules = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<string, HttpRequest, string?>> Rules = new(StringComparer.Ordinal)
     {
-        ["workspace"] = v => WorkspaceName().IsMatch(v) ? null : "workspace must be 1–64 letters, digits, '_', '-' or '.'",
-        ["bbox"] = v => Bbox(v),
-        ["datetime"] = v => OgcEndpoints.TryParseInstant(v, out _) ? null : "datetime must be an RFC 3339 instant with a zone, or an interval ending in one",
-        ["at"] = v => OgcEndpoints.TryParseInstant(v, out _) && !v.Contains('/', StringComparison.Ordinal) ? null : "at must be an RFC 3339 instant with a zone",
-        ["limit"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? null : $"limit must be an integer 1–{MaxLimit}",
-        ["offset"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "offset must be an integer ≥ 0",
-        ["since"] = v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
-        ["format"] = v => v.Length <= 64 ? null : "format must be at most 64 characters",
-        ["action"] = v => v.Length <= 100 ? null : "action must be at most 100 characters",
-        ["status"] = v => v.Length <= 64 ? null : "status must be at most 64 characters",
-        ["area"] = v => v.Length <= 64 ? null : "area must be at most 64 characters",
-        ["maxzoom"] = v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 22 ? null : "maxzoom must be an integer 0–22",
+        ["workspace"] = (v, _r) => WorkspaceName().IsMatch(v) ? null : "workspace must be 1–64 letters, digits, '_', '-' or '.'",
+        ["bbox"] = (v, _r) => Bbox(v),
+        ["datetime"] = (v, _r) => OgcEndpoints.TryParseInstant(v, out _) ? null : "datetime must be an RFC 3339 instant with a zone, or an interval ending in one",
+        ["at"] = (v, _r) => OgcEndpoints.TryParseInstant(v, out _) && !v.Contains('/', StringComparison.Ordinal) ? null : "at must be an RFC 3339 instant with a zone",
+        ["limit"] = (v, _r) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? null : $"limit must be an integer 1–{MaxLimit}",
+        ["offset"] = (v, _r) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "offset must be an integer ≥ 0",
+        ["since"] = (v, _r) => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
+        // the layers are the hub's catalogue's
+        ["layer"] = (v, r) => r.HttpContext.RequestServices.GetRequiredService<LayerCatalogue>() is var c
+            && v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(c.IsKnown)
+                ? null : $"layer must be a comma-separated list of: {string.Join(", ", c.Ids)}",
+        ["format"] = (v, _r) => v.Length <= 64 ? null : "format must be at most 64 characters",
+        ["action"] = (v, _r) => v.Length <= 100 ? null : "action must be at most 100 characters",
+        ["status"] = (v, _r) => v.Length <= 64 ? null : "status must be at most 64 characters",
+        ["area"] = (v, _r) => v.Length <= 64 ? null : "area must be at most 64 characters",
+        ["maxzoom"] = (v, _r) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var z) && z <= 22 ? null : "maxzoom must be an integer 0–22",
         // OGC API – Features Part 3 (filtering) and the items parameters beside it
-        ["filter-lang"] = v => v == "cql2-text" ? null : "filter-lang must be cql2-text (cql2-json is not supported)",
-        ["filter-crs"] = v => v is OgcEndpoints.Crs84 ? null : $"filter-crs must be {OgcEndpoints.Crs84}",
-        ["sortby"] = v => NameList().IsMatch(v) ? null : "sortby must be a comma-separated list of queryables, each optionally prefixed with + or -",
-        ["properties"] = v => NameList().IsMatch(v) && !v.Contains('+', StringComparison.Ordinal) && !v.Contains('-', StringComparison.Ordinal) ? null : "properties must be a comma-separated list of property names",
+        ["filter-lang"] = (v, _r) => v == "cql2-text" ? null : "filter-lang must be cql2-text (cql2-json is not supported)",
+        ["filter-crs"] = (v, _r) => v is OgcEndpoints.Crs84 ? null : $"filter-crs must be {OgcEndpoints.Crs84}",
+        ["sortby"] = (v, _r) => NameList().IsMatch(v) ? null : "sortby must be a comma-separated list of queryables, each optionally prefixed with + or -",
+        ["properties"] = (v, _r) => NameList().IsMatch(v) && !v.Contains('+', StringComparison.Ordinal) && !v.Contains('-', StringComparison.Ordinal) ? null : "properties must be a comma-separated list of property names",
     };
 
     /// <summary>"+name,-other,name" (a '+' arrives as a space when the caller did not escape it).</summary>
@@ -91,14 +95,7 @@ public static partial class QueryGuard
             if (!Rules.TryGetValue(name, out var rule)) continue;
             // a repeat of the same value is harmless (clients that append their own parameters to every link do so)
             if (values.Count > 1 && values.Distinct(StringComparer.Ordinal).Count() > 1) return (name, $"{name} is given more than once with different values");
-            if (values.ToString() is { Length: > 0 } value && rule(value) is { } why) return (name, why);
-        }
-        // the layers are the catalogue's, so this rule needs the hub's catalogue
-        if (request.Query["layer"].ToString() is { Length: > 0 } layers && request.HttpContext.RequestServices.GetRequiredService<LayerCatalogue>() is { } catalogue
-            && !layers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(catalogue.IsKnown))
-        {
-            if (request.Query["layer"].Count > 1 && request.Query["layer"].Distinct(StringComparer.Ordinal).Count() > 1) return ("layer", "layer is given more than once with different values");
-            return ("layer", $"layer must be a comma-separated list of: {string.Join(", ", catalogue.Ids)}");
+            if (values.ToString() is { Length: > 0 } value && rule(value, request) is { } why) return (name, why);
         }
         return null;
     }

@@ -25,17 +25,9 @@ public sealed class MediaStore
 
     private string PathOf(string sha256, string extension) => Path.Combine(Root, sha256[..2], $"{sha256}.{extension}");
 
-    public string FilePath(string sha256, string mediaType) => PathOf(sha256, ExtensionOf(mediaType));
+    public string FilePath(string sha256, string mediaType) => PathOf(sha256, MediaInspector.ExtensionOf(mediaType));
 
     public string ThumbnailPath(string sha256) => PathOf(sha256, "thumb.jpg");
-
-    public static string ExtensionOf(string mediaType) => mediaType switch
-    {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/heic" => "heic",
-        _ => "mp4",
-    };
 
     /// <summary>Stores the file (once per content) and its thumbnail; true when a thumbnail exists.</summary>
     public async Task<bool> SaveAsync(MediaFacts facts, byte[] bytes, CancellationToken ct)
