@@ -25,7 +25,7 @@ public static class AuditEndpoints
             {
                 entries = rows.Select(a => new
                 {
-                    id = a.Id, at = a.At, organization = a.OrganizationId, key_id = a.ApiKeyId, action = a.Action,
+                    id = a.Id, at = a.At, organization = a.OrganizationId, key_id = a.ApiKeyId, person = a.Person, action = a.Action,
                     target = a.Target, client_address = a.ClientAddress, detail = System.Text.Json.JsonDocument.Parse(a.Detail).RootElement,
                 }),
             });

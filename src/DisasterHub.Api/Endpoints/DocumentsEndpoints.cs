@@ -57,23 +57,25 @@ public static class DocumentsEndpoints
         var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
         var workspace = ctx.Request.Query["workspace"].ToString() is { Length: > 0 } w ? w : "live";
 
-        var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
+        // a key (checked against the store: a revocation counts at once) or a signed-in person (the session cookie, CSRF-checked)
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         if (caller is null)
         {
             await denied.RecordAsync(db, ctx, null, PushParameters.PresentedKeyId(ctx.Request.Headers.Authorization), id, 401, "no valid API key", null, ct);
             ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(401, "unauthorized", "a valid API key is required (Authorization: Bearer ...)", "Authorization");
+            return Problem(401, "unauthorized", "a valid API key (Authorization: Bearer ...) or a signed-in session is required", "Authorization");
         }
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
         if (source is null)
         {
-            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 404, "no such source", null, ct);
+            await denied.RecordAsync(db, ctx, caller, id, 404, "no such source", null, ct);
             return Problem(404, "not found", $"no source '{id}'", "id");
         }
         if (!caller.MayPushTo(source))
         {
-            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 403, "key may not push to this source", new { layer = source.Layer }, ct);
-            return Problem(403, "forbidden", $"this key may not push to source '{id}'", "Authorization");
+            var who = caller.Person is null ? "key" : "person";
+            await denied.RecordAsync(db, ctx, caller, id, 403, $"{who} may not push to this source", new { layer = source.Layer, owner = source.OwnerOrgId }, ct);
+            return Problem(403, "forbidden", $"this {who} may not push to source '{id}'", caller.Person is null ? "Authorization" : "id");
         }
 
         var hub = options.Value;
@@ -162,7 +164,7 @@ public static class DocumentsEndpoints
             var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
             if (outcome.Status == IngestStatus.WrongLayer)
             {
-                await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, source.Id, 400, "format of another layer",
+                await denied.RecordAsync(db, ctx, caller, source.Id, 400, "format of another layer",
                     new { format = outcome.Format, format_layer = outcome.Layer, source_layer = source.Layer }, ct);
                 var problem = ProblemBody(400, "format of another layer", firstReason!.Reason, "format");
                 problem["format"] = outcome.Format;
@@ -247,7 +249,8 @@ public static class DocumentsEndpoints
         {
             At = clock.GetUtcNow(),
             OrganizationId = caller.OrganizationId,
-            ApiKeyId = caller.KeyId,
+            ApiKeyId = caller.AuditActor.ApiKeyId,
+            Person = caller.AuditActor.Person,
             Action = action,
             Target = target,
             ClientAddress = ctx.Connection.RemoteIpAddress?.ToString(),

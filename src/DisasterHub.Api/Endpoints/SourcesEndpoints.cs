@@ -18,7 +18,7 @@ public static class SourcesEndpoints
         {
             var now = clock.GetUtcNow();
             var showUrls = await ReadAccess.CallerAsync(ctx, db, ct) is not null;
-            ctx.Response.Headers.Vary = "Authorization";
+            ctx.Response.Headers.Vary = "Authorization, Cookie";
             if (showUrls) ctx.Response.Headers.CacheControl = "private";
             var sources = await db.Sources.AsNoTracking().OrderBy(s => s.Id).ToListAsync(ct);
             return Results.Json(new

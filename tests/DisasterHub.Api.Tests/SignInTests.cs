@@ -1,0 +1,280 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DisasterHub.Api.Tests.Infrastructure;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 14: people sign in (Identity on the hub's PostgreSQL, lockout, TOTP), their session is a cookie protected by a
+/// CSRF token, and the same policies that judge keys judge them — reads at their clearance, pushes to their
+/// organization's sources, audited with their email.
+/// </summary>
+public sealed class sign_in_should : IAsyncLifetime
+{
+    private HubServer _hub = null!;
+
+    private const string Clerk = "clerk@nanao.example";
+    private const string Officer = "officer@pref.ishikawa.example";
+    private const string OtherClerk = "clerk@wajima.example";
+    private const string Admin = "admin@hub.example";
+
+    /// <summary>Shelters are restricted on this hub: anonymous readers see none, an officer sees them.</summary>
+    public static Dictionary<string, string?> Settings()
+    {
+        var s = new Dictionary<string, string?> { ["Hub:Classification:Layers:shelters"] = "restricted" };
+        TestSettings.AddPrefecturePusher(s);
+        s["Hub:Organizations:3:Id"] = "wajima-city";
+        s["Hub:Organizations:3:Name"] = "輪島市";
+        s["Hub:Organizations:3:Kind"] = "municipality";
+        s["Hub:Organizations:3:Jurisdiction:0"] = "172049";
+        var people = new (string Email, string Org, string Role)[]
+        {
+            (Clerk, "nanao-city", "clerk"), (Officer, "ishikawa-pref", "officer"), (OtherClerk, "wajima-city", "clerk"), (Admin, "hub-operator", "admin"),
+        };
+        for (var i = 0; i < people.Length; i++)
+        {
+            s[$"Hub:People:{i}:Email"] = people[i].Email;
+            s[$"Hub:People:{i}:Name"] = people[i].Email.Split('@')[0];
+            s[$"Hub:People:{i}:Organization"] = people[i].Org;
+            s[$"Hub:People:{i}:Roles:0"] = people[i].Role;
+            s[$"Hub:People:{i}:Password"] = PersonClient.DemoPassword;
+        }
+        return s;
+    }
+
+    public async Task InitializeAsync() => _hub = await HubServer.StartAsync(Settings());
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private PersonClient Person() => new(_hub.BaseUrl);
+
+    private static ByteArrayContent Json(byte[] body)
+    {
+        var c = new ByteArrayContent(body);
+        c.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return c;
+    }
+
+    private async Task<int> ShelterCountAsync(HttpClient http)
+    {
+        var r = await http.GetAsync("/ogc/collections/merged_shelters/items");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        return (await PersonClient.BodyAsync(r)).GetProperty("features").GetArrayLength();
+    }
+
+    private Task<List<object?[]>> AuditAsync(string action) =>
+        _hub.Db.RowsAsync("SELECT person, organization_id, api_key_id, target, detail::text FROM audit WHERE action = @a ORDER BY id", ("a", action));
+
+    [Fact]
+    public async Task answer_a_session_with_organization_roles_clearance_and_a_csrf_token()
+    {
+        using var officer = Person();
+        var body = await officer.SignedInAsync(Officer);
+        Assert.Equal(Officer, body.GetProperty("email").GetString());
+        Assert.Equal("ishikawa-pref", body.GetProperty("organization").GetString());
+        Assert.Equal("prefecture", body.GetProperty("organization_kind").GetString());
+        Assert.Equal(["officer"], body.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("restricted", body.GetProperty("clearance").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("csrf").GetString()));
+        var cookie = officer.Cookies.GetCookies(_hub.BaseUrl)["hub_session"];
+        Assert.NotNull(cookie);
+        Assert.True(cookie.HttpOnly);
+
+        var again = await officer.SessionAsync();
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(Officer, (await PersonClient.BodyAsync(again)).GetProperty("email").GetString());
+        using var clerk = Person();
+        Assert.Equal("responders", (await clerk.SignedInAsync(Clerk)).GetProperty("clearance").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.GetAsync("/api/v1/session")).StatusCode);
+        Assert.Single(await AuditAsync("sign_in"), row => (string?)row[0] == Officer && (string?)row[1] == "ishikawa-pref");
+    }
+
+    [Fact]
+    public async Task refuse_a_wrong_password_with_401_that_does_not_say_which_part_was_wrong()
+    {
+        using var person = Person();
+        var wrongPassword = await person.SignInAsync(Clerk, "not-the-password");
+        var unknownEmail = await person.SignInAsync("nobody@nanao.example", "not-the-password");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownEmail.StatusCode);
+        Assert.Equal("application/problem+json", wrongPassword.Content.Headers.ContentType?.MediaType);
+        var a = await PersonClient.BodyAsync(wrongPassword);
+        var b = await PersonClient.BodyAsync(unknownEmail);
+        Assert.Equal(a.GetProperty("detail").GetString(), b.GetProperty("detail").GetString());
+        Assert.Null(person.Cookies.GetCookies(_hub.BaseUrl)["hub_session"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.SessionAsync()).StatusCode);
+        var failures = await AuditAsync("sign_in_failed");
+        Assert.Equal([Clerk, "nobody@nanao.example"], failures.Select(r => (string?)r[0]));
+
+        var bad = await person.Http.PostAsJsonAsync("/api/v1/session", new { email = Clerk });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("/password", (await PersonClient.BodyAsync(bad)).GetProperty("pointer").GetString());
+    }
+
+    [Fact]
+    public async Task lock_the_account_after_five_failures_and_answer_423_with_retry_after()
+    {
+        using var person = Person();
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await person.SignInAsync(Clerk, "wrong-" + i)).StatusCode);
+        var fifth = await person.SignInAsync(Clerk, "wrong-5");
+        Assert.Equal((HttpStatusCode)423, fifth.StatusCode);
+        var right = await person.SignInAsync(Clerk);
+        Assert.Equal((HttpStatusCode)423, right.StatusCode);
+        var retry = right.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retry);
+        Assert.InRange(retry.Value.TotalSeconds, 14 * 60, 15 * 60);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.SessionAsync()).StatusCode);
+        // another person is not affected
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+    }
+
+    [Fact]
+    public async Task ask_for_the_authenticator_code_once_totp_is_enabled()
+    {
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var enrol = await clerk.SendAsync(HttpMethod.Post, "/api/v1/session/totp");
+        Assert.Equal(HttpStatusCode.OK, enrol.StatusCode);
+        var key = (await PersonClient.BodyAsync(enrol)).GetProperty("key").GetString()!;
+        Assert.StartsWith("otpauth://totp/", (await PersonClient.BodyAsync(enrol)).GetProperty("otpauth_uri").GetString());
+        var wrong = await clerk.SendAsync(HttpMethod.Post, "/api/v1/session/totp/confirm", JsonContent.Create(new { code = "000000" == PersonClient.Totp(key, DateTimeOffset.UtcNow) ? "111111" : "000000" }));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        var confirm = await clerk.SendAsync(HttpMethod.Post, "/api/v1/session/totp/confirm", JsonContent.Create(new { code = PersonClient.Totp(key, DateTimeOffset.UtcNow) }));
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await clerk.SessionAsync()).StatusCode); // this session survives the change
+        Assert.Equal(HttpStatusCode.NoContent, (await clerk.SendAsync(HttpMethod.Delete, "/api/v1/session")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await clerk.SessionAsync()).StatusCode);
+
+        var passwordOnly = await clerk.SignInAsync(Clerk);
+        Assert.Equal(HttpStatusCode.Unauthorized, passwordOnly.StatusCode);
+        Assert.True((await PersonClient.BodyAsync(passwordOnly)).GetProperty("totp_required").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await clerk.SignInAsync(Clerk, totp: "12345x")).StatusCode);
+        var withCode = await clerk.SignInAsync(Clerk, totp: PersonClient.Totp(key, DateTimeOffset.UtcNow));
+        Assert.Equal(HttpStatusCode.OK, withCode.StatusCode);
+        Assert.Single(await AuditAsync("sign_out"), r => (string?)r[0] == Clerk);
+    }
+
+    [Fact]
+    public async Task refuse_a_cookie_request_without_the_csrf_token_and_write_nothing()
+    {
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var without = await clerk.SendAsync(HttpMethod.Post, "/api/v1/sources/nanao-status/documents", Json(push_endpoint_should.StatusDoc()), withCsrf: false);
+        Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
+        Assert.Equal("X-CSRF-Token", (await PersonClient.BodyAsync(without)).GetProperty("field").GetString());
+        var forged = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/documents") { Content = Json(push_endpoint_should.StatusDoc()) };
+        forged.Headers.Add("X-CSRF-Token", "forged");
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.Http.SendAsync(forged)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.SendAsync(HttpMethod.Delete, "/api/v1/session", withCsrf: false)).StatusCode);
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document"));
+        Assert.Equal(HttpStatusCode.OK, (await clerk.SessionAsync()).StatusCode); // still signed in
+
+        // another person's token does not fit this session
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+        var borrowed = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/documents") { Content = Json(push_endpoint_should.StatusDoc()) };
+        borrowed.Headers.Add("X-CSRF-Token", officer.Csrf);
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.Http.SendAsync(borrowed)).StatusCode);
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document"));
+
+        // a Bearer key is not cookie-authenticated: no token needed, even with a session cookie beside it
+        var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        var byKey = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/documents") { Content = Json(push_endpoint_should.StatusDoc()) };
+        byKey.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        Assert.Equal(HttpStatusCode.OK, (await clerk.Http.SendAsync(byKey)).StatusCode);
+    }
+
+    [Fact]
+    public async Task take_a_clerks_shelter_push_to_the_citys_source_and_show_it_to_an_officer()
+    {
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var pushed = await clerk.SendAsync(HttpMethod.Post, "/api/v1/sources/nanao-status/documents", Json(push_endpoint_should.StatusDoc("開設", 87)));
+        Assert.True(pushed.StatusCode == HttpStatusCode.OK, await pushed.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await PersonClient.BodyAsync(pushed)).GetProperty("accepted").GetInt32());
+
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+        var items = await PersonClient.BodyAsync(await officer.Http.GetAsync("/ogc/collections/merged_shelters/items"));
+        var shelter = Assert.Single(items.GetProperty("features").EnumerateArray());
+        Assert.Equal("開設", shelter.GetProperty("properties").GetProperty("status").GetString());
+        Assert.Equal(87, shelter.GetProperty("properties").GetProperty("attrs").GetProperty("evacuees").GetInt32());
+
+        var audit = Assert.Single(await AuditAsync("push"));
+        Assert.Equal(Clerk, audit[0]);
+        Assert.Equal("nanao-city", audit[1]);
+        Assert.Null(audit[2]);
+        Assert.Equal("nanao-status", audit[3]);
+    }
+
+    [Fact]
+    public async Task refuse_a_clerk_of_another_city_with_403_and_audit_it()
+    {
+        using var other = Person();
+        await other.SignedInAsync(OtherClerk);
+        var r = await other.SendAsync(HttpMethod.Post, "/api/v1/sources/nanao-status/documents", Json(push_endpoint_should.StatusDoc()));
+        Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document"));
+        var denied = Assert.Single(await AuditAsync("push_denied"));
+        Assert.Equal(OtherClerk, denied[0]);
+        Assert.Equal("wajima-city", denied[1]);
+        Assert.Contains("\"status\": 403", (string)denied[4]!);
+    }
+
+    [Fact]
+    public async Task give_an_officer_the_restricted_records_an_anonymous_reader_does_not_get()
+    {
+        var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", key, push_endpoint_should.StatusDoc())).StatusCode);
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var restrictedKey = await _hub.CreateKeyAsync("hub-operator", "read:restricted");
+        using var keyed = new HttpClient { BaseAddress = _hub.BaseUrl };
+        keyed.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", restrictedKey);
+
+        Assert.Equal(0, await ShelterCountAsync(_hub.Http));
+        Assert.Equal(0, await ShelterCountAsync(clerk.Http)); // responders: not restricted
+        Assert.Equal(1, await ShelterCountAsync(officer.Http));
+        Assert.Equal(1, await ShelterCountAsync(keyed)); // exactly as a key of that clearance
+        var (x, y) = TestSettings.TileOf(136.96136, 37.04826, 14);
+        var tile = await officer.Http.GetAsync($"/tiles/merged/14/{x}/{y}.mvt");
+        Assert.Contains("private", tile.Headers.CacheControl?.ToString() ?? "");
+        Assert.Contains("Cookie", tile.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task keep_a_session_valid_on_a_second_node_sharing_the_database()
+    {
+        await using var second = await HubServer.StartAsync(Settings(), sharedDb: _hub.Db);
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+        // the same browser, now talking to the other node: the cookie and the CSRF token are checked there
+        using var onSecond = new PersonClient(second.BaseUrl, officer.Cookies);
+        var session = await onSecond.SessionAsync();
+        Assert.Equal(HttpStatusCode.OK, session.StatusCode);
+        Assert.Equal(Officer, (await PersonClient.BodyAsync(session)).GetProperty("email").GetString());
+        var signOut = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/session");
+        signOut.Headers.Add("X-CSRF-Token", officer.Csrf); // issued by the first node
+        Assert.Equal(HttpStatusCode.NoContent, (await onSecond.Http.SendAsync(signOut)).StatusCode);
+    }
+
+    [Fact]
+    public async Task let_a_signed_in_admin_through_the_admin_policy_and_nobody_else()
+    {
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var body = JsonContent.Create(new { id = "si-admin-source", name = "x", kind = "push", format = "shelter-status-json", layer = "shelters", owner_org = "nanao-city" });
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.SendAsync(HttpMethod.Post, "/api/v1/sources", body)).StatusCode);
+        using var admin = Person();
+        await admin.SignedInAsync(Admin);
+        var created = await admin.SendAsync(HttpMethod.Post, "/api/v1/sources", JsonContent.Create(new { id = "si-admin-source", name = "x", kind = "push", format = "shelter-status-json", layer = "shelters", owner_org = "nanao-city" }));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.PostAsync("/api/v1/sources", JsonContent.Create(new { id = "y" }))).StatusCode);
+    }
+}
