@@ -276,5 +276,23 @@ public sealed class sign_in_should : IAsyncLifetime
         var created = await admin.SendAsync(HttpMethod.Post, "/api/v1/sources", JsonContent.Create(new { id = "si-admin-source", name = "x", kind = "push", format = "shelter-status-json", layer = "shelters", owner_org = "nanao-city" }));
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
         Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.PostAsync("/api/v1/sources", JsonContent.Create(new { id = "y" }))).StatusCode);
+
+        // the audit log: admins only, people named by email
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.Http.GetAsync("/api/v1/audit")).StatusCode);
+        var log = await PersonClient.BodyAsync(await admin.Http.GetAsync("/api/v1/audit?action=sign_in"));
+        Assert.Contains(log.GetProperty("entries").EnumerateArray(), e => e.GetProperty("person").GetString() == Clerk);
+    }
+
+    [Fact]
+    public async Task let_a_clerk_set_the_own_citys_headquarters_status_and_no_other()
+    {
+        using var clerk = Person();
+        await clerk.SignedInAsync(Clerk);
+        var own = await clerk.SendAsync(HttpMethod.Put, "/api/v1/municipalities/172022/hq", JsonContent.Create(new { status = "設置" }));
+        Assert.True(own.IsSuccessStatusCode, $"{(int)own.StatusCode} {await own.Content.ReadAsStringAsync()}");
+        var other = await clerk.SendAsync(HttpMethod.Put, "/api/v1/municipalities/172049/hq", JsonContent.Create(new { status = "設置" }));
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.SendAsync(HttpMethod.Put, "/api/v1/municipalities/172022/hq", JsonContent.Create(new { status = "解散" }), withCsrf: false)).StatusCode);
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_hq"));
     }
 }

@@ -22,6 +22,13 @@ public static class HubPolicies
     /// <summary>A valid API key with the admin scope, or a signed-in person with the admin role.</summary>
     public const string Admin = nameof(Admin);
 
+    /// <summary>
+    /// Resource-based: the caller (key or person) may write to this source — its organization owns it (a key also needs
+    /// push:{layer}), or an admin. Asked by the push and media endpoints with the source they read
+    /// (<see cref="OwnsSourceHandler"/>).
+    /// </summary>
+    public const string PushToSource = nameof(PushToSource);
+
     /// <summary>A signed-in person (the session cookie): their own session, authenticator enrolment.</summary>
     public const string SignedIn = nameof(SignedIn);
 
@@ -44,9 +51,11 @@ public static class HubPolicies
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddHubSessions(config);
         services.AddHubPeople(config);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, OwnsSourceHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(PublicRead, p => p.RequireAssertion(_ => true))
             .AddPolicy(KeyCheckedByEndpoint, p => p.RequireAssertion(_ => true))
+            .AddPolicy(PushToSource, p => p.AddRequirements(new OwnsSourceRequirement()))
             .AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(People.CookieScheme).RequireAuthenticatedUser())
             .AddPolicy(Admin, p => p.RequireAssertion(c => c.User.HasClaim(HubClaims.Scope, "admin")
                 || (c.User.Identity?.AuthenticationType == People.CookieScheme && c.User.IsInRole(HubRoles.Admin))));

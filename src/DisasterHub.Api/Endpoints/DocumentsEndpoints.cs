@@ -50,7 +50,8 @@ public static class DocumentsEndpoints
         Results.Json(ProblemBody(status, title, detail, field, pointer), contentType: ProblemJson, statusCode: status);
 
     private static async Task<IResult> Push(string id, HttpContext ctx, HubDbContext db, IngestPipeline pipeline, NpgsqlDataSource dataSource,
-        IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied, CancellationToken ct)
+        IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied,
+        Microsoft.AspNetCore.Authorization.IAuthorizationService authorization, CancellationToken ct)
     {
         // Parameters first, before they reach SQL or the audit log: a NUL or control character is a 400, never a 500.
         if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
@@ -71,7 +72,7 @@ public static class DocumentsEndpoints
             await denied.RecordAsync(db, ctx, caller, id, 404, "no such source", null, ct);
             return Problem(404, "not found", $"no source '{id}'", "id");
         }
-        if (!caller.MayPushTo(source))
+        if (!(await authorization.AuthorizeAsync(ctx.User, source, HubPolicies.PushToSource)).Succeeded)
         {
             var who = caller.Person is null ? "key" : "person";
             await denied.RecordAsync(db, ctx, caller, id, 403, $"{who} may not push to this source", new { layer = source.Layer, owner = source.OwnerOrgId }, ct);
