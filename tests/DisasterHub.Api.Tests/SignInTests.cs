@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DisasterHub.Api.Tests;
 
@@ -294,5 +295,63 @@ public sealed class sign_in_should : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await clerk.SendAsync(HttpMethod.Put, "/api/v1/municipalities/172022/hq", JsonContent.Create(new { status = "解散" }), withCsrf: false)).StatusCode);
         Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM municipality_hq"));
+    }
+
+    [Fact]
+    public async Task add_a_person_from_the_cli_who_then_signs_in_and_refuse_an_unknown_role()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await HubCli.PeopleAsync(["add", "new.clerk@nanao.example", "--org", "nanao-city", "--role", "clerk", "--password-stdin", "--db", _hub.Db.ConnectionString],
+            new StringReader("a-password-of-some-length\n"), output));
+        using var person = Person();
+        Assert.Equal("nanao-city", (await person.SignedInAsync("new.clerk@nanao.example", "a-password-of-some-length")).GetProperty("organization").GetString());
+
+        var generated = new StringWriter();
+        Assert.Equal(0, await HubCli.PeopleAsync(["add", "gen@nanao.example", "--org", "nanao-city", "--role", "clerk", "--db", _hub.Db.ConnectionString], new StringReader(""), generated));
+        var password = generated.ToString().Split('\n').Single(l => l.StartsWith("password (shown once): ", StringComparison.Ordinal))["password (shown once): ".Length..].Trim();
+        await person.SignedInAsync("gen@nanao.example", password);
+
+        Assert.Equal(2, await HubCli.RunAsync(["people", "add", "x@nanao.example", "--org", "nanao-city", "--role", "mayor", "--db", _hub.Db.ConnectionString]));
+        Assert.Equal(2, await HubCli.RunAsync(["people", "add", "y@nanao.example", "--org", "no-such-org", "--role", "clerk", "--db", _hub.Db.ConnectionString]));
+        Assert.Equal(2, await HubCli.RunAsync(["people", "add", Clerk, "--org", "nanao-city", "--role", "clerk", "--db", _hub.Db.ConnectionString]));
+        var list = new StringWriter();
+        Assert.Equal(0, await HubCli.PeopleAsync(["list", "--db", _hub.Db.ConnectionString], new StringReader(""), list));
+        Assert.Contains("new.clerk@nanao.example", list.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("x@nanao.example", list.ToString(), StringComparison.Ordinal);
+        Assert.Equal(6, await _hub.Db.ScalarAsync("SELECT count(*) FROM hub_user"));
+    }
+
+    [Fact]
+    public async Task seed_people_once_and_never_overwrite_them()
+    {
+        // the clerk changes their password; a restart with the same Hub:People must not put the configured one back
+        using (var scope = _hub.App.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<DisasterHub.Data.Person>>();
+            var clerk = (await users.FindByEmailAsync(Clerk))!;
+            Assert.True((await users.ChangePasswordAsync(clerk, PersonClient.DemoPassword, "a-changed-password")).Succeeded);
+        }
+        await using var restarted = await HubServer.StartAsync(Settings(), sharedDb: _hub.Db);
+        using var person = new PersonClient(restarted.BaseUrl);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.SignInAsync(Clerk)).StatusCode);
+        await person.SignedInAsync(Clerk, "a-changed-password");
+        Assert.Equal(4, await _hub.Db.ScalarAsync("SELECT count(*) FROM hub_user"));
+    }
+
+    [Fact]
+    public async Task seed_the_demo_accounts_of_appsettings_demo()
+    {
+        await using var demo = await HubServer.StartAsync(configure: b => b.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.Demo.json")));
+        foreach (var (email, org, clearance) in new[]
+                 {
+                     ("clerk@nanao.example", "nanao-city", "responders"), ("staff@hokuriku-power.example", "hokuriku-power", "responders"),
+                     ("officer@pref.ishikawa.example", "ishikawa-pref", "restricted"), ("admin@hub.example", "hub-operator", "restricted"),
+                 })
+        {
+            using var person = new PersonClient(demo.BaseUrl);
+            var session = await person.SignedInAsync(email);
+            Assert.Equal(org, session.GetProperty("organization").GetString());
+            Assert.Equal(clearance, session.GetProperty("clearance").GetString());
+        }
     }
 }
