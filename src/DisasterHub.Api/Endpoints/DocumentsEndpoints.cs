@@ -103,6 +103,9 @@ public static class DocumentsEndpoints
 
         if (workspace != "live" && await DrillStore.KindAsync(dataSource, workspace, ct) is null)
             return Problem(400, "unknown workspace", $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
+        // a preview writes nothing (no raw document, feature, audit entry or idempotency record), so it needs no key
+        if (PushParameters.DryRun(ctx.Request.Query) == true) return await PreviewAsync();
+
         var idemKey = ctx.Request.Headers["Idempotency-Key"].ToString();
         if (idemKey.Length > 200) return Problem(400, "invalid header", "Idempotency-Key longer than 200 characters", "Idempotency-Key");
         if (idemKey.Any(char.IsControl)) return Problem(400, "invalid header", "Idempotency-Key contains a control character", "Idempotency-Key");
@@ -144,6 +147,19 @@ public static class DocumentsEndpoints
             await c.ExecuteNonQueryAsync(ct);
         }
         return Answer(answerStatus, answer);
+
+        async Task<IResult> PreviewAsync()
+        {
+            using var slot = await gate.TryEnterAsync(caller.OrganizationId, ct);
+            if (slot is null)
+            {
+                ctx.Response.Headers.RetryAfter = "5";
+                return Problem(503, "ingest busy", $"this organization already has {gate.PerOrganizationSlots} documents ingesting (or the hub is at capacity); retry shortly");
+            }
+            var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
+            var preview = await pipeline.PreviewAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
+            return PushPreview.Answer(preview, format);
+        }
 
         IResult Answer(int status, string json)
         {
