@@ -355,3 +355,65 @@ public sealed class sign_in_should : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// The officers' map signed in, in headless chromium (<c>tools/e2e-signin.mjs</c>): an officer signs in through the
+/// header's form with the keyboard alone and then sees a restricted shelter an anonymous visitor does not; the drill is
+/// listed marked 訓練; signing out hides the shelter again.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class sign_in_page_should(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string ShelterName = "限定試験避難所";
+    private const string Drill = "signin-drill";
+    private const double Lon = 136.96136, Lat = 37.04826;
+    private HubServer _hub = null!;
+
+    public async Task InitializeAsync() => _hub = await HubServer.StartAsync(sign_in_should.Settings());
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task sign_an_officer_in_by_keyboard_and_show_the_restricted_shelter_in_chromium()
+    {
+        var node = browser_map_should.OnPath("node");
+        Assert.True(node is not null, "node is not on PATH (./hub installs it for the npm assets)");
+        var root = browser_map_should.RepoRoot();
+        Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")), $"run `npm ci` in {root} (./hub does)");
+        foreach (var path in new[] { "/signin.js", "/session.js", "/signin.css" })
+            Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync(path)).StatusCode);
+
+        Assert.Equal(0, await HubCli.RunAsync(["drill", "create", Drill, "--db", _hub.Db.ConnectionString]));
+        var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        var observed = DateTimeOffset.UtcNow.AddMinutes(-5).ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var push = await _hub.PushAsync("nanao-status", key, System.Text.Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{observed}}","shelters":[
+              {"id":"R1","name":"{{ShelterName}}","status":"開設","evacuees":40,"capacity":100,"lat":{{Lat}},"lon":{{Lon}}}
+            ]}
+            """));
+        Assert.True(push.StatusCode == HttpStatusCode.OK, await push.Content.ReadAsStringAsync());
+
+        var (exit, stdout, stderr) = await browser_map_should.RunAsync(node!, root,
+            [Path.Combine(root, "tools", "e2e-signin.mjs"), _hub.BaseUrl.ToString().TrimEnd('/'), "officer@pref.ishikawa.example", PersonClient.DemoPassword,
+             ShelterName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Lon},{Lat}"), Drill]);
+        output.WriteLine(stdout);
+        if (stderr.Length > 0) output.WriteLine(stderr);
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith('{'));
+        Assert.True(line is not null, $"e2e-signin.mjs printed no JSON (exit {exit}):\n{stdout}\n{stderr}");
+        var result = JsonDocument.Parse(line!).RootElement;
+        Assert.True(exit == 0, $"e2e-signin.mjs exited {exit}: {string.Join("; ", result.GetProperty("failures").EnumerateArray().Select(f => f.GetString()))}");
+        var steps = result.GetProperty("steps");
+        Assert.DoesNotContain(ShelterName, steps.GetProperty("anonymous").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains(ShelterName, steps.GetProperty("signedIn").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        Assert.DoesNotContain(ShelterName, steps.GetProperty("signedOut").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains("石川県", steps.GetProperty("signedIn").GetProperty("who").GetString());
+        Assert.Equal("signin-email", steps.GetProperty("keyboard").GetProperty("afterEnter").GetString());
+        Assert.Equal("signin-password", steps.GetProperty("keyboard").GetProperty("afterTab").GetString());
+        Assert.Contains("訓練", steps.GetProperty("signedIn").GetProperty("drillOption").GetString());
+        Assert.Empty(result.GetProperty("pageErrors").EnumerateArray());
+        // the sign-ins the page made are in the audit log: one failure, one success, one sign-out
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in' AND person = 'officer@pref.ishikawa.example'"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in_failed' AND person = 'officer@pref.ishikawa.example'"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_out' AND person = 'officer@pref.ishikawa.example'"));
+    }
+}
