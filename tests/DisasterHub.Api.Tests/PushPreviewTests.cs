@@ -137,4 +137,33 @@ public sealed class push_preview_should : IAsyncLifetime
         // the refused preview is audited as a denied push, like any refused push; nothing else is written
         Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document") + await _hub.Db.ScalarAsync("SELECT count(*) FROM feature"));
     }
+
+    [Fact]
+    public async Task list_what_the_city_sent_and_what_became_of_it_to_the_city_and_admins_only()
+    {
+        using var clerk = new PersonClient(_hub.BaseUrl);
+        await clerk.SignedInAsync("clerk@nanao.example");
+        var csv = new ByteArrayContent(CsvWithOneBadRow("h"));
+        csv.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        Assert.Equal(HttpStatusCode.OK, (await clerk.SendAsync(HttpMethod.Post, "/api/v1/sources/nanao-status/documents", csv)).StatusCode);
+
+        var history = await clerk.Http.GetAsync("/api/v1/sources/nanao-status/documents");
+        var body = await Json(history);
+        Assert.True(history.StatusCode == HttpStatusCode.OK, body.ToString());
+        Assert.Equal(["172022"], body.GetProperty("owner").GetProperty("jurisdiction").EnumerateArray().Select(x => x.GetString()));
+        var sent = Assert.Single(body.GetProperty("documents").EnumerateArray());
+        Assert.Equal("clerk@nanao.example", sent.GetProperty("sent_by").GetString());
+        Assert.Equal("da-shelter-csv", sent.GetProperty("format").GetString());
+        Assert.Equal(2, sent.GetProperty("accepted").GetInt32());
+        Assert.Equal(2, sent.GetProperty("changed").GetInt32());
+        Assert.Equal("line 3", Assert.Single(sent.GetProperty("rejections").EnumerateArray()).GetProperty("at").GetString());
+
+        using var admin = new PersonClient(_hub.BaseUrl);
+        await admin.SignedInAsync("admin@hub.example");
+        Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync("/api/v1/sources/nanao-status/documents")).StatusCode);
+        using var other = new PersonClient(_hub.BaseUrl);
+        await other.SignedInAsync("clerk@wajima.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.Http.GetAsync("/api/v1/sources/nanao-status/documents")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.GetAsync("/api/v1/sources/nanao-status/documents")).StatusCode);
+    }
 }

@@ -21,6 +21,7 @@ public static class DocumentsEndpoints
 {
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/api/v1/sources/{id}/documents", History).WithTags("Push").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         app.MapPost("/api/v1/sources/{id}/documents", Push).WithTags("Push").DisableAntiforgery().RequireRateLimiting(RateLimits.Push).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         return app;
     }
@@ -48,6 +49,61 @@ public static class DocumentsEndpoints
 
     private static IResult Problem(int status, string title, string detail, string? field = null, string? pointer = null) =>
         Results.Json(ProblemBody(status, title, detail, field, pointer), contentType: ProblemJson, statusCode: status);
+
+    /// <summary>
+    /// The source's latest documents and what became of each (<c>source_documents.sql</c>), with the owner organization
+    /// and its jurisdiction codes (what a city's page filters its shelters by). For the owner organization's keys and
+    /// people, and admins: who sent what is not public.
+    /// </summary>
+    private static async Task<IResult> History(string id, HttpContext ctx, HubDbContext db, NpgsqlDataSource data, CancellationToken ct)
+    {
+        if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
+        var limit = 20;
+        if (ctx.Request.Query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, out limit) || limit is < 1 or > 200))
+            return Problem(400, "invalid parameter", "limit is a whole number from 1 to 200", "limit");
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
+        if (caller is null)
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problem(401, "unauthorized", "a valid API key (Authorization: Bearer ...) or a signed-in session is required", "Authorization");
+        }
+        var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (source is null) return Problem(404, "not found", $"no source '{id}'", "id");
+        if (!caller.Scopes.Contains("admin") && source.OwnerOrgId != caller.OrganizationId)
+            return Problem(403, "forbidden", $"only the organization that owns source '{id}' (or an admin) reads its documents", "id");
+        var owner = source.OwnerOrgId is null ? null : await db.Organizations.AsNoTracking().Where(o => o.Id == source.OwnerOrgId)
+            .Select(o => new { id = o.Id, name = o.Name, kind = o.Kind, jurisdiction = o.JurisdictionCodes }).FirstOrDefaultAsync(ct);
+
+        var documents = new List<object>();
+        await using (var c = data.CreateCommand(SqlFiles.Get("source_documents")))
+        {
+            c.Parameters.AddWithValue("source_id", id);
+            c.Parameters.AddWithValue("limit", limit);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                documents.Add(new
+                {
+                    id = r.GetInt64(0),
+                    received_at = r.GetFieldValue<DateTimeOffset>(1),
+                    workspace = r.GetString(2),
+                    format = r.IsDBNull(3) ? null : r.GetString(3),
+                    status = r.GetString(4),
+                    accepted = r.GetInt32(5),
+                    rejected = r.GetInt32(6),
+                    size_bytes = r.GetInt32(7),
+                    sent_by = r.IsDBNull(8) ? null : r.GetString(8),
+                    changed = r.IsDBNull(9) ? (int?)null : r.GetInt32(9),
+                    rejections = JsonDocument.Parse(r.GetString(10)).RootElement,
+                });
+        }
+        ctx.Response.Headers.CacheControl = "private, no-store";
+        return Results.Json(new
+        {
+            source = new { id = source.Id, name = source.Name, kind = source.Kind, layer = source.Layer, format = source.Format, owner_org = source.OwnerOrgId },
+            owner,
+            documents,
+        });
+    }
 
     private static async Task<IResult> Push(string id, HttpContext ctx, HubDbContext db, IngestPipeline pipeline, NpgsqlDataSource dataSource,
         IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied,
