@@ -357,6 +357,35 @@ public sealed class sign_in_should : IAsyncLifetime
 }
 
 /// <summary>
+/// An organization's OpenID Connect provider is registered only when configured (<c>Hub:Oidc</c>). No provider is
+/// reachable here, so this checks the wiring — the scheme and its sign-in routes — not a round trip.
+/// </summary>
+public sealed class oidc_sign_in_should
+{
+    private static async Task<(bool Scheme, bool Route)> WiringAsync(Dictionary<string, string?> settings)
+    {
+        await using var app = HubApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        var scheme = await app.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>().GetSchemeAsync("oidc");
+        // the app's own route sources (the global data source is filled only once the pipeline is built, at start)
+        var routes = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => e.RoutePattern.RawText).ToList();
+        return (scheme is not null, routes.Contains("/signin/oidc") && routes.Contains("/signin/oidc/done"));
+    }
+
+    [Fact]
+    public async Task register_the_provider_and_its_routes_only_when_configured()
+    {
+        Assert.Equal((false, false), await WiringAsync([]));
+        Assert.Equal((false, false), await WiringAsync(new() { ["Hub:Oidc:Authority"] = "https://id.example.jp" })); // no client id: not configured
+        var configured = await WiringAsync(new()
+        {
+            ["Hub:Oidc:Authority"] = "https://id.example.jp", ["Hub:Oidc:ClientId"] = "disasterhub", ["Hub:Oidc:ClientSecret"] = "s",
+        });
+        Assert.Equal((true, true), configured);
+    }
+}
+
+/// <summary>
 /// The officers' map signed in, in headless chromium (<c>tools/e2e-signin.mjs</c>): an officer signs in through the
 /// header's form with the keyboard alone and then sees a restricted shelter an anonymous visitor does not; the drill is
 /// listed marked 訓練; signing out hides the shelter again.
