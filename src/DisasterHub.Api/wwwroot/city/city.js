@@ -99,6 +99,14 @@ function pendingFrom(entries) {
 }
 
 const map = createCityMap($('map'), open);
+/** A push the hub took but whose rows it refused (a 200 with rejections) is said on the page, with the first reason. */
+function rejectedRows(answer) {
+  if (answer?.rejected > 0) {
+    const first = answer.rejections?.[0];
+    notice(`拒否された行があります / ${answer.rejected} rejected${first ? `: ${first.at}: ${first.reason}` : ''}`);
+  } else notice('');
+}
+
 const outbox = createOutbox('city', {
   onChange: (entries) => {
     const badge = $('outbox-state');
@@ -107,7 +115,10 @@ const outbox = createOutbox('city', {
     pendingFrom(entries);
     if (state.source) render();
   },
-  onSent: () => { if (state.source) { loadShelters(); loadHistory(); } },
+  onSent: (entry, answer) => {
+    rejectedRows(answer);
+    if (state.source) { loadShelters(); loadHistory(); }
+  },
   onRefused: (entry, answer, status) => {
     notice(`送信が拒否されました / Refused (${status}): ${answer?.detail || ''}`);
     if (state.source) loadHistory();
