@@ -3,7 +3,7 @@
 // 20 s while anything waits). Each entry keeps the Idempotency-Key it was given when it was made, so however often it is
 // sent (a reply lost on the way back, two tabs) the hub takes it once and replays the first answer.
 //
-//   const outbox = createOutbox('city:nanao-status', { onChange });
+//   const outbox = createOutbox(`city:${session.email}`, { onChange, onSent, onRefused });  // one per page and person
 //   outbox.add({ url, body, contentType, label });   // resolves once it is queued (and tried, when online)
 //   outbox.entries()                                  // what waits, oldest first
 //   outbox.flush()                                    // send what waits, in order, stopping at the first that cannot go

@@ -107,7 +107,9 @@ function rejectedRows(answer) {
   } else notice('');
 }
 
-const outbox = createOutbox('city', {
+// one outbox per page and person: what a clerk queued is never sent under another person's session
+let outbox = null;
+const outboxEvents = {
   onChange: (entries) => {
     const badge = $('outbox-state');
     badge.dataset.count = String(entries.length);
@@ -123,15 +125,16 @@ const outbox = createOutbox('city', {
     notice(`送信が拒否されました / Refused (${status}): ${answer?.detail || ''}`);
     if (state.source) loadHistory();
   },
-});
+};
 
 async function start() {
   let session = null;
-  try { session = await currentSession(); } catch { /* offline: the outbox still waits */ }
+  try { session = await currentSession(); } catch { /* unreachable hub: nothing to show until it answers */ }
   if (!session) {
     notice('右上からサインインしてください / Sign in (top right)');
     return;
   }
+  outbox = createOutbox(`city:${session.email}`, outboxEvents);
   state.source = await findSource(session.organization);
   if (!state.source) {
     notice(`${session.organization_name || session.organization} には避難所の送信先がありません / Your organization has no shelter push source`);

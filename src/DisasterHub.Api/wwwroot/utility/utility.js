@@ -95,7 +95,9 @@ function rejectedRows(answer) {
   } else notice('');
 }
 
-const outbox = createOutbox('utility', {
+// one outbox per page and person: what a clerk queued is never sent under another person's session
+let outbox = null;
+const outboxEvents = {
   onChange: (entries) => {
     const badge = $('outbox-state');
     badge.dataset.count = String(entries.length);
@@ -117,12 +119,13 @@ const outbox = createOutbox('utility', {
     if (o && state.selected === o.key) open(o);
   },
   onRefused: (entry, answer, status) => notice(`送信が拒否されました / Refused (${status}): ${answer?.detail || ''}`),
-});
+};
 
 async function start() {
   let session = null;
   try { session = await currentSession(); } catch { /* offline */ }
   if (!session) { notice('右上からサインインしてください / Sign in (top right)'); return; }
+  outbox = createOutbox(`utility:${session.email}`, outboxEvents);
   state.source = await findSource(session.organization);
   if (!state.source) { notice(`${session.organization_name || session.organization} にはライフラインの送信先がありません / Your organization has no lifeline push source`); return; }
   const history = await loadHistory();
