@@ -46,7 +46,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Makes the transaction read-only (a preview): PostgreSQL itself then refuses any write in it.</summary>
     public async Task ReadOnlyAsync(CancellationToken ct)
     {
-        await using var c = new NpgsqlCommand("SET TRANSACTION READ ONLY", Connection, Transaction);
+        await using var c = new NpgsqlCommand(SqlFiles.Get("transaction_read_only"), Connection, Transaction);
         await c.ExecuteNonQueryAsync(ct);
     }
 
