@@ -298,6 +298,27 @@ public sealed class sign_in_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task end_a_session_within_the_revalidation_interval_once_the_persons_security_stamp_changes()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var hub = await HubServer.StartAsync(Settings(), clock);
+        using var clerk = new PersonClient(hub.BaseUrl);
+        using var officer = new PersonClient(hub.BaseUrl);
+        await clerk.SignedInAsync(Clerk);
+        await officer.SignedInAsync(Officer);
+        clock.Advance(TimeSpan.FromMinutes(2)); // past Hub:SignIn:RevalidateSeconds (60): the cookie is checked against the store
+        Assert.Equal(HttpStatusCode.OK, (await clerk.SessionAsync()).StatusCode);
+        using (var scope = hub.App.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<DisasterHub.Data.Person>>();
+            await users.UpdateSecurityStampAsync((await users.FindByEmailAsync(Clerk))!); // what a password reset or removal does
+        }
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await clerk.SessionAsync()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await officer.SessionAsync()).StatusCode);
+    }
+
+    [Fact]
     public async Task add_a_person_from_the_cli_who_then_signs_in_and_refuse_an_unknown_role()
     {
         var output = new StringWriter();

@@ -99,15 +99,19 @@ public static class People
             o.Events.OnRedirectToAccessDenied = ctx => Results.Problem(statusCode: 403, title: "Forbidden",
                 detail: "this person may not do that").ExecuteAsync(ctx.HttpContext);
         });
+        // Identity's other cookies: SignInManager signs out of all of them when a session's security stamp no longer
+        // matches (SecurityStampValidator), so they must exist; only External is ever signed in (the OIDC round trip)
+        auth.AddCookie(IdentityConstants.ExternalScheme, o =>
+        {
+            o.Cookie.Name = "hub_external";
+            o.Cookie.SameSite = SameSiteMode.Lax; // it must survive the provider's redirect back
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+        });
+        auth.AddCookie(IdentityConstants.TwoFactorUserIdScheme, o => o.Cookie.Name = "hub_2fa");
+        auth.AddCookie(IdentityConstants.TwoFactorRememberMeScheme, o => o.Cookie.Name = "hub_2fa_remember");
         if (OidcOptions.From(config) is { } oidc)
         {
-            auth.AddCookie(IdentityConstants.ExternalScheme, o =>
-            {
-                o.Cookie.Name = "hub_external";
-                o.Cookie.SameSite = SameSiteMode.Lax; // it must survive the provider's redirect back
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromMinutes(5);
-            });
             auth.AddOpenIdConnect(OidcScheme, o =>
             {
                 o.Authority = oidc.Authority;
