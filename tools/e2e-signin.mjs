@@ -10,7 +10,7 @@
 // the header names the person and the shelter is drawn, the workspace switch lists the drill marked 訓練; sign out —
 // the shelter is gone again.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { launchChromium, openPage } from './chromium.mjs';
+import { drawnNames, launchChromium, openPage } from './chromium.mjs';
 
 const [baseArg, email, password, shelterName, lonLat, drill] = process.argv.slice(2);
 if (!baseArg || !email || !password || !shelterName || !lonLat || !drill) {
@@ -31,20 +31,12 @@ try {
     await page.waitForSelector('#session[data-ready="1"]', { timeout: 30_000 });
   };
   // names drawn around the place (any layer; names are feature properties)
-  const drawnNames = () => page.evaluate(({ lon, lat }) => new Promise((resolve) => {
-    const m = window.hubMap;
-    m.once('idle', () => {
-      const p = m.project([lon, lat]);
-      const found = m.queryRenderedFeatures([[p.x - 12, p.y - 12], [p.x + 12, p.y + 12]]);
-      resolve([...new Set(found.map((f) => f.properties?.name).filter(Boolean))]);
-    });
-    m.jumpTo({ center: [lon, lat], zoom: 14 });
-  }), { lon, lat });
+  const names = () => drawnNames(page, lon, lat);
   const active = () => page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
 
   await page.goto(`${base}/`, { waitUntil: 'load', timeout: 30_000 });
   await ready();
-  result.steps.anonymous = { names: await drawnNames(), signedIn: await page.evaluate(() => document.body.dataset.signedIn) };
+  result.steps.anonymous = { names: await names(), signedIn: await page.evaluate(() => document.body.dataset.signedIn) };
   if (result.steps.anonymous.names.includes(shelterName)) fail('anonymous', 'the restricted shelter is drawn for an anonymous visitor');
   if (result.steps.anonymous.signedIn !== '0') fail('anonymous', 'the page does not offer the sign-in');
 
@@ -78,7 +70,7 @@ try {
   result.steps.signedIn = {
     who: await page.locator('[data-testid="session-who"]').textContent().catch(() => null),
     clearance: await page.locator('[data-testid="session-clearance"]').textContent().catch(() => null),
-    names: await drawnNames(),
+    names: await names(),
   };
   await page.waitForFunction((d) => [...document.querySelectorAll('#workspace option')].some((o) => o.value === d), drill);
   result.steps.signedIn.drillOption = await page.evaluate((d) => [...document.querySelectorAll('#workspace option')].find((o) => o.value === d)?.textContent, drill);
@@ -89,7 +81,7 @@ try {
 
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('[data-testid="sign-out"]').click()]);
   await ready();
-  result.steps.signedOut = { names: await drawnNames(), signedIn: await page.evaluate(() => document.body.dataset.signedIn) };
+  result.steps.signedOut = { names: await names(), signedIn: await page.evaluate(() => document.body.dataset.signedIn) };
   if (result.steps.signedOut.names.includes(shelterName)) fail('signedOut', 'the shelter is still drawn after signing out');
   if (result.steps.signedOut.signedIn !== '0') fail('signedOut', 'the page still shows a session');
 

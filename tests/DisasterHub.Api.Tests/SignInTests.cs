@@ -127,6 +127,9 @@ public sealed class sign_in_should : IAsyncLifetime
         Assert.NotNull(retry);
         Assert.InRange(retry.Value.TotalSeconds, 14 * 60, 15 * 60);
         Assert.Equal(HttpStatusCode.Unauthorized, (await person.SessionAsync()).StatusCode);
+        // audited once per reason and window, not once per guess
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in_failed' AND person = @p AND detail->>'reason' = 'wrong password'", ("p", Clerk)));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in_failed' AND person = @p AND detail->>'reason' = 'locked out'", ("p", Clerk)));
         // another person is not affected
         using var officer = Person();
         await officer.SignedInAsync(Officer);

@@ -84,7 +84,7 @@ public static class SessionEndpoints
     }
 
     private static async Task<IResult> SignInAsync(HttpContext ctx, UserManager<Person> users, SignInManager<Person> signIn, HubDbContext db,
-        IAntiforgery antiforgery, TimeProvider clock, CancellationToken ct)
+        IAntiforgery antiforgery, TimeProvider clock, DisasterHub.Api.Push.DeniedPushAudit denied, CancellationToken ct)
     {
         var (body, bad) = await ReadBodyAsync(ctx, ct);
         if (body is null) return bad!;
@@ -93,19 +93,19 @@ public static class SessionEndpoints
         {
             // as long as a wrong password takes: the answer's timing does not tell whether the email exists
             users.PasswordHasher.HashPassword(new Person { OrganizationId = "" }, body.Password);
-            await AuditAsync(db, ctx, clock, "sign_in_failed", body.Email, null, new { reason = "unknown email" }, ct);
+            await FailedAsync(db, ctx, clock, denied, body.Email, null, "unknown email", null, ct);
             return Unauthorized();
         }
         var checkedPassword = await signIn.CheckPasswordSignInAsync(person, body.Password, lockoutOnFailure: true);
         if (checkedPassword.IsLockedOut) return await LockedAsync(person);
         if (checkedPassword.IsNotAllowed)
         {
-            await AuditAsync(db, ctx, clock, "sign_in_failed", person.Email!, person.OrganizationId, new { reason = "not allowed" }, ct);
+            await FailedAsync(db, ctx, clock, denied, person.Email!, person.OrganizationId, "not allowed", null, ct);
             return Unauthorized();
         }
         if (!checkedPassword.Succeeded)
         {
-            await AuditAsync(db, ctx, clock, "sign_in_failed", person.Email!, person.OrganizationId, new { reason = "wrong password", failures = person.AccessFailedCount }, ct);
+            await FailedAsync(db, ctx, clock, denied, person.Email!, person.OrganizationId, "wrong password", new { failures = person.AccessFailedCount }, ct);
             return Unauthorized();
         }
         if (await users.GetTwoFactorEnabledAsync(person))
@@ -116,7 +116,7 @@ public static class SessionEndpoints
             {
                 await users.AccessFailedAsync(person);
                 if (await users.IsLockedOutAsync(person)) return await LockedAsync(person);
-                await AuditAsync(db, ctx, clock, "sign_in_failed", person.Email!, person.OrganizationId, new { reason = "wrong authenticator code" }, ct);
+                await FailedAsync(db, ctx, clock, denied, person.Email!, person.OrganizationId, "wrong authenticator code", null, ct);
                 return Problem(401, "Unauthorized", "the authenticator code is wrong or expired", "totp", new() { ["totp_required"] = true });
             }
             await users.ResetAccessFailedCountAsync(person);
@@ -131,7 +131,7 @@ public static class SessionEndpoints
         {
             var until = await users.GetLockoutEndDateAsync(p) ?? clock.GetUtcNow();
             var seconds = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
-            await AuditAsync(db, ctx, clock, "sign_in_failed", p.Email!, p.OrganizationId, new { reason = "locked out", until }, ct);
+            await FailedAsync(db, ctx, clock, denied, p.Email!, p.OrganizationId, "locked out", new { until }, ct);
             ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return Problem(423, "Locked", $"too many failed sign-ins: this account is locked for {seconds} s", extra: new() { ["retry_after_seconds"] = seconds });
         }
@@ -226,7 +226,7 @@ public static class SessionEndpoints
     /// email here; nobody is created. Then the same session cookie as a password sign-in.
     /// </summary>
     private static async Task<IResult> OidcDoneAsync(HttpContext ctx, UserManager<Person> users, SignInManager<Person> signIn, HubDbContext db,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, DisasterHub.Api.Push.DeniedPushAudit denied, CancellationToken ct)
     {
         var external = await ctx.AuthenticateAsync(IdentityConstants.ExternalScheme);
         await ctx.SignOutAsync(IdentityConstants.ExternalScheme);
@@ -235,12 +235,23 @@ public static class SessionEndpoints
         var person = email is null || !verified ? null : await users.FindByEmailAsync(email);
         if (person is null || await users.IsLockedOutAsync(person))
         {
-            await AuditAsync(db, ctx, clock, "sign_in_failed", email ?? "(none)", person?.OrganizationId, new { reason = "oidc: no such person", provider = People.OidcScheme }, ct);
+            await FailedAsync(db, ctx, clock, denied, email ?? "(none)", person?.OrganizationId, "oidc: no such person", new { provider = People.OidcScheme }, ct);
             return Problem(403, "Forbidden", "the provider's account matches no person at this hub");
         }
         await ctx.SignInAsync(People.CookieScheme, await signIn.CreateUserPrincipalAsync(person), new AuthenticationProperties { IsPersistent = false });
         await AuditAsync(db, ctx, clock, "sign_in", person.Email!, person.OrganizationId, new { provider = People.OidcScheme }, ct);
         return Results.Redirect("/");
+    }
+
+    /// <summary>
+    /// A failed sign-in, audited like a refused push (<see cref="DisasterHub.Api.Push.DeniedPushAudit"/>): one entry per
+    /// address, email and reason per window, the repeats counted into the next — guessing cannot flood the audit table.
+    /// </summary>
+    private static async Task FailedAsync(HubDbContext db, HttpContext ctx, TimeProvider clock, DisasterHub.Api.Push.DeniedPushAudit denied,
+        string email, string? organization, string reason, object? extra, CancellationToken ct)
+    {
+        if (!denied.ShouldWrite($"sign_in\n{ctx.Connection.RemoteIpAddress}\n{email}\n{reason}", out var suppressed)) return;
+        await AuditAsync(db, ctx, clock, "sign_in_failed", email, organization, new { reason, detail = extra, suppressed_before = suppressed }, ct);
     }
 
     /// <summary>An audit entry for a person's action (keys are audited by the endpoints they act on).</summary>
