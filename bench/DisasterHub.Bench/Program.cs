@@ -21,7 +21,7 @@ var scope = which == "merged"
     : new ReadScope(RowSet.Features, [which], "live", publicOnly, DateTimeOffset.UtcNow);
 var lits = new Dictionary<string, string>
 {
-    ["z"] = ":z", ["x"] = ":x", ["y"] = ":y", ["tolerance"] = ":tol", ["cell"] = ":cell",
+    ["z"] = ":z", ["x"] = ":x", ["y"] = ":y", ["tolerance"] = ":tol",
     ["shift"] = ":shift", ["cx0"] = ":cx0", ["cx1"] = ":cx1", ["cy0"] = ":cy0", ["cy1"] = ":cy1",
     ["cap"] = TileQueries.FeatureCap.ToString(CultureInfo.InvariantCulture),
     ["cluster_zoom"] = TileQueries.ClusterBelowZoom.ToString(CultureInfo.InvariantCulture),
@@ -65,13 +65,13 @@ var head = new StringBuilder()
     .Append("\\set i random(1, :ntiles)\n")
     .Append("SELECT z, x, y FROM bench_tile WHERE i = :i \\gset\n")
     .Append("\\set tol 40075016.68557849 / pow(2, :z) / 4096.0 * 2\n")
-    .Append("\\set cell 40075016.68557849 / pow(2, :z) / 16.0\n");
+    // the tile's cluster cells (TileQueries.TileAsync): both SQL files cluster on the cells of the grid below the cluster zoom
+    .Append(CultureInfo.InvariantCulture, $"\\set shift greatest(0, {TileQueries.CellZoom} - :z)\n")
+    .Append("\\set cx0 (16 * :x) << :shift\n\\set cx1 ((16 * :x + 16) << :shift) - 1\n")
+    .Append("\\set cy0 (16 * :y) << :shift\n\\set cy1 ((16 * :y + 16) << :shift) - 1\n");
 if (cells is not null)
 {
     head.Append(CultureInfo.InvariantCulture, $"\\if :z < {TileQueries.ClusterBelowZoom}\n")
-        .Append(CultureInfo.InvariantCulture, $"\\set shift {TileQueries.CellZoom} - :z\n")
-        .Append("\\set cx0 (16 * :x) << :shift\n\\set cx1 ((16 * :x + 16) << :shift) - 1\n")
-        .Append("\\set cy0 (16 * :y) << :shift\n\\set cy1 ((16 * :y + 16) << :shift) - 1\n")
         .Append(cells).Append("\\else\n").Append(rows).Append("\\endif\n");
     File.WriteAllText(outPath, head.ToString());
 }
