@@ -38,7 +38,8 @@ public sealed class cluster_cells_should : IAsyncLifetime
             [$"Hub:Classification:Attributes:{Layers.Shelters}:evacuees"] = Classifications.Responders,
             ["Hub:Sources:10:ExerciseWorkspace"] = Drill,
         });
-        TestSettings.AddPushSources(settings, 10, "cluster cells", ("cells-cap", "cap", Layers.EvacuationOrders));
+        TestSettings.AddPushSources(settings, 10, "cluster cells", ("cells-cap", "cap", Layers.EvacuationOrders),
+            ("cells-geo", "shelters.geojson", Layers.Shelters));
         _hub = await HubServer.StartAsync(settings, _clock);
         _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders");
         _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
@@ -208,5 +209,23 @@ public sealed class cluster_cells_should : IAsyncLifetime
         await AssertSame("an exercise", Drill);
         Assert.Equal(1L, (await Totals(_restrictedKey, Drill))[Layers.EvacuationOrders].Points);
         Assert.Equal(1L, (await Totals(_restrictedKey))[Layers.EvacuationOrders].Points);
+    }
+
+    [Fact]
+    public async Task keep_the_most_severe_rows_when_a_tile_above_the_cluster_zoom_holds_more_than_its_cap()
+    {
+        // 2,100 shelters in one z9 tile: 100 of severity 3, the rest of severity 1; the tile keeps 2,000, the 100 among them
+        var features = Enumerable.Range(0, 2100).Select(i => $$$"""
+            {"type":"Feature","id":"CAP-{{{i}}}","geometry":{"type":"Point","coordinates":[{{{(136.90 + i % 50 * 0.0018).ToString("0.0000", CultureInfo.InvariantCulture)}}},{{{(37.00 + i / 50 * 0.0012).ToString("0.0000", CultureInfo.InvariantCulture)}}}]},
+             "properties":{"name":"避難所CAP-{{{i}}}","municipality_code":"172022","status":"開設","severity":{{{(i % 21 == 0 ? 3 : 1)}}}}}
+            """);
+        await Push("cells-geo", _cityKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}"""),
+            "application/geo+json");
+        var (x, y) = TestSettings.TileOf(136.945, 37.025, TileQueries.ClusterBelowZoom);
+        Assert.Equal((x, y), TestSettings.TileOf(136.90, 37.00, TileQueries.ClusterBelowZoom));
+        Assert.Equal((x, y), TestSettings.TileOf(136.99, 37.05, TileQueries.ClusterBelowZoom));
+        var shelters = MvtReader.Read(await Served(null, TileQueries.ClusterBelowZoom, x, y, "live")).Single(l => l.Name == Layers.Shelters);
+        Assert.Equal(TileQueries.FeatureCap, shelters.Features);
+        Assert.Equal(100, shelters.Items.Count(f => Convert.ToInt64(f.Properties["severity"], CultureInfo.InvariantCulture) == 3));
     }
 }
