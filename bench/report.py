@@ -97,6 +97,22 @@ sc = [n for n in (10000, 100000, 1000000) if vals.get(f"scale_{n}_ingest_fps")]
 if sc:
     lines.append("scale: " + "; ".join(f"{n:,}: ingest {fmt(med(f'scale_{n}_ingest_fps'))} f/s, tile p50 {fmt(med(f'scale_{n}_tile_p50_ms'))} ms p95 {fmt(med(f'scale_{n}_tile_p95_ms'))} ms" for n in sc))
 
+# per zoom at each scale point (DisasterHub.Bench tile-latency): the hub over HTTP, and below the cluster zoom its SQL
+# from the cells and from the rows (request-time clustering, the path before the cells)
+for n in (10000, 100000, 1000000):
+    zs = [z for z in range(0, 15) if vals.get(f"scale_{n}_z{z}_hub_p50_ms")]
+    if not zs:
+        continue
+    lines.append(f"scale {n:,} per zoom, hub p50/p95/p99 ms (rows path below the cluster zoom, as before the cells): " + "; ".join(
+        f"z{z} {fmt(med(f'scale_{n}_z{z}_hub_p50_ms'))}/{fmt(med(f'scale_{n}_z{z}_hub_p95_ms'))}/{fmt(med(f'scale_{n}_z{z}_hub_p99_ms'))}"
+        + (f" ({fmt(med(f'scale_{n}_z{z}_sql_rows_p50_ms'))}/{fmt(med(f'scale_{n}_z{z}_sql_rows_p95_ms'))}/{fmt(med(f'scale_{n}_z{z}_sql_rows_p99_ms'))})"
+           if vals.get(f"scale_{n}_z{z}_sql_cells_p50_ms") else "") for z in zs))
+    if n == 1000000:
+        worst95 = max(med(f"scale_{n}_z{z}_hub_p95_ms") for z in zs)
+        worst99 = max(med(f"scale_{n}_z{z}_hub_p99_ms") for z in zs)
+        goal("1,000,000 features: tile p95 ≤ 100 ms and p99 ≤ 250 ms at every zoom (hub, per zoom)", worst95 <= 100 and worst99 <= 250,
+             f"worst zoom p95 {fmt(worst95)} ms, p99 {fmt(worst99)} ms over z{zs[0]}–z{zs[-1]}")
+
 print("\n".join(lines))
 with open(os.path.join(res, "results.md"), "w") as o:
     o.write("## Machine\n\n```\n" + open(os.path.join(res, "machine.txt"), errors="replace").read() + "```\n\n## Ratio lines\n\n```\n" + "\n".join(lines) + "\n```\n\n")

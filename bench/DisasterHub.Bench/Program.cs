@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -9,19 +10,26 @@ using Npgsql;
 // with every bound value as a literal, and z/x/y/tolerance/cell as pgbench variables picked from table bench_tile. For
 // the merged layers the hub draws tiles below the cluster zoom from the precomputed cells (TileQueries.FromCells):
 // the script does the same with pgbench's \if on :z.
+// tile-latency CONNSTRING HUB_URL PER_ZOOM PREFIX: per zoom 0-14, up to PER_ZOOM distinct merged tiles that hold data
+// (picked from a sample of the merged rows), each timed once over HTTP from the hub (uncached: what a client waits),
+// and through TileQueries as the hub runs it: from the cells and from the rows (the request-time clustering, the path
+// every zoom took before the cells) below the cluster zoom; prints "PREFIX_z{z}_{path}_{p50|p95|p99|n}" TSV lines.
+if (args is ["tile-latency", var connString, var hubUrl, var perZoomText, var prefix])
+    return await TileLatency.RunAsync(connString, hubUrl, int.Parse(perZoomText, CultureInfo.InvariantCulture), prefix);
 if (args is not ["pgbench-sql", var outPath, ..])
 {
-    Console.Error.WriteLine("usage: DisasterHub.Bench pgbench-sql OUT.sql [merged|LAYER]");
+    Console.Error.WriteLine("usage: DisasterHub.Bench pgbench-sql OUT.sql [merged|LAYER] | tile-latency CONNSTRING HUB_URL PER_ZOOM PREFIX");
     return 2;
 }
 var which = args.Length > 2 ? args[2] : "merged";
-var publicOnly = ClassificationPolicy.Default().ClearanceUpTo(Classifications.Public);
+var catalogue = LayerCatalogue.Load();
+var publicOnly = ClassificationPolicy.Default().WithCatalogue(catalogue).ClearanceUpTo(Classifications.Public);
 var scope = which == "merged"
-    ? new ReadScope(RowSet.Merged, [.. Layers.All], "live", publicOnly, DateTimeOffset.UtcNow)
+    ? new ReadScope(RowSet.Merged, [.. catalogue.Ids], "live", publicOnly, DateTimeOffset.UtcNow)
     : new ReadScope(RowSet.Features, [which], "live", publicOnly, DateTimeOffset.UtcNow);
 var lits = new Dictionary<string, string>
 {
-    ["z"] = ":z", ["x"] = ":x", ["y"] = ":y", ["tolerance"] = ":tol", ["cell"] = ":cell",
+    ["z"] = ":z", ["x"] = ":x", ["y"] = ":y", ["tolerance"] = ":tol",
     ["shift"] = ":shift", ["cx0"] = ":cx0", ["cx1"] = ":cx1", ["cy0"] = ":cy0", ["cy1"] = ":cy1",
     ["cap"] = TileQueries.FeatureCap.ToString(CultureInfo.InvariantCulture),
     ["cluster_zoom"] = TileQueries.ClusterBelowZoom.ToString(CultureInfo.InvariantCulture),
@@ -65,15 +73,77 @@ var head = new StringBuilder()
     .Append("\\set i random(1, :ntiles)\n")
     .Append("SELECT z, x, y FROM bench_tile WHERE i = :i \\gset\n")
     .Append("\\set tol 40075016.68557849 / pow(2, :z) / 4096.0 * 2\n")
-    .Append("\\set cell 40075016.68557849 / pow(2, :z) / 16.0\n");
+    // the tile's cluster cells (TileQueries.TileAsync): both SQL files cluster on the cells of the grid below the cluster zoom
+    .Append(CultureInfo.InvariantCulture, $"\\set shift greatest(0, {TileQueries.CellZoom} - :z)\n")
+    .Append("\\set cx0 (16 * :x) << :shift\n\\set cx1 ((16 * :x + 16) << :shift) - 1\n")
+    .Append("\\set cy0 (16 * :y) << :shift\n\\set cy1 ((16 * :y + 16) << :shift) - 1\n");
 if (cells is not null)
 {
     head.Append(CultureInfo.InvariantCulture, $"\\if :z < {TileQueries.ClusterBelowZoom}\n")
-        .Append(CultureInfo.InvariantCulture, $"\\set shift {TileQueries.CellZoom} - :z\n")
-        .Append("\\set cx0 (16 * :x) << :shift\n\\set cx1 ((16 * :x + 16) << :shift) - 1\n")
-        .Append("\\set cy0 (16 * :y) << :shift\n\\set cy1 ((16 * :y + 16) << :shift) - 1\n")
         .Append(cells).Append("\\else\n").Append(rows).Append("\\endif\n");
     File.WriteAllText(outPath, head.ToString());
 }
 else File.WriteAllText(outPath, head + rows);
 return 0;
+
+internal static class TileLatency
+{
+    public static async Task<int> RunAsync(string connString, string hubUrl, int perZoom, string prefix)
+    {
+        await using var db = NpgsqlDataSource.Create(connString);
+        var catalogue = LayerCatalogue.Load();
+        var scope = new ReadScope(RowSet.Merged, [.. catalogue.Ids], "live",
+            ClassificationPolicy.Default().WithCatalogue(catalogue).ClearanceUpTo(Classifications.Public), DateTimeOffset.UtcNow);
+        var tiles = new TileQueries(db);
+        using var http = new HttpClient { BaseAddress = new Uri(hubUrl), Timeout = TimeSpan.FromMinutes(5) };
+        var rng = new Random(7);
+        for (var z = 0; z <= 14; z++)
+        {
+            // tiles that hold data, from a sample of the live merged rows' representative points
+            var picked = new List<(int X, int Y)>();
+            await using (var c = db.CreateCommand("""
+                SELECT DISTINCT floor((ST_X(tile_pt) + 20037508.342789244) / (40075016.68557849 / (1 << @z)))::int,
+                                floor((20037508.342789244 - ST_Y(tile_pt)) / (40075016.68557849 / (1 << @z)))::int
+                FROM merged_feature TABLESAMPLE SYSTEM (2) REPEATABLE (7) WHERE workspace = 'live'
+                """))
+            {
+                c.Parameters.AddWithValue("z", z);
+                await using var r = await c.ExecuteReaderAsync();
+                while (await r.ReadAsync()) picked.Add((r.GetInt32(0), r.GetInt32(1)));
+            }
+            picked = [.. picked.OrderBy(_ => rng.Next()).Take(perZoom)];
+            var times = new Dictionary<string, List<double>> { ["hub"] = [], ["sql_cells"] = [], ["sql_rows"] = [] };
+            foreach (var (x, y) in picked)
+            {
+                var t = Stopwatch.StartNew();
+                using (var resp = await http.GetAsync($"/tiles/merged/{z}/{x}/{y}.mvt"))
+                {
+                    resp.EnsureSuccessStatusCode();
+                    await resp.Content.ReadAsByteArrayAsync();
+                }
+                times["hub"].Add(t.Elapsed.TotalMilliseconds);
+                if (TileQueries.FromCells(scope, z))
+                {
+                    t.Restart();
+                    await tiles.TileAsync(scope, z, x, y, fromCells: true, CancellationToken.None);
+                    times["sql_cells"].Add(t.Elapsed.TotalMilliseconds);
+                }
+                t.Restart();
+                await tiles.TileAsync(scope, z, x, y, fromCells: false, CancellationToken.None);
+                times["sql_rows"].Add(t.Elapsed.TotalMilliseconds);
+            }
+            foreach (var (path, ms) in times.Where(kv => kv.Value.Count > 0))
+            {
+                ms.Sort();
+                foreach (var (name, q) in new[] { ("p50", 0.50), ("p95", 0.95), ("p99", 0.99) })
+                    Console.WriteLine(FormattableString.Invariant($"{prefix}_z{z}_{path}_{name}_ms\t{ms[Math.Min(ms.Count - 1, (int)(q * ms.Count))]:0.##}"));
+                Console.WriteLine(FormattableString.Invariant($"{prefix}_z{z}_{path}_n\t{ms.Count}"));
+            }
+            Console.Error.WriteLine(FormattableString.Invariant($"z{z}: {picked.Count} tiles, hub p50 {Median(times["hub"]):0.#} ms, rows p50 {Median(times["sql_rows"]):0.#} ms")
+                + (times["sql_cells"].Count > 0 ? FormattableString.Invariant($", cells p50 {Median(times["sql_cells"]):0.#} ms") : ""));
+        }
+        return 0;
+    }
+
+    private static double Median(List<double> sorted) => sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+}

@@ -84,12 +84,12 @@ public static class DrillStore
                 if (wait > TimeSpan.Zero) await delay(wait, ct);
             }
             previous = batch.Key.Received;
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await using var tx = await conn.BeginTransactionAsync(ct);
             var first = batch.First();
+            await using var ingest = await IngestTransaction.BeginAsync(db,
+                new IngestScope(batch.Key.Source, drill, clock.GetUtcNow(), first.Interval) { RawDocumentId = first.Raw }, ct);
             var records = batch.GroupBy(x => x.Record.SourceKey).Select(g => g.Last().Record).ToList();
-            await IngestStore.WriteFeaturesAsync(conn, tx, batch.Key.Source, drill, first.Raw ?? 0, clock.GetUtcNow(), first.Interval, records, ct, rawIsOptional: true);
-            await tx.CommitAsync(ct);
+            await ingest.WriteFeaturesAsync(records, null, ct);
+            await ingest.CommitAsync(ct);
             batches++;
         }
         return new ReplayStats(batches, rows.Count, clock.GetElapsedTime(started));

@@ -1,5 +1,7 @@
 using DisasterHub.Core;
+using NetTopologySuite.IO;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DisasterHub.Data;
 
@@ -8,33 +10,74 @@ namespace DisasterHub.Data;
 /// validators, the raw document's hash, the watermark and a follower's cursor (each null: keep the one stored).
 /// </summary>
 public sealed record SourceMark(DateTimeOffset At, string? Error = null, string? Etag = null, string? LastModified = null,
-    byte[]? Sha256 = null, DateTimeOffset? Watermark = null, string? Cursor = null);
+    byte[]? Sha256 = null, DateTimeOffset? Watermark = null, string? Cursor = null)
+{
+    /// <summary>The statement that records this mark on the source's row (not yet on a connection).</summary>
+    internal NpgsqlCommand Command(string sourceId)
+    {
+        // a follower's cursor moves in the transaction that ingested what it covers (nothing skipped or repeated on a crash)
+        var c = new NpgsqlCommand(SqlFiles.Get(Error is null ? "source_mark_success" : "source_mark_error"));
+        c.Parameters.AddWithValue("id", sourceId);
+        c.Parameters.AddWithValue("at", At.UtcDateTime);
+        if (Error is not null)
+        {
+            c.Parameters.AddWithValue("err", Error);
+            return c;
+        }
+        c.Parameters.Add(new NpgsqlParameter("etag", NpgsqlDbType.Text) { Value = (object?)Etag ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("lm", NpgsqlDbType.Text) { Value = (object?)LastModified ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("sha", NpgsqlDbType.Bytea) { Value = (object?)Sha256 ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("wm", NpgsqlDbType.TimestampTz) { Value = (object?)Watermark?.UtcDateTime ?? DBNull.Value });
+        c.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Text) { Value = (object?)Cursor ?? DBNull.Value });
+        return c;
+    }
+}
 
 /// <summary>
-/// One document's ingest (DESIGN §2 "one database transaction per document"): owns the connection, its transaction and
-/// the source, and offers the ingest's writes — raw document, rejections, features (in any workspace: exercises are
-/// routed within the same transaction), the source's mark — so no caller threads a connection and a transaction through
-/// a row of static calls. Disposing without <see cref="CommitAsync"/> rolls everything back.
+/// What one ingest transaction writes for: the source, the workspace its records go to, when the document was received,
+/// the source's expected interval (current rows' stale_after), the per-layer staleness limits the merge ranks by, and
+/// the raw document the writes come from when it is already stored (a drill replay; an ingest stores its own with
+/// <see cref="IngestTransaction.InsertRawAsync"/>).
+/// </summary>
+public sealed record IngestScope(string SourceId, string Workspace, DateTimeOffset ReceivedAt, int ExpectedIntervalSeconds)
+{
+    public IReadOnlyDictionary<string, TimeSpan>? StaleLimits { get; init; }
+    public long? RawDocumentId { get; init; }
+}
+
+/// <summary>
+/// One document's ingest (DESIGN §2 "one database transaction per document"): owns the connection, its transaction,
+/// the source and workspace it writes for, and the ingest's statements — raw document, rejections, stored locations,
+/// cancellations, features (history, current state, merged layer; exercise records may be routed to another workspace
+/// within the same transaction), the source's mark. Nothing outside threads a connection and a transaction through
+/// it. Disposing without <see cref="CommitAsync"/> rolls everything back.
 /// </summary>
 public sealed class IngestTransaction : IAsyncDisposable
 {
-    private IngestTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceId)
+    private readonly NpgsqlConnection _conn;
+    private readonly NpgsqlTransaction _tx;
+
+    private IngestTransaction(NpgsqlConnection conn, NpgsqlTransaction tx, IngestScope scope)
     {
-        Connection = connection;
-        Transaction = transaction;
-        SourceId = sourceId;
+        _conn = conn;
+        _tx = tx;
+        Scope = scope;
+        RawDocumentId = scope.RawDocumentId;
     }
 
-    public NpgsqlConnection Connection { get; }
-    public NpgsqlTransaction Transaction { get; }
-    public string SourceId { get; }
+    public IngestScope Scope { get; }
+    public string SourceId => Scope.SourceId;
+    public string Workspace => Scope.Workspace;
 
-    public static async Task<IngestTransaction> BeginAsync(NpgsqlDataSource db, string sourceId, CancellationToken ct)
+    /// <summary>The raw document the features are written from (history rows point at it); null: none.</summary>
+    public long? RawDocumentId { get; private set; }
+
+    public static async Task<IngestTransaction> BeginAsync(NpgsqlDataSource db, IngestScope scope, CancellationToken ct)
     {
         var conn = await db.OpenConnectionAsync(ct);
         try
         {
-            return new IngestTransaction(conn, await conn.BeginTransactionAsync(ct), sourceId);
+            return new IngestTransaction(conn, await conn.BeginTransactionAsync(ct), scope);
         }
         catch
         {
@@ -43,47 +86,271 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes the transaction read-only (a preview): PostgreSQL itself then refuses any write in it.</summary>
-    public async Task ReadOnlyAsync(CancellationToken ct)
+    /// <summary>A statement on this transaction; the parameters every ingest statement may name (source, workspace,
+    /// receipt, raw document) are bound from the scope, the workspace given for routed records.</summary>
+    private NpgsqlCommand Statement(string sql, string? workspace = null)
     {
-        await using var c = new NpgsqlCommand(SqlFiles.Get("transaction_read_only"), Connection, Transaction);
+        var c = new NpgsqlCommand(sql, _conn, _tx);
+        c.Parameters.AddWithValue("source_id", SourceId);
+        c.Parameters.AddWithValue("workspace", workspace ?? Workspace);
+        c.Parameters.AddWithValue("received_at", Scope.ReceivedAt.UtcDateTime);
+        c.Parameters.Add(new NpgsqlParameter("raw_document_id", NpgsqlDbType.Bigint) { Value = (object?)RawDocumentId ?? DBNull.Value });
+        return c;
+    }
+
+    /// <summary>Makes the transaction read-only (a preview): PostgreSQL itself then refuses any write in it.</summary>
+    public Task ReadOnlyAsync(CancellationToken ct) => ExecuteAsync(SqlFiles.Get("transaction_read_only"), ct);
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct, string? workspace = null)
+    {
+        await using var c = Statement(sql, workspace);
         await c.ExecuteNonQueryAsync(ct);
     }
 
-    public Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct) => IngestStore.InsertRawAsync(Connection, Transaction, doc, ct);
+    /// <summary>Stores the payload as it arrived (before parsing); the features written after point at it.</summary>
+    public async Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct)
+    {
+        await using var c = Statement("""
+            INSERT INTO raw_document (source_id, workspace, received_at, content_type, format, sha256, size_bytes, body, api_key_id, fetch_url)
+            VALUES (@source_id, @workspace, @received_at, @ct, @f, @sha, @size, @body, @key, @url) RETURNING id
+            """);
+        c.Parameters.AddWithValue("ct", (object?)doc.ContentType ?? DBNull.Value);
+        c.Parameters.AddWithValue("f", (object?)doc.Format ?? DBNull.Value);
+        c.Parameters.AddWithValue("sha", doc.Sha256);
+        c.Parameters.AddWithValue("size", doc.Body.Length);
+        c.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("body", NpgsqlDbType.Bytea) { TypedValue = doc.Body });
+        c.Parameters.AddWithValue("key", (object?)doc.ApiKeyId ?? DBNull.Value);
+        c.Parameters.AddWithValue("url", (object?)doc.FetchUrl ?? DBNull.Value);
+        var id = (long)(await c.ExecuteScalarAsync(ct))!;
+        RawDocumentId = id;
+        return id;
+    }
 
-    /// <summary>Whether this source already has a raw document with these bytes.</summary>
-    public Task<bool> SeenAsync(byte[] sha256, CancellationToken ct) => IngestStore.SeenAsync(Connection, Transaction, SourceId, sha256, ct);
+    /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
+    public async Task<bool> SeenAsync(byte[] sha256, CancellationToken ct)
+    {
+        await using var c = Statement("SELECT EXISTS (SELECT 1 FROM raw_document WHERE source_id = @source_id AND sha256 = @h AND status = 'parsed')");
+        c.Parameters.AddWithValue("h", sha256);
+        return (bool)(await c.ExecuteScalarAsync(ct))!;
+    }
 
-    public Task FinishRawAsync(long rawId, string status, string? format, int accepted, int rejected, CancellationToken ct) =>
-        IngestStore.FinishRawAsync(Connection, Transaction, rawId, status, format, accepted, rejected, ct);
+    public async Task FinishRawAsync(string status, string? format, int accepted, int rejected, CancellationToken ct)
+    {
+        await using var c = Statement("UPDATE raw_document SET status = @st, format = coalesce(@f, format), accepted = @a, rejected = @r WHERE id = @raw_document_id");
+        c.Parameters.AddWithValue("st", status);
+        c.Parameters.AddWithValue("f", (object?)format ?? DBNull.Value);
+        c.Parameters.AddWithValue("a", accepted);
+        c.Parameters.AddWithValue("r", rejected);
+        await c.ExecuteNonQueryAsync(ct);
+    }
 
-    public Task WriteRejectionsAsync(long rawId, IReadOnlyList<Rejection> rejections, CancellationToken ct) =>
-        IngestStore.WriteRejectionsAsync(Connection, rawId, rejections, ct);
+    public async Task WriteRejectionsAsync(IReadOnlyList<Rejection> rejections, CancellationToken ct)
+    {
+        if (rejections.Count == 0) return;
+        var rawId = RawDocumentId ?? throw new InvalidOperationException("rejections belong to a stored raw document");
+        await using var w = await _conn.BeginBinaryImportAsync("COPY rejection (raw_document_id, at, reason) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var r in rejections)
+        {
+            await w.StartRowAsync(ct);
+            await w.WriteAsync(rawId, NpgsqlDbType.Bigint, ct);
+            await w.WriteAsync(r.At, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(r.Reason, NpgsqlDbType.Text, ct);
+        }
+        await w.CompleteAsync(ct);
+    }
 
-    public Task<bool> TrimRejectedRawAsync(long rawId, string? apiKeyId, long keepBytes, long quotaBytes, CancellationToken ct) =>
-        IngestStore.TrimRejectedRawAsync(Connection, Transaction, rawId, SourceId, apiKeyId, keepBytes, quotaBytes, ct);
+    /// <summary>Caps the stored payload of an unparseable document (see raw_trim_rejected.sql).</summary>
+    /// <returns>Whether the payload was cut.</returns>
+    public async Task<bool> TrimRejectedRawAsync(string? apiKeyId, long keepBytes, long quotaBytes, CancellationToken ct)
+    {
+        await using var c = Statement(SqlFiles.Get("raw_trim_rejected"));
+        c.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)apiKeyId ?? DBNull.Value });
+        c.Parameters.AddWithValue("keep", keepBytes);
+        c.Parameters.AddWithValue("quota", quotaBytes);
+        return await c.ExecuteNonQueryAsync(ct) > 0;
+    }
 
-    public Task<Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>> StoredLocationsAsync(string workspace, string layer,
-        IReadOnlyList<FeatureRecord> records, CancellationToken ct) =>
-        IngestStore.StoredLocationsAsync(Connection, Transaction, workspace, layer, records, ct);
+    /// <summary>The municipal boundaries as this transaction sees them (for the record checks).</summary>
+    public Task<DisasterHub.Core.Checks.IBoundaryLookup> BoundariesAsync(BoundarySet boundaries, CancellationToken ct) => boundaries.CurrentAsync(_conn, _tx, ct);
 
-    public Task ExpandCancellationsAsync(string workspace, string layer, ParseResult result, CancellationToken ct) =>
-        IngestStore.ExpandCancellationsAsync(Connection, Transaction, SourceId, workspace, layer, result, ct);
+    /// <summary>
+    /// Geometries of features already stored in the workspace for records that come without one (see
+    /// resolve_locations.sql), for the record checks' location step (<see cref="DisasterHub.Core.Checks.LocateCheck"/>).
+    /// </summary>
+    public async Task<Func<FeatureRecord, NetTopologySuite.Geometries.Geometry?>> StoredLocationsAsync(string layer, IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    {
+        var found = new Dictionary<FeatureRecord, NetTopologySuite.Geometries.Geometry>(ReferenceEqualityComparer.Instance);
+        var missing = records.Where(r => r.Geometry is null || r.Geometry.IsEmpty).ToList();
+        if (missing.Count == 0) return _ => null;
+        await using var c = Statement(SqlFiles.Get("resolve_locations"));
+        c.Parameters.AddWithValue("entity_keys", missing.Select(r => r.EntityKey ?? "").ToArray());
+        c.Parameters.AddWithValue("source_keys", missing.Select(r => r.SourceKey).ToArray());
+        c.Parameters.AddWithValue("layer", layer);
+        var reader = new WKBReader();
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var geom = reader.Read(r.GetFieldValue<byte[]>(1));
+            geom.SRID = 4326;
+            found[missing[(int)r.GetInt64(0) - 1]] = geom;
+        }
+        return rec => found.GetValueOrDefault(rec);
+    }
 
+    /// <summary>
+    /// Cancellations (<see cref="FeatureRecord.CancelsEvent"/>) become the records they retract: every stored feature of
+    /// the source, layer and workspace with that <c>attrs.event_id</c>, with status 取消, severity 0, the cancelling
+    /// telegram's times and <c>attrs.cancelled_by</c>; they are then written like any other record (upsert, history,
+    /// merge), so every read path sees the retraction. A cancellation with nothing stored to retract stays as it is
+    /// (without a geometry it is rejected by the shared checks, with its reason).
+    /// </summary>
+    public async Task ExpandCancellationsAsync(string layer, ParseResult result, CancellationToken ct)
+    {
+        var cancels = result.Records.Where(r => r.CancelsEvent is not null).ToList();
+        if (cancels.Count == 0) return;
+        await using var c = Statement(SqlFiles.Get("cancel_targets"));
+        c.Parameters.AddWithValue("events", cancels.Select(r => r.CancelsEvent!).ToArray());
+        c.Parameters.AddWithValue("layer", layer);
+        var reader = new WKBReader();
+        var retracted = new List<(FeatureRecord Cancel, FeatureRecord Target)>();
+        await using (var r = await c.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var cancel = cancels[(int)r.GetInt64(0) - 1];
+                var geom = reader.Read(r.GetFieldValue<byte[]>(6));
+                geom.SRID = 4326;
+                var attrs = System.Text.Json.Nodes.JsonNode.Parse(r.GetString(8)) as System.Text.Json.Nodes.JsonObject ?? [];
+                attrs["info_type"] = "取消";
+                attrs["cancelled_by"] = cancel.Attrs["title"]?.DeepClone() ?? cancel.Name;
+                var storedAt = r.GetFieldValue<DateTimeOffset>(7);
+                retracted.Add((cancel, new FeatureRecord
+                {
+                    Layer = layer,
+                    SourceKey = r.GetString(1),
+                    EntityKey = r.GetString(2),
+                    MunicipalityCode = r.IsDBNull(3) ? null : r.GetString(3),
+                    Name = r.IsDBNull(4) ? null : r.GetString(4),
+                    Address = r.IsDBNull(5) ? null : r.GetString(5),
+                    Geometry = geom,
+                    Status = "取消",
+                    Severity = 0,
+                    // never older than what it retracts (an older observation does not overwrite a newer one)
+                    ObservedAt = cancel.ObservedAt is { } t && t > storedAt ? t : storedAt,
+                    ReportedAt = cancel.ReportedAt,
+                    Attrs = attrs,
+                    Location = cancel.Location,
+                }));
+            }
+        }
+        var done = retracted.Select(x => x.Cancel).ToHashSet();
+        var targets = retracted.Select(x => x.Target).ToList();
+        var keys = targets.Select(t => t.SourceKey).ToHashSet(StringComparer.Ordinal);
+        // the cancellation stands for what it retracted; a record of the same key in the document gives way to it
+        result.Records.RemoveAll(r => done.Contains(r) || keys.Contains(r.SourceKey));
+        result.Records.AddRange(targets);
+    }
+
+    /// <summary>
+    /// Stages the records with binary COPY, drops the unchanged ones (same content hash as the current state), then
+    /// writes history, current state and the merged layer for the rest in set-based statements, in the scope's
+    /// workspace or the one given (exercise records routed to a drill).
+    /// </summary>
     /// <returns>How many current-state rows were inserted or changed.</returns>
-    public Task<int> WriteFeaturesAsync(string workspace, long rawId, DateTimeOffset receivedAt, int expectedIntervalSeconds,
-        IReadOnlyList<FeatureRecord> records, IReadOnlyDictionary<string, TimeSpan>? staleLimits, ICollection<NotCurrent>? notCurrent, CancellationToken ct) =>
-        IngestStore.WriteFeaturesAsync(Connection, Transaction, SourceId, workspace, rawId, receivedAt, expectedIntervalSeconds, records, ct,
-            staleLimits: staleLimits, notCurrent: notCurrent);
+    public async Task<int> WriteFeaturesAsync(IReadOnlyList<FeatureRecord> records, ICollection<NotCurrent>? notCurrent, CancellationToken ct,
+        string? workspace = null)
+    {
+        if (records.Count == 0) return 0;
+        await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
+        await StageAsync(records, ct);
+        // unchanged records leave staging first (ingest_unchanged.sql): when nothing is left, nothing else is written
+        await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
+        {
+            if ((long)(await c.ExecuteScalarAsync(ct))! == 0)
+            {
+                await ExecuteAsync("DROP TABLE staging, recheck", ct);
+                return 0;
+            }
+        }
+        await ExecuteAsync(SqlFiles.Get("ingest_entities"), ct, workspace);
+        if (notCurrent is not null)
+        {
+            await using var c = Statement(SqlFiles.Get("ingest_not_current"), workspace);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                notCurrent.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
+        }
+        await ExecuteAsync(SqlFiles.Get("ingest_versions"), ct, workspace);
+        int changed;
+        await using (var c = Statement(SqlFiles.Get("ingest_features"), workspace))
+        {
+            c.Parameters.AddWithValue("expected_interval_seconds", (double)Scope.ExpectedIntervalSeconds);
+            changed = await c.ExecuteNonQueryAsync(ct);
+        }
+        await using (var merge = Statement(SqlFiles.Get("merge_entities"), workspace))
+        {
+            merge.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
+            merge.Parameters.Add(new NpgsqlParameter("stale_limits", NpgsqlDbType.Jsonb) { Value = IngestStore.StaleLimitsJson(Scope.StaleLimits) });
+            await merge.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync(SqlFiles.Get("notify_changes"), ct, workspace);
+        // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
+        await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
+        return changed;
+    }
 
-    public Task MarkSourceAsync(SourceMark mark, CancellationToken ct) => IngestStore.MarkSourceAsync(Connection, Transaction, SourceId, mark, ct);
+    private async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    {
+        var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
+        await using var w = await _conn.BeginBinaryImportAsync(
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var r in records)
+        {
+            var geomBytes = wkb.Write(r.Geometry);
+            var attrs = r.Attrs.ToJsonString();
+            await w.StartRowAsync(ct);
+            await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
+            await WriteNullable(w, r.EntityKey ?? IngestStore.NameKey(r) ?? $"{r.Layer}:{r.SourceKey}", ct);
+            await WriteNullable(w, IngestStore.NameKey(r), ct);
+            await WriteNullable(w, r.MunicipalityCode, ct);
+            await WriteNullable(w, r.Name, ct);
+            await WriteNullable(w, r.Address, ct);
+            await w.WriteAsync(geomBytes, NpgsqlDbType.Bytea, ct);
+            await w.WriteAsync(r.SourceCrs, NpgsqlDbType.Text, ct);
+            await WriteNullable(w, r.Status, ct);
+            if (r.Severity is { } sev) await w.WriteAsync((short)sev, NpgsqlDbType.Smallint, ct); else await w.WriteNullAsync(ct);
+            await w.WriteAsync((r.ObservedAt ?? Scope.ReceivedAt).UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+            if (r.ReportedAt is { } rep) await w.WriteAsync(rep.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+            await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
+            await w.WriteAsync(IngestStore.ContentHash(r, geomBytes, attrs), NpgsqlDbType.Bytea, ct);
+            if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+            if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+        }
+        await w.CompleteAsync(ct);
+    }
 
-    public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
+    private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)
+    {
+        if (value is null) await w.WriteNullAsync(ct);
+        else await w.WriteAsync(value, NpgsqlDbType.Text, ct);
+    }
+
+    /// <summary>Records the source's mark in this transaction (with what it ingested, or instead of it).</summary>
+    public async Task MarkSourceAsync(SourceMark mark, CancellationToken ct)
+    {
+        await using var c = mark.Command(SourceId);
+        c.Connection = _conn;
+        c.Transaction = _tx;
+        await c.ExecuteNonQueryAsync(ct);
+    }
+
+    public Task CommitAsync(CancellationToken ct) => _tx.CommitAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
-        await Transaction.DisposeAsync();
-        await Connection.DisposeAsync();
+        await _tx.DisposeAsync();
+        await _conn.DisposeAsync();
     }
 }

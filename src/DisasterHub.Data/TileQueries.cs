@@ -30,9 +30,17 @@ public sealed class TileQueries(NpgsqlDataSource db)
     public static string Sql(ReadScope scope, bool fromCells) =>
         SqlFiles.Get(fromCells ? "tile_cells" : "tile").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
 
-    public async Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, CancellationToken ct)
+    public Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, CancellationToken ct) =>
+        TileAsync(scope, z, x, y, FromCells(scope, z), ct);
+
+    /// <summary>
+    /// A tile from the cells or from the rows, as asked: below the cluster zoom the rows give the request-time
+    /// clustering the cells stand for (same grid, same representative point), which tests and the benchmark compare
+    /// the cells with.
+    /// </summary>
+    public async Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, bool fromCells, CancellationToken ct)
     {
-        var fromCells = FromCells(scope, z);
+        if (fromCells && !FromCells(scope, z)) throw new ArgumentException("only live merged tiles below the cluster zoom have cells", nameof(fromCells));
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(Sql(scope, fromCells), conn);
         scope.Bind(c);
@@ -41,19 +49,17 @@ public sealed class TileQueries(NpgsqlDataSource db)
         c.Parameters.AddWithValue("x", x);
         c.Parameters.AddWithValue("y", y);
         c.Parameters.AddWithValue("cap", FeatureCap);
-        if (fromCells)
-        {
-            var shift = CellZoom - z;
-            c.Parameters.AddWithValue("shift", shift);
-            c.Parameters.AddWithValue("cx0", (16 * x) << shift);
-            c.Parameters.AddWithValue("cx1", ((16 * x + 16) << shift) - 1);
-            c.Parameters.AddWithValue("cy0", (16 * y) << shift);
-            c.Parameters.AddWithValue("cy1", ((16 * y + 16) << shift) - 1);
-        }
-        else
+        // the tile's clusters: cells of the grid (cell >> shift) inside the tile, cells cx0..cx1 × cy0..cy1
+        var shift = Math.Max(0, CellZoom - z);
+        var (x0, x1, y0, y1) = z <= CellZoom ? (16 * x << shift, ((16 * x + 16) << shift) - 1, 16 * y << shift, ((16 * y + 16) << shift) - 1) : (0, -1, 0, -1);
+        c.Parameters.AddWithValue("shift", shift);
+        c.Parameters.AddWithValue("cx0", x0);
+        c.Parameters.AddWithValue("cx1", x1);
+        c.Parameters.AddWithValue("cy0", y0);
+        c.Parameters.AddWithValue("cy1", y1);
+        if (!fromCells)
         {
             c.Parameters.AddWithValue("tolerance", tileMeters / 4096 * 2);   // ~2 tile pixels
-            c.Parameters.AddWithValue("cell", tileMeters / 16);               // 16×16 cluster grid per tile
             c.Parameters.AddWithValue("cluster_zoom", ClusterBelowZoom);
         }
         return (byte[])(await c.ExecuteScalarAsync(ct))!;

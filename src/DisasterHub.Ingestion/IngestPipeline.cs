@@ -68,8 +68,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")])
             { Layer = named.Layer };
 
-        var raw = new RawDocument(req.Source.Id, req.Workspace, receivedAt, req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
-        await using var ingest = await IngestTransaction.BeginAsync(db, req.Source.Id, ct);
+        var raw = new RawDocument(req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
+        await using var ingest = await IngestTransaction.BeginAsync(db,
+            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
 
         if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
         {
@@ -90,19 +91,19 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var rawId = await ingest.InsertRawAsync(raw, ct);
         var read = await ReadAsync(ingest, req, receivedAt, ct);
         if (read.Failure is { } failure)
-            return await FailAsync(ingest, rawId, read.FailStatus, read.Parser?.Format, failure, req, receivedAt, ct, read.Parser?.Layer);
+            return await FailAsync(ingest, read.FailStatus, read.Parser?.Format, failure, req, receivedAt, ct, read.Parser?.Layer);
         var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
         var records = result.Records;
 
         var notCurrent = new List<NotCurrent>();
-        var changed = await ingest.WriteFeaturesAsync(req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, _staleness, notCurrent, ct);
+        var changed = await ingest.WriteFeaturesAsync(records, notCurrent, ct);
         if (routed is not null)
         {
-            changed += await ingest.WriteFeaturesAsync(routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, routed.Records, _staleness, notCurrent, ct);
+            changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
         }
         var accepted = records.Count + (routed?.Records.Count ?? 0);
-        await ingest.WriteRejectionsAsync(rawId, result.Rejections, ct);
-        await ingest.FinishRawAsync(rawId, "parsed", parser.Format, accepted, result.Rejections.Count, ct);
+        await ingest.WriteRejectionsAsync(result.Rejections, ct);
+        await ingest.FinishRawAsync("parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor), ct);
         await ingest.CommitAsync(ct);
@@ -134,7 +135,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         if (named is not null && named.Layer != req.Source.Layer)
             return new PreviewOutcome(IngestStatus.WrongLayer, named.Format, named.Layer, [],
                 [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")], null);
-        await using var ingest = await IngestTransaction.BeginAsync(db, req.Source.Id, ct);
+        await using var ingest = await IngestTransaction.BeginAsync(db,
+            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
         await ingest.ReadOnlyAsync(ct);
         var read = await ReadAsync(ingest, req, receivedAt, ct);
         if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);
@@ -179,17 +181,17 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return new Read(parser, null, null, IngestStatus.Unparseable, new Rejection("document", "document could not be parsed"));
         }
 
-        await ingest.ExpandCancellationsAsync(req.Workspace, parser.Layer, result, ct);
+        await ingest.ExpandCancellationsAsync(parser.Layer, result, ct);
         // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
         // locations of features already stored, and the pusher's jurisdiction.
         var checks = new CheckContext
         {
             Extent = _extent,
             ReceivedAt = receivedAt,
-            Boundaries = await boundaries.CurrentAsync(ingest.Connection, ingest.Transaction, ct),
+            Boundaries = await ingest.BoundariesAsync(boundaries, ct),
             ToleranceMetres = options.Value.BoundaryToleranceMetres,
             Jurisdiction = req.Jurisdiction,
-            StoredLocation = await ingest.StoredLocationsAsync(req.Workspace, parser.Layer, result.Records, ct),
+            StoredLocation = await ingest.StoredLocationsAsync(parser.Layer, result.Records, ct),
             MaxFutureSkew = _maxFutureSkew,
             Budget = budget.Token,
         };
@@ -220,21 +222,21 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         return formats.Find(req.Source.Format);
     }
 
-    private async Task<IngestOutcome> FailAsync(IngestTransaction ingest, long rawId, IngestStatus status, string? format,
+    private async Task<IngestOutcome> FailAsync(IngestTransaction ingest, IngestStatus status, string? format,
         Rejection why, IngestRequest req, DateTimeOffset at, CancellationToken ct, string? layer = null)
     {
         // The reason and the raw document's hash and size stay: nothing that arrived is dropped silently. Its payload
         // is kept up to a cap and a per-key quota (Hub:Retention), so unparseable pushes cannot fill the disk.
-        await ingest.WriteRejectionsAsync(rawId, [why], ct);
-        await ingest.FinishRawAsync(rawId, "unparseable", format, 0, 1, ct);
-        await ingest.TrimRejectedRawAsync(rawId, req.ApiKeyId, _retention.RejectedRawKeepBytes, _retention.RejectedRawQuotaBytesPerKey, ct);
+        await ingest.WriteRejectionsAsync([why], ct);
+        await ingest.FinishRawAsync("unparseable", format, 0, 1, ct);
+        await ingest.TrimRejectedRawAsync(req.ApiKeyId, _retention.RejectedRawKeepBytes, _retention.RejectedRawQuotaBytesPerKey, ct);
         var health = req.ApiKeyId is null ? $"{why.At}: {why.Reason}"
             : status == IngestStatus.UnknownFormat ? UnknownFormatHealth
             : $"document not readable as {format} (see audit)";
         await ingest.MarkSourceAsync(new SourceMark(at, health), ct);
         await ingest.CommitAsync(ct);
-        log.LogWarning("Raw document {RawId} for {Source} not parsed: {At}: {Reason}", rawId, req.Source.Id, why.At, why.Reason);
-        return new IngestOutcome(status, rawId, format, 0, 1, 0, [why]) { Layer = layer };
+        log.LogWarning("Raw document {RawId} for {Source} not parsed: {At}: {Reason}", ingest.RawDocumentId, req.Source.Id, why.At, why.Reason);
+        return new IngestOutcome(status, ingest.RawDocumentId, format, 0, 1, 0, [why]) { Layer = layer };
     }
 
 }

@@ -2,28 +2,39 @@
 -- one of the rows_* sets (per source or merged, now or as of). Polygons are simplified by zoom, each layer keeps at
 -- most @cap features per tile (most severe first), and below @cluster_zoom points are clustered on a grid. Counts
 -- are 64-bit through hub_count (migration 0010): a large or odd value never fails the tile.
+-- The margin is cut to the world before the envelope goes to WGS84: past ±180° it would wrap around, and the
+-- envelope of a tile on the antimeridian (every tile over Japan at z1–z3) would cover the other side of the world.
 WITH b AS (
     SELECT ST_TileEnvelope(@z, @x, @y) AS env,
-           ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), 4326) AS env4326
+           ST_Transform(ST_Intersection(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), ST_TileEnvelope(0, 0, 0)), 4326) AS env4326
 ),
-src AS (
-    SELECT r.*, ST_Transform(r.geom, 3857) AS g3857
+-- Not materialized, and only the columns a tile draws: each branch computes what it uses (provenance, for one, never).
+src AS NOT MATERIALIZED (
+    SELECT r.layer, r.id, r.name, r.status, r.severity, r.municipality_code, r.entity_key, r.sources, r.observed_at,
+           r.stale, r.conflicts, r.attrs, r.geom
     FROM ({rows}) r, b
     WHERE r.classification = ANY (@levels) AND r.geom && b.env4326
 ),
+-- At and above the cluster zoom: the @cap most severe per layer are ranked first and only those are projected,
+-- simplified and encoded (a dense z9 tile holds tens of thousands of rows).
 detail AS (
-    SELECT s.layer, s.id::text AS id, s.name, s.status, s.severity, s.municipality_code, s.entity_key,
-           array_to_string(s.sources, ',') AS sources, s.observed_at::text AS observed_at, s.stale,
-           jsonb_array_length(s.conflicts) AS conflicts,
-           hub_count(s.attrs -> 'evacuees') AS evacuees,
-           hub_count(s.attrs -> 'customers_out') AS customers_out,
+    SELECT d.layer, d.id::text AS id, d.name, d.status, d.severity, d.municipality_code, d.entity_key,
+           array_to_string(d.sources, ',') AS sources, d.observed_at::text AS observed_at, d.stale,
+           jsonb_array_length(d.conflicts) AS conflicts,
+           hub_count(d.attrs -> 'evacuees') AS evacuees,
+           hub_count(d.attrs -> 'customers_out') AS customers_out,
            1 AS point_count,
-           ST_AsMVTGeom(CASE WHEN GeometryType(s.g3857) IN ('POINT', 'MULTIPOINT') THEN s.g3857
-                             ELSE ST_SimplifyPreserveTopology(s.g3857, @tolerance) END, b.env, 4096, 64, true) AS geom,
-           row_number() OVER (PARTITION BY s.layer ORDER BY s.severity DESC NULLS LAST, s.observed_at DESC) AS rn
-    FROM src s, b
-    WHERE @z >= @cluster_zoom
+           ST_AsMVTGeom(CASE WHEN GeometryType(d.geom) IN ('POINT', 'MULTIPOINT') THEN ST_Transform(d.geom, 3857)
+                             ELSE ST_SimplifyPreserveTopology(ST_Transform(d.geom, 3857), @tolerance) END, b.env, 4096, 64, true) AS geom,
+           d.rn
+    FROM (SELECT s.*, row_number() OVER (PARTITION BY s.layer ORDER BY s.severity DESC NULLS LAST, s.observed_at DESC) AS rn
+          FROM src s
+          WHERE @z >= @cluster_zoom) d, b
+    WHERE d.rn <= @cap
 ),
+-- the request-time clustering the precomputed cells stand for (tile_cells.sql, migration 0016): the same grid (the
+-- 4096-cell grid of hub_tile_cell_x/_y, cells >> @shift, only cells inside the tile) and the same point (the mean
+-- of the members' hub_tile_point), so a tile as of an instant and the live one group alike
 clustered AS (
     SELECT c.layer, NULL::text AS id, CASE WHEN count(*) = 1 THEN min(c.name) END AS name, NULL::text AS status,
            max(c.severity) AS severity, NULL::text AS municipality_code, NULL::text AS entity_key, NULL::text AS sources,
@@ -31,11 +42,12 @@ clustered AS (
            hub_count_total(sum(hub_count(c.attrs -> 'evacuees'))) AS evacuees,
            hub_count_total(sum(hub_count(c.attrs -> 'customers_out'))) AS customers_out,
            count(*)::int AS point_count,
-           ST_AsMVTGeom(ST_Centroid(ST_Collect(ST_PointOnSurface(c.g3857))), b.env, 4096, 64, true) AS geom,
+           ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(ST_X(p)), avg(ST_Y(p))), 3857), b.env, 4096, 64, true) AS geom,
            row_number() OVER (PARTITION BY c.layer ORDER BY max(c.severity) DESC NULLS LAST) AS rn
-    FROM src c, b
+    FROM src c CROSS JOIN b CROSS JOIN LATERAL hub_tile_point(c.geom) p
     WHERE @z < @cluster_zoom
-    GROUP BY c.layer, ST_SnapToGrid(ST_PointOnSurface(c.g3857), @cell), b.env
+      AND hub_tile_cell_x(p) BETWEEN @cx0 AND @cx1 AND hub_tile_cell_y(p) BETWEEN @cy0 AND @cy1
+    GROUP BY c.layer, hub_tile_cell_x(p) >> @shift, hub_tile_cell_y(p) >> @shift, b.env
 ),
 feats AS (
     SELECT * FROM detail WHERE geom IS NOT NULL AND rn <= @cap

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using DisasterHub.Api.Tests.Infrastructure;
+using DisasterHub.Core;
+using DisasterHub.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Low-zoom merged tiles come from the precomputed cells (tile_cells.sql) maintained in the writing transaction. Here
+/// every z0–z8 tile over the test city, fetched over HTTP by an anonymous and a restricted caller, must carry exactly
+/// the clusters the request-time computation (tile.sql over the rows the caller may see) gives at that moment:
+/// the same counts, highest severities, newest times, names, sums, staleness, hidden attributes and points, through
+/// pushes, updates, a second source merging in, an alert with a validity end, its cancellation, its expiry, and an
+/// exercise routed to a drill workspace. The HTTP tiles also go through the tile cache, so a stale cached tile fails
+/// the comparison as well.
+/// </summary>
+public sealed class cluster_cells_should : IAsyncLifetime
+{
+    private const double Lon = 136.94, Lat = 37.03;
+    private const string Drill = "cells-drill";
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
+    private HubServer _hub = null!;
+    private string _cityKey = null!;
+    private string _prefKey = null!;
+    private string _restrictedKey = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = TestSettings.AddPrefecturePusher(new Dictionary<string, string?>
+        {
+            ["Hub:ExpirySeconds"] = "1",
+            // evacuation orders only for restricted callers; shelters' evacuee counts only from responders up
+            [$"Hub:Classification:Layers:{Layers.EvacuationOrders}"] = Classifications.Restricted,
+            [$"Hub:Classification:Attributes:{Layers.Shelters}:evacuees"] = Classifications.Responders,
+            ["Hub:Sources:10:ExerciseWorkspace"] = Drill,
+        });
+        TestSettings.AddPushSources(settings, 10, "cluster cells", ("cells-cap", "cap", Layers.EvacuationOrders),
+            ("cells-geo", "shelters.geojson", Layers.Shelters));
+        _hub = await HubServer.StartAsync(settings, _clock);
+        _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders");
+        _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
+        _restrictedKey = await _hub.CreateKeyAsync("hub-operator", "read:restricted");
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private static byte[] Shelters(IEnumerable<(string Id, double Lon, double Lat, long Evacuees, string Status)> shelters, string observedAt) =>
+        Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{observedAt}}","shelters":[{{string.Join(",", shelters.Select(s =>
+                $$"""{"id":"{{s.Id}}","name":"避難所{{s.Id}}","status":"{{s.Status}}","evacuees":{{s.Evacuees}},"lat":{{s.Lat.ToString("0.0000", CultureInfo.InvariantCulture)}},"lon":{{s.Lon.ToString("0.0000", CultureInfo.InvariantCulture)}}}"""))}}]}
+            """);
+
+    private static byte[] CapCancel(string id, string cancels) => Encoding.UTF8.GetBytes($"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>{id}</identifier><sender>nanao-city</sender><sent>2026-11-22T11:40:00+09:00</sent>
+          <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
+          <references>nanao-city,{cancels},2026-11-22T11:00:00+09:00</references>
+          <info><category>Geo</category><event>避難指示</event><urgency>Immediate</urgency><severity>Severe</severity>
+            <certainty>Observed</certainty><headline>避難指示 解除</headline>
+            <area><areaDesc>七尾市</areaDesc>
+              <polygon>37.03,136.94 37.03,136.98 37.07,136.98 37.07,136.94 37.03,136.94</polygon>
+              <geocode><valueName>JIS X 0402</valueName><value>172022</value></geocode></area></info>
+        </alert>
+        """);
+
+    private async Task Push(string source, string key, byte[] body, string contentType = "application/json")
+    {
+        var r = await _hub.PushAsync(source, key, body, contentType);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK && !text.Contains("\"accepted\":0", StringComparison.Ordinal), text);
+    }
+
+    private (string Name, string? Token, string Level)[] Callers => [("anonymous", null, Classifications.Public), ("restricted", _restrictedKey, Classifications.Restricted)];
+
+    /// <summary>The merged tile over HTTP (cells below the cluster zoom) as the caller gets it.</summary>
+    private async Task<byte[]> Served(string? token, int z, int x, int y, string workspace)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/tiles/merged/{z}/{x}/{y}.mvt" + (workspace == "live" ? "" : $"?workspace={workspace}"));
+        if (token is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var r = await _hub.Http.SendAsync(req);
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        return await r.Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>The same tile clustered at request time from the rows the caller may see (tile.sql), the reference.</summary>
+    private Task<byte[]> RequestTime(string level, int z, int x, int y, string workspace)
+    {
+        var services = _hub.App.Services;
+        var scope = new ReadScope(RowSet.Merged, [.. services.GetRequiredService<LayerCatalogue>().Ids], workspace,
+            services.GetRequiredService<ClassificationPolicy>().ClearanceUpTo(level), _clock.GetUtcNow());
+        Assert.True(TileQueries.FromCells(scope, z));
+        return services.GetRequiredService<TileQueries>().TileAsync(scope, z, x, y, fromCells: false, CancellationToken.None);
+    }
+
+    /// <summary>A feature as comparable text: its properties in key order, then its point.</summary>
+    private static (string Props, int X, int Y) Canonical(MvtFeature f) => (
+        string.Join(";", f.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + Convert.ToString(p.Value, CultureInfo.InvariantCulture))),
+        f.Vertices.Single().X, f.Vertices.Single().Y);
+
+    /// <summary>
+    /// Differences between the served and the request-time tiles at z0–z8 over the city, for both callers (empty: none).
+    /// Points may differ by one tile unit: the two sum the same coordinates in another order.
+    /// </summary>
+    private async Task<List<string>> Differences(string workspace = "live")
+    {
+        var diffs = new List<string>();
+        foreach (var (caller, token, level) in Callers)
+            for (var z = 0; z < TileQueries.ClusterBelowZoom; z++)
+            {
+                var (x, y) = TestSettings.TileOf(Lon, Lat, z);
+                var served = MvtReader.Read(await Served(token, z, x, y, workspace));
+                var reference = MvtReader.Read(await RequestTime(level, z, x, y, workspace));
+                var at = $"{caller} {workspace} {z}/{x}/{y}";
+                if (!served.Select(l => l.Name).Order().SequenceEqual(reference.Select(l => l.Name).Order()))
+                    diffs.Add($"{at}: layers {string.Join(",", served.Select(l => l.Name))} vs {string.Join(",", reference.Select(l => l.Name))}");
+                foreach (var layer in reference)
+                {
+                    var mine = served.FirstOrDefault(l => l.Name == layer.Name);
+                    if (mine is null) continue;
+                    var a = mine.Items.Select(Canonical).OrderBy(f => f.Props, StringComparer.Ordinal).ThenBy(f => f.X).ThenBy(f => f.Y).ToList();
+                    var b = layer.Items.Select(Canonical).OrderBy(f => f.Props, StringComparer.Ordinal).ThenBy(f => f.X).ThenBy(f => f.Y).ToList();
+                    if (a.Count != b.Count || a.Zip(b).Any(p => p.First.Props != p.Second.Props || Math.Abs(p.First.X - p.Second.X) > 1 || Math.Abs(p.First.Y - p.Second.Y) > 1))
+                        diffs.Add($"{at} {layer.Name}:\n  served   {string.Join("\n           ", a)}\n  expected {string.Join("\n           ", b)}");
+                }
+            }
+        return diffs;
+    }
+
+    private async Task AssertSame(string step, string workspace = "live")
+    {
+        var diffs = await Differences(workspace);
+        Assert.True(diffs.Count == 0, $"after {step}:\n{string.Join("\n", diffs)}");
+    }
+
+    /// <summary>Per layer of the served z5 tile: total point_count and total evacuees (null when no cluster carries the key).</summary>
+    private async Task<Dictionary<string, (long Points, long? Evacuees)>> Totals(string? token, string workspace = "live")
+    {
+        var (x, y) = TestSettings.TileOf(Lon, Lat, 5);
+        return MvtReader.Read(await Served(token, 5, x, y, workspace)).ToDictionary(l => l.Name, l => (
+            l.Items.Sum(f => Convert.ToInt64(f.Properties["point_count"], CultureInfo.InvariantCulture)),
+            l.Items.Any(f => f.Properties.ContainsKey("evacuees"))
+                ? l.Items.Sum(f => f.Properties.TryGetValue("evacuees", out var e) ? Convert.ToInt64(e, CultureInfo.InvariantCulture) : 0)
+                : (long?)null));
+    }
+
+    private Task<long> Cell(double lon, double lat) => _hub.Db.ScalarAsync(
+        "SELECT hub_tile_cell_x(p) * 4096 + hub_tile_cell_y(p) FROM hub_tile_point(ST_SetSRID(ST_MakePoint(@lon, @lat), 4326)) p",
+        ("lon", lon), ("lat", lat));
+
+    [Fact]
+    public async Task give_the_clusters_of_the_request_time_computation_through_pushes_updates_withdrawals_and_expiry()
+    {
+        // 48 shelters over a few cells of the z8 grid, two of them closed
+        var grid = Enumerable.Range(0, 48).Select(i => ($"K{i}", 136.90 + (i % 8) * 0.0125, 37.00 + (i / 8) * 0.01, (long)(10 + i), i % 17 == 3 ? "閉鎖" : "開設")).ToList();
+        await Push("nanao-status", _cityKey, Shelters(grid, "2026-11-22T11:00:00+09:00"));
+        await AssertSame("the first push");
+        Assert.Equal((48L, (long?)null), (await Totals(null))[Layers.Shelters]);            // evacuees hidden from the public
+        Assert.Equal((48L, grid.Sum(g => g.Item4)), (await Totals(_restrictedKey))[Layers.Shelters]);
+
+        // updates: one shelter moves to another cell (nothing else changes in the cell it leaves), one changes its
+        // count, one closes, one opens
+        var updated = grid.Select(g => g.Item1 switch
+        {
+            "K0" => ("K0", 136.99, 37.06, 900L, "開設"),
+            "K12" => (g.Item1, g.Item2, g.Item3, 500L, g.Item5),
+            "K13" => (g.Item1, g.Item2, g.Item3, g.Item4, "閉鎖"),
+            "K3" => (g.Item1, g.Item2, g.Item3, g.Item4, "開設"),
+            _ => g,
+        }).ToList();
+        Assert.NotEqual(await Cell(136.90, 37.00), await Cell(136.99, 37.06));
+        Assert.DoesNotContain(updated.Where(g => g.Item1 is "K12" or "K13" or "K3"), g => g.Item2 < 136.93);   // the column of cells K0 leaves
+        await Push("nanao-status", _cityKey, Shelters(updated, "2026-11-22T11:30:00+09:00"));
+        await AssertSame("updates");
+        Assert.Equal((48L, updated.Sum(g => g.Item4)), (await Totals(_restrictedKey))[Layers.Shelters]);
+
+        // the prefecture reports ten of the same shelters (their merged rows change source sets) and four new ones
+        var fromPref = updated.Take(10).Select(g => (g.Item1, g.Item2, g.Item3, g.Item4 + 1, g.Item5))
+            .Concat(Enumerable.Range(48, 4).Select(i => ($"K{i}", 136.905, 37.045 + i * 0.0001, 1L, "開設"))).ToList();
+        await Push("pref-status", _prefKey, Shelters(fromPref, "2026-11-22T11:45:00+09:00"));
+        await AssertSame("a second source");
+        Assert.Equal(52L, (await Totals(_restrictedKey))[Layers.Shelters].Points);
+
+        // restricted alerts: one open-ended (in the cells), one with an end of validity (added at request time)
+        await Push("cells-cap", _cityKey, TestDocuments.Cap("CELLS-A", "避難指示 A"), "application/xml");
+        await Push("cells-cap", _cityKey, TestDocuments.Cap("CELLS-B", "避難指示 B", expires: "2026-11-22T13:00:00+09:00"), "application/xml");
+        await AssertSame("alerts");
+        Assert.False((await Totals(null)).ContainsKey(Layers.EvacuationOrders));
+        Assert.Equal(2L, (await Totals(_restrictedKey))[Layers.EvacuationOrders].Points);
+
+        // withdrawal: A is cancelled (status cancelled, severity 0)
+        await Push("cells-cap", _cityKey, CapCancel("CELLS-A-CANCEL", "CELLS-A"), "application/xml");
+        await AssertSame("a cancellation");
+
+        // expiry: past B's end it leaves the tiles (the expiry pass drops the cached ones)
+        _clock.Advance(TimeSpan.FromHours(2));
+        for (var i = 0; i < 50 && await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE expired_seq IS NOT NULL") == 0; i++) await Task.Delay(100);
+        for (var i = 0; i < 20 && (await Differences()).Count > 0; i++) await Task.Delay(100);
+        await AssertSame("expiry");
+        Assert.Equal(1L, (await Totals(_restrictedKey))[Layers.EvacuationOrders].Points);
+
+        // an exercise goes to the drill workspace: its cells are the drill's, live's are untouched (live's cached tiles
+        // stay as they are: they are kept until a live layer changes, so the source's new freshness is not compared)
+        await Push("cells-cap", _cityKey, TestDocuments.Cap("CELLS-X", "訓練 避難指示", status: "Exercise"), "application/xml");
+        await AssertSame("an exercise", Drill);
+        Assert.Equal(1L, (await Totals(_restrictedKey, Drill))[Layers.EvacuationOrders].Points);
+        Assert.Equal(1L, (await Totals(_restrictedKey))[Layers.EvacuationOrders].Points);
+    }
+
+    [Fact]
+    public async Task keep_the_most_severe_rows_when_a_tile_above_the_cluster_zoom_holds_more_than_its_cap()
+    {
+        // 2,100 shelters in one z9 tile: 100 of severity 3, the rest of severity 1; the tile keeps 2,000, the 100 among them
+        var features = Enumerable.Range(0, 2100).Select(i => $$$"""
+            {"type":"Feature","id":"CAP-{{{i}}}","geometry":{"type":"Point","coordinates":[{{{(136.90 + i % 50 * 0.0018).ToString("0.0000", CultureInfo.InvariantCulture)}}},{{{(37.00 + i / 50 * 0.0012).ToString("0.0000", CultureInfo.InvariantCulture)}}}]},
+             "properties":{"name":"避難所CAP-{{{i}}}","municipality_code":"172022","status":"開設","severity":{{{(i % 21 == 0 ? 3 : 1)}}}}}
+            """);
+        await Push("cells-geo", _cityKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}"""),
+            "application/geo+json");
+        var (x, y) = TestSettings.TileOf(136.945, 37.025, TileQueries.ClusterBelowZoom);
+        Assert.Equal((x, y), TestSettings.TileOf(136.90, 37.00, TileQueries.ClusterBelowZoom));
+        Assert.Equal((x, y), TestSettings.TileOf(136.99, 37.05, TileQueries.ClusterBelowZoom));
+        var shelters = MvtReader.Read(await Served(null, TileQueries.ClusterBelowZoom, x, y, "live")).Single(l => l.Name == Layers.Shelters);
+        Assert.Equal(TileQueries.FeatureCap, shelters.Features);
+        Assert.Equal(100, shelters.Items.Count(f => Convert.ToInt64(f.Properties["severity"], CultureInfo.InvariantCulture) == 3));
+    }
+}
