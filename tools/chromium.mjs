@@ -29,3 +29,14 @@ export async function openPage(browser, result, { timeout = 15_000 } = {}) {
   page.on('pageerror', (e) => result.pageErrors.push(e.message));
   return page;
 }
+
+/** The feature names the map (window.hubMap) draws within 12 px of LON,LAT at zoom 14, once it is idle there. */
+export const drawnNames = (page, lon, lat) => page.evaluate(({ lon, lat }) => new Promise((resolve) => {
+  const m = window.hubMap;
+  m.once('idle', () => {
+    const p = m.project([lon, lat]);
+    const found = m.queryRenderedFeatures([[p.x - 12, p.y - 12], [p.x + 12, p.y + 12]]);
+    resolve([...new Set(found.map((f) => f.properties?.name).filter(Boolean))]);
+  });
+  m.jumpTo({ center: [lon, lat], zoom: 14 });
+}), { lon, lat });

@@ -9,7 +9,7 @@
 // workspace=DRILL, and the drill's shelter is drawn at LON,LAT; choose live in the switch; check the page reloads
 // without the parameter and the shelter is gone.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
-import { launchChromium, openPage } from './chromium.mjs';
+import { drawnNames, launchChromium, openPage } from './chromium.mjs';
 
 const [baseArg, drill, shelterName, lonLat] = process.argv.slice(2);
 if (!baseArg || !drill || !shelterName || !lonLat) {
@@ -31,15 +31,7 @@ try {
   });
 
   // the shelter drawn at the place? (merged tiles, any layer; names are in the feature properties)
-  const drawnNames = () => page.evaluate(({ lon, lat }) => new Promise((resolve) => {
-    const m = window.hubMap;
-    m.once('idle', () => {
-      const p = m.project([lon, lat]);
-      const found = m.queryRenderedFeatures([[p.x - 12, p.y - 12], [p.x + 12, p.y + 12]]);
-      resolve([...new Set(found.map((f) => f.properties?.name).filter(Boolean))]);
-    });
-    m.jumpTo({ center: [lon, lat], zoom: 14 });
-  }), { lon, lat });
+  const names = () => drawnNames(page, lon, lat);
 
   await page.goto(`${base}/?workspace=${encodeURIComponent(drill)}`, { waitUntil: 'load', timeout: 30_000 });
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
@@ -48,7 +40,7 @@ try {
     selected: await page.locator('#workspace').inputValue(),
     bodyWorkspace: await page.evaluate(() => document.body.dataset.workspace),
     drillMarked: await page.evaluate(() => document.body.classList.contains('is-drill')),
-    names: await drawnNames(),
+    names: await names(),
   };
   const drillRequests = [...requests];
   result.steps.drill.requests = drillRequests.length;
@@ -66,7 +58,7 @@ try {
   result.steps.live = {
     url: page.url(),
     bodyWorkspace: await page.evaluate(() => document.body.dataset.workspace),
-    names: await drawnNames(),
+    names: await names(),
   };
   result.steps.live.withWorkspace = requests.filter((r) => r.includes('workspace='));
   if (new URL(result.steps.live.url).searchParams.has('workspace')) fail('live', `still on ${result.steps.live.url}`);

@@ -70,7 +70,7 @@ public static class HubApp
         builder.Services.AddProblemDetails();
         builder.Services.AddHubApiDescription(builder.Configuration);
         builder.Services.AddHubRateLimits(builder.Configuration);
-        builder.Services.AddHubAuth();
+        builder.Services.AddHubAuth(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
         // SIGTERM / Ctrl-C: 5 s (not .NET's 30) for running feed jobs and requests to finish. With the database gone,
         // storage retries would otherwise hold the process for the whole timeout; an unfinished pull is run again by
@@ -103,6 +103,7 @@ public static class HubApp
         app.UseCallerResolution();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCsrfProtection();
         app.UseAuthorization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -129,6 +130,7 @@ public static class HubApp
         app.MapCapFeed();
         app.MapEvents();
         app.MapAudit();
+        app.MapSession();
         app.MapHealth();
         app.UseHubHangfireDashboard();
         app.MapHubApiDescription();
@@ -175,6 +177,7 @@ public static class HubApp
         using var scope = app.Services.CreateScope();
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value,
             app.Services.GetRequiredService<SourceCredentialProtector>(), ct);
+        await PeopleSeeder.SeedAsync(scope.ServiceProvider, app.Configuration, app.Logger, ct);
     }
 }
 

@@ -3,6 +3,7 @@ using DisasterHub.Api.Auth;
 using DisasterHub.Core;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -22,6 +23,7 @@ public static class HubCli
                 "serve" => await ServeAsync(rest),
                 "validate" => Validate(rest, Console.Out),
                 "keys" => await KeysAsync(rest, Console.Out),
+                "people" => await PeopleAsync(rest, Console.In, Console.Out),
                 "migrate" => await MigrateAsync(rest),
                 "import" => await ImportAsync(rest, Console.Out),
                 "drill" => await DrillAsync(rest, Console.Out),
@@ -40,7 +42,7 @@ public static class HubCli
     private static int Usage(string why)
     {
         Console.Error.WriteLine($"error: {why}");
-        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] [--records] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | export --area PREF|--bbox W,S,E,N --out FILE.gpkg [--tiles FILE.mbtiles] [--maxzoom N] [--clearance public|responders|restricted] [--workspace NAME] | migrate");
+        Console.Error.WriteLine("usage: hub [serve] | validate FILE [--format NAME] [--extent japan|world] [--with COMPANION] [--records] | keys create --org ID --scopes S1,S2 [--kind KIND] [--name NAME] [--jurisdiction C1,C2] [--label L] | keys list | keys revoke KEY_ID | people add EMAIL --org ID --role R1[,R2] [--name NAME] [--password-stdin] | people list | import boundaries FILE | drill create NAME | drill replay NAME --from T1 --to T2 [--speed N] | export --area PREF|--bbox W,S,E,N --out FILE.gpkg [--tiles FILE.mbtiles] [--maxzoom N] [--clearance public|responders|restricted] [--workspace NAME] | migrate");
         return 2;
     }
 
@@ -301,6 +303,63 @@ public static class HubCli
             await db.SaveChangesAsync();
             output.WriteLine($"imported {n} municipalities from {parts.Count} parts ({skipped} parts without a code skipped)");
             return 0;
+        });
+    }
+
+    /// <summary>
+    /// <c>people add EMAIL --org ID --role R1[,R2] [--name NAME] [--password-stdin]</c> (without a password on stdin one is
+    /// generated and shown once) and <c>people list</c>: people who sign in, through Identity's own user manager (its
+    /// password hashing and rules), as <c>Hub:People</c> seeds them.
+    /// </summary>
+    public static Task<int> PeopleAsync(string[] args, TextReader input, TextWriter output)
+    {
+        var sub = args.FirstOrDefault() ?? throw new CliException("people needs add or list");
+        return WithDbAsync(args, async (db, ds) =>
+        {
+            var config = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton(ds)
+                .AddDbContext<HubDbContext>(o => DataServices.Configure(o, ds));
+            services.AddDataProtection();
+            services.AddHubPeople(config);
+            await using var provider = services.BuildServiceProvider();
+            await using var scope = provider.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Person>>();
+            switch (sub)
+            {
+                case "add":
+                {
+                    var email = args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? throw new CliException("people add needs an EMAIL");
+                    var generated = !args.Contains("--password-stdin");
+                    var password = generated
+                        ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(15)).Replace('+', '-').Replace('/', '_')
+                        : (await input.ReadLineAsync())?.TrimEnd('\r') ?? "";
+                    var person = new PersonConfig
+                    {
+                        Email = email, Name = Option(args, "--name"), Organization = Option(args, "--org") ?? throw new CliException("people add needs --org"),
+                        Roles = [.. (Option(args, "--role") ?? throw new CliException($"people add needs --role ({string.Join(", ", HubRoles.All)})")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                        Password = password,
+                    };
+                    if (await users.FindByEmailAsync(email) is not null) throw new CliException($"a person with email {email} exists already");
+                    var problems = await PeopleSeeder.CreateAsync(users, scope.ServiceProvider.GetRequiredService<HubDbContext>(), person, DateTimeOffset.UtcNow);
+                    if (problems.Count > 0) throw new CliException($"people add {email}: {string.Join("; ", problems)}");
+                    db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, OrganizationId = person.Organization, Person = email, Action = "people.add", Target = email, ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { roles = person.Roles }) });
+                    await db.SaveChangesAsync();
+                    output.WriteLine($"person:  {email}");
+                    output.WriteLine($"org:     {person.Organization}");
+                    output.WriteLine($"roles:   {string.Join(',', person.Roles)}");
+                    if (generated) output.WriteLine($"password (shown once): {password}");
+                    return 0;
+                }
+                case "list":
+                {
+                    output.WriteLine($"{"email",-36} {"org",-20} {"roles",-20} {"totp",-5} locked_until");
+                    foreach (var p in users.Users.OrderBy(p => p.Email).ToList())
+                        output.WriteLine($"{p.Email,-36} {p.OrganizationId,-20} {string.Join(',', await users.GetRolesAsync(p)),-20} {(p.TwoFactorEnabled ? "yes" : "no"),-5} {(p.LockoutEnd is { } l && l > DateTimeOffset.UtcNow ? l.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) : "-")}");
+                    return 0;
+                }
+                default:
+                    throw new CliException($"unknown people command '{sub}'");
+            }
         });
     }
 

@@ -96,6 +96,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.At).HasColumnName("at");
             e.Property(x => x.OrganizationId).HasColumnName("organization_id");
             e.Property(x => x.ApiKeyId).HasColumnName("api_key_id");
+            e.Property(x => x.Person).HasColumnName("person");
             e.Property(x => x.Action).HasColumnName("action");
             e.Property(x => x.Target).HasColumnName("target");
             e.Property(x => x.ClientAddress).HasColumnName("client_address");
@@ -198,6 +199,10 @@ public sealed class AuditEntry
     public DateTimeOffset At { get; set; }
     public string? OrganizationId { get; set; }
     public string? ApiKeyId { get; set; }
+
+    /// <summary>The signed-in person's email when a person, not a key, acted (migration 0026).</summary>
+    public string? Person { get; set; }
+
     public required string Action { get; set; }
     public string? Target { get; set; }
     public string? ClientAddress { get; set; }

@@ -43,6 +43,13 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes the transaction read-only (a preview): PostgreSQL itself then refuses any write in it.</summary>
+    public async Task ReadOnlyAsync(CancellationToken ct)
+    {
+        await using var c = new NpgsqlCommand(SqlFiles.Get("transaction_read_only"), Connection, Transaction);
+        await c.ExecuteNonQueryAsync(ct);
+    }
+
     public Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct) => IngestStore.InsertRawAsync(Connection, Transaction, doc, ct);
 
     /// <summary>Whether this source already has a raw document with these bytes.</summary>

@@ -35,6 +35,10 @@ public sealed record IngestOutcome(
     public int Routed { get; init; }
 }
 
+/// <summary>What a push would make of a document (<see cref="IngestPipeline.PreviewAsync"/>): nothing of it is stored.</summary>
+public sealed record PreviewOutcome(IngestStatus Status, string? Format, string? Layer, IReadOnlyList<FeatureRecord> Accepted,
+    IReadOnlyList<Rejection> Rejections, ExerciseRule.Routed? Routed);
+
 /// <summary>
 /// One document, one transaction: raw payload stored first, then parsed, then features, history, rejections and
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
@@ -84,74 +88,16 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         }
 
         var rawId = await ingest.InsertRawAsync(raw, ct);
-        var parser = Choose(req);
-        if (parser is null)
-        {
-            var reason = req.Format is null ? "format not recognised" : $"unknown format '{req.Format}'";
-            return await FailAsync(ingest, rawId, IngestStatus.UnknownFormat, null, new Rejection("document", reason), req, receivedAt, ct);
-        }
-
-        ParseResult result;
-        using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds)), clock);
-        try
-        {
-            result = parser.Parse(req.Body, new ParseContext
-            {
-                ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
-                Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
-                MaxAreasPerRecord = _limits.MaxAreasPerRecord, Budget = budget.Token,
-            });
-            budget.Token.ThrowIfCancellationRequested();
-            if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
-                return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, tooBig, req, receivedAt, ct, parser.Layer);
-        }
-        catch (UnparseableDocumentException e)
-        {
-            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, new Rejection(e.At, e.Reason), req, receivedAt, ct, parser.Layer);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.LogError(e, "Parser {Format} failed on raw document {RawId} of source {Source}", parser.Format, rawId, req.Source.Id);
-            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, new Rejection("document", "document could not be parsed"), req, receivedAt, ct, parser.Layer);
-        }
-
-        await ingest.ExpandCancellationsAsync(req.Workspace, parser.Layer, result, ct);
-        // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
-        // locations of features already stored, and the pusher's jurisdiction.
-        var checks = new CheckContext
-        {
-            Extent = _extent,
-            ReceivedAt = receivedAt,
-            Boundaries = await boundaries.CurrentAsync(ingest.Connection, ingest.Transaction, ct),
-            ToleranceMetres = options.Value.BoundaryToleranceMetres,
-            Jurisdiction = req.Jurisdiction,
-            StoredLocation = await ingest.StoredLocationsAsync(req.Workspace, parser.Layer, result.Records, ct),
-            MaxFutureSkew = _maxFutureSkew,
-            Budget = budget.Token,
-        };
-        try
-        {
-            formats.Checks.Run(result, checks);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            return await FailAsync(ingest, rawId, IngestStatus.Unparseable, parser.Format, OverBudget(), req, receivedAt, ct, parser.Layer);
-        }
-        ValidityRule.Apply(result);
-        // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
-        var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
+        var read = await ReadAsync(ingest, req, receivedAt, ct);
+        if (read.Failure is { } failure)
+            return await FailAsync(ingest, rawId, read.FailStatus, read.Parser?.Format, failure, req, receivedAt, ct, read.Parser?.Layer);
+        var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
         var records = result.Records;
-        foreach (var r in records) policy.Apply(r);
 
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteFeaturesAsync(req.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, records, _staleness, notCurrent, ct);
         if (routed is not null)
         {
-            foreach (var r in routed.Records) policy.Apply(r);
             changed += await ingest.WriteFeaturesAsync(routed.Workspace, rawId, receivedAt, req.Source.ExpectedIntervalSeconds, routed.Records, _staleness, notCurrent, ct);
         }
         var accepted = records.Count + (routed?.Records.Count ?? 0);
@@ -174,6 +120,93 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 ? linked.FollowLinks(req.Body, at)
                 : [],
         };
+    }
+
+    /// <summary>
+    /// What <see cref="IngestAsync"/> would make of the document — the same parser, record checks (with the stored
+    /// boundaries and locations and the pusher's jurisdiction), validity, exercise routing and classification — in a
+    /// read-only transaction that is rolled back: no raw document, feature, rejection or source mark is written.
+    /// </summary>
+    public async Task<PreviewOutcome> PreviewAsync(IngestRequest req, CancellationToken ct)
+    {
+        var receivedAt = clock.GetUtcNow();
+        var named = req.Format is null ? null : formats.Find(req.Format);
+        if (named is not null && named.Layer != req.Source.Layer)
+            return new PreviewOutcome(IngestStatus.WrongLayer, named.Format, named.Layer, [],
+                [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")], null);
+        await using var ingest = await IngestTransaction.BeginAsync(db, req.Source.Id, ct);
+        await ingest.ReadOnlyAsync(ct);
+        var read = await ReadAsync(ingest, req, receivedAt, ct);
+        if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);
+        return new PreviewOutcome(IngestStatus.Ingested, read.Parser!.Format, read.Parser.Layer, read.Result!.Records, read.Result.Rejections, read.Routed);
+        // disposing the transaction uncommitted rolls it back
+    }
+
+    private sealed record Read(IFeedParser? Parser, ParseResult? Result, ExerciseRule.Routed? Routed, IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null);
+
+    /// <summary>Parse, expand cancellations, run the record checks and the rules: everything before the writes, shared by ingest and preview.</summary>
+    private async Task<Read> ReadAsync(IngestTransaction ingest, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var parser = Choose(req);
+        if (parser is null)
+            return new Read(null, null, null, IngestStatus.UnknownFormat, new Rejection("document", req.Format is null ? "format not recognised" : $"unknown format '{req.Format}'"));
+
+        ParseResult result;
+        using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds)), clock);
+        try
+        {
+            result = parser.Parse(req.Body, new ParseContext
+            {
+                ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
+                Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
+                MaxAreasPerRecord = _limits.MaxAreasPerRecord, Budget = budget.Token,
+            });
+            budget.Token.ThrowIfCancellationRequested();
+            if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
+                return new Read(parser, null, null, IngestStatus.Unparseable, tooBig);
+        }
+        catch (UnparseableDocumentException e)
+        {
+            return new Read(parser, null, null, IngestStatus.Unparseable, new Rejection(e.At, e.Reason));
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return new Read(parser, null, null, IngestStatus.Unparseable, OverBudget());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Parser {Format} failed on a document of source {Source}", parser.Format, req.Source.Id);
+            return new Read(parser, null, null, IngestStatus.Unparseable, new Rejection("document", "document could not be parsed"));
+        }
+
+        await ingest.ExpandCancellationsAsync(req.Workspace, parser.Layer, result, ct);
+        // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
+        // locations of features already stored, and the pusher's jurisdiction.
+        var checks = new CheckContext
+        {
+            Extent = _extent,
+            ReceivedAt = receivedAt,
+            Boundaries = await boundaries.CurrentAsync(ingest.Connection, ingest.Transaction, ct),
+            ToleranceMetres = options.Value.BoundaryToleranceMetres,
+            Jurisdiction = req.Jurisdiction,
+            StoredLocation = await ingest.StoredLocationsAsync(req.Workspace, parser.Layer, result.Records, ct),
+            MaxFutureSkew = _maxFutureSkew,
+            Budget = budget.Token,
+        };
+        try
+        {
+            formats.Checks.Run(result, checks);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return new Read(parser, null, null, IngestStatus.Unparseable, OverBudget());
+        }
+        ValidityRule.Apply(result);
+        // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
+        var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
+        foreach (var r in result.Records) policy.Apply(r);
+        if (routed is not null) foreach (var r in routed.Records) policy.Apply(r);
+        return new Read(parser, result, routed);
     }
 
     private Rejection OverBudget() =>

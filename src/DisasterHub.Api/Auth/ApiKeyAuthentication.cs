@@ -40,6 +40,13 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         return new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, HubClaims.KeyId, null));
     }
 
+    /// <summary>The key's caller back from a principal this scheme made (null for any other principal).</summary>
+    public static Caller? CallerOf(ClaimsPrincipal user) =>
+        user.Identity is ClaimsIdentity { IsAuthenticated: true, AuthenticationType: SchemeName } && user.FindFirstValue(HubClaims.KeyId) is { } key
+            && user.FindFirstValue(HubClaims.Organization) is { } org
+            ? new Caller(key, org, user.FindAll(HubClaims.Scope).Select(c => c.Value).ToHashSet(StringComparer.Ordinal))
+            : null;
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";

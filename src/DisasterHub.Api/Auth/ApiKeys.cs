@@ -5,14 +5,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DisasterHub.Api.Auth;
 
-/// <summary>The caller a request's Bearer key identifies.</summary>
-public sealed record Caller(string KeyId, string OrganizationId, IReadOnlySet<string> Scopes)
+/// <summary>The caller a request's Bearer key — or a signed-in person's session — identifies.</summary>
+/// <param name="KeyId">The key's id; for a person "person:{email}" (what idempotency answers and raw documents are kept under).</param>
+/// <param name="Scopes">The key's scopes; for a person, the read scope its roles give (and admin for admins).</param>
+/// <param name="Person">The signed-in person's email; null for a key.</param>
+public sealed record Caller(string KeyId, string OrganizationId, IReadOnlySet<string> Scopes, string? Person = null)
 {
     public bool Has(string scope) => Scopes.Contains(scope) || Scopes.Contains("admin");
 
-    /// <summary>Whether this key may push to the source: an admin key anywhere; else a push source of its organization, with push:{layer}.</summary>
+    /// <summary>
+    /// Whether this caller may push to the source: an admin anywhere; else a push source of its organization — a key
+    /// with push:{layer}, a person of that organization whatever the layer (the organization owns the source).
+    /// </summary>
     public bool MayPushTo(DisasterHub.Data.Source source) => Scopes.Contains("admin")
-        || (Scopes.Contains($"push:{source.Layer}") && source.Kind == "push" && source.OwnerOrgId == OrganizationId);
+        || (source.Kind == "push" && source.OwnerOrgId == OrganizationId && (Person is not null || Scopes.Contains($"push:{source.Layer}")));
+
+    /// <summary>The audit columns: a key's id, or the person's email.</summary>
+    public (string? ApiKeyId, string? Person) AuditActor => Person is null ? (KeyId, null) : (null, Person);
 }
 
 /// <summary>

@@ -19,17 +19,46 @@ public static class HubPolicies
     /// </summary>
     public const string KeyCheckedByEndpoint = nameof(KeyCheckedByEndpoint);
 
-    /// <summary>A valid API key with the admin scope.</summary>
+    /// <summary>A valid API key with the admin scope, or a signed-in person with the admin role.</summary>
     public const string Admin = nameof(Admin);
 
-    public static IServiceCollection AddHubAuth(this IServiceCollection services)
+    /// <summary>
+    /// Resource-based: the caller (key or person) may write to this source — its organization owns it (a key also needs
+    /// push:{layer}), or an admin. Asked by the push and media endpoints with the source they read
+    /// (<see cref="OwnsSourceHandler"/>).
+    /// </summary>
+    public const string PushToSource = nameof(PushToSource);
+
+    /// <summary>A signed-in person (the session cookie): their own session, authenticator enrolment.</summary>
+    public const string SignedIn = nameof(SignedIn);
+
+    /// <summary>The policy scheme every request authenticates with: it picks the key or the session cookie.</summary>
+    public const string HubScheme = "Hub";
+
+    /// <summary>
+    /// One scheme set: "ApiKey" for requests with an Authorization header (machines), the Identity session cookie for
+    /// the rest (people). A request with a Bearer key is never cookie-authenticated, so it needs no CSRF token.
+    /// </summary>
+    public static IServiceCollection AddHubAuth(this IServiceCollection services, IConfiguration config)
     {
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = HubScheme;
+                o.DefaultChallengeScheme = HubScheme;
+            })
+            .AddPolicyScheme(HubScheme, "API key or session", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.Count > 0 ? ApiKeyAuthenticationHandler.SchemeName : People.CookieScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddHubSessions(config);
+        services.AddHubPeople(config);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, OwnsSourceHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(PublicRead, p => p.RequireAssertion(_ => true))
             .AddPolicy(KeyCheckedByEndpoint, p => p.RequireAssertion(_ => true))
-            .AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(HubClaims.Scope, "admin"));
+            .AddPolicy(PushToSource, p => p.AddRequirements(new OwnsSourceRequirement()))
+            .AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(People.CookieScheme).RequireAuthenticatedUser())
+            .AddPolicy(Admin, p => p.RequireAssertion(c => c.User.HasClaim(HubClaims.Scope, "admin")
+                || (c.User.Identity?.AuthenticationType == People.CookieScheme && c.User.IsInRole(HubRoles.Admin))));
         return services;
     }
 }

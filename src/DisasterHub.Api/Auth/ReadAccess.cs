@@ -17,13 +17,15 @@ public static class ReadAccess
     public static async Task<Caller?> CallerAsync(HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
         var resolved = ctx.Resolved();
-        if (!resolved.Presented || (ctx.Features.Get<ResolvedCaller>() is not null && resolved.Caller is null)) return null;
+        // no Authorization header: the signed-in person, if any (the session cookie; the policy scheme picked it)
+        if (!resolved.Presented) return People.CallerOf(ctx.User);
+        if (ctx.Features.Get<ResolvedCaller>() is not null && resolved.Caller is null) return null;
         return await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
     }
 
     /// <summary>
     /// The caller's levels and the attributes hidden from it, under this hub's sharing rules. The answer depends on
-    /// the key, so it varies on Authorization, and one computed above public is private to the caller: no shared
+    /// the key or session, so it varies on Authorization and Cookie, and one computed above public is private to the caller: no shared
     /// cache may hand a responders' answer to the public.
     /// </summary>
     public static async Task<Clearance> LevelsAsync(HttpContext ctx, HubDbContext db, CancellationToken ct) =>
@@ -40,7 +42,7 @@ public static class ReadAccess
             _ when caller.Has("read:responders") => Classifications.Responders,
             _ => Classifications.Public,
         });
-        ctx.Response.Headers.Vary = "Authorization";
+        ctx.Response.Headers.Vary = "Authorization, Cookie";
         if (clearance.Levels.Length > 1) ctx.Response.Headers.CacheControl = "private";
         return clearance;
     }

@@ -21,6 +21,7 @@ public static class DocumentsEndpoints
 {
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/api/v1/sources/{id}/documents", History).WithTags("Push").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         app.MapPost("/api/v1/sources/{id}/documents", Push).WithTags("Push").DisableAntiforgery().RequireRateLimiting(RateLimits.Push).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
         return app;
     }
@@ -49,31 +50,89 @@ public static class DocumentsEndpoints
     private static IResult Problem(int status, string title, string detail, string? field = null, string? pointer = null) =>
         Results.Json(ProblemBody(status, title, detail, field, pointer), contentType: ProblemJson, statusCode: status);
 
+    /// <summary>
+    /// The source's latest documents and what became of each (<c>source_documents.sql</c>), with the owner organization
+    /// and its jurisdiction codes (what a city's page filters its shelters by). For the owner organization's keys and
+    /// people, and admins: who sent what is not public.
+    /// </summary>
+    private static async Task<IResult> History(string id, HttpContext ctx, HubDbContext db, NpgsqlDataSource data, CancellationToken ct)
+    {
+        if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
+        var limit = 20;
+        if (ctx.Request.Query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, out limit) || limit is < 1 or > 200))
+            return Problem(400, "invalid parameter", "limit is a whole number from 1 to 200", "limit");
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
+        if (caller is null)
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problem(401, "unauthorized", "a valid API key (Authorization: Bearer ...) or a signed-in session is required", "Authorization");
+        }
+        var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (source is null) return Problem(404, "not found", $"no source '{id}'", "id");
+        if (!caller.Scopes.Contains("admin") && source.OwnerOrgId != caller.OrganizationId)
+            return Problem(403, "forbidden", $"only the organization that owns source '{id}' (or an admin) reads its documents", "id");
+        var owner = source.OwnerOrgId is null ? null : await db.Organizations.AsNoTracking().Where(o => o.Id == source.OwnerOrgId)
+            .Select(o => new { id = o.Id, name = o.Name, kind = o.Kind, jurisdiction = o.JurisdictionCodes }).FirstOrDefaultAsync(ct);
+
+        var documents = new List<object>();
+        await using (var c = data.CreateCommand(SqlFiles.Get("source_documents")))
+        {
+            c.Parameters.AddWithValue("source_id", id);
+            c.Parameters.AddWithValue("limit", limit);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                documents.Add(new
+                {
+                    id = r.GetInt64(0),
+                    received_at = r.GetFieldValue<DateTimeOffset>(1),
+                    workspace = r.GetString(2),
+                    format = r.IsDBNull(3) ? null : r.GetString(3),
+                    status = r.GetString(4),
+                    accepted = r.GetInt32(5),
+                    rejected = r.GetInt32(6),
+                    size_bytes = r.GetInt32(7),
+                    sent_by = r.IsDBNull(8) ? null : r.GetString(8),
+                    changed = r.IsDBNull(9) ? (int?)null : r.GetInt32(9),
+                    rejections = JsonDocument.Parse(r.GetString(10)).RootElement,
+                });
+        }
+        ctx.Response.Headers.CacheControl = "private, no-store";
+        return Results.Json(new
+        {
+            source = new { id = source.Id, name = source.Name, kind = source.Kind, layer = source.Layer, format = source.Format, owner_org = source.OwnerOrgId },
+            owner,
+            documents,
+        });
+    }
+
     private static async Task<IResult> Push(string id, HttpContext ctx, HubDbContext db, IngestPipeline pipeline, NpgsqlDataSource dataSource,
-        IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied, CancellationToken ct)
+        IOptions<HubOptions> options, TimeProvider clock, IngestGate gate, KeyedLocks locks, DeniedPushAudit denied,
+        Microsoft.AspNetCore.Authorization.IAuthorizationService authorization, CancellationToken ct)
     {
         // Parameters first, before they reach SQL or the audit log: a NUL or control character is a 400, never a 500.
         if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
         var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
         var workspace = ctx.Request.Query["workspace"].ToString() is { Length: > 0 } w ? w : "live";
 
-        var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
+        // a key (checked against the store: a revocation counts at once) or a signed-in person (the session cookie, CSRF-checked)
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         if (caller is null)
         {
             await denied.RecordAsync(db, ctx, null, PushParameters.PresentedKeyId(ctx.Request.Headers.Authorization), id, 401, "no valid API key", null, ct);
             ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(401, "unauthorized", "a valid API key is required (Authorization: Bearer ...)", "Authorization");
+            return Problem(401, "unauthorized", "a valid API key (Authorization: Bearer ...) or a signed-in session is required", "Authorization");
         }
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
         if (source is null)
         {
-            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 404, "no such source", null, ct);
+            await denied.RecordAsync(db, ctx, caller, id, 404, "no such source", null, ct);
             return Problem(404, "not found", $"no source '{id}'", "id");
         }
-        if (!caller.MayPushTo(source))
+        if (!(await authorization.AuthorizeAsync(ctx.User, source, HubPolicies.PushToSource)).Succeeded)
         {
-            await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, id, 403, "key may not push to this source", new { layer = source.Layer }, ct);
-            return Problem(403, "forbidden", $"this key may not push to source '{id}'", "Authorization");
+            var who = caller.Person is null ? "key" : "person";
+            await denied.RecordAsync(db, ctx, caller, id, 403, $"{who} may not push to this source", new { layer = source.Layer, owner = source.OwnerOrgId }, ct);
+            return Problem(403, "forbidden", $"this {who} may not push to source '{id}'", caller.Person is null ? "Authorization" : "id");
         }
 
         var hub = options.Value;
@@ -100,6 +159,9 @@ public static class DocumentsEndpoints
 
         if (workspace != "live" && await DrillStore.KindAsync(dataSource, workspace, ct) is null)
             return Problem(400, "unknown workspace", $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
+        // a preview writes nothing (no raw document, feature, audit entry or idempotency record), so it needs no key
+        if (PushParameters.DryRun(ctx.Request.Query) == true) return await PreviewAsync();
+
         var idemKey = ctx.Request.Headers["Idempotency-Key"].ToString();
         if (idemKey.Length > 200) return Problem(400, "invalid header", "Idempotency-Key longer than 200 characters", "Idempotency-Key");
         if (idemKey.Any(char.IsControl)) return Problem(400, "invalid header", "Idempotency-Key contains a control character", "Idempotency-Key");
@@ -142,6 +204,19 @@ public static class DocumentsEndpoints
         }
         return Answer(answerStatus, answer);
 
+        async Task<IResult> PreviewAsync()
+        {
+            using var slot = await gate.TryEnterAsync(caller.OrganizationId, ct);
+            if (slot is null)
+            {
+                ctx.Response.Headers.RetryAfter = "5";
+                return Problem(503, "ingest busy", $"this organization already has {gate.PerOrganizationSlots} documents ingesting (or the hub is at capacity); retry shortly");
+            }
+            var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
+            var preview = await pipeline.PreviewAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
+            return PushPreview.Answer(preview, format);
+        }
+
         IResult Answer(int status, string json)
         {
             if (status == 503) ctx.Response.Headers.RetryAfter = "5";
@@ -162,7 +237,7 @@ public static class DocumentsEndpoints
             var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
             if (outcome.Status == IngestStatus.WrongLayer)
             {
-                await denied.RecordAsync(db, ctx, caller.OrganizationId, caller.KeyId, source.Id, 400, "format of another layer",
+                await denied.RecordAsync(db, ctx, caller, source.Id, 400, "format of another layer",
                     new { format = outcome.Format, format_layer = outcome.Layer, source_layer = source.Layer }, ct);
                 var problem = ProblemBody(400, "format of another layer", firstReason!.Reason, "format");
                 problem["format"] = outcome.Format;
@@ -247,7 +322,8 @@ public static class DocumentsEndpoints
         {
             At = clock.GetUtcNow(),
             OrganizationId = caller.OrganizationId,
-            ApiKeyId = caller.KeyId,
+            ApiKeyId = caller.AuditActor.ApiKeyId,
+            Person = caller.AuditActor.Person,
             Action = action,
             Target = target,
             ClientAddress = ctx.Connection.RemoteIpAddress?.ToString(),

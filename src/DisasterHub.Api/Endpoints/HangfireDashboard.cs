@@ -29,7 +29,8 @@ public static class HangfireDashboard
         {
             var http = context.GetHttpContext();
             var db = http.RequestServices.GetRequiredService<HubDbContext>();
-            var caller = await ApiKeys.AuthenticateAsync(db, http.Request.Headers.Authorization, http.RequestAborted);
+            // an admin key (checked against the store) or a signed-in admin
+            var caller = await ReadAccess.CallerAsync(http, db, http.RequestAborted);
             if (caller is null) http.Response.Headers.WWWAuthenticate = "Bearer";
             return caller is not null && caller.Scopes.Contains("admin");
         }

@@ -44,17 +44,19 @@ public static partial class MediaEndpoints
         Results.Problem(statusCode: status, detail: detail, extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
 
     private static async Task<IResult> Upload(string id, HttpContext ctx, HubDbContext db, IngestPipeline pipeline, MediaStore store,
-        IConfiguration config, TimeProvider clock, CancellationToken ct)
+        IConfiguration config, TimeProvider clock, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization, CancellationToken ct)
     {
-        var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
+        // a key (checked against the store) or a signed-in person (the session cookie, CSRF-checked)
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         if (caller is null)
         {
             ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(401, "a valid API key is required (Authorization: Bearer ...)", "Authorization");
+            return Problem(401, "a valid API key (Authorization: Bearer ...) or a signed-in session is required", "Authorization");
         }
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
         if (source is null) return Problem(404, $"no source '{id}'", "id");
-        if (!caller.MayPushTo(source)) return Problem(403, $"this key may not push to source '{id}'", "Authorization");
+        if (!(await authorization.AuthorizeAsync(ctx.User, source, HubPolicies.PushToSource)).Succeeded)
+            return Problem(403, $"this {(caller.Person is null ? "key" : "person")} may not push to source '{id}'", "Authorization");
         if (source.Layer != Layers.Media) return Problem(400, $"source '{id}' writes layer {source.Layer}; media goes to a source of layer media", "id");
 
         var q = ctx.Request.Query;

@@ -60,17 +60,19 @@ public static class MunicipalityHqEndpoints
 
     private static async Task<IResult> Put(string code, HttpContext ctx, HubDbContext db, ReportingQueries q, NpgsqlDataSource ds, TimeProvider clock, CancellationToken ct)
     {
-        var caller = await ApiKeys.AuthenticateAsync(db, ctx.Request.Headers.Authorization, ct);
+        // a key (checked against the store) or a signed-in person (the session cookie, CSRF-checked)
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         if (caller is null)
         {
             ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(401, "a valid API key is required (Authorization: Bearer ...)", parameter: "Authorization");
+            return Problem(401, "a valid API key (Authorization: Bearer ...) or a signed-in session is required", parameter: "Authorization");
         }
         var (muni, problem) = await MunicipalityAsync(code, q, ct);
         if (problem is not null) return problem;
         if (!caller.Scopes.Contains("admin"))
         {
-            var writer = caller.Scopes.Any(s => s.StartsWith("push:", StringComparison.Ordinal));
+            // a writer: a key with any push scope, or a person (people write for their organization, as its pushes do)
+            var writer = caller.Person is not null || caller.Scopes.Any(s => s.StartsWith("push:", StringComparison.Ordinal));
             var jurisdiction = await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
             if (!writer || (jurisdiction is not null && !jurisdiction.Covers(muni!)))
                 return Problem(403, writer

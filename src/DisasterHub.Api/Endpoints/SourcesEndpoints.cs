@@ -18,7 +18,7 @@ public static class SourcesEndpoints
         {
             var now = clock.GetUtcNow();
             var showUrls = await ReadAccess.CallerAsync(ctx, db, ct) is not null;
-            ctx.Response.Headers.Vary = "Authorization";
+            ctx.Response.Headers.Vary = "Authorization, Cookie";
             if (showUrls) ctx.Response.Headers.CacheControl = "private";
             var sources = await db.Sources.AsNoTracking().OrderBy(s => s.Id).ToListAsync(ct);
             return Results.Json(new
@@ -93,13 +93,13 @@ public static class SourcesEndpoints
         return app;
     }
 
-    /// <summary>401 without a valid key, 403 with a key lacking <paramref name="scope"/>.</summary>
+    /// <summary>401 without a valid key or session, 403 with a key lacking <paramref name="scope"/> (a person: the admin role gives "admin").</summary>
     public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireScope(string scope) => async (ctx, next) =>
     {
         var http = ctx.HttpContext;
         var caller = await ReadAccess.CallerAsync(http, http.RequestServices.GetRequiredService<HubDbContext>(), http.RequestAborted);
-        if (caller is null) return Results.Problem(statusCode: 401, detail: "an API key is required");
-        if (!caller.Has(scope)) return Results.Problem(statusCode: 403, detail: $"the key lacks the '{scope}' scope");
+        if (caller is null) return Results.Problem(statusCode: 401, detail: "an API key or a signed-in session is required");
+        if (!caller.Has(scope)) return Results.Problem(statusCode: 403, detail: caller.Person is null ? $"the key lacks the '{scope}' scope" : $"this person lacks the '{scope}' role");
         return await next(ctx);
     };
 

@@ -78,7 +78,7 @@ public static class TileEndpoints
         ctx.Response.Headers.ETag = entry.ETag;
         // a tile depends on the caller's clearance: shared caches must not hand a responders' tile to the public
         ctx.Response.Headers.CacheControl = levels.Levels.Length > 1 ? "private, no-cache" : "no-cache";
-        ctx.Response.Headers.Vary = "Authorization";
+        ctx.Response.Headers.Vary = "Authorization, Cookie";
         if (ctx.Request.Headers.IfNoneMatch.Contains(entry.ETag)) return Results.StatusCode(304);
         return Results.Bytes(entry.Body, Mvt);
     }

@@ -52,17 +52,23 @@ public sealed class DeniedPushAudit(IOptions<HubOptions> options, TimeProvider c
         }
     }
 
+    /// <summary>As below, for a known caller: a key by its id, a signed-in person by email.</summary>
+    public Task RecordAsync(HubDbContext db, HttpContext ctx, DisasterHub.Api.Auth.Caller caller, string target, int status, string reason,
+        object? extra, CancellationToken ct) =>
+        RecordAsync(db, ctx, caller.OrganizationId, caller.AuditActor.ApiKeyId, target, status, reason, extra, ct, caller.AuditActor.Person);
+
     /// <summary>Writes the entry when the window allows it.</summary>
     public async Task RecordAsync(HubDbContext db, HttpContext ctx, string? organizationId, string? keyId, string target, int status, string reason,
-        object? extra, CancellationToken ct)
+        object? extra, CancellationToken ct, string? person = null)
     {
         var address = ctx.Connection.RemoteIpAddress?.ToString();
-        if (!ShouldWrite($"{address}\n{keyId}\n{target}\n{status}\n{reason}", out var suppressed)) return;
+        if (!ShouldWrite($"{address}\n{keyId ?? person}\n{target}\n{status}\n{reason}", out var suppressed)) return;
         db.Audit.Add(new AuditEntry
         {
             At = clock.GetUtcNow(),
             OrganizationId = organizationId,
             ApiKeyId = keyId,
+            Person = person,
             Action = "push_denied",
             Target = target,
             ClientAddress = address,

@@ -3,8 +3,8 @@ using DisasterHub.Core;
 namespace DisasterHub.Api.Push;
 
 /// <summary>
-/// The push endpoint's parameters, checked before anything reads them: the source id (path), <c>format</c> and
-/// <c>workspace</c> (query). A NUL, a control or hidden formatting character, a repeated or over-long value is a 400
+/// The push endpoint's parameters, checked before anything reads them: the source id (path), <c>format</c>,
+/// <c>workspace</c> and <c>dry_run</c> (query). A NUL, a control or hidden formatting character, a repeated or over-long value is a 400
 /// naming the parameter — PostgreSQL text cannot hold NUL, so such a value would otherwise fail deep in SQL as a 500.
 /// </summary>
 public static class PushParameters
@@ -16,7 +16,7 @@ public static class PushParameters
     public static Bad? Check(string id, IQueryCollection query)
     {
         if (Value("id", id) is { } badId) return badId;
-        foreach (var name in new[] { "format", "workspace" })
+        foreach (var name in new[] { "format", "workspace", "dry_run" })
         {
             var values = query[name];
             if (values.Count > 1) return new Bad(name, $"'{name}' given {values.Count} times");
@@ -24,8 +24,18 @@ public static class PushParameters
         }
         if (query["format"].ToString() is { Length: > 0 } format && !format.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             return new Bad("format", "a format name has only ASCII letters, digits, '-', '_' and '.'");
+        if (query["dry_run"].Count == 1 && DryRun(query) is null)
+            return new Bad("dry_run", "dry_run is true or false");
         return null;
     }
+
+    /// <summary><c>dry_run</c>: true/1 previews (nothing stored), false/0 or absent pushes; null for any other value.</summary>
+    public static bool? DryRun(IQueryCollection query) => query["dry_run"].ToString().ToLowerInvariant() switch
+    {
+        "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => null,
+    };
 
     private static Bad? Value(string name, string value)
     {

@@ -20,10 +20,13 @@ public sealed class HubServer : IAsyncDisposable
     public required Uri BaseUrl { get; init; }
     public HttpClient Http { get; } = new();
 
+    /// <summary>False for a second node started on another server's database (<c>sharedDb</c>): that one drops it.</summary>
+    private bool OwnsDb { get; init; } = true;
+
     public static async Task<HubServer> StartAsync(Dictionary<string, string?>? settings = null, TimeProvider? clock = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null, TestDatabase? sharedDb = null)
     {
-        var db = await TestDatabase.CreateAsync();
+        var db = sharedDb ?? await TestDatabase.CreateAsync();
         var config = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Hub"] = db.ConnectionString,
@@ -41,7 +44,7 @@ public sealed class HubServer : IAsyncDisposable
         await HubApp.PrepareAsync(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var server = new HubServer { App = app, Db = db, BaseUrl = new Uri(address) };
+        var server = new HubServer { App = app, Db = db, BaseUrl = new Uri(address), OwnsDb = sharedDb is null };
         server.Http.BaseAddress = server.BaseUrl;
         return server;
     }
@@ -87,6 +90,6 @@ public sealed class HubServer : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        await Db.DisposeAsync();
+        if (OwnsDb) await Db.DisposeAsync();
     }
 }

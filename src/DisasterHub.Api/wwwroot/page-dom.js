@@ -1,0 +1,22 @@
+// The people's pages' one DOM helper (city/, utility/, upload-preview.js): elements from tag, attributes and children (text nodes only: no HTML injection).
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+/** 開設状況 as the page offers them (the shelter-status push takes these words). */
+export const STATUSES = [
+  { key: '開設', en: 'Open' },
+  { key: '閉鎖', en: 'Closed' },
+  { key: '未開設', en: 'Not opened' },
+];
+
+export const statusLabel = (s) => {
+  const known = STATUSES.find((x) => x.key === s);
+  return known ? `${known.key} / ${known.en}` : (s || '不明 / Unknown');
+};
