@@ -2,6 +2,7 @@ using DisasterHub.Api.Http;
 using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace DisasterHub.Api.Endpoints;
@@ -122,10 +123,11 @@ public static class SourcesEndpoints
     private static async Task AuditAsync(HttpContext ctx, HubDbContext db, string action, string id, SourceInput? input, CancellationToken ct)
     {
         var caller = await ReadAccess.CallerAsync(ctx, db, ct);
+        var (keyId, person) = caller?.AuditActor ?? (null, null);
         db.Audit.Add(new AuditEntry
         {
-            At = DateTimeOffset.UtcNow, OrganizationId = caller?.OrganizationId, ApiKeyId = caller?.KeyId, Action = action, Target = id,
-            ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() ?? "", Detail = input is null ? null : System.Text.Json.JsonSerializer.Serialize(input),
+            At = DateTimeOffset.UtcNow, OrganizationId = caller?.OrganizationId, ApiKeyId = keyId, Person = person, Action = action, Target = id,
+            ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() ?? "", Detail = input is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(input),
         });
         await db.SaveChangesAsync(ct);
     }
