@@ -61,15 +61,26 @@ public static class SourceSeeder
     private static NetTopologySuite.Geometries.MultiPolygon? ServiceArea(OrganizationConfig o)
     {
         if (string.IsNullOrWhiteSpace(o.ServiceArea)) return null;
-        if (!DisasterHub.Adapters.Sensors.GeoJsonGeometry.TryRead(System.Text.Json.Nodes.JsonNode.Parse(o.ServiceArea), out var g, out var why))
-            throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea is not a GeoJSON geometry: {why}");
-        var area = g switch
+        return TryServiceArea(o.ServiceArea, out var area, out var why) ? area : throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea {why}");
+    }
+
+    /// <summary>A GeoJSON Polygon or MultiPolygon as a MultiPolygon in WGS84, or why not.</summary>
+    public static bool TryServiceArea(string geoJson, out NetTopologySuite.Geometries.MultiPolygon? area, out string why)
+    {
+        area = null;
+        System.Text.Json.Nodes.JsonNode? node;
+        try { node = System.Text.Json.Nodes.JsonNode.Parse(geoJson); }
+        catch (System.Text.Json.JsonException e) { why = $"is not JSON: {e.Message}"; return false; }
+        if (!DisasterHub.Adapters.Sensors.GeoJsonGeometry.TryRead(node, out var g, out var reason)) { why = $"is not a GeoJSON geometry: {reason}"; return false; }
+        area = g switch
         {
             NetTopologySuite.Geometries.MultiPolygon m => m,
             NetTopologySuite.Geometries.Polygon p => p.Factory.CreateMultiPolygon([p]),
-            _ => throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea must be a Polygon or MultiPolygon, not {g!.GeometryType}"),
+            _ => null,
         };
+        if (area is null) { why = $"must be a Polygon or MultiPolygon, not {g!.GeometryType}"; return false; }
         area.SRID = 4326;
-        return area;
+        why = "";
+        return true;
     }
 }

@@ -111,7 +111,7 @@ public static class SourcesEndpoints
         return error is not null ? Problem(error) : await AuditedAsync(ctx, db, enabled ? "sources.enable" : "sources.disable", id, Results.NoContent(), ct);
     }
 
-    private static IResult Problem(RegistryError e) => ParameterProblem.For(e.Field, e.Detail, e.Status);
+    public static IResult Problem(RegistryError e) => ParameterProblem.For(e.Field, e.Detail, e.Status);
 
     private static async Task<IResult> AuditedAsync(HttpContext ctx, HubDbContext db, string action, string id, IResult result, CancellationToken ct)
     {
@@ -120,7 +120,7 @@ public static class SourcesEndpoints
     }
 
     /// <summary>Who changed the registry, and what they sent (never the feed's credentials: the input carries none).</summary>
-    private static async Task AuditAsync(HttpContext ctx, HubDbContext db, string action, string id, SourceInput? input, CancellationToken ct)
+    public static async Task AuditAsync(HttpContext ctx, HubDbContext db, string action, string id, object? input, CancellationToken ct)
     {
         var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         var (keyId, person) = caller?.AuditActor ?? (null, null);
