@@ -11,7 +11,7 @@ public sealed record SourceChange(string? Id = null, string? Name = null, string
     string? Url = null, int? ScheduleSeconds = null, int? Priority = null, string? OwnerOrg = null, bool? Internal = null, string? Workspace = null);
 
 /// <summary>Why a registry change was refused: the field (as the API names it), the reason, the HTTP status.</summary>
-public sealed record RegistryError(string Field, string Detail, int Status = 400);
+public sealed record RegistryError(string Field, string Detail, int Status = 422);
 
 /// <summary>
 /// The one path that creates and changes sources, shared by the API (<c>POST/PATCH/DELETE /api/v1/sources</c>) and the

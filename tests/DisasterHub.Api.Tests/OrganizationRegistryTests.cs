@@ -29,7 +29,7 @@ public sealed class organization_registry_should
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badCode.StatusCode);
         Assert.Contains("/jurisdiction/1", await badCode.Content.ReadAsStringAsync());
         var badKind = await hub.Http.SendAsync(Send(HttpMethod.Post, "/api/v1/organizations", admin, new { id = "x-city", kind = "club" }));
-        Assert.Equal(HttpStatusCode.BadRequest, badKind.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badKind.StatusCode);
         Assert.Contains("kind", await badKind.Content.ReadAsStringAsync());
         var badArea = await hub.Http.SendAsync(Send(HttpMethod.Post, "/api/v1/organizations", admin, new { id = "x-grid", kind = "public_institution", service_area = new { type = "Point", coordinates = new[] { 137.0, 37.0 } } }));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badArea.StatusCode);

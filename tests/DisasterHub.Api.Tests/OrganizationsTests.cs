@@ -38,7 +38,7 @@ public sealed class organizations_should
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badArea.StatusCode);
         Assert.Contains("service_area", await badArea.Content.ReadAsStringAsync());
         var badKind = await hub.Http.SendAsync(Send(HttpMethod.Post, "/api/v1/organizations", admin, new { id = "wajima-city", kind = "club" }));
-        Assert.Equal(HttpStatusCode.BadRequest, badKind.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badKind.StatusCode);
         Assert.Contains("kind", await badKind.Content.ReadAsStringAsync());
         Assert.Equal(0, await hub.Db.ScalarAsync("SELECT count(*) FROM organization WHERE id = 'wajima-city'"));
 

@@ -38,7 +38,7 @@ public sealed class source_registry_should
         })
         {
             var res = await hub.Http.SendAsync(Post(admin, body));
-            Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, res.StatusCode);
             Assert.Contains(field, await res.Content.ReadAsStringAsync());
         }
         Assert.Equal(HttpStatusCode.Created, (await hub.Http.SendAsync(Post(admin, good))).StatusCode);
@@ -136,7 +136,7 @@ public sealed class source_registry_should
 
             // a bad change is refused naming the field, and changes nothing
             var bad = await b.Http.SendAsync(Send(HttpMethod.Patch, "/api/v1/sources/live-feed", admin, new { layer = "no-such-layer" }));
-            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
             Assert.Contains("layer", await bad.Content.ReadAsStringAsync());
             Assert.Equal(HttpStatusCode.NotFound, (await b.Http.SendAsync(Send(HttpMethod.Patch, "/api/v1/sources/no-such", admin, new { name = "x" }))).StatusCode);
 
