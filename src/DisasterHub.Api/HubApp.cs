@@ -121,6 +121,7 @@ public static class HubApp
         app.MapLifelines();
         app.MapMunicipalityHq();
         app.MapSources();
+        app.MapOrganizations();
         app.MapWorkspaces();
         app.MapDocuments();
         app.MapMedia();

@@ -23,6 +23,8 @@ public static class HubCli
                 "serve" => await ServeAsync(rest),
                 "validate" => Validate(rest, Console.Out),
                 "keys" => await KeysAsync(rest, Console.Out),
+                "orgs" => await OrgsAsync(rest, Console.Out),
+                "sources" => await SourcesAsync(rest, Console.Out),
                 "people" => await PeopleAsync(rest, Console.In, Console.Out),
                 "migrate" => await MigrateAsync(rest),
                 "import" => await ImportAsync(rest, Console.Out),
@@ -37,7 +39,7 @@ public static class HubCli
         }
     }
 
-    private sealed class CliException(string message) : Exception(message);
+    public sealed class CliException(string message) : Exception(message);
 
     private static int Usage(string why)
     {
@@ -418,6 +420,99 @@ public static class HubCli
                     throw new CliException($"unknown keys command '{sub}'");
             }
         });
+    }
+
+    /// <summary><c>./hub orgs add|list</c>: through <see cref="OrganizationRegistry"/>, the API's own checks.</summary>
+    public static Task<int> OrgsAsync(string[] args, TextWriter output)
+    {
+        var sub = args.FirstOrDefault() ?? throw new CliException("orgs needs add or list");
+        return WithDbAsync(args, async (db, _) =>
+        {
+            switch (sub)
+            {
+                case "add":
+                {
+                    var id = Positional(args) ?? throw new CliException("orgs add needs an id");
+                    var registry = new OrganizationRegistry(db, MunicipalityDirectory.LoadEmbedded(), TimeProvider.System);
+                    var (row, error) = await registry.CreateAsync(new OrganizationChange(id, Option(args, "--name"), Option(args, "--kind") ?? throw new CliException("orgs add needs --kind"),
+                        Option(args, "--jurisdiction")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), default);
+                    if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
+                    await AuditCliAsync(db, "organizations.create", row!.Id);
+                    output.WriteLine($"added organization {row.Id} ({row.Kind})");
+                    return 0;
+                }
+                case "list":
+                    output.WriteLine($"{"id",-24} {"kind",-20} {"name",-30} jurisdiction");
+                    foreach (var o in await db.Organizations.AsNoTracking().OrderBy(o => o.Id).ToListAsync())
+                        output.WriteLine($"{o.Id,-24} {o.Kind,-20} {o.Name,-30} {string.Join(',', o.JurisdictionCodes)}");
+                    return 0;
+                default:
+                    throw new CliException($"unknown orgs command '{sub}'");
+            }
+        });
+    }
+
+    /// <summary>
+    /// <c>./hub sources add|list|disable|enable</c>: through <see cref="SourceRegistry"/>, the API's own checks. The CLI
+    /// has no scheduler: every running node's schedule watchdog writes (or removes) the recurring job within its interval.
+    /// </summary>
+    public static Task<int> SourcesAsync(string[] args, TextWriter output)
+    {
+        var sub = args.FirstOrDefault() ?? throw new CliException("sources needs add, list, disable or enable");
+        return WithDbAsync(args, async (db, _) =>
+        {
+            var catalogue = IngestionServices.LoadCatalogue(Settings());
+            var registry = new SourceRegistry(db, IngestionServices.CreateFormats(catalogue), catalogue, TimeProvider.System);
+            switch (sub)
+            {
+                case "add":
+                {
+                    var id = Positional(args) ?? throw new CliException("sources add needs an id");
+                    var (row, error) = await registry.CreateAsync(new SourceChange(id, Option(args, "--name"), Option(args, "--kind"), Option(args, "--format"),
+                        Option(args, "--layer"), Option(args, "--url"), IntOption(args, "--schedule"), IntOption(args, "--priority"), Option(args, "--owner"),
+                        args.Contains("--internal") ? true : null, Option(args, "--workspace")), default);
+                    if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
+                    await AuditCliAsync(db, "sources.create", row!.Id);
+                    output.WriteLine($"added {row.Kind} source {row.Id} ({row.Format} → {row.Layer}{(row.ScheduleSeconds is { } s ? $", every {s} s" : "")})");
+                    return 0;
+                }
+                case "disable" or "enable":
+                {
+                    var id = Positional(args) ?? throw new CliException($"sources {sub} needs an id");
+                    var (_, error) = await registry.SetEnabledAsync(id, sub == "enable", default);
+                    if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
+                    await AuditCliAsync(db, $"sources.{sub}", id);
+                    output.WriteLine($"{sub}d {id}");
+                    return 0;
+                }
+                case "list":
+                    output.WriteLine($"{"id",-28} {"kind",-5} {"enabled",-8} {"format",-24} {"layer",-20} {"every",-7} owner");
+                    foreach (var x in await db.Sources.AsNoTracking().OrderBy(x => x.Id).ToListAsync())
+                        output.WriteLine($"{x.Id,-28} {x.Kind,-5} {(x.Enabled ? "yes" : "no"),-8} {x.Format,-24} {x.Layer,-20} {(x.ScheduleSeconds is { } e ? e + "s" : "-"),-7} {x.OwnerOrgId ?? "-"}");
+                    return 0;
+                default:
+                    throw new CliException($"unknown sources command '{sub}'");
+            }
+        });
+    }
+
+    private static string? Positional(string[] args)
+    {
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal)) { if (args[i] != "--internal") i++; continue; }
+            return args[i];
+        }
+        return null;
+    }
+
+    private static int? IntOption(string[] args, string name) =>
+        Option(args, name) is not { } v ? null : int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw new CliException($"{name} must be a whole number, not '{v}'");
+
+    private static async Task AuditCliAsync(HubDbContext db, string action, string target)
+    {
+        db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = action, Target = target, ClientAddress = "cli" });
+        await db.SaveChangesAsync();
     }
 
     private static bool IsKnownScope(string s, LayerCatalogue catalogue) =>

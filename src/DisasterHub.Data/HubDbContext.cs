@@ -29,6 +29,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.JurisdictionCodes).HasColumnName("jurisdiction_codes");
             e.Property(x => x.ServiceArea).HasColumnName("service_area").HasColumnType("geometry(MultiPolygon, 4326)");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.ConfigManaged).HasColumnName("config_managed");
         });
         modelBuilder.Entity<ApiKey>(e =>
         {
@@ -77,6 +78,8 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
             e.Property(x => x.ExerciseWorkspace).HasColumnName("exercise_workspace");
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.ConfigManaged).HasColumnName("config_managed");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
         modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>(e =>
@@ -113,6 +116,9 @@ public sealed class Organization
     public NetTopologySuite.Geometries.MultiPolygon? ServiceArea { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Written from configuration and not changed since through the API or CLI: configuration may still update it.</summary>
+    public bool ConfigManaged { get; set; }
 }
 
 public sealed class ApiKey
@@ -173,6 +179,10 @@ public sealed class Source
 
     /// <summary>The drill workspace this source's exercise/test documents go to (null: they are rejected from live).</summary>
     public string? ExerciseWorkspace { get; set; }
+    /// <summary>The workspace a pull writes to (live, or a drill's).</summary>
+    public string Workspace { get; set; } = "live";
+    /// <summary>Written from configuration and not changed since through the API or CLI: configuration may still update it.</summary>
+    public bool ConfigManaged { get; set; }
 
     /// <summary>The licence its data is published under (e.g. "CC BY 4.0", "政府標準利用規約 2.0"), carried into exports.</summary>
     public string? License { get; set; }

@@ -52,6 +52,9 @@ public static class IngestionServices
         // The sharing rules, one instance per hub: several hubs in one process (tests) may run different rules.
         services.AddSingleton(SharingRules(config, catalogue));
         services.AddScoped<IngestPipeline>();
+        services.AddScoped(sp => new OrganizationRegistry(sp.GetRequiredService<DisasterHub.Data.HubDbContext>(), MunicipalityDirectory.LoadEmbedded(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped(sp => new SourceRegistry(sp.GetRequiredService<DisasterHub.Data.HubDbContext>(), sp.GetRequiredService<FormatRegistry>(),
+            sp.GetRequiredService<LayerCatalogue>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Hangfire.IRecurringJobManager>()));
         services.AddSingleton<ChangeSignal>();
         services.AddSingleton<DisasterHub.Data.BoundarySet>();
         services.AddHostedService<ChangeListener>();

@@ -72,9 +72,9 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
     /// <summary>One fetch-and-ingest of a source; what the scheduler runs, callable directly.</summary>
     public async Task<IngestOutcome?> RunOnceAsync(string sourceId, CancellationToken ct)
     {
-        var workspace = options.Value.SourceConfig(sourceId)?.Workspace ?? "live";
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sourceId, ct);
         if (source is null || !source.Enabled) return null;
+        var workspace = source.Workspace;
         try
         {
             // an entry document naming what to fetch (JMA Atom, another hub's changes): its follower, from the source's cursor

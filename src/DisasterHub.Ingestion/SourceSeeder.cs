@@ -3,7 +3,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DisasterHub.Ingestion;
 
-/// <summary>Writes the configured organizations and sources into the registry tables (configuration wins).</summary>
+/// <summary>
+/// Seeds the registry tables from configuration. Configuration only seeds: a row it wrote keeps following it (a demo's
+/// simulator address changes between runs), but once a row is changed through the API or the CLI
+/// (<c>config_managed = false</c>) the database is the truth and configuration never overwrites it; rows created
+/// through the API are never touched.
+/// </summary>
 public static class SourceSeeder
 {
     public static async Task SeedAsync(HubDbContext db, HubOptions options, SourceCredentialProtector credentials, CancellationToken ct = default)
@@ -11,7 +16,8 @@ public static class SourceSeeder
         foreach (var o in options.Organizations)
         {
             var row = await db.Organizations.FindAsync([o.Id], ct);
-            if (row is null) db.Organizations.Add(row = new Organization { Id = o.Id, Name = o.Name, Kind = o.Kind, CreatedAt = DateTimeOffset.UtcNow });
+            if (row is null) db.Organizations.Add(row = new Organization { Id = o.Id, Name = o.Name, Kind = o.Kind, CreatedAt = DateTimeOffset.UtcNow, ConfigManaged = true });
+            else if (!row.ConfigManaged) continue;
             row.Name = o.Name;
             row.Kind = o.Kind;
             row.JurisdictionCodes = [.. o.Jurisdiction];
@@ -22,7 +28,8 @@ public static class SourceSeeder
         {
             var row = await db.Sources.FindAsync([s.Id], ct);
             if (row is null)
-                db.Sources.Add(row = new Source { Id = s.Id, Name = s.Name ?? s.Id, Kind = s.Kind, Format = s.Format, Layer = s.Layer, CreatedAt = DateTimeOffset.UtcNow });
+                db.Sources.Add(row = new Source { Id = s.Id, Name = s.Name ?? s.Id, Kind = s.Kind, Format = s.Format, Layer = s.Layer, CreatedAt = DateTimeOffset.UtcNow, ConfigManaged = true });
+            else if (!row.ConfigManaged) continue;
             row.Name = s.Name ?? s.Id;
             row.Kind = s.Kind;
             row.Format = s.Format;
@@ -34,6 +41,7 @@ public static class SourceSeeder
             row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
             row.ExerciseWorkspace = string.IsNullOrWhiteSpace(s.ExerciseWorkspace) ? null : s.ExerciseWorkspace;
+            row.Workspace = string.IsNullOrWhiteSpace(s.Workspace) ? "live" : s.Workspace;
             row.License = string.IsNullOrWhiteSpace(s.License) ? null : s.License;
             row.Attribution = string.IsNullOrWhiteSpace(s.Attribution) ? null : s.Attribution;
             // encrypted at rest; the configuration (an environment variable or secret store in production) stays its origin
@@ -53,15 +61,26 @@ public static class SourceSeeder
     private static NetTopologySuite.Geometries.MultiPolygon? ServiceArea(OrganizationConfig o)
     {
         if (string.IsNullOrWhiteSpace(o.ServiceArea)) return null;
-        if (!DisasterHub.Adapters.Sensors.GeoJsonGeometry.TryRead(System.Text.Json.Nodes.JsonNode.Parse(o.ServiceArea), out var g, out var why))
-            throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea is not a GeoJSON geometry: {why}");
-        var area = g switch
+        return TryServiceArea(o.ServiceArea, out var area, out var why) ? area : throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea {why}");
+    }
+
+    /// <summary>A GeoJSON Polygon or MultiPolygon as a MultiPolygon in WGS84, or why not.</summary>
+    public static bool TryServiceArea(string geoJson, out NetTopologySuite.Geometries.MultiPolygon? area, out string why)
+    {
+        area = null;
+        System.Text.Json.Nodes.JsonNode? node;
+        try { node = System.Text.Json.Nodes.JsonNode.Parse(geoJson); }
+        catch (System.Text.Json.JsonException e) { why = $"is not JSON: {e.Message}"; return false; }
+        if (!DisasterHub.Adapters.Sensors.GeoJsonGeometry.TryRead(node, out var g, out var reason)) { why = $"is not a GeoJSON geometry: {reason}"; return false; }
+        area = g switch
         {
             NetTopologySuite.Geometries.MultiPolygon m => m,
             NetTopologySuite.Geometries.Polygon p => p.Factory.CreateMultiPolygon([p]),
-            _ => throw new InvalidOperationException($"Hub:Organizations {o.Id}: ServiceArea must be a Polygon or MultiPolygon, not {g!.GeometryType}"),
+            _ => null,
         };
+        if (area is null) { why = $"must be a Polygon or MultiPolygon, not {g!.GeometryType}"; return false; }
         area.SRID = 4326;
-        return area;
+        why = "";
+        return true;
     }
 }

@@ -2,6 +2,7 @@ using DisasterHub.Api.Http;
 using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace DisasterHub.Api.Endpoints;
@@ -62,9 +63,34 @@ public static class SourcesEndpoints
 
         // admin only: the Admin policy is the gate; the filter looks the key up again (a revocation counts at once)
         var admin = app.MapGroup("/api/v1/sources").WithTags("Sources").RequireAuthorization(HubPolicies.Admin).AddEndpointFilter(RequireScope("admin"));
-        admin.MapPost("", CreateAsync);
-        admin.MapPost("/{id}/disable", (string id, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct) => SetEnabledAsync(id, false, db, recurring, ct));
-        admin.MapPost("/{id}/enable", (string id, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct) => SetEnabledAsync(id, true, db, recurring, ct));
+        admin.MapPost("", async (SourceInput input, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
+        {
+            var (row, error) = await registry.CreateAsync(input.ToChange(), ct);
+            if (error is not null) return Problem(error);
+            await AuditAsync(ctx, db, "sources.create", row!.Id, input, ct);
+            // the recurring job lives in the shared Hangfire storage: every node's scheduler fires it, no restart
+            return Results.Created($"/api/v1/sources/{row.Id}", new { id = row.Id });
+        });
+        admin.MapPatch("/{id}", async (string id, SourceInput input, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
+        {
+            var (row, error) = await registry.UpdateAsync(id, input.ToChange(), ct);
+            if (error is not null) return Problem(error);
+            await AuditAsync(ctx, db, "sources.update", id, input, ct);
+            return Results.NoContent();
+        });
+        admin.MapDelete("/{id}", async (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
+            await registry.DeleteAsync(id, ct) is { } error ? Problem(error) : await AuditedAsync(ctx, db, "sources.delete", id, Results.NoContent(), ct));
+        admin.MapPost("/{id}/disable", (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) => SetEnabledAsync(id, false, registry, ctx, db, ct));
+        admin.MapPost("/{id}/enable", (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) => SetEnabledAsync(id, true, registry, ctx, db, ct));
+        // a pull now, on whichever node takes the job first (not only this one)
+        admin.MapPost("/{id}/run", async (string id, HubDbContext db, Hangfire.IBackgroundJobClient jobs, HttpContext ctx, CancellationToken ct) =>
+        {
+            var row = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
+            if (row is null) return ParameterProblem.For("id", $"no source '{id}'", 404);
+            if (row.Kind != "pull" || row.Url is null) return ParameterProblem.For("id", $"source '{id}' is not a pull source", 409);
+            var job = jobs.Enqueue<PullFeedJob>(j => j.RunAsync(id, null, CancellationToken.None));
+            return await AuditedAsync(ctx, db, "sources.run", id, Results.Accepted($"/api/v1/sources/{id}", new { id, job }), ct);
+        });
         return app;
     }
 
@@ -79,53 +105,40 @@ public static class SourcesEndpoints
     };
 
     /// <summary>Disabling removes the source's recurring job from the shared storage (no node fires it); enabling puts it back.</summary>
-    private static async Task<IResult> SetEnabledAsync(string id, bool enabled, HubDbContext db, Hangfire.IRecurringJobManager recurring, CancellationToken ct)
+    private static async Task<IResult> SetEnabledAsync(string id, bool enabled, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct)
     {
-        var row = await db.Sources.SingleOrDefaultAsync(s => s.Id == id, ct);
-        if (row is null) return ParameterProblem.For("id", $"no source '{id}'", 404);
-        row.Enabled = enabled;
-        await db.SaveChangesAsync(ct);
-        if (!enabled) recurring.RemoveIfExists(ScheduleSetup.JobId(id));
-        else if (row.Kind == "pull" && row.Url is not null) ScheduleSetup.Schedule(recurring, row);
-        return Results.NoContent();
+        var (_, error) = await registry.SetEnabledAsync(id, enabled, ct);
+        return error is not null ? Problem(error) : await AuditedAsync(ctx, db, enabled ? "sources.enable" : "sources.disable", id, Results.NoContent(), ct);
     }
 
-    /// <summary>The fields <c>GET /api/v1/sources</c> lists, and <c>internal</c> (a feed inside the hub's network).</summary>
+    public static IResult Problem(RegistryError e) => ParameterProblem.For(e.Field, e.Detail, e.Status);
+
+    private static async Task<IResult> AuditedAsync(HttpContext ctx, HubDbContext db, string action, string id, IResult result, CancellationToken ct)
+    {
+        await AuditAsync(ctx, db, action, id, null, ct);
+        return result;
+    }
+
+    /// <summary>Who changed the registry, and what they sent (never the feed's credentials: the input carries none).</summary>
+    public static async Task AuditAsync(HttpContext ctx, HubDbContext db, string action, string id, object? input, CancellationToken ct)
+    {
+        var caller = await ReadAccess.CallerAsync(ctx, db, ct);
+        var (keyId, person) = caller?.AuditActor ?? (null, null);
+        db.Audit.Add(new AuditEntry
+        {
+            At = DateTimeOffset.UtcNow, OrganizationId = caller?.OrganizationId, ApiKeyId = keyId, Person = person, Action = action, Target = id,
+            ClientAddress = ctx.Connection.RemoteIpAddress?.ToString() ?? "", Detail = input is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(input),
+        });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The fields <c>GET /api/v1/sources</c> lists, <c>internal</c> (a feed inside the hub's network) and <c>workspace</c>.</summary>
     public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Format, string? Layer, string? Url,
         [property: System.Text.Json.Serialization.JsonPropertyName("schedule_seconds")] int? ScheduleSeconds, int? Priority,
         [property: System.Text.Json.Serialization.JsonPropertyName("owner_org")] string? OwnerOrg,
-        bool? Internal);
-
-    private static async Task<IResult> CreateAsync(SourceInput input, HubDbContext db, DisasterHub.Core.FormatRegistry formats, DisasterHub.Core.LayerCatalogue catalogue,
-        Hangfire.IRecurringJobManager recurring, TimeProvider clock, CancellationToken ct)
+        bool? Internal, string? Workspace = null)
     {
-        if (string.IsNullOrWhiteSpace(input.Id) || !System.Text.RegularExpressions.Regex.IsMatch(input.Id, "^[a-z0-9][a-z0-9._-]{0,63}$"))
-            return ParameterProblem.For("id", "id must be 1–64 characters of a-z, 0-9, '.', '_', '-'");
-        var kind = input.Kind ?? "pull";
-        if (kind is not ("pull" or "push")) return ParameterProblem.For("kind", "kind must be 'pull' or 'push'");
-        if (string.IsNullOrWhiteSpace(input.Format) || formats.Find(input.Format) is null)
-            return ParameterProblem.For("format", $"unknown format '{input.Format}'");
-        if (string.IsNullOrWhiteSpace(input.Layer) || !catalogue.IsKnown(input.Layer))
-            return ParameterProblem.For("layer", $"unknown layer '{input.Layer}'");
-        if (kind == "pull" && (!Uri.TryCreate(input.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
-            return ParameterProblem.For("url", "a pull source needs an absolute http(s) url");
-        if (input.ScheduleSeconds is { } every && every is < 5 or > 86400)
-            return ParameterProblem.For("schedule_seconds", "schedule_seconds must be between 5 and 86400");
-        if (input.OwnerOrg is { } org && !await db.Organizations.AnyAsync(o => o.Id == org, ct))
-            return ParameterProblem.For("owner_org", $"no organization '{org}'");
-        if (await db.Sources.AnyAsync(s => s.Id == input.Id, ct))
-            return ParameterProblem.For("id", $"a source '{input.Id}' exists", 409);
-        var row = new Source
-        {
-            Id = input.Id, Name = input.Name ?? input.Id, Kind = kind, Format = input.Format, Layer = input.Layer, Url = input.Url,
-            ScheduleSeconds = input.ScheduleSeconds, Priority = input.Priority ?? 100, OwnerOrgId = input.OwnerOrg,
-            Internal = input.Internal ?? false, // true lets the feed client reach private addresses (the SSRF guard's exception)
-            CreatedAt = clock.GetUtcNow(),
-        };
-        db.Sources.Add(row);
-        await db.SaveChangesAsync(ct);
-        // the recurring job lives in the shared Hangfire storage: every node's scheduler fires it, no restart
-        if (kind == "pull") ScheduleSetup.Schedule(recurring, row);
-        return Results.Created($"/api/v1/sources/{row.Id}", new { id = row.Id });
+        public SourceChange ToChange() => new(Id, Name, Kind, Format, Layer, Url, ScheduleSeconds, Priority, OwnerOrg, Internal, Workspace);
     }
+
 }
