@@ -124,6 +124,25 @@ public sealed class layer_catalogue_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task reject_a_severity_the_hub_does_not_store_as_the_features_own_fault_not_a_server_error()
+    {
+        // the hub stores severity 0–3 (info, advisory, warning, emergency): a 4 is the pusher's error, named by its pointer
+        var doc = """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"R-sev","geometry":{"type":"LineString","coordinates":[[136.95,37.04],[136.97,37.05]]},
+               "properties":{"name":"県道","municipality_code":"172022","status":"規制中","regulation":"通行止(異常気象等)","severity":4}}
+            ]}
+            """;
+        var r = await _hub.PushAsync("nanao-roads", _key, Encoding.UTF8.GetBytes(doc), "application/geo+json");
+        var body = await Json(r);
+        Assert.True(r.IsSuccessStatusCode, body.ToString());
+        Assert.Equal(0, body.GetProperty("accepted").GetInt32());
+        var rejection = Assert.Single(body.GetProperty("rejections").EnumerateArray());
+        Assert.Equal("/features/0/properties/severity", rejection.GetProperty("at").GetString());
+        Assert.StartsWith("maximum:", rejection.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task take_pushes_to_a_layer_defined_only_by_a_catalogue_file()
     {
         var geojson = """
