@@ -8,29 +8,23 @@ WITH b AS (
     SELECT ST_TileEnvelope(@z, @x, @y) AS env,
            ST_Transform(ST_Intersection(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), ST_TileEnvelope(0, 0, 0)), 4326) AS env4326
 ),
--- Not materialized, and only the columns a tile draws: each branch computes what it uses (provenance, for one, never).
-src AS NOT MATERIALIZED (
-    SELECT r.layer, r.id, r.name, r.status, r.severity, r.municipality_code, r.entity_key, r.sources, r.observed_at,
-           r.stale, r.conflicts, r.attrs, r.geom
+src AS (
+    SELECT r.*, ST_Transform(r.geom, 3857) AS g3857
     FROM ({rows}) r, b
     WHERE r.classification = ANY (@levels) AND r.geom && b.env4326
 ),
--- At and above the cluster zoom: the @cap most severe per layer are ranked first and only those are projected,
--- simplified and encoded (a dense z9 tile holds tens of thousands of rows).
 detail AS (
-    SELECT d.layer, d.id::text AS id, d.name, d.status, d.severity, d.municipality_code, d.entity_key,
-           array_to_string(d.sources, ',') AS sources, d.observed_at::text AS observed_at, d.stale,
-           jsonb_array_length(d.conflicts) AS conflicts,
-           hub_count(d.attrs -> 'evacuees') AS evacuees,
-           hub_count(d.attrs -> 'customers_out') AS customers_out,
+    SELECT s.layer, s.id::text AS id, s.name, s.status, s.severity, s.municipality_code, s.entity_key,
+           array_to_string(s.sources, ',') AS sources, s.observed_at::text AS observed_at, s.stale,
+           jsonb_array_length(s.conflicts) AS conflicts,
+           hub_count(s.attrs -> 'evacuees') AS evacuees,
+           hub_count(s.attrs -> 'customers_out') AS customers_out,
            1 AS point_count,
-           ST_AsMVTGeom(CASE WHEN GeometryType(d.geom) IN ('POINT', 'MULTIPOINT') THEN ST_Transform(d.geom, 3857)
-                             ELSE ST_SimplifyPreserveTopology(ST_Transform(d.geom, 3857), @tolerance) END, b.env, 4096, 64, true) AS geom,
-           d.rn
-    FROM (SELECT s.*, row_number() OVER (PARTITION BY s.layer ORDER BY s.severity DESC NULLS LAST, s.observed_at DESC) AS rn
-          FROM src s
-          WHERE @z >= @cluster_zoom) d, b
-    WHERE d.rn <= @cap
+           ST_AsMVTGeom(CASE WHEN GeometryType(s.g3857) IN ('POINT', 'MULTIPOINT') THEN s.g3857
+                             ELSE ST_SimplifyPreserveTopology(s.g3857, @tolerance) END, b.env, 4096, 64, true) AS geom,
+           row_number() OVER (PARTITION BY s.layer ORDER BY s.severity DESC NULLS LAST, s.observed_at DESC) AS rn
+    FROM src s, b
+    WHERE @z >= @cluster_zoom
 ),
 -- the request-time clustering the precomputed cells stand for (tile_cells.sql, migration 0016): the same grid (the
 -- 4096-cell grid of hub_tile_cell_x/_y, cells >> @shift, only cells inside the tile) and the same point (the mean
