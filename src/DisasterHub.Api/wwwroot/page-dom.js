@@ -20,3 +20,16 @@ export const statusLabel = (s) => {
   const known = STATUSES.find((x) => x.key === s);
   return known ? `${known.key} / ${known.en}` : (s || '不明 / Unknown');
 };
+
+/** What to say when the hub took a push but refused rows of it (a 200 with rejections): the count and the first reason; '' otherwise. */
+export function rejectedRowsText(answer) {
+  if (!(answer?.rejected > 0)) return '';
+  const first = answer.rejections?.[0];
+  return `拒否された行があります / ${answer.rejected} rejected${first ? `: ${first.at}: ${first.reason}` : ''}`;
+}
+
+/** The outbox badge: how many changes wait for the connection (empty when none). */
+export function showQueued(badge, entries) {
+  badge.dataset.count = String(entries.length);
+  badge.textContent = entries.length ? `送信待ち / queued: ${entries.length}` : '';
+}

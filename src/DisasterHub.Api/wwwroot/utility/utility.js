@@ -5,6 +5,7 @@
 // sent. Same layout and modules as the municipality page.
 import { currentSession } from '../session.js';
 import { createOutbox } from '../outbox.js';
+import { rejectedRowsText, showQueued } from '../page-dom.js';
 import { mountUploadPreview } from '../upload-preview.js';
 import { renderHistory } from '../city/history.js';
 import { renderOutageList } from './outage-list.js';
@@ -88,20 +89,13 @@ async function save(outage, change) {
 }
 
 /** A push the hub took but whose rows it refused (a 200 with rejections) is said on the page, with the first reason. */
-function rejectedRows(answer) {
-  if (answer?.rejected > 0) {
-    const first = answer.rejections?.[0];
-    notice(`拒否された行があります / ${answer.rejected} rejected${first ? `: ${first.at}: ${first.reason}` : ''}`);
-  } else notice('');
-}
+const rejectedRows = (answer) => notice(rejectedRowsText(answer));
 
 // one outbox per page and person: what a clerk queued is never sent under another person's session
 let outbox = null;
 const outboxEvents = {
   onChange: (entries) => {
-    const badge = $('outbox-state');
-    badge.dataset.count = String(entries.length);
-    badge.textContent = entries.length ? `送信待ち / queued: ${entries.length}` : '';
+    showQueued($('outbox-state'), entries);
     state.pending = new Map();
     for (const e of entries) {
       try {
