@@ -19,7 +19,27 @@ public sealed record SourceChange(string? Id = null, string? Name = null, string
     IReadOnlyDictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null);
 
 /// <summary>Why a registry change was refused: the field (as the API names it), the reason, the HTTP status.</summary>
-public sealed record RegistryError(string Field, string Detail, int Status = 422);
+public sealed record RegistryError(string Field, string Detail, int Status = 422)
+{
+    /// <summary>
+    /// Deletes a registry row, or says why not (409 with <paramref name="whyKept"/>) when rows the hub keeps still
+    /// name it (a foreign key refuses: documents, history, people); nothing is left half-removed.
+    /// </summary>
+    public static async Task<RegistryError?> RemoveAsync<T>(HubDbContext db, T row, string whyKept, CancellationToken ct) where T : class
+    {
+        db.Remove(row);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return null;
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: "23503" })
+        {
+            db.ChangeTracker.Clear();
+            return new("id", whyKept, 409);
+        }
+    }
+}
 
 /// <summary>
 /// The one path that creates and changes sources, shared by the API (<c>POST/PATCH/DELETE /api/v1/sources</c>) and the
@@ -50,7 +70,7 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         if (await db.Sources.AnyAsync(s => s.Id == input.Id, ct)) return (null, new("id", $"a source '{input.Id}' exists", 409));
         db.Sources.Add(row);
         await db.SaveChangesAsync(ct);
-        Reschedule(row);
+        await RescheduleAsync(row, ct);
         return (row, null);
     }
 
@@ -68,7 +88,7 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         }
         row.ConfigManaged = false;
         await db.SaveChangesAsync(ct);
-        Reschedule(row);
+        await RescheduleAsync(row, ct);
         return (row, null);
     }
 
@@ -79,7 +99,7 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         row.Enabled = enabled;
         row.ConfigManaged = false;
         await db.SaveChangesAsync(ct);
-        Reschedule(row);
+        await RescheduleAsync(row, ct);
         return (row, null);
     }
 
@@ -91,19 +111,11 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
     {
         var row = await db.Sources.SingleOrDefaultAsync(s => s.Id == id, ct);
         if (row is null) return new("id", $"no source '{id}'", 404);
-        var current = await db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM feature WHERE source_id = {id}").SingleAsync(ct);
+        var current = await db.Database.SqlQueryRaw<long>(SqlFiles.Get("source_current_count"), id).SingleAsync(ct);
         if (current > 0) return new("id", $"source '{id}' still has {current} current features: disable it instead, or withdraw them first", 409);
-        db.Sources.Remove(row);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: "23503" })
-        {
-            db.ChangeTracker.Clear();
-            return new("id", $"source '{id}' has documents or history the hub keeps: disable it instead", 409);
-        }
-        recurring?.RemoveIfExists(ScheduleSetup.JobId(id));
+        if (await RegistryError.RemoveAsync(db, row, $"source '{id}' has documents or history the hub keeps: disable it instead", ct) is { } kept) return kept;
+        if (recurring is null) await NotifyAsync(id, ct);
+        else recurring.RemoveIfExists(ScheduleSetup.JobId(id));
         return null;
     }
 
@@ -181,13 +193,22 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         return null;
     }
 
-    private async Task<bool> WorkspaceExistsAsync(string name, CancellationToken ct) =>
-        await db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM workspace WHERE name = {name}").SingleAsync(ct) > 0;
+    private Task NotifyAsync(string id, CancellationToken ct) => db.Database.ExecuteSqlRawAsync(SqlFiles.Get("registry_changed"), [id], ct);
 
-    /// <summary>An enabled pull source is scheduled (a changed interval rewritten); anything else is not.</summary>
-    private void Reschedule(Source row)
+    private async Task<bool> WorkspaceExistsAsync(string name, CancellationToken ct) =>
+        await db.Database.SqlQueryRaw<long>(SqlFiles.Get("workspace_exists"), name).SingleAsync(ct) > 0;
+
+    /// <summary>
+    /// An enabled pull source is scheduled (a changed interval rewritten); anything else is not. Without a scheduler
+    /// (the CLI) every node is told instead, and its <see cref="ScheduleWatchdog"/> does it at once.
+    /// </summary>
+    private async Task RescheduleAsync(Source row, CancellationToken ct)
     {
-        if (recurring is null) return;
+        if (recurring is null)
+        {
+            await NotifyAsync(row.Id, ct);
+            return;
+        }
         if (row.Kind == "pull" && row.Enabled && row.Url is not null) ScheduleSetup.Schedule(recurring, row);
         else recurring.RemoveIfExists(ScheduleSetup.JobId(row.Id));
     }
