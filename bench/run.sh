@@ -7,6 +7,7 @@
 #   --ingest       only the ingest section (first push, re-push of the same unchanged document, COPY, ogr2ogr) with
 #                  BENCH_GSI_N rows (default 50,000), 1 repetition, then the report
 #   --scale-only   only the scale curve, at the sizes in BENCH_SCALE_SIZES (default 1000000), then the report
+# BENCH_AUTO_EXPLAIN=20s logs the plans of the hub's statements slower than that to the cluster's log.
 # BENCH_TILE_CELLS=off runs with the tile-cell triggers disabled (the low-zoom cells are then not maintained: for
 # measuring what maintaining them costs an ingest, never for reading tiles). BENCH_PER_ZOOM (default 40): tiles per
 # zoom in the scale curve's per-zoom latencies.
@@ -175,6 +176,11 @@ done
 HUB_PID=""
 start_hub() {   # $1 db, $2 port -> sets HUB_PID
   createdb "$1"
+  # BENCH_AUTO_EXPLAIN=20s: every statement of the hub slower than that has its plan (with actual rows) in the
+  # cluster's log — for finding a stall, not for figures (EXPLAIN ANALYZE's timing slows what it measures)
+  [ -n "${BENCH_AUTO_EXPLAIN:-}" ] && psql -d "$1" -qc "ALTER DATABASE \"$1\" SET session_preload_libraries = 'auto_explain';
+    ALTER DATABASE \"$1\" SET auto_explain.log_min_duration = '$BENCH_AUTO_EXPLAIN'; ALTER DATABASE \"$1\" SET auto_explain.log_analyze = on;
+    ALTER DATABASE \"$1\" SET auto_explain.log_timing = off; ALTER DATABASE \"$1\" SET auto_explain.log_nested_statements = on"
   env "${HUBENV[@]}" ConnectionStrings__Hub="$(cs "$1")" dotnet "$API_DLL" serve --urls "http://127.0.0.1:$2" > "$RES/hub-$1.log" 2>&1 &
   HUB_PID=$!
   PIDS+=("$HUB_PID")

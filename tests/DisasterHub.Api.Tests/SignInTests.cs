@@ -407,6 +407,68 @@ public sealed class oidc_sign_in_should
         });
         Assert.Equal((true, true), configured);
     }
+
+    /// <summary>
+    /// The whole authorization-code flow (with PKCE and nonce) against a provider of the test's own: the hub's
+    /// <c>/signin/oidc</c> sends the browser to the provider, the provider back to the hub's callback, the hub redeems
+    /// the code, validates the signed ID token and signs in the hub person whose email the provider vouches for — with
+    /// that person's organization and clearance —; an account the hub does not know, or an unverified email, is refused
+    /// and audited.
+    /// </summary>
+    [Fact]
+    public async Task sign_in_a_person_through_the_provider_and_refuse_an_unknown_account()
+    {
+        await using var provider = await FakeOidcProvider.StartAsync();
+        var settings = sign_in_should.Settings();
+        settings["Hub:Oidc:Authority"] = provider.Issuer;
+        settings["Hub:Oidc:ClientId"] = FakeOidcProvider.ClientId;
+        settings["Hub:Oidc:ClientSecret"] = FakeOidcProvider.ClientSecret;
+        settings["Hub:Oidc:AllowHttp"] = "true";
+        await using var hub = await HubServer.StartAsync(settings);
+
+        async Task<(HttpStatusCode Status, HttpClient Browser, List<string> Hops)> SignInAsync(string email, bool verified = true)
+        {
+            provider.Email = email;
+            provider.EmailVerified = verified;
+            var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() });
+            var url = new Uri(hub.BaseUrl, "/signin/oidc");
+            var hops = new List<string>();
+            for (var i = 0; i < 8; i++)
+            {
+                using var res = await browser.GetAsync(url);
+                hops.Add($"{(int)res.StatusCode} {url.GetLeftPart(UriPartial.Path)}");
+                if (res.StatusCode != HttpStatusCode.Redirect && res.StatusCode != HttpStatusCode.Found && res.StatusCode != HttpStatusCode.SeeOther)
+                    return (res.StatusCode, browser, hops);
+                url = new Uri(url, res.Headers.Location!);
+                if (url.AbsolutePath == "/" && url.Authority == hub.BaseUrl.Authority) return (HttpStatusCode.OK, browser, hops);
+            }
+            return (HttpStatusCode.LoopDetected, browser, hops);
+        }
+
+        var (status, browser, hops) = await SignInAsync("officer@pref.ishikawa.example");
+        Assert.True(status == HttpStatusCode.OK, string.Join(" → ", hops));
+        Assert.Contains(hops, h => h.Contains("/authorize", StringComparison.Ordinal)); // through the provider
+        using (browser)
+        {
+            var session = JsonDocument.Parse(await browser.GetStringAsync(new Uri(hub.BaseUrl, "/api/v1/session"))).RootElement;
+            Assert.Equal("officer@pref.ishikawa.example", session.GetProperty("email").GetString());
+            Assert.Equal("restricted", session.GetProperty("clearance").GetString());
+        }
+        Assert.Equal(1L, await hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in' AND person = 'officer@pref.ishikawa.example' AND detail ->> 'provider' = 'oidc'"));
+
+        var (unknown, b2, hops2) = await SignInAsync("stranger@elsewhere.example");
+        b2.Dispose();
+        Assert.True(unknown == HttpStatusCode.Forbidden, string.Join(" → ", hops2));
+        var (unverified, b3, hops3) = await SignInAsync("officer@pref.ishikawa.example", verified: false);
+        b3.Dispose();
+        Assert.True(unverified == HttpStatusCode.Forbidden, string.Join(" → ", hops3));
+        Assert.Equal(0, provider.Refused);
+
+        // a forged or replayed callback (no correlation cookie, a state the hub never issued): 401 with the reason
+        using var forged = await hub.Http.GetAsync("/signin-oidc?code=0123&state=forged");
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Equal("application/problem+json", forged.Content.Headers.ContentType?.MediaType);
+    }
 }
 
 /// <summary>

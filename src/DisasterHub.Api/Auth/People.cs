@@ -126,6 +126,25 @@ public static class People
                 o.Scope.Add("profile");
                 o.MapInboundClaims = false;
                 o.RequireHttpsMetadata = !oidc.AllowHttp;
+                if (oidc.AllowHttp)
+                {
+                    // a provider and hub on plain http (a test, a closed network): the correlation and nonce cookies are
+                    // Secure by default and would never come back over http, failing every sign-in
+                    o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                    o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                }
+                // a sign-in the provider or the callback refused (denied consent, a replayed or forged callback, a
+                // provider that is down) is the person's 401 with the reason, not a 500
+                o.Events.OnRemoteFailure = async context =>
+                {
+                    context.HandleResponse();
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await context.Response.WriteAsJsonAsync(new
+                    {
+                        type = "about:blank", title = "Unauthorized", status = 401,
+                        detail = $"the sign-in through the organization's provider failed: {context.Failure?.Message}",
+                    }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+                };
             });
         }
         return auth;
