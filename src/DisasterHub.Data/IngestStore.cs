@@ -57,6 +57,23 @@ public static class IngestStore
     }
 
     /// <summary>A source's mark outside an ingest (a 304, a failed pull, a follower with nothing new).</summary>
+    /// <summary>
+    /// After a large load has committed: the feature tables' statistics refreshed when they no longer describe them
+    /// (<c>analyze_after_load.sql</c>). Returns whether it analyzed.
+    /// </summary>
+    public static async Task<bool> AnalyzeAfterLoadAsync(NpgsqlDataSource db, int changed, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using (var check = new NpgsqlCommand(SqlFiles.Get("analyze_after_load"), conn))
+        {
+            check.Parameters.AddWithValue("changed", (double)changed);
+            if (await check.ExecuteScalarAsync(ct) is not true) return false;
+        }
+        await using var analyze = new NpgsqlCommand(SqlFiles.Get("analyze_feature_tables"), conn) { CommandTimeout = 0 };
+        await analyze.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
     public static async Task MarkSourceAsync(NpgsqlDataSource db, string sourceId, SourceMark mark, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -13,6 +13,13 @@ public sealed class HubOptions
     /// <summary>A configured URL with "{simulator}" replaced (source, companion, backfill and pointer URLs alike).</summary>
     public string Resolve(string url) => url.Replace("{simulator}", SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
 
+    /// <summary>
+    /// A document that changed at least this many rows has the feature tables' statistics refreshed right after it
+    /// commits when they no longer describe them (never analyzed, or the change exceeds a fifth of what they counted):
+    /// the plans of the next push and of reads then fit the tables. 0 = never.
+    /// </summary>
+    public int AnalyzeAfterChangedRows { get; set; } = 5000;
+
     /// <summary>"japan" (default) or "world", or "minLon,minLat,maxLon,maxLat".</summary>
     public string Extent { get; set; } = "japan";
 

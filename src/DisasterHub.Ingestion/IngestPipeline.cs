@@ -107,6 +107,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor), ct);
         await ingest.CommitAsync(ct);
+        if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",

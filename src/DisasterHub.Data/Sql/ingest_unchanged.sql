@@ -20,10 +20,15 @@ WITH gone AS (
     RETURNING s.layer, (SELECT f.entity_key FROM feature f
                         WHERE f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key) AS entity_key
 )
+-- An entity's features are found through feature_entity (layer, entity_key) and only then narrowed to the workspace
+-- (OFFSET 0 keeps the planner from pushing the workspace into the scan): with no statistics on feature yet (a fresh
+-- database's first load) the planner judged (workspace, layer) as selective as (layer, entity_key) and scanned every
+-- feature of the layer per staged row — 50,000 × 51,000 tuples, the >10-minute re-push of issue 16 §2.
 INSERT INTO recheck
 SELECT DISTINCT g.layer, g.entity_key
 FROM gone g
-WHERE (SELECT count(*) FROM (SELECT FROM feature o WHERE o.workspace = @workspace AND o.layer = g.layer AND o.entity_key = g.entity_key LIMIT 2) two) > 1;
+WHERE (SELECT count(*) FROM (SELECT FROM (SELECT o.workspace FROM feature o WHERE o.layer = g.layer AND o.entity_key = g.entity_key OFFSET 0) e
+                             WHERE e.workspace = @workspace LIMIT 2) two) > 1;
 
 -- what is left to write: 0 = nothing
 SELECT (SELECT count(*) FROM staging) + (SELECT count(*) FROM recheck)

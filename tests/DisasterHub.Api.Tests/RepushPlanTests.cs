@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text;
+using DisasterHub.Api.Tests.Infrastructure;
+using DisasterHub.Data;
+using Npgsql;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 16 §2, the re-push stall: on a fresh database (no statistics on <c>feature</c> yet) the unchanged-record
+/// check's recheck probe was planned on <c>feature_layer</c> (workspace, layer) and scanned every feature of the layer
+/// per staged row — a re-push of 50,000 unchanged rows ran for more than ten minutes in the bench. The probe must go
+/// through <c>feature_entity</c> whatever the statistics say, and a large load refreshes them right after it commits.
+/// The plans are asserted, not timed.
+/// </summary>
+public sealed class unchanged_repush_should
+{
+    private static byte[] Shelters(int from, int count)
+    {
+        var rows = Enumerable.Range(from, count).Select(i =>
+            $$"""{"id":"R{{i}}","name":"再送試験避難所{{i}}","status":"開設","evacuees":{{i % 50}},"lat":{{37.0 + i * 0.0001:0.0000}},"lon":{{136.9 + i * 0.0001:0.0000}}}""");
+        return Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"2026-01-01T09:00:00+09:00","shelters":[{{string.Join(',', rows)}}]}""");
+    }
+
+    private static async Task<string> RecheckPlanAsync(string connection)
+    {
+        // the statement as the ingest runs it, over a staging table of every current feature (all unchanged)
+        var statement = SqlFiles.Get("ingest_unchanged").Split(';').Single(s => s.Contains("INSERT INTO recheck", StringComparison.Ordinal));
+        await using var conn = new NpgsqlConnection(connection);
+        await conn.OpenAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var c = new NpgsqlCommand("""
+            CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT layer, source_key, entity_key, content_hash FROM feature;
+            CREATE TEMP TABLE recheck (layer text, entity_key text) ON COMMIT DROP;
+            ANALYZE staging
+            """, conn, tx)) await c.ExecuteNonQueryAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + statement, conn, tx);
+        explain.Parameters.AddWithValue("workspace", "live");
+        explain.Parameters.AddWithValue("source_id", "nanao-status");
+        return (string)(await explain.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task probe_entities_through_their_index_without_statistics_and_refresh_them_after_a_large_load()
+    {
+        var s = sign_in_should.Settings();
+        s["Hub:AnalyzeAfterChangedRows"] = "400";
+        await using var hub = await HubServer.StartAsync(s);
+        await using (var off = new NpgsqlConnection(hub.Db.ConnectionString))
+        {
+            await off.OpenAsync();
+            await using var c = new NpgsqlCommand("ALTER TABLE feature SET (autovacuum_enabled = false)", off);
+            await c.ExecuteNonQueryAsync();
+        }
+        var key = await hub.CreateKeyAsync("nanao-city", "push:shelters");
+        var small = await hub.PushAsync("nanao-status", key, Shelters(0, 300));
+        Assert.True(small.StatusCode == HttpStatusCode.OK, await small.Content.ReadAsStringAsync());
+        // 300 changed rows: below the bound, nothing analyzed; the table still has no statistics
+        Assert.Equal(0L, await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'feature'"));
+
+        // 500 new rows: above the bound, and the statistics (none) no longer describe the table: analyzed at once
+        var large = await hub.PushAsync("nanao-status", key, Shelters(300, 500));
+        Assert.True(large.StatusCode == HttpStatusCode.OK, await large.Content.ReadAsStringAsync());
+        Assert.Equal(1L, await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'feature' AND last_analyze IS NOT NULL"));
+        Assert.True(await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'feature'") > 0);
+
+        // the re-push's check is then planned as it must be at any size: one unique-index probe per staged row and the
+        // entity probe through feature_entity — never a scan of the layer's features per row (the bench's 10 minutes)
+        var plan = await RecheckPlanAsync(hub.Db.ConnectionString);
+        Assert.True(plan.Contains("feature_workspace_source_id_source_key_key", StringComparison.Ordinal)
+            && plan.Contains("feature_entity", StringComparison.Ordinal) && !plan.Contains("feature_layer", StringComparison.Ordinal), plan);
+    }
+}
