@@ -1,18 +1,37 @@
 using System.Text.Json;
+using System.Threading.Channels;
+using DisasterHub.Data;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DisasterHub.Ingestion;
 
 /// <summary>
-/// LISTEN hub_changes on a dedicated connection and republish as <see cref="ChangeSignal"/>, so tile caches and
-/// event streams on every node follow changes made by any node. Reconnects with backoff when the database goes away.
+/// LISTEN hub_changes on a dedicated connection to the primary and republish as <see cref="ChangeSignal"/>, so tile
+/// caches and event streams on every node follow changes made by any node. Reconnects with backoff when the database
+/// goes away.
 /// </summary>
-public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, ILogger<ChangeListener> log) : BackgroundService
+/// <remarks>
+/// With read replicas (ConnectionStrings:HubRead) a change is republished only once every replica has replayed the
+/// primary's WAL past it (<see cref="ReplicaSet.WaitForReplayAsync"/>, at most Hub:Replica:MaxLagSeconds): caches and
+/// streams refill from the replicas, and a tile cached from a replica that had not replayed the change yet would stay
+/// stale until the next one. Invalidation stays driven by the primary's NOTIFY; it is only held back until the replicas
+/// can serve what it announces.
+/// </remarks>
+public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, ReplicaSet replicas, IOptions<HubOptions> options, TimeProvider clock,
+    ILogger<ChangeListener> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var pending = Channel.CreateUnbounded<(string Workspace, IReadOnlyList<string> Layers)>(new UnboundedChannelOptions { SingleReader = true });
+        var relay = replicas.Configured ? RelayAfterReplayAsync(pending.Reader, stoppingToken) : Task.CompletedTask;
+        void Publish(string workspace, IReadOnlyList<string> layers)
+        {
+            if (replicas.Configured) pending.Writer.TryWrite((workspace, layers));
+            else signal.Publish(workspace, layers);
+        }
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -26,7 +45,7 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, ILo
                         using var doc = JsonDocument.Parse(e.Payload);
                         var ws = doc.RootElement.GetProperty("workspace").GetString() ?? "live";
                         var layers = doc.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetString()!).ToList();
-                        signal.Publish(ws, layers);
+                        Publish(ws, layers);
                     }
                     catch (JsonException)
                     {
@@ -35,19 +54,61 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, ILo
                 };
                 await using (var c = new NpgsqlCommand("LISTEN hub_changes", conn)) await c.ExecuteNonQueryAsync(stoppingToken);
                 delay = TimeSpan.FromSeconds(1);
-                signal.Publish("*", []); // after a (re)connect we may have missed changes: everyone refreshes
+                Publish("*", []); // after a (re)connect we may have missed changes: everyone refreshes
                 while (!stoppingToken.IsCancellationRequested) await conn.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
             {
                 log.LogWarning("LISTEN hub_changes lost ({Message}); retrying in {Delay}", e.Message, delay);
-                await Task.Delay(delay, stoppingToken);
+                try
+                {
+                    await Task.Delay(delay, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
+        }
+        pending.Writer.TryComplete();
+        try
+        {
+            await relay;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Take every change signalled so far, read the primary's WAL position (past their commits: each NOTIFY is delivered
+    /// after its transaction committed), wait for the replicas to replay up to it, then republish them.
+    /// </summary>
+    private async Task RelayAfterReplayAsync(ChannelReader<(string Workspace, IReadOnlyList<string> Layers)> pending, CancellationToken ct)
+    {
+        var replica = options.Value.Replica;
+        var bound = TimeSpan.FromSeconds(replica.MaxLagSeconds);
+        var poll = TimeSpan.FromMilliseconds(Math.Max(1, replica.ReplayPollMilliseconds));
+        while (await pending.WaitToReadAsync(ct))
+        {
+            var batch = new List<(string Workspace, IReadOnlyList<string> Layers)>();
+            while (pending.TryRead(out var change)) batch.Add(change);
+            try
+            {
+                var target = await ReplicaSet.PrimaryLsnAsync(db, ct);
+                if (!await replicas.WaitForReplayAsync(target, bound, poll, clock, ct))
+                    log.LogWarning("A read replica had not replayed {Lsn} after {Seconds} s; signalling the change anyway", target, bound.TotalSeconds);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // the primary is away: nothing new can have been written, so there is nothing to wait for
+            }
+            foreach (var (workspace, layers) in batch) signal.Publish(workspace, layers);
         }
     }
 }
