@@ -87,7 +87,9 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, Rep
 
     /// <summary>
     /// Take every change signalled so far, read the primary's WAL position (past their commits: each NOTIFY is delivered
-    /// after its transaction committed), wait for the replicas to replay up to it, then republish them.
+    /// after its transaction committed), wait for the replicas to replay up to it, then republish them. A replica still
+    /// behind at the bound: the changes are republished anyway (streams must not stall behind it), new ones too as they
+    /// come, and once it has caught up everyone refreshes ("*") — what was refilled from it meanwhile may be stale.
     /// </summary>
     private async Task RelayAfterReplayAsync(ChannelReader<(string Workspace, IReadOnlyList<string> Layers)> pending, CancellationToken ct)
     {
@@ -96,19 +98,53 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, Rep
         var poll = TimeSpan.FromMilliseconds(Math.Max(1, replica.ReplayPollMilliseconds));
         while (await pending.WaitToReadAsync(ct))
         {
-            var batch = new List<(string Workspace, IReadOnlyList<string> Layers)>();
-            while (pending.TryRead(out var change)) batch.Add(change);
-            try
+            var batch = Drain(pending);
+            var target = await PrimaryLsnAsync(ct);
+            if (target is null || await replicas.WaitForReplayAsync(target, bound, poll, clock, ct))
             {
-                var target = await ReplicaSet.PrimaryLsnAsync(db, ct);
-                if (!await replicas.WaitForReplayAsync(target, bound, poll, clock, ct))
-                    log.LogWarning("A read replica had not replayed {Lsn} after {Seconds} s; signalling the change anyway", target, bound.TotalSeconds);
+                Publish(batch);
+                continue;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            log.LogWarning("A read replica had not replayed {Lsn} after {Seconds} s; signalling the change now and again once it caught up", target, bound.TotalSeconds);
+            Publish(batch);
+            while (!ct.IsCancellationRequested)
             {
-                // the primary is away: nothing new can have been written, so there is nothing to wait for
+                if (target is null || await replicas.WaitForReplayAsync(target, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(Math.Max(poll.TotalMilliseconds, 100)), clock, ct))
+                {
+                    signal.Publish("*", []);
+                    break;
+                }
+                if (pending.TryPeek(out _))
+                {
+                    Publish(Drain(pending));
+                    target = await PrimaryLsnAsync(ct) ?? target;
+                }
             }
-            foreach (var (workspace, layers) in batch) signal.Publish(workspace, layers);
+        }
+    }
+
+    private static List<(string Workspace, IReadOnlyList<string> Layers)> Drain(ChannelReader<(string Workspace, IReadOnlyList<string> Layers)> pending)
+    {
+        var batch = new List<(string Workspace, IReadOnlyList<string> Layers)>();
+        while (pending.TryRead(out var change)) batch.Add(change);
+        return batch;
+    }
+
+    private void Publish(List<(string Workspace, IReadOnlyList<string> Layers)> batch)
+    {
+        foreach (var (workspace, layers) in batch) signal.Publish(workspace, layers);
+    }
+
+    /// <summary>The primary's WAL position; null when it is away (then nothing new can have been written to wait for).</summary>
+    private async Task<string?> PrimaryLsnAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await ReplicaSet.PrimaryLsnAsync(db, ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return null;
         }
     }
 }

@@ -120,6 +120,8 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         Assert.DoesNotContain("複製2", await NamesAsync(http, a.BaseUrl)); // read-your-writes: the writer's own node reads the replica too
         Assert.False(await ChangesHoldAsync(http, b.BaseUrl, "複製2"), "node B's change feed read the primary");
         Assert.Equal(0, await ScalarAsync<long>(standby, "SELECT count(*) FROM feature WHERE source_key = 'R2'"));
+        // a tile B caches now, past the bound, is the standby's older state; it must not outlive the replay
+        var staleTile = await TileAsync(http, b.BaseUrl);
         // readiness: the replica lags past the bound → not ready, with the lag in seconds and bytes
         ready = await ReadyAsync(http, b.BaseUrl, HttpStatusCode.ServiceUnavailable);
         var replica = ready.GetProperty("replica");
@@ -137,6 +139,7 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         await UntilAsync(async () => (await NamesAsync(http, b.BaseUrl)).Contains("複製2"), 15, "node B never read the push after replay resumed");
         var seenAfterResume = resumed.Elapsed.TotalMilliseconds;
         await UntilAsync(async () => await ChangesHoldAsync(http, b.BaseUrl, "複製2"), 10, "node B's change feed never showed the push");
+        await UntilAsync(async () => !(await TileAsync(http, b.BaseUrl)).AsSpan().SequenceEqual(staleTile), 5, "node B kept serving the tile it cached while the standby lagged");
         await UntilAsync(async () => (await ReadyAsync(http, b.BaseUrl)).GetProperty("status").GetString() == "ready", 10, "readiness did not recover after replay resumed");
 
         // 3. replay lag under pushes: from a push's 200 on A to its row on the standby, and to B's items page
@@ -202,6 +205,14 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         await UntilAsync(async () => (await NamesAsync(http, b.BaseUrl)).Contains("複製900"), 30, "B never read the push made after the primary came back", pollMs: 100);
         Figure($"replica_primary_down reads_while_down={afterStop.Count} writes_while_down={string.Join('/', writes.Select(s => (int)s))} " +
             $"writes_back_ms_after_start={writesBackMs:0} replica_caught_up_ms_after_start={down.Elapsed.TotalMilliseconds:0}");
+    }
+
+    /// <summary>The z9 tile over the drill's shelters (37.0 N, 136.9 E), as node B serves it.</summary>
+    private static async Task<byte[]> TileAsync(HttpClient http, Uri hub)
+    {
+        using var r = await http.GetAsync(new Uri(hub, "tiles/shelters/9/450/199.mvt"));
+        Assert.True(r.IsSuccessStatusCode, $"the tile answered {(int)r.StatusCode}");
+        return await r.Content.ReadAsByteArrayAsync();
     }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, double seconds, string failure, int pollMs = 50)
