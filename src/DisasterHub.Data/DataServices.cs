@@ -30,7 +30,7 @@ public static class DataServices
         var dataSource = Build(connectionString);
         services.AddSingleton(dataSource);
         services.AddKeyedSingleton(Read, BuildRead(readConnectionString ?? connectionString, readPoolSize));
-        services.AddSingleton(new ReplicaSet(readConnectionString));
+        services.AddSingleton(_ => new ReplicaSet(readConnectionString)); // made by the container, so disposed with it
         services.AddDbContextPool<HubDbContext>(o => Configure(o, dataSource));
         return services;
     }
