@@ -104,11 +104,14 @@ try {
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 
   // upload with preview: line 3 is refused, nothing stored until Commit
+  // names of this run (a demo keeps what an earlier run uploaded): a row seen before Commit is this run's leak
   const before = await documents();
+  const run = Date.now().toString(36).slice(-5);
+  const [u1, u2, u3] = ['アップロード小学校', 'アップロード中学校', 'アップロード公民館'].map((n) => `${n}${run}`);
   const csv = 'ID,名称,所在地_全国地方公共団体コード,緯度,経度,開設状況,人数\r\n'
-    + 'U1,アップロード小学校,172022,37.041,136.961,開設,12\r\n'
-    + 'U2,アップロード中学校,172022,37.045,136.965,たぶん,3\r\n'
-    + 'U3,アップロード公民館,172022,37.049,136.969,未開設,\r\n';
+    + `U1,${u1},172022,37.041,136.961,開設,12\r\n`
+    + `U2,${u2},172022,37.045,136.965,たぶん,3\r\n`
+    + `U3,${u3},172022,37.049,136.969,未開設,\r\n`;
   await page.setInputFiles('[data-testid="upload-file"]', { name: 'shelters.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
   await page.waitForSelector('[data-testid="preview-rejected"] tbody tr');
   result.steps.previewRejected = await page.$$eval('[data-testid="preview-rejected"] tbody tr', (rows) => rows.map((r) => ({ line: r.dataset.line, text: r.textContent })));
@@ -117,12 +120,12 @@ try {
     fail('preview', `rejections shown: ${JSON.stringify(result.steps.previewRejected)}`);
   if (JSON.stringify(result.steps.previewAccepted) !== '["U1","U3"]') fail('preview', `accepted shown: ${result.steps.previewAccepted}`);
   if ((await documents()).length !== before.length) fail('preview', 'a document was stored before Commit');
-  if ((await officerShelters('アップロード小学校')).length) fail('preview', 'a previewed row reached the officer before Commit');
+  if ((await officerShelters(u1)).length) fail('preview', 'a previewed row reached the officer before Commit');
   if (screenshot) await page.screenshot({ path: screenshot.replace(/\.png$/, '-preview.png'), fullPage: true });
   await page.click('[data-testid="upload-commit"]');
   await page.waitForSelector('[data-testid="upload-status"][data-committed="1"]');
   result.steps.committed = {
-    u1: (await officerShelters('アップロード小学校')).length, u2: (await officerShelters('アップロード中学校')).length, u3: (await officerShelters('アップロード公民館')).length,
+    u1: (await officerShelters(u1)).length, u2: (await officerShelters(u2)).length, u3: (await officerShelters(u3)).length,
   };
   if (result.steps.committed.u1 !== 1 || result.steps.committed.u3 !== 1 || result.steps.committed.u2 !== 0) fail('commit', JSON.stringify(result.steps.committed));
 

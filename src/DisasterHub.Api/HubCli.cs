@@ -24,7 +24,7 @@ public static class HubCli
                 "validate" => Validate(rest, Console.Out),
                 "keys" => await KeysAsync(rest, Console.Out),
                 "orgs" => await OrgsAsync(rest, Console.Out),
-                "sources" => await SourcesAsync(rest, Console.Out),
+                "sources" => await SourcesAsync(rest, Console.In, Console.Out),
                 "people" => await PeopleAsync(rest, Console.In, Console.Out),
                 "migrate" => await MigrateAsync(rest),
                 "import" => await ImportAsync(rest, Console.Out),
@@ -456,13 +456,17 @@ public static class HubCli
     /// <c>./hub sources add|list|disable|enable</c>: through <see cref="SourceRegistry"/>, the API's own checks. The CLI
     /// has no scheduler: every running node's schedule watchdog writes (or removes) the recurring job within its interval.
     /// </summary>
-    public static Task<int> SourcesAsync(string[] args, TextWriter output)
+    public static Task<int> SourcesAsync(string[] args, TextReader input, TextWriter output)
     {
         var sub = args.FirstOrDefault() ?? throw new CliException("sources needs add, list, disable or enable");
-        return WithDbAsync(args, async (db, _) =>
+        return WithDbAsync(args, async (db, ds) =>
         {
             var catalogue = IngestionServices.LoadCatalogue(Settings());
-            var registry = new SourceRegistry(db, IngestionServices.CreateFormats(catalogue), catalogue, TimeProvider.System);
+            // the feed credentials' key ring is the hub's own (in the database), so every node can decrypt what the CLI stored
+            var services = new ServiceCollection().AddLogging().AddDbContext<HubDbContext>(o => DataServices.Configure(o, ds));
+            await using var provider = IngestionServices.AddCredentialProtection(services).BuildServiceProvider();
+            var registry = new SourceRegistry(db, IngestionServices.CreateFormats(catalogue), catalogue, TimeProvider.System,
+                provider.GetRequiredService<SourceCredentialProtector>());
             switch (sub)
             {
                 case "add":
@@ -470,10 +474,13 @@ public static class HubCli
                     var id = Positional(args) ?? throw new CliException("sources add needs an id");
                     var (row, error) = await registry.CreateAsync(new SourceChange(id, Option(args, "--name"), Option(args, "--kind"), Option(args, "--format"),
                         Option(args, "--layer"), Option(args, "--url"), IntOption(args, "--schedule"), IntOption(args, "--priority"), Option(args, "--owner"),
-                        args.Contains("--internal") ? true : null, Option(args, "--workspace")), default);
+                        args.Contains("--internal") ? true : null, Option(args, "--workspace"), IntOption(args, "--expected-interval"),
+                        Option(args, "--license"), Option(args, "--attribution"), Option(args, "--exercise-workspace"),
+                        Follow: CliFollow(args), Credentials: CliCredentials(args, input)), default);
                     if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
                     await AuditCliAsync(db, "sources.create", row!.Id);
-                    output.WriteLine($"added {row.Kind} source {row.Id} ({row.Format} → {row.Layer}{(row.ScheduleSeconds is { } s ? $", every {s} s" : "")})");
+                    output.WriteLine($"added {row.Kind} source {row.Id} ({row.Format} → {row.Layer}{(row.ScheduleSeconds is { } s ? $", every {s} s" : "")}" +
+                        $"{(row.Credentials is null ? "" : ", credentials stored encrypted")})");
                     return 0;
                 }
                 case "disable" or "enable":
@@ -494,6 +501,27 @@ public static class HubCli
                     throw new CliException($"unknown sources command '{sub}'");
             }
         });
+    }
+
+    /// <summary><c>--pointer-url U [--pointer-field F] [--pointer-step S]</c>, <c>--telegrams VPWW54,VXSE5* [--backfill-url U]</c>.</summary>
+    private static SourceFollow? CliFollow(string[] args)
+    {
+        var f = new SourceFollow(Option(args, "--pointer-url"), Option(args, "--pointer-field"), IntOption(args, "--pointer-step"),
+            Option(args, "--telegrams")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Option(args, "--backfill-url"));
+        return f == new SourceFollow() ? null : f;
+    }
+
+    /// <summary>
+    /// <c>--credential-header NAME</c>, <c>--credential-query NAME</c> or <c>--credential-user NAME</c>, the secret (value
+    /// or password) read from stdin's first line: never from the command line, where it would land in shell history.
+    /// </summary>
+    private static SourceCredentials? CliCredentials(string[] args, TextReader input)
+    {
+        var (header, query, user) = (Option(args, "--credential-header"), Option(args, "--credential-query"), Option(args, "--credential-user"));
+        if (header is null && query is null && user is null) return null;
+        var secret = input.ReadLine() ?? throw new CliException("the credential's secret is read from stdin: none was given");
+        return user is not null ? new SourceCredentials { Username = user, Password = secret, Header = header, Query = query }
+            : new SourceCredentials { Header = header, Query = query, Value = secret };
     }
 
     private static string? Positional(string[] args)

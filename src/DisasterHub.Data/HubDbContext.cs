@@ -77,6 +77,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.License).HasColumnName("license");
             e.Property(x => x.Attribution).HasColumnName("attribution");
             e.Property(x => x.Companions).HasColumnName("companions").HasColumnType("jsonb");
+            e.Property(x => x.Follow).HasColumnName("follow").HasColumnType("jsonb");
             e.Property(x => x.ExerciseWorkspace).HasColumnName("exercise_workspace");
             e.Property(x => x.Workspace).HasColumnName("workspace");
             e.Property(x => x.ConfigManaged).HasColumnName("config_managed");
@@ -176,6 +177,9 @@ public sealed class Source
 
     /// <summary>JSON object: companion file name → URL.</summary>
     public string Companions { get; set; } = "{}";
+
+    /// <summary>JSON object: how a follower reads the feed (<see cref="SourceFollow"/>); <c>{}</c> for a plain pull.</summary>
+    public string Follow { get; set; } = "{}";
 
     /// <summary>The drill workspace this source's exercise/test documents go to (null: they are rejected from live).</summary>
     public string? ExerciseWorkspace { get; set; }

@@ -110,10 +110,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Stores the payload as it arrived (before parsing); the features written after point at it.</summary>
     public async Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct)
     {
-        await using var c = Statement("""
-            INSERT INTO raw_document (source_id, workspace, received_at, content_type, format, sha256, size_bytes, body, api_key_id, fetch_url)
-            VALUES (@source_id, @workspace, @received_at, @ct, @f, @sha, @size, @body, @key, @url) RETURNING id
-            """);
+        await using var c = Statement(SqlFiles.Get("raw_insert"));
         c.Parameters.AddWithValue("ct", (object?)doc.ContentType ?? DBNull.Value);
         c.Parameters.AddWithValue("f", (object?)doc.Format ?? DBNull.Value);
         c.Parameters.AddWithValue("sha", doc.Sha256);
@@ -129,14 +126,14 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
     public async Task<bool> SeenAsync(byte[] sha256, CancellationToken ct)
     {
-        await using var c = Statement("SELECT EXISTS (SELECT 1 FROM raw_document WHERE source_id = @source_id AND sha256 = @h AND status = 'parsed')");
+        await using var c = Statement(SqlFiles.Get("raw_seen"));
         c.Parameters.AddWithValue("h", sha256);
         return (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
     public async Task FinishRawAsync(string status, string? format, int accepted, int rejected, CancellationToken ct)
     {
-        await using var c = Statement("UPDATE raw_document SET status = @st, format = coalesce(@f, format), accepted = @a, rejected = @r WHERE id = @raw_document_id");
+        await using var c = Statement(SqlFiles.Get("raw_finish"));
         c.Parameters.AddWithValue("st", status);
         c.Parameters.AddWithValue("f", (object?)format ?? DBNull.Value);
         c.Parameters.AddWithValue("a", accepted);

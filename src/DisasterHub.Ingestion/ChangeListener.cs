@@ -10,7 +10,8 @@ namespace DisasterHub.Ingestion;
 
 /// <summary>
 /// LISTEN hub_changes on a dedicated connection to the primary and republish as <see cref="ChangeSignal"/>, so tile
-/// caches and event streams on every node follow changes made by any node. Reconnects with backoff when the database
+/// caches and event streams on every node follow changes made by any node; LISTEN hub_registry too, so every node's
+/// schedule watchdog follows a registry change made through the CLI at once. Reconnects with backoff when the database
 /// goes away.
 /// </summary>
 /// <remarks>
@@ -40,6 +41,11 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, Rep
                 await using var conn = await db.OpenConnectionAsync(stoppingToken);
                 conn.Notification += (_, e) =>
                 {
+                    if (e.Channel == "hub_registry")
+                    {
+                        signal.PublishRegistry(e.Payload); // the registry lives on the primary: nothing to wait for
+                        return;
+                    }
                     try
                     {
                         using var doc = JsonDocument.Parse(e.Payload);
@@ -52,9 +58,10 @@ public sealed class ChangeListener(NpgsqlDataSource db, ChangeSignal signal, Rep
                         log.LogWarning("Ignored a malformed hub_changes payload");
                     }
                 };
-                await using (var c = new NpgsqlCommand("LISTEN hub_changes", conn)) await c.ExecuteNonQueryAsync(stoppingToken);
+                await using (var c = new NpgsqlCommand("LISTEN hub_changes; LISTEN hub_registry", conn)) await c.ExecuteNonQueryAsync(stoppingToken);
                 delay = TimeSpan.FromSeconds(1);
                 Publish("*", []); // after a (re)connect we may have missed changes: everyone refreshes
+                signal.PublishRegistry("*");
                 while (!stoppingToken.IsCancellationRequested) await conn.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -13,9 +13,6 @@ public sealed class HubOptions
     /// <summary>A configured URL with "{simulator}" replaced (source, companion, backfill and pointer URLs alike).</summary>
     public string Resolve(string url) => url.Replace("{simulator}", SimulatorUrl.TrimEnd('/'), StringComparison.Ordinal);
 
-    /// <summary>The configuration of a source: what only configuration holds (workspace, telegram types, pointers, credentials).</summary>
-    public SourceConfig? SourceConfig(string sourceId) => Sources.FirstOrDefault(s => s.Id == sourceId);
-
     /// <summary>"japan" (default) or "world", or "minLon,minLat,maxLon,maxLat".</summary>
     public string Extent { get; set; } = "japan";
 

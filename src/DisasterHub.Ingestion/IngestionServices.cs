@@ -11,6 +11,13 @@ namespace DisasterHub.Ingestion;
 public static class IngestionServices
 {
     /// <summary>The layer catalogue: the shipped files, and the operator's directory <c>Hub:LayerCatalogue</c> when set.</summary>
+    /// <summary>Feed credentials are encrypted with a key ring every node (and the CLI) shares: in the database.</summary>
+    public static IServiceCollection AddCredentialProtection(IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName("DisasterHub").PersistKeysToDbContext<DisasterHub.Data.HubDbContext>();
+        return services.AddSingleton<SourceCredentialProtector>();
+    }
+
     public static LayerCatalogue LoadCatalogue(IConfiguration config) => LayerCatalogue.Load(config["Hub:LayerCatalogue"]);
 
     /// <summary>Every format the hub knows: one registration line per adapter family, and the catalogue layers' generic formats.</summary>
@@ -54,7 +61,8 @@ public static class IngestionServices
         services.AddScoped<IngestPipeline>();
         services.AddScoped(sp => new OrganizationRegistry(sp.GetRequiredService<DisasterHub.Data.HubDbContext>(), MunicipalityDirectory.LoadEmbedded(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new SourceRegistry(sp.GetRequiredService<DisasterHub.Data.HubDbContext>(), sp.GetRequiredService<FormatRegistry>(),
-            sp.GetRequiredService<LayerCatalogue>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Hangfire.IRecurringJobManager>()));
+            sp.GetRequiredService<LayerCatalogue>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SourceCredentialProtector>(),
+            sp.GetService<Hangfire.IRecurringJobManager>()));
         services.AddSingleton<ChangeSignal>();
         services.AddSingleton<DisasterHub.Data.BoundarySet>();
         services.AddHostedService<ChangeListener>();
@@ -83,9 +91,7 @@ public static class IngestionServices
                     breakDuration: TimeSpan.FromSeconds(Math.Max(1, o.FeedBreakSeconds)));
             })
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(FeedFetcher.SourceKey, out var id) ? id : "(none)");
-        // feed credentials are encrypted with a key ring every node shares (in the database)
-        services.AddDataProtection().SetApplicationName("DisasterHub").PersistKeysToDbContext<DisasterHub.Data.HubDbContext>();
-        services.AddSingleton<SourceCredentialProtector>();
+        AddCredentialProtection(services);
         services.AddTransient<FeedFetcher>();
         services.AddTransient<IFeedFollower, HubFollower>();
         services.AddTransient<IFeedFollower, JmaAtomFollower>();

@@ -9,11 +9,11 @@ namespace DisasterHub.Ingestion;
 /// <summary>
 /// Follows a JMA 防災情報XML PULL feed (format <c>jma-atom</c>; the source's URL is the Atom feed, e.g.
 /// <c>extra.xml</c>): the feed is polled with conditional GET; each entry after the source's cursor whose telegram type
-/// the source takes (<see cref="SourceConfig.Telegrams"/>) is fetched once and ingested in publication order (oldest
+/// the source takes (<see cref="SourceFollow.Telegrams"/>) is fetched once and ingested in publication order (oldest
 /// <c>updated</c> first, so a 解除 never lands before its 発表), the cursor moving in each telegram's ingest
 /// transaction. A killed node leaves the cursor at the last telegram it committed, and whichever node pulls next goes on
 /// from there. When the feed's oldest entry is newer than the cursor (an outage longer than the feed holds), the
-/// long-period feed (<see cref="SourceConfig.BackfillUrl"/>) fills in; what even that cannot cover is reported on the
+/// long-period feed (<see cref="SourceFollow.BackfillUrl"/>) fills in; what even that cannot cover is reported on the
 /// source as a gap (<c>gap_since</c> … <c>gap_until</c>). The feed's validators are stored only once every entry it
 /// listed is done, so a 304 never hides an entry a dead node did not reach.
 /// </summary>
@@ -26,8 +26,8 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {
-        var config = options.Value.SourceConfig(source.Id);
-        var telegrams = config?.Telegrams ?? [];
+        var config = SourceFollow.Of(source);
+        var telegrams = config.Telegrams ?? [];
         var fetched = await fetcher.FetchAsync(source, ct);
         if (fetched.NotModified)
         {
@@ -41,9 +41,9 @@ public sealed class JmaAtomFollower(FeedFetcher fetcher, IngestPipeline pipeline
         DateTimeOffset? gapSince = null, gapUntil = null;
         if (cursor is not null && entries.Count > 0 && entries[0].Updated > JmaAtomFeed.ParseCursor(cursor).Updated)
         {
-            if (config?.BackfillUrl is { Length: > 0 } backfill)
+            if (config.BackfillUrl is { Length: > 0 } backfill)
             {
-                var older = await fetcher.FetchUrlAsync(source, options.Value.Resolve(backfill), ct);
+                var older = await fetcher.FetchUrlAsync(source, backfill, ct);
                 var known = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
                 entries.AddRange(JmaAtomFeed.Read(older.Body, new Uri(older.Url)).Entries.Where(e => known.Add(e.Id)));
                 entries.Sort(JmaFeedEntry.PublicationOrder);

@@ -10,12 +10,12 @@ namespace DisasterHub.Ingestion;
 
 /// <summary>
 /// Follows a feed published as a pointer to its latest state. A time pointer (AMeDAS: <c>latest_time.txt</c> names the time of the
-/// current <c>map/{yyyyMMddHHmmss}.json</c>): a source with <see cref="SourceConfig.PointerUrl"/> reads the pointer, and
+/// current <c>map/{yyyyMMddHHmmss}.json</c>): a source with <see cref="SourceFollow.PointerUrl"/> reads the pointer, and
 /// when it names a time after the source's cursor, fetches the file of that time — its <c>Url</c> with
 /// <c>{time:FORMAT}</c> filled in JST — and ingests it with the cursor moving in the same transaction. With
-/// <see cref="SourceConfig.PointerStepSeconds"/>, every time between the cursor and the latest is fetched in order
+/// <see cref="SourceFollow.PointerStepSeconds"/>, every time between the cursor and the latest is fetched in order
 /// after an outage (what the publisher no longer serves is reported as the source's gap); without it, only the latest.
-/// A state pointer (an outage map's <c>currentState</c> JSON, <see cref="SourceConfig.PointerField"/>): see
+/// A state pointer (an outage map's <c>currentState</c> JSON, <see cref="SourceFollow.PointerField"/>): see
 /// <see cref="StateAsync"/>.
 /// </summary>
 public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeline pipeline, NpgsqlDataSource db, IOptions<HubOptions> options,
@@ -26,12 +26,12 @@ public sealed partial class LatestTimeFollower(FeedFetcher fetcher, IngestPipeli
     [GeneratedRegex(@"\{time:([^}]+)\}")]
     private static partial Regex TimeSlot();
 
-    public bool Follows(Source source) => options.Value.SourceConfig(source.Id)?.PointerUrl is { Length: > 0 };
+    public bool Follows(Source source) => SourceFollow.Of(source).PointerUrl is { Length: > 0 };
 
     public async Task<IngestOutcome> RunAsync(Source source, string workspace, CancellationToken ct)
     {
-        var config = options.Value.SourceConfig(source.Id)!;
-        var pointerUrl = options.Value.Resolve(config.PointerUrl!);
+        var config = SourceFollow.Of(source);
+        var pointerUrl = config.PointerUrl!;
         var pointer = await fetcher.FetchUrlAsync(source, pointerUrl, ct);
         var text = Encoding.UTF8.GetString(pointer.Body ?? []).Trim().TrimStart('\uFEFF');
         if (config.PointerField is { Length: > 0 } field) return await StateAsync(source, workspace, pointerUrl, text, field, ct);

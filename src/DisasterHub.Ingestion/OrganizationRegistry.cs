@@ -53,17 +53,7 @@ public sealed class OrganizationRegistry(HubDbContext db, MunicipalityDirectory 
         if (row is null) return new("id", $"no organization '{id}'", 404);
         if (await db.Sources.AnyAsync(s => s.OwnerOrgId == id, ct)) return new("id", $"organization '{id}' owns sources: give them another owner or delete them first", 409);
         if (await db.ApiKeys.AnyAsync(k => k.OrganizationId == id, ct)) return new("id", $"organization '{id}' has API keys", 409);
-        db.Organizations.Remove(row);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: "23503" })
-        {
-            db.ChangeTracker.Clear();
-            return new("id", $"organization '{id}' still has people or records that name it", 409);
-        }
-        return null;
+        return await RegistryError.RemoveAsync(db, row, $"organization '{id}' still has people or records that name it", ct);
     }
 
     private RegistryError? Apply(Organization row, OrganizationChange c)

@@ -21,7 +21,7 @@ namespace DisasterHub.Ingestion;
 /// last error says what was repaired, and when.
 /// </summary>
 public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage storage, IRecurringJobManager recurring, IBackgroundJobClient jobs,
-    IOptions<HubOptions> options, TimeProvider clock, ILogger<ScheduleWatchdog> log) : BackgroundService
+    ChangeSignal signal, IOptions<HubOptions> options, TimeProvider clock, ILogger<ScheduleWatchdog> log) : BackgroundService
 {
     /// <summary>
     /// Lateness a healthy cluster can show: the scheduler's polling interval, a scheduling lock left by a killed node
@@ -31,16 +31,41 @@ public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage stora
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // woken at once by a registry change the CLI made (NOTIFY hub_registry, through ChangeListener), and
+        // periodically (WatchdogSeconds; 0 = only when woken) for what Hangfire does not repair by itself
+        using var wake = new SemaphoreSlim(0);
+        var changed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Woken(string id)
+        {
+            changed.Enqueue(id);
+            wake.Release();
+        }
+        signal.RegistryChanged += Woken;
         var every = TimeSpan.FromSeconds(options.Value.WatchdogSeconds);
-        if (every <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(every, clock);
+        using var timer = every > TimeSpan.Zero ? new PeriodicTimer(every, clock) : null;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            Task<bool> tick = timer is null ? new TaskCompletionSource<bool>().Task : timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            Task woken = wake.WaitAsync(stoppingToken);
+            while (true)
             {
+                var done = await Task.WhenAny(tick, woken);
+                var registry = new HashSet<string>(StringComparer.Ordinal);
+                await done; // a cancellation ends the loop here
+                if (done == tick)
+                {
+                    if (!tick.Result) return;
+                    tick = timer!.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    while (wake.CurrentCount > 0) await wake.WaitAsync(stoppingToken); // a burst of changes: one check
+                    while (changed.TryDequeue(out var id)) registry.Add(id);
+                    woken = wake.WaitAsync(stoppingToken);
+                }
                 try
                 {
-                    await CheckAsync(stoppingToken);
+                    await CheckAsync(stoppingToken, registry);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -53,9 +78,15 @@ public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage stora
         {
             // stopping (also when the host never got up, e.g. its port was taken): not an error
         }
+        finally
+        {
+            signal.RegistryChanged -= Woken;
+        }
     }
 
-    public async Task<int> CheckAsync(CancellationToken ct)
+    /// <param name="changed">Sources just changed through the registry: a job written or removed for them is the
+    /// change taking effect, not a repair, and is not noted as the source's error.</param>
+    public async Task<int> CheckAsync(CancellationToken ct, IReadOnlySet<string>? changed = null)
     {
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
@@ -75,10 +106,15 @@ public sealed class ScheduleWatchdog(IServiceProvider services, JobStorage stora
             var id = ScheduleSetup.JobId(source.Id);
             var why = Diagnose(found.GetValueOrDefault(id), scheduled.Contains(id), ScheduleSetup.Cron(source), ScheduleSetup.Interval(source), now);
             if (why is null) continue;
-            log.LogWarning("Schedule of {Source} stopped firing ({Why}); putting it back", source.Id, why);
             // written anew, so its next execution is computed from now (an update in place would keep a broken one)
             recurring.RemoveIfExists(id);
             ScheduleSetup.Schedule(recurring, source);
+            if (changed?.Contains(source.Id) == true)
+            {
+                log.LogInformation("Scheduled {Source} after a registry change ({Why})", source.Id, why);
+                continue;
+            }
+            log.LogWarning("Schedule of {Source} stopped firing ({Why}); putting it back", source.Id, why);
             await NoteAsync(db, source.Id, $"schedule restarted by the watchdog: {why}", now, ct);
             repaired++;
         }

@@ -48,6 +48,8 @@ public static class SourceSeeder
             row.Credentials = s.Credentials is { IsEmpty: false } c ? credentials.Protect(c) : null;
             row.Companions = System.Text.Json.JsonSerializer.Serialize(s.Companions.ToDictionary(
                 kv => kv.Key, kv => options.Resolve(kv.Value)));
+            row.Follow = new SourceFollow(s.PointerUrl is { Length: > 0 } p ? options.Resolve(p) : null, s.PointerField, s.PointerStepSeconds,
+                s.Telegrams, s.BackfillUrl is { Length: > 0 } b ? options.Resolve(b) : null).ToJson();
         }
         await db.SaveChangesAsync(ct);
         foreach (var drill in options.Sources.Select(s => s.ExerciseWorkspace).Where(w => !string.IsNullOrWhiteSpace(w) && w != "live").Distinct())

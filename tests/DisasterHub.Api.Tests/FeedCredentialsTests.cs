@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using DisasterHub.Api.Tests.Infrastructure;
 using DisasterHub.Ingestion;
@@ -26,6 +29,7 @@ public sealed class feed_credentials_should : IAsyncLifetime
     private static readonly string[] Secrets = [HeaderSecret, QuerySecret, BasicSecret, Convert.ToBase64String(Encoding.UTF8.GetBytes($"feeduser:{BasicSecret}"))];
 
     private WebApplication _feed = null!, _elsewhere = null!;
+    private string _feedUrl = "";
     private HubServer _hub = null!;
     private readonly ConcurrentQueue<string> _logs = new();
     private readonly ConcurrentQueue<string> _elsewhereSaw = new();
@@ -51,6 +55,7 @@ public sealed class feed_credentials_should : IAsyncLifetime
             app.MapGet("/moved.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Redirect("/moved-again.csv") : Results.StatusCode(401));
             app.MapGet("/moved-again.csv", (HttpRequest r) => r.Headers["X-API-Key"] == HeaderSecret ? Results.Redirect($"{elsewhereUrl}/cdn/shelters.csv") : Results.StatusCode(401));
         });
+        _feedUrl = feedUrl;
         var s = new Dictionary<string, string?>();
         void Source(int i, string id, string path, params (string Key, string Value)[] creds)
         {
@@ -126,6 +131,70 @@ public sealed class feed_credentials_should : IAsyncLifetime
         Assert.DoesNotContain(HeaderSecret, saw, StringComparison.Ordinal);
         Assert.DoesNotContain("X-API-Key", saw, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("another origin: without the source's credentials", string.Join('\n', _logs), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Issue 14 §2: credentials given through <c>POST/PATCH /api/v1/sources</c> and <c>./hub sources add</c> are
+    /// stored encrypted with the hub's key ring (the CLI's too: the hub decrypts what it stored), sent to the feed,
+    /// listed only as <c>credentials: true</c>, audited as "set"/"removed" without their value, and refused field by
+    /// field when malformed.
+    /// </summary>
+    [Fact]
+    public async Task take_them_through_the_api_and_the_cli_and_keep_them_secret()
+    {
+        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        var feed = _feedUrl;
+        var created = await admin.PostAsJsonAsync("/api/v1/sources", new
+        {
+            id = "api-keyed", kind = "pull", format = "da-shelter-csv", layer = "shelters", url = $"{feed}/header.csv", @internal = true,
+            credentials = new { header = "X-API-Key", value = HeaderSecret },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True(await PullAsync("api-keyed") is { Status: IngestStatus.Ingested, Accepted: 1 });
+
+        // a wrong value replaces it (the feed says 401), an empty object removes it (still 401: none sent)
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PatchAsJsonAsync("/api/v1/sources/api-keyed", new { credentials = new { header = "X-API-Key", value = "nope" } })).StatusCode);
+        Assert.Null(await PullAsync("api-keyed"));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PatchAsJsonAsync("/api/v1/sources/api-keyed", new { credentials = new { } })).StatusCode);
+        Assert.Equal(0L, await _hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE id = 'api-keyed' AND credentials IS NOT NULL"));
+
+        foreach (var (body, field) in new (object Body, string Field)[]
+        {
+            (new { credentials = new { header = "X API Key", value = "v" } }, "credentials/header"),
+            (new { credentials = new { header = "X-API-Key" } }, "credentials/value"),
+            (new { credentials = new { header = "X-API-Key", query = "token", value = "v" } }, "credentials"),
+            (new { credentials = new { username = "a:b", password = "p" } }, "credentials/username"),
+        })
+        {
+            var refused = await admin.PatchAsJsonAsync("/api/v1/sources/api-keyed", body);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Equal(field, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parameter").GetString());
+        }
+        var push = await admin.PostAsJsonAsync("/api/v1/sources", new
+        {
+            id = "api-push-keyed", kind = "push", format = "da-shelter-csv", layer = "shelters", credentials = new { header = "X-API-Key", value = "v" },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, push.StatusCode);
+        Assert.Equal("credentials", (await push.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parameter").GetString());
+
+        // the CLI: the secret from stdin, encrypted with the hub's own key ring
+        Assert.Equal(0, await HubCli.SourcesAsync(["add", "cli-keyed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters",
+            "--url", $"{feed}/basic.csv", "--internal", "--credential-user", "feeduser", "--db", _hub.Db.ConnectionString], new StringReader(BasicSecret + "\n"), new StringWriter()));
+        Assert.True(await PullAsync("cli-keyed") is { Status: IngestStatus.Ingested, Accepted: 1 });
+
+        var audit = await _hub.Db.RowsAsync("SELECT detail::text FROM audit WHERE target IN ('api-keyed', 'api-push-keyed', 'cli-keyed')");
+        var detail = string.Join('\n', audit.Select(r => (string)r[0]!));
+        Assert.Contains("\"credentials\":\"set\"", detail.Replace(" ", ""), StringComparison.Ordinal);
+        Assert.Contains("\"credentials\":\"removed\"", detail.Replace(" ", ""), StringComparison.Ordinal);
+        var listed = await admin.GetStringAsync("/api/v1/sources");
+        var stored = string.Join('\n', (await _hub.Db.RowsAsync("SELECT encode(credentials, 'escape') FROM source WHERE credentials IS NOT NULL")).Select(r => (string)r[0]!));
+        foreach (var secret in Secrets.Append("nope"))
+        {
+            Assert.DoesNotContain(secret, detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+        }
     }
 
     private sealed class Capture(ConcurrentQueue<string> sink) : ILoggerProvider

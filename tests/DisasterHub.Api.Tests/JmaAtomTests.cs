@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
 using DisasterHub.Ingestion;
@@ -84,9 +85,58 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
         [.. (await _hub.Db.RowsAsync("SELECT fetch_url FROM raw_document WHERE source_id = @s ORDER BY id", ("s", source)))
             .Select(r => Path.GetFileName((string)r[0]!))];
 
-    private async Task<JsonElement> SourceRow(string id) =>
-        JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/sources")).RootElement.GetProperty("sources").EnumerateArray()
+    private async Task<JsonElement> SourceRow(string id, HttpClient? http = null) =>
+        JsonDocument.Parse(await (http ?? _hub.Http).GetStringAsync("/api/v1/sources")).RootElement.GetProperty("sources").EnumerateArray()
             .Single(x => x.GetProperty("id").GetString() == id);
+
+    /// <summary>
+    /// Issue 14 §2: a follower's settings live on the source row. Sources created through <c>POST /api/v1/sources</c>
+    /// — a JMA Atom feed taking only 震度 telegrams, and an AMeDAS pointer feed with its companion table — are followed
+    /// as the configured ones are, without configuration; a malformed setting is refused naming it.
+    /// </summary>
+    [Fact]
+    public async Task follow_sources_created_through_the_api()
+    {
+        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        var sim = _simUrl.ToString().TrimEnd('/');
+        var quakes = await admin.PostAsJsonAsync("/api/v1/sources", new
+        {
+            id = "api-quakes", kind = "pull", format = "jma-atom", layer = "sensors", url = $"{sim}/feeds/jma/eqvol_l.xml", @internal = true,
+            follow = new { telegrams = new[] { "VXSE5*" } },
+        });
+        Assert.True(quakes.StatusCode == HttpStatusCode.Created, await quakes.Content.ReadAsStringAsync());
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("api-quakes"))!.Status);
+        var taken = await Taken("api-quakes");
+        Assert.Equal(8, taken.Count);
+        Assert.All(taken, t => Assert.Contains("_VXSE5", t, StringComparison.Ordinal)); // the tsunami telegram is not this source's type
+
+        var amedas = await admin.PostAsJsonAsync("/api/v1/sources", new
+        {
+            id = "api-amedas", kind = "pull", format = "jma-amedas", layer = "sensors", url = $"{sim}/feeds/amedas/map/{{time:yyyyMMddHHmmss}}.json", @internal = true,
+            follow = new { pointer_url = $"{sim}/feeds/amedas/latest_time.txt", pointer_step_seconds = 60 },
+            companions = new Dictionary<string, string> { ["amedastable.json"] = $"{sim}/feeds/amedastable.json" },
+        });
+        Assert.True(amedas.StatusCode == HttpStatusCode.Created, await amedas.Content.ReadAsStringAsync());
+        Assert.Equal(IngestStatus.Ingested, (await PullAsync("api-amedas"))!.Status);
+        Assert.Equal(["20261122090000.json"], await Taken("api-amedas"));
+        var listed = (await SourceRow("api-amedas", admin)).GetProperty("follow");
+        Assert.Equal($"{sim}/feeds/amedas/latest_time.txt", listed.GetProperty("pointer_url").GetString());
+        Assert.Equal(60, listed.GetProperty("pointer_step_seconds").GetInt32());
+
+        foreach (var (body, field) in new (object Body, string Field)[]
+        {
+            (new { follow = new { telegrams = new[] { "quakes please" } } }, "follow/telegrams"),
+            (new { follow = new { pointer_url = "ftp://example.org/latest" } }, "follow/pointer_url"),
+            (new { companions = new Dictionary<string, string> { ["amedastable.json"] = "not a url" } }, "companions/amedastable.json"),
+            (new { exercise_workspace = "no-such-drill" }, "exercise_workspace"),
+        })
+        {
+            var refused = await admin.PatchAsJsonAsync("/api/v1/sources/api-amedas", body);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Equal(field, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parameter").GetString());
+        }
+    }
 
     [Fact]
     public async Task take_each_telegram_of_its_types_once_in_publication_order()

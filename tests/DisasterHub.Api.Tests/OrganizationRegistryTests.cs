@@ -15,12 +15,12 @@ public sealed class organization_registry_should
         Assert.Equal(0, await HubCli.OrgsAsync([.. new[] { "add", "suzu-city", "--name", "珠洲市", "--kind", "municipality", "--jurisdiction", "172057" }, .. db], output));
         var bad = await Assert.ThrowsAsync<HubCli.CliException>(() => HubCli.OrgsAsync([.. new[] { "add", "nowhere", "--kind", "municipality", "--jurisdiction", "000000" }, .. db], output));
         Assert.Contains("/jurisdiction/0", bad.Message);
-        var badLayer = await Assert.ThrowsAsync<HubCli.CliException>(() => HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "no-such-layer", "--url", "http://127.0.0.1:9/x.csv" }, .. db], output));
+        var badLayer = await Assert.ThrowsAsync<HubCli.CliException>(() => HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "no-such-layer", "--url", "http://127.0.0.1:9/x.csv" }, .. db], TextReader.Null, output));
         Assert.Contains("layer", badLayer.Message);
-        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters", "--url", "http://127.0.0.1:9/x.csv", "--schedule", "60", "--owner", "suzu-city" }, .. db], output));
-        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "disable", "suzu-feed" }, .. db], output));
+        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters", "--url", "http://127.0.0.1:9/x.csv", "--schedule", "60", "--owner", "suzu-city" }, .. db], TextReader.Null, output));
+        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "disable", "suzu-feed" }, .. db], TextReader.Null, output));
         var list = new StringWriter();
-        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "list" }, .. db], list));
+        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "list" }, .. db], TextReader.Null, list));
         Assert.Matches(@"suzu-feed\s+pull\s+no\s+da-shelter-csv\s+shelters\s+60s\s+suzu-city", list.ToString());
         var orgs = new StringWriter();
         Assert.Equal(0, await HubCli.OrgsAsync([.. new[] { "list" }, .. db], orgs));

@@ -158,6 +158,21 @@ public sealed class push_preview_should : IAsyncLifetime
         Assert.Equal(2, sent.GetProperty("changed").GetInt32());
         Assert.Equal("line 3", Assert.Single(sent.GetProperty("rejections").EnumerateArray()).GetProperty("at").GetString());
 
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("next").ValueKind); // one document: no older page
+
+        // paged newest first: a second document, one per page, the next link to the older one
+        var csv2 = new ByteArrayContent(CsvWithOneBadRow("i"));
+        csv2.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        Assert.Equal(HttpStatusCode.OK, (await clerk.SendAsync(HttpMethod.Post, "/api/v1/sources/nanao-status/documents", csv2)).StatusCode);
+        var page1 = await Json(await clerk.Http.GetAsync("/api/v1/sources/nanao-status/documents?limit=1"));
+        var newest = Assert.Single(page1.GetProperty("documents").EnumerateArray()).GetProperty("id").GetInt64();
+        Assert.True(newest > sent.GetProperty("id").GetInt64());
+        var page2 = await Json(await clerk.Http.GetAsync(page1.GetProperty("next").GetString()));
+        Assert.Equal(sent.GetProperty("id").GetInt64(), Assert.Single(page2.GetProperty("documents").EnumerateArray()).GetProperty("id").GetInt64());
+        var badPage = await clerk.Http.GetAsync("/api/v1/sources/nanao-status/documents?before=soon");
+        Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
+        Assert.Equal("before", (await Json(badPage)).GetProperty("field").GetString());
+
         using var admin = new PersonClient(_hub.BaseUrl);
         await admin.SignedInAsync("admin@hub.example");
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync("/api/v1/sources/nanao-status/documents")).StatusCode);

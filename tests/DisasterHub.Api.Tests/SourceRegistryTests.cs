@@ -88,6 +88,38 @@ public sealed class source_registry_should
         }
     }
 
+    /// <summary>
+    /// A source added and disabled through the CLI (no scheduler in that process) takes effect on the running node at
+    /// once — NOTIFY hub_registry wakes its schedule watchdog — not at the watchdog's next periodic check (an hour here),
+    /// and the schedule written for it is not reported as a repair (no error on the source).
+    /// </summary>
+    [Fact]
+    public async Task schedule_a_source_the_cli_adds_at_once_on_a_running_node()
+    {
+        var sim = SimulatorApp.Build(["--urls", "http://127.0.0.1:0"]);
+        await sim.StartAsync();
+        var simUrl = sim.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        await using var hub = await HubServer.StartAsync(new() { ["Hub:Scheduler"] = "true", ["Hub:WatchdogSeconds"] = "3600" });
+        try
+        {
+            var db = new[] { "--db", hub.Db.ConnectionString };
+            Assert.Equal(0, await HubCli.SourcesAsync(["add", "cli-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters",
+                "--url", simUrl + "/feeds/shelters.csv", "--schedule", "5", "--internal", .. db], TextReader.Null, new StringWriter()));
+            Assert.True(await AttemptedAfterAsync(hub, "cli-feed", 0, TimeSpan.FromSeconds(30)), "the running node never fetched the CLI's source");
+            Assert.Equal(0L, await hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE id = 'cli-feed' AND last_error IS NOT NULL"));
+
+            Assert.Equal(0, await HubCli.SourcesAsync(["disable", "cli-feed", .. db], TextReader.Null, new StringWriter()));
+            await Task.Delay(TimeSpan.FromSeconds(3)); // a pull already running finishes
+            var before = await LastAttemptAsync(hub, "cli-feed");
+            Assert.False(await AttemptedAfterAsync(hub, "cli-feed", before, TimeSpan.FromSeconds(12)), "still fetched after the CLI disabled it");
+        }
+        finally
+        {
+            await sim.StopAsync();
+            await sim.DisposeAsync();
+        }
+    }
+
     private static HttpRequestMessage Send(HttpMethod method, string path, string token, object? body = null)
     {
         var req = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };

@@ -61,6 +61,13 @@ public static class DocumentsEndpoints
         var limit = 20;
         if (ctx.Request.Query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, out limit) || limit is < 1 or > 200))
             return Problem(400, "invalid parameter", "limit is a whole number from 1 to 200", "limit");
+        long? before = null;
+        if (ctx.Request.Query["before"].ToString() is { Length: > 0 } b)
+        {
+            if (!long.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id0) || id0 < 1)
+                return Problem(400, "invalid parameter", "before is a document id (the last one of the previous page)", "before");
+            before = id0;
+        }
         var caller = await ReadAccess.CallerAsync(ctx, db, ct);
         if (caller is null)
         {
@@ -75,15 +82,17 @@ public static class DocumentsEndpoints
             .Select(o => new { id = o.Id, name = o.Name, kind = o.Kind, jurisdiction = o.JurisdictionCodes }).FirstOrDefaultAsync(ct);
 
         var documents = new List<object>();
+        long lastId = 0;
         await using (var c = data.CreateCommand(SqlFiles.Get("source_documents")))
         {
             c.Parameters.AddWithValue("source_id", id);
             c.Parameters.AddWithValue("limit", limit);
+            c.Parameters.Add(new NpgsqlParameter("before", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)before ?? DBNull.Value });
             await using var r = await c.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
                 documents.Add(new
                 {
-                    id = r.GetInt64(0),
+                    id = lastId = r.GetInt64(0),
                     received_at = r.GetFieldValue<DateTimeOffset>(1),
                     workspace = r.GetString(2),
                     format = r.IsDBNull(3) ? null : r.GetString(3),
@@ -102,6 +111,8 @@ public static class DocumentsEndpoints
             source = new { id = source.Id, name = source.Name, kind = source.Kind, layer = source.Layer, format = source.Format, owner_org = source.OwnerOrgId },
             owner,
             documents,
+            // the next (older) page, while this one was full
+            next = documents.Count == limit ? $"/api/v1/sources/{Uri.EscapeDataString(id)}/documents?limit={limit}&before={lastId}" : null,
         });
     }
 

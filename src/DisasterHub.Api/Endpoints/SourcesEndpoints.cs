@@ -2,6 +2,7 @@ using DisasterHub.Api.Http;
 using DisasterHub.Api.Auth;
 using DisasterHub.Data;
 using DisasterHub.Ingestion;
+using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,6 +33,14 @@ public static class SourcesEndpoints
                     format = s.Format,
                     layer = s.Layer,
                     url = s.Url is null || !showUrls ? null : FeedFetcher.Redact(s.Url),
+                    // a follower's settings and companion files, to callers with a key or session, redacted like url
+                    follow = showUrls ? Redacted(SourceFollow.Of(s)) : null,
+                    companions = showUrls ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(s.Companions)?
+                        .ToDictionary(kv => kv.Key, kv => FeedFetcher.Redact(kv.Value)) : null,
+                    license = s.License,
+                    attribution = s.Attribution,
+                    exercise_workspace = s.ExerciseWorkspace,
+                    enabled = s.Enabled,
                     schedule_seconds = s.ScheduleSeconds,
                     expected_interval_seconds = s.ExpectedIntervalSeconds,
                     priority = s.Priority,
@@ -67,7 +76,7 @@ public static class SourcesEndpoints
         {
             var (row, error) = await registry.CreateAsync(input.ToChange(), ct);
             if (error is not null) return Problem(error);
-            await AuditAsync(ctx, db, "sources.create", row!.Id, input, ct);
+            await AuditAsync(ctx, db, "sources.create", row!.Id, input.ForAudit(), ct);
             // the recurring job lives in the shared Hangfire storage: every node's scheduler fires it, no restart
             return Results.Created($"/api/v1/sources/{row.Id}", new { id = row.Id });
         });
@@ -75,7 +84,7 @@ public static class SourcesEndpoints
         {
             var (row, error) = await registry.UpdateAsync(id, input.ToChange(), ct);
             if (error is not null) return Problem(error);
-            await AuditAsync(ctx, db, "sources.update", id, input, ct);
+            await AuditAsync(ctx, db, "sources.update", id, input.ForAudit(), ct);
             return Results.NoContent();
         });
         admin.MapDelete("/{id}", async (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) =>
@@ -111,6 +120,12 @@ public static class SourcesEndpoints
         return error is not null ? Problem(error) : await AuditedAsync(ctx, db, enabled ? "sources.enable" : "sources.disable", id, Results.NoContent(), ct);
     }
 
+    private static SourceFollow Redacted(SourceFollow f) => f with
+    {
+        PointerUrl = f.PointerUrl is { } p ? FeedFetcher.Redact(p) : null,
+        BackfillUrl = f.BackfillUrl is { } b ? FeedFetcher.Redact(b) : null,
+    };
+
     public static IResult Problem(RegistryError e) => ParameterProblem.For(e.Field, e.Detail, e.Status);
 
     private static async Task<IResult> AuditedAsync(HttpContext ctx, HubDbContext db, string action, string id, IResult result, CancellationToken ct)
@@ -119,7 +134,7 @@ public static class SourcesEndpoints
         return result;
     }
 
-    /// <summary>Who changed the registry, and what they sent (never the feed's credentials: the input carries none).</summary>
+    /// <summary>Who changed the registry, and what they sent (never the feed's credentials: <see cref="SourceInput.ForAudit"/>).</summary>
     public static async Task AuditAsync(HttpContext ctx, HubDbContext db, string action, string id, object? input, CancellationToken ct)
     {
         var caller = await ReadAccess.CallerAsync(ctx, db, ct);
@@ -132,13 +147,28 @@ public static class SourcesEndpoints
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>The fields <c>GET /api/v1/sources</c> lists, <c>internal</c> (a feed inside the hub's network) and <c>workspace</c>.</summary>
+    /// <summary>
+    /// The fields <c>GET /api/v1/sources</c> lists, <c>internal</c> (a feed inside the hub's network), <c>workspace</c>,
+    /// and what only a writer gives: <c>credentials</c> (stored encrypted, never listed or audited), <c>follow</c>,
+    /// <c>companions</c>, <c>exercise_workspace</c>.
+    /// </summary>
     public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Format, string? Layer, string? Url,
-        [property: System.Text.Json.Serialization.JsonPropertyName("schedule_seconds")] int? ScheduleSeconds, int? Priority,
-        [property: System.Text.Json.Serialization.JsonPropertyName("owner_org")] string? OwnerOrg,
-        bool? Internal, string? Workspace = null)
+        [property: JsonPropertyName("schedule_seconds")] int? ScheduleSeconds, int? Priority,
+        [property: JsonPropertyName("owner_org")] string? OwnerOrg,
+        bool? Internal, string? Workspace = null,
+        [property: JsonPropertyName("expected_interval_seconds")] int? ExpectedIntervalSeconds = null,
+        string? License = null, string? Attribution = null,
+        [property: JsonPropertyName("exercise_workspace")] string? ExerciseWorkspace = null,
+        Dictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null)
     {
-        public SourceChange ToChange() => new(Id, Name, Kind, Format, Layer, Url, ScheduleSeconds, Priority, OwnerOrg, Internal, Workspace);
-    }
+        public SourceChange ToChange() => new(Id, Name, Kind, Format, Layer, Url, ScheduleSeconds, Priority, OwnerOrg, Internal, Workspace,
+            ExpectedIntervalSeconds, License, Attribution, ExerciseWorkspace, Companions, Follow, Credentials);
 
+        /// <summary>What the audit log keeps of it: everything but the credentials' values (only that they were set or removed).</summary>
+        public object ForAudit() => new
+        {
+            input = this with { Credentials = null },
+            credentials = Credentials is null ? null : Credentials.IsEmpty ? "removed" : "set",
+        };
+    }
 }
