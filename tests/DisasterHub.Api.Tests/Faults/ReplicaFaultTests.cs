@@ -110,6 +110,12 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         Assert.Equal("ready", ready.GetProperty("status").GetString());
         Assert.True(ready.GetProperty("replica").GetProperty("in_recovery").GetBoolean());
 
+        // an event stream on B, open from here on: what it delivers, and when
+        using var streamStop = new CancellationTokenSource();
+        var streamed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var stream = StreamAsync(b.BaseUrl, streamed, streamStop.Token);
+        await UntilAsync(() => Task.FromResult(streamed.Any(l => l.StartsWith(": connected", StringComparison.Ordinal))), 10, "B's event stream did not open");
+
         // 2. replay paused on the standby: a push committed on the primary is NOT in either node's reads — they are served by the standby
         await ExecAsync(standby, "SELECT pg_wal_replay_pause()");
         await UntilAsync(async () => await ScalarAsync<string>(standby, "SELECT pg_get_wal_replay_pause_state()") == "paused", 10, "replay did not pause");
@@ -119,6 +125,7 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         Assert.DoesNotContain("複製2", await NamesAsync(http, b.BaseUrl));
         Assert.DoesNotContain("複製2", await NamesAsync(http, a.BaseUrl)); // read-your-writes: the writer's own node reads the replica too
         Assert.False(await ChangesHoldAsync(http, b.BaseUrl, "複製2"), "node B's change feed read the primary");
+        Assert.False(Streamed(streamed, "複製2"), "node B's event stream delivered a change the standby had not replayed");
         Assert.Equal(0, await ScalarAsync<long>(standby, "SELECT count(*) FROM feature WHERE source_key = 'R2'"));
         // a tile B caches now, past the bound, is the standby's older state; it must not outlive the replay
         var staleTile = await TileAsync(http, b.BaseUrl);
@@ -139,6 +146,10 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         await UntilAsync(async () => (await NamesAsync(http, b.BaseUrl)).Contains("複製2"), 15, "node B never read the push after replay resumed");
         var seenAfterResume = resumed.Elapsed.TotalMilliseconds;
         await UntilAsync(async () => await ChangesHoldAsync(http, b.BaseUrl, "複製2"), 10, "node B's change feed never showed the push");
+        // the stream was woken at the lag bound, found nothing on the standby, and is woken again once it caught up
+        await UntilAsync(() => Task.FromResult(Streamed(streamed, "複製2")), 10, "node B's event stream never delivered the push after replay resumed");
+        streamStop.Cancel();
+        await stream;
         await UntilAsync(async () => !(await TileAsync(http, b.BaseUrl)).AsSpan().SequenceEqual(staleTile), 5, "node B kept serving the tile it cached while the standby lagged");
         await UntilAsync(async () => (await ReadyAsync(http, b.BaseUrl)).GetProperty("status").GetString() == "ready", 10, "readiness did not recover after replay resumed");
 
@@ -205,6 +216,37 @@ public sealed class replica_drill_should(ITestOutputHelper output)
         await UntilAsync(async () => (await NamesAsync(http, b.BaseUrl)).Contains("複製900"), 30, "B never read the push made after the primary came back", pollMs: 100);
         Figure($"replica_primary_down reads_while_down={afterStop.Count} writes_while_down={string.Join('/', writes.Select(s => (int)s))} " +
             $"writes_back_ms_after_start={writesBackMs:0} replica_caught_up_ms_after_start={down.Elapsed.TotalMilliseconds:0}");
+    }
+
+    /// <summary>Read B's <c>/api/v1/events?layer=shelters</c> line by line into <paramref name="lines"/> until cancelled.</summary>
+    private static async Task StreamAsync(Uri hub, System.Collections.Concurrent.ConcurrentQueue<string> lines, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        try
+        {
+            using var r = await http.GetAsync(new Uri(hub, "api/v1/events?layer=shelters"), HttpCompletionOption.ResponseHeadersRead, ct);
+            using var reader = new StreamReader(await r.Content.ReadAsStreamAsync(ct));
+            while (await reader.ReadLineAsync(ct) is { } line) lines.Enqueue(line);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+        }
+    }
+
+    /// <summary>A change event naming the shelter (its data as the hub wrote it, raw or \u-escaped).</summary>
+    private static bool Streamed(IEnumerable<string> lines, string name) =>
+        lines.Any(l => l.StartsWith("data:", StringComparison.Ordinal) && (l.Contains(name, StringComparison.Ordinal) || Unescaped(l).Contains(name, StringComparison.Ordinal)));
+
+    private static string Unescaped(string line)
+    {
+        try
+        {
+            return System.Text.RegularExpressions.Regex.Unescape(line);
+        }
+        catch (ArgumentException)
+        {
+            return line;
+        }
     }
 
     /// <summary>The z9 tile over the drill's shelters (37.0 N, 136.9 E), as node B serves it.</summary>
