@@ -21,6 +21,13 @@ public static class HubApp
     public static string ConnectionString(IConfiguration config) =>
         WithUtc(config.GetConnectionString("Hub") is { Length: > 0 } cs ? cs : DefaultConnection);
 
+    /// <summary>
+    /// <c>ConnectionStrings:HubRead</c>: where reads go (items, tiles, roll-up, events, exports, CAP) — streaming
+    /// replicas; null when unset, and reads use the primary as before.
+    /// </summary>
+    public static string? ReadConnectionString(IConfiguration config) =>
+        config.GetConnectionString("HubRead") is { Length: > 0 } cs ? WithUtc(cs) : null;
+
     /// <summary>Timestamps leave PostgreSQL in UTC whatever the server's zone.</summary>
     private static string WithUtc(string cs) => new NpgsqlConnectionStringBuilder(cs) { Timezone = "UTC" }.ConnectionString;
 
@@ -42,7 +49,7 @@ public static class HubApp
         configure?.Invoke(builder);
 
         var cs = ConnectionString(builder.Configuration);
-        builder.Services.AddHubData(cs, builder.Configuration.GetValue("Hub:ReadPoolSize", DataServices.DefaultReadPoolSize));
+        builder.Services.AddHubData(cs, builder.Configuration.GetValue("Hub:ReadPoolSize", DataServices.DefaultReadPoolSize), ReadConnectionString(builder.Configuration));
         builder.Services.AddHubIngestion(builder.Configuration, cs);
         // reads and event streams draw on their own pool: however many readers wait, ingest and health keep theirs
         builder.Services.AddSingleton(sp => new FeatureQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
@@ -52,7 +59,8 @@ public static class HubApp
         builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read), sp.GetRequiredService<TimeProvider>(),
             builder.Configuration.GetValue("Hub:Events:PageSize", EventQueries.DefaultPageSize),
             builder.Configuration.GetValue("Hub:Events:ConcurrentReads", EventQueries.DefaultConcurrentReads)));
-        builder.Services.AddSingleton<ReportingQueries>();
+        // the roll-up reads from the read pool; the HQ entries it also keeps are written and read back on the primary
+        builder.Services.AddSingleton(sp => new ReportingQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton<TileCache>();
         builder.Services.AddSingleton<DisasterHub.Api.Media.MediaStore>();
         // the push path's shared state, one per hub (several hubs run in one test process)
@@ -94,7 +102,12 @@ public static class HubApp
             if (status == 503) ctx.Response.Headers.RetryAfter = "5";
             app.Logger.LogError(ex, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
             ctx.Response.StatusCode = status;
-            await ctx.Response.WriteAsJsonAsync(new { error = status == 503 ? "service temporarily unavailable" : status >= 500 ? "internal error" : "bad request" });
+            // problem details (RFC 9457), keeping the short "error" member older clients read
+            var error = status == 503 ? "service temporarily unavailable" : status >= 500 ? "internal error" : "bad request";
+            var detail = status != 503 ? null
+                : ex is HubBusyException ? "the hub is at capacity; retry after the time in Retry-After"
+                : "the database is unavailable (a primary restarting or failing over); retry after the time in Retry-After";
+            await ctx.Response.WriteAsJsonAsync(new { type = "about:blank", title = error, status, detail, error }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
         }));
 
         app.UseSecurityHeaders();

@@ -20,15 +20,49 @@ public static class DataServices
     /// connection at once; with one pool they took every connection and a push waited 14 s behind them. Now they
     /// queue on the read pool while pushes and <c>/health/ready</c> use the main one.
     /// </remarks>
-    public static IServiceCollection AddHubData(this IServiceCollection services, string connectionString, int readPoolSize = DefaultReadPoolSize)
+    /// <param name="readConnectionString">
+    /// <c>ConnectionStrings:HubRead</c>: where reads go (streaming replicas; several hosts with
+    /// <c>Target Session Attributes=prefer-standby</c> and <c>Load Balance Hosts=true</c>, say). Null: the primary, as
+    /// before. Writes, LISTEN/NOTIFY, Hangfire and migrations always use <paramref name="connectionString"/>.
+    /// </param>
+    public static IServiceCollection AddHubData(this IServiceCollection services, string connectionString, int readPoolSize = DefaultReadPoolSize, string? readConnectionString = null)
     {
         var dataSource = Build(connectionString);
         services.AddSingleton(dataSource);
-        var read = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(1, readPoolSize), ApplicationName = "DisasterHub read" };
-        services.AddKeyedSingleton(Read, new NpgsqlDataSourceBuilder(read.ConnectionString).Build());
+        services.AddKeyedSingleton(Read, BuildRead(readConnectionString ?? connectionString, readPoolSize));
+        services.AddSingleton(_ => new ReplicaSet(readConnectionString)); // made by the container, so disposed with it
         services.AddDbContextPool<HubDbContext>(o => Configure(o, dataSource));
         return services;
     }
+
+    /// <summary>
+    /// The read pool. Several hosts make a multi-host data source that picks a host per connection by the string's
+    /// <c>Target Session Attributes</c> (prefer-standby when it names none: a replica while one answers, else the
+    /// primary); a single host, a plain one.
+    /// </summary>
+    public static NpgsqlDataSource BuildRead(string connectionString, int readPoolSize = DefaultReadPoolSize)
+    {
+        var read = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(1, readPoolSize), ApplicationName = "DisasterHub read" };
+        if ((read.Host ?? "").Contains(',', StringComparison.Ordinal))
+        {
+            var target = TargetSession(read.TryGetValue("Target Session Attributes", out var t) ? t as string : null);
+            read.Remove("Target Session Attributes");
+            return new NpgsqlDataSourceBuilder(read.ConnectionString).BuildMultiHost().WithTargetSession(target);
+        }
+        return new NpgsqlDataSourceBuilder(read.ConnectionString).Build();
+    }
+
+    private static TargetSessionAttributes TargetSession(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "prefer-standby" => TargetSessionAttributes.PreferStandby,
+        "any" => TargetSessionAttributes.Any,
+        "standby" => TargetSessionAttributes.Standby,
+        "read-only" => TargetSessionAttributes.ReadOnly,
+        "primary" => TargetSessionAttributes.Primary,
+        "prefer-primary" => TargetSessionAttributes.PreferPrimary,
+        "read-write" => TargetSessionAttributes.ReadWrite,
+        _ => throw new ArgumentException($"Target Session Attributes '{value}' is not one of any, primary, standby, prefer-primary, prefer-standby, read-write, read-only"),
+    };
 
     /// <summary>
     /// The main data source: geometry values map to NetTopologySuite types (the Npgsql NTS plugin), which the registry's

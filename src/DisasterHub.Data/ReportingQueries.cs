@@ -21,7 +21,11 @@ public sealed record HqEntry(long Id, string Status, DateTimeOffset At, DateTime
 /// Who has not reported: per municipality the last report per EEI item and the 災害対策本部 status (Sql/reporting_status.sql),
 /// and the HQ entries themselves (Sql/hq_*.sql).
 /// </summary>
-public sealed class ReportingQueries(NpgsqlDataSource db)
+/// <remarks>
+/// <paramref name="read"/> (the read pool, a replica when one is configured) serves the roll-up; the HQ entries are written
+/// and read back on <paramref name="db"/>, the primary, so a PUT is seen by the GET after it.
+/// </remarks>
+public sealed class ReportingQueries(NpgsqlDataSource db, NpgsqlDataSource? read = null)
 {
     /// <summary>The layers whose rows the view reads: the four EEI items reported on, and the two that choose an area.</summary>
     public static readonly string[] Layers =
@@ -31,7 +35,7 @@ public sealed class ReportingQueries(NpgsqlDataSource db)
     public async IAsyncEnumerable<(string Feature, long Matched)> StatusAsync(ReadScope scope, ReportingArea area, int limit, int offset,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var conn = await (read ?? db).OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(SqlFiles.Get("reporting_status").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal), conn);
         scope.Bind(c);
         c.Parameters.Add(new NpgsqlParameter("pref", NpgsqlDbType.Text) { Value = (object?)area.Prefecture ?? DBNull.Value });

@@ -70,6 +70,9 @@ public sealed class HubOptions
     /// <summary>Retention and quotas of what pushes leave behind ("Hub:Retention").</summary>
     public RetentionOptions Retention { get; set; } = new();
 
+    /// <summary>Read replicas named by ConnectionStrings:HubRead ("Hub:Replica").</summary>
+    public ReplicaOptions Replica { get; set; } = new();
+
     /// <summary>
     /// Staleness limit per layer for the merge (issue 11 §4): a source's value observed longer ago than this no longer
     /// overrides a fresher one from a lower-priority source. A layer without a limit merges by priority alone.
@@ -126,6 +129,19 @@ public sealed class IngestLimitOptions
 }
 
 /// <summary>"Hub:Retention": bounds on what accumulates per key.</summary>
+public sealed class ReplicaOptions
+{
+    /// <summary>
+    /// A replica further behind than this makes <c>/health/ready</c> "not ready" (503), so a load balancer sends reads to
+    /// nodes whose replica is current; it is also how long a change signalled by the primary waits for the replicas to
+    /// replay it before caches and event streams are told anyway.
+    /// </summary>
+    public double MaxLagSeconds { get; set; } = 30;
+
+    /// <summary>How often a signalled change asks the replicas whether they have replayed it (milliseconds).</summary>
+    public int ReplayPollMilliseconds { get; set; } = 20;
+}
+
 public sealed class RetentionOptions
 {
     /// <summary>
