@@ -88,8 +88,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return new IngestOutcome(IngestStatus.Unchanged, null, req.Format, 0, 0, 0, []);
         }
 
+        // where a document's time goes, in the log line below (issue 16: which stage to make faster next)
+        var started = clock.GetTimestamp();
         var rawId = await ingest.InsertRawAsync(raw, ct);
+        var rawDone = clock.GetTimestamp();
         var read = await ReadAsync(ingest, req, receivedAt, ct);
+        var readDone = clock.GetTimestamp();
         if (read.Failure is { } failure)
             return await FailAsync(ingest, read.FailStatus, read.Parser?.Format, failure, req, receivedAt, ct, read.Parser?.Layer);
         var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
@@ -106,12 +110,18 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await ingest.FinishRawAsync("parsed", parser.Format, accepted, result.Rejections.Count, ct);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor), ct);
+        var written = clock.GetTimestamp();
         await ingest.CommitAsync(ct);
+        var committed = clock.GetTimestamp();
         if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
         if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
-        log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed",
-            rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed);
+        log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0}, commit {CommitMs:0}, statistics {AnalyzeMs:0})",
+            rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
+            clock.GetElapsedTime(started, rawDone).TotalMilliseconds, clock.GetElapsedTime(rawDone, readDone).TotalMilliseconds,
+            clock.GetElapsedTime(readDone, written).TotalMilliseconds, clock.GetElapsedTime(written, committed).TotalMilliseconds,
+            clock.GetElapsedTime(committed).TotalMilliseconds);
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, result.Rejections.Count, changed, result.Rejections)
         {
             Layer = parser.Layer,
