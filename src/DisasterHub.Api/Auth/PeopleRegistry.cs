@@ -25,6 +25,9 @@ public sealed class PeopleRegistry(UserManager<Person> users, HubDbContext db, T
     /// <summary>Disabled = locked out until the end of time (Identity's own lockout, which sign-in already honours).</summary>
     public static readonly DateTimeOffset DisabledUntil = DateTimeOffset.MaxValue;
 
+    /// <summary>Whether a lockout end is the disabled mark (PostgreSQL keeps it as infinity, read back as the maximum).</summary>
+    public static bool IsDisabled(DateTimeOffset? lockoutEnd) => lockoutEnd is { } end && end.UtcDateTime.Year >= 9999;
+
     public async Task<(Person? Person, RegistryError? Error)> CreateAsync(PersonConfig p, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(p.Email) || !p.Email.Contains('@', StringComparison.Ordinal)) return (null, new("email", "an email address is required"));
@@ -105,7 +108,7 @@ public sealed class PeopleRegistry(UserManager<Person> users, HubDbContext db, T
     private async Task<PersonView> ViewAsync(Person p)
     {
         var lockedUntil = p.LockoutEnd is { } end && end > clock.GetUtcNow() ? end : (DateTimeOffset?)null;
-        var disabled = lockedUntil is { } l && l.Year >= 9999;
+        var disabled = IsDisabled(lockedUntil);
         return new PersonView(p.Id, p.Email ?? "", p.Name, p.OrganizationId, [.. (await users.GetRolesAsync(p)).Order(StringComparer.Ordinal)],
             disabled, disabled ? null : lockedUntil, p.TwoFactorEnabled, p.CreatedAt);
     }
