@@ -89,6 +89,26 @@ public sealed class operator_api_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task create_list_and_revoke_keys_from_the_cli_through_the_same_registry()
+    {
+        var db = new[] { "--db", _hub.Db.ConnectionString };
+        var output = new StringWriter();
+        Assert.Equal(0, await HubCli.KeysAsync(["create", "--org", "nanao-city", "--scopes", "read:responders", "--label", "cli", .. db], output));
+        var token = output.ToString().Split('\n').Single(l => l.StartsWith("secret (shown once): ", StringComparison.Ordinal))["secret (shown once): ".Length..].Trim();
+        var id = token[3..token.IndexOf('.', StringComparison.Ordinal)];
+        // the same checks as the API: an unknown scope is refused, nothing stored
+        Assert.Equal(2, await HubCli.RunAsync(["keys", "create", "--org", "nanao-city", "--scopes", "push:nowhere", .. db]));
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM api_key WHERE 'push:nowhere' = ANY(scopes)"));
+        var admin = await _hub.CreateKeyAsync("hub-operator", "admin");
+        var (_, listed) = await CallAsync(HttpMethod.Get, "/api/v1/keys", admin);
+        Assert.Contains(listed.GetProperty("keys").EnumerateArray(), k => k.GetProperty("id").GetString() == id && k.GetProperty("label").GetString() == "cli");
+        Assert.Equal(0, await HubCli.KeysAsync(["revoke", id, .. db], new StringWriter()));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM api_key WHERE id = @id AND revoked_at IS NOT NULL", ("id", id)));
+        Assert.Equal(2, await HubCli.RunAsync(["keys", "revoke", "knothere", .. db]));
+        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE target = @id AND client_address = 'cli'", ("id", id)));
+    }
+
+    [Fact]
     public async Task refuse_keys_people_and_audit_to_anyone_but_an_admin()
     {
         var reader = await _hub.CreateKeyAsync("nanao-city", "read:restricted", "push:shelters");
