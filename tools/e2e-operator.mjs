@@ -123,7 +123,8 @@ try {
     await page.click('[data-testid="audit-filter"]');
     await page.waitForTimeout(500);
     await page.setViewportSize({ width: 375, height: 1600 });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // the tables back at their first column (keyboard focus scrolled them to the buttons), the page at its top
+    await page.evaluate(() => { for (const w of document.querySelectorAll('.table-wrap')) w.scrollLeft = 0; window.scrollTo(0, 0); });
     await page.screenshot({ path: screenshot });
     await page.setViewportSize({ width: 375, height: 667 });
   }
