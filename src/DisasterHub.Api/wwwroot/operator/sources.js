@@ -34,16 +34,16 @@ export function mountSources(root, shared) {
         s.enabled ? '停止 / Disable' : '再開 / Enable');
       return el('tr', { 'data-testid': 'source-row', 'data-id': s.id },
         el('th', { scope: 'row' }, el('span', {}, s.id), el('br'), el('span', { class: 'en' }, s.name)),
-        el('td', {}, `${s.kind} · ${s.layer}`),
         el('td', {}, el('span', { class: `health health-${h.key}`, 'data-testid': 'source-health', 'data-health': h.key }, h.text)),
         el('td', { 'data-testid': 'source-lag' }, lagText(s.lag_seconds)),
         el('td', { 'data-testid': 'source-last-attempt', 'data-at': s.last_attempt_at || '' }, jst(s.last_attempt_at)),
         el('td', { class: 'error', 'data-testid': 'source-last-error' }, s.last_error ? `${jst(s.last_error_at)}: ${s.last_error}` : '—'),
+        el('td', {}, `${s.kind} · ${s.layer}`),
         el('td', { class: 'actions' }, run, ' ', toggle));
     });
     holder.replaceChildren(table('sources-table', {
       caption: '取得元 / Sources',
-      columns: ['ID', '種別 / Kind', '状態 / Health', '遅れ / Lag', '最終試行 / Last attempt', '最後のエラー / Last error', '操作 / Actions'],
+      columns: ['ID', '状態 / Health', '遅れ / Lag', '最終試行 / Last attempt', '最後のエラー / Last error', '種別 / Kind', '操作 / Actions'],
     }, rows));
   }
 
