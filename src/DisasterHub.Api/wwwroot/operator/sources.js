@@ -33,7 +33,7 @@ export function mountSources(root, shared) {
       const toggle = el('button', { type: 'button', class: 'btn', 'data-testid': 'source-toggle', 'aria-label': `${s.enabled ? '停止 / Disable' : '再開 / Enable'}: ${s.id}`, onclick: (e) => setEnabled(s, !s.enabled, e.currentTarget) },
         s.enabled ? '停止 / Disable' : '再開 / Enable');
       return el('tr', { 'data-testid': 'source-row', 'data-id': s.id },
-        el('th', { scope: 'row' }, el('span', {}, s.id), el('br'), el('span', { class: 'en' }, s.name)),
+        el('th', { scope: 'row' }, el('span', {}, s.id), el('br'), el('span', { class: 'en', title: s.name }, s.name)),
         el('td', {}, el('span', { class: `health health-${h.key}`, 'data-testid': 'source-health', 'data-health': h.key }, h.text)),
         el('td', { 'data-testid': 'source-lag' }, lagText(s.lag_seconds)),
         el('td', { 'data-testid': 'source-last-attempt', 'data-at': s.last_attempt_at || '' }, jst(s.last_attempt_at)),
