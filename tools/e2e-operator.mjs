@@ -12,7 +12,8 @@
 // is pressed by keyboard and the source's last attempt changes, health ok, and the audit log shows sources.run; a key
 // is created by keyboard only and its secret is shown once (gone after Done and a reload); a bad jurisdiction code is
 // refused naming its field, deleting an organization that owns a source shows the 409's reason; a person is added and
-// then signs in (and, not an admin, sees "operators only"); the audit log filtered by action shows only that action;
+// then signs in (and, not an admin, sees "operators only"), is disabled (sign-in refused), enabled and given a new
+// password (only that one signs in); the source is disabled and enabled; the audit log filtered by action shows only that action;
 // no horizontal page scroll at 375 px. Prints one JSON line (the key's token in steps.token); exit 0 when all passed.
 import { launchChromium } from './chromium.mjs';
 
@@ -23,6 +24,7 @@ if (!baseArg || !sourceId || !newEmail) {
 }
 const base = new URL(baseArg).origin;
 const NEW_PASSWORD = 'new-clerk-pass-2026';
+const RESET_PASSWORD = 'reset-clerk-pass-2026';
 const result = { ok: false, failures: [], pageErrors: [], steps: {} };
 const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 const noScroll = async (page, step) => {
@@ -64,6 +66,14 @@ try {
   if (result.steps.healthAfter !== 'ok') fail('run', `health after the pull: ${result.steps.healthAfter} (${result.steps.sourcesStatus})`);
   await page.waitForSelector('[data-testid="audit-row"][data-action="sources.run"]', { timeout: 10_000 })
     .catch(() => fail('run', 'no sources.run row in the audit log'));
+
+  // disable, then enable again: the health says so
+  await row.locator('[data-testid="source-toggle"]').click();
+  await page.waitForFunction(({ id }) => document.querySelector(`[data-testid="source-row"][data-id="${id}"] [data-testid="source-health"]`)?.dataset.health === 'disabled', { id: sourceId })
+    .catch(() => fail('sources', 'not shown disabled after Disable'));
+  await row.locator('[data-testid="source-toggle"]').click();
+  await page.waitForFunction(({ id }) => document.querySelector(`[data-testid="source-row"][data-id="${id}"] [data-testid="source-health"]`)?.dataset.health === 'ok', { id: sourceId })
+    .catch(() => fail('sources', 'not ok again after Enable'));
 
   // keys: keyboard only — choose the organization, type the scopes, Enter submits the form
   await page.focus('[data-testid="key-org"]');
@@ -111,6 +121,40 @@ try {
   await page.waitForSelector(`[data-testid="person-row"][data-email="${newEmail}"]`).catch(() => fail('people', `${newEmail} not listed: ${''}`));
   result.steps.peopleStatus = await page.textContent('[data-testid="people-status"]');
 
+  // the new person signs in with the first password; a clerk is no operator
+  const other = await browser.newContext(options);
+  const clerkPage = await other.newPage();
+  clerkPage.setDefaultTimeout(15_000);
+  clerkPage.on('pageerror', (e) => result.pageErrors.push(e.message));
+  await clerkPage.goto(`${base}/operator/`, { waitUntil: 'load' });
+  await signIn(clerkPage, newEmail, NEW_PASSWORD);
+  await clerkPage.waitForSelector('body[data-ready="denied"]', { timeout: 30_000 }).catch(() => fail('people', 'the new person did not get in (or got the operator page)'));
+  result.steps.newPersonSession = await clerkPage.textContent('[data-testid="session-who"]').catch(() => null);
+  result.steps.operatorsOnly = await clerkPage.textContent('[data-testid="operators-only"]').catch(() => null);
+  if (!result.steps.operatorsOnly?.includes('Operators only')) fail('people', 'no "operators only" message for a clerk');
+  await noScroll(clerkPage, 'viewport (clerk)');
+
+  // disabled: sign-in refused; enabled again and given a new password by the operator: signs in with that one
+  const personState = () => page.textContent(`[data-testid="person-row"][data-email="${newEmail}"] [data-testid="person-state"]`);
+  await page.click(`[data-testid="person-row"][data-email="${newEmail}"] [data-testid="person-toggle"]`);
+  await page.waitForFunction((e) => /disabled/.test(document.querySelector(`[data-testid="person-row"][data-email="${e}"] [data-testid="person-state"]`)?.textContent || ''), newEmail)
+    .catch(() => fail('people', 'not shown disabled'));
+  result.steps.disabledState = await personState();
+  const tryPassword = async (password) => (await other.request.post(`${base}/api/v1/session`, { data: { email: newEmail, password } })).status();
+  result.steps.signInWhileDisabled = await tryPassword(NEW_PASSWORD);
+  if (result.steps.signInWhileDisabled !== 403) fail('people', `a disabled person's sign-in answered ${result.steps.signInWhileDisabled}`);
+  await page.click(`[data-testid="person-row"][data-email="${newEmail}"] [data-testid="person-toggle"]`);
+  await page.waitForFunction((e) => /active/.test(document.querySelector(`[data-testid="person-row"][data-email="${e}"] [data-testid="person-state"]`)?.textContent || ''), newEmail)
+    .catch(() => fail('people', 'not shown active again'));
+  await page.selectOption('[data-testid="reset-person"]', { label: newEmail });
+  await page.fill('[data-testid="reset-password"]', RESET_PASSWORD);
+  await page.press('[data-testid="reset-password"]', 'Enter');
+  await page.waitForFunction(() => /password reset/.test(document.querySelector('[data-testid="people-status"]')?.textContent || ''))
+    .catch(() => fail('people', 'the password reset was not confirmed'));
+  result.steps.signInOldPassword = await tryPassword(NEW_PASSWORD);
+  result.steps.signInNewPassword = await tryPassword(RESET_PASSWORD);
+  if (result.steps.signInOldPassword !== 401 || result.steps.signInNewPassword !== 200) fail('people', `after the reset: old ${result.steps.signInOldPassword}, new ${result.steps.signInNewPassword}`);
+
   // audit: filtered by action
   await page.fill('[data-testid="audit-action"]', 'keys.create');
   await page.click('[data-testid="audit-filter"]');
@@ -135,18 +179,6 @@ try {
   if ((await page.content()).includes(secret)) fail('keys', 'the secret is on the page again after a reload');
   await noScroll(page, 'viewport after reload');
 
-  // the new person signs in; a clerk is no operator
-  const other = await browser.newContext(options);
-  const clerkPage = await other.newPage();
-  clerkPage.setDefaultTimeout(15_000);
-  clerkPage.on('pageerror', (e) => result.pageErrors.push(e.message));
-  await clerkPage.goto(`${base}/operator/`, { waitUntil: 'load' });
-  await signIn(clerkPage, newEmail, NEW_PASSWORD);
-  await clerkPage.waitForSelector('body[data-ready="denied"]', { timeout: 30_000 }).catch(() => fail('people', 'the new person did not get in (or got the operator page)'));
-  result.steps.newPersonSession = await clerkPage.textContent('[data-testid="session-who"]').catch(() => null);
-  result.steps.operatorsOnly = await clerkPage.textContent('[data-testid="operators-only"]').catch(() => null);
-  if (!result.steps.operatorsOnly?.includes('Operators only')) fail('people', 'no "operators only" message for a clerk');
-  await noScroll(clerkPage, 'viewport (clerk)');
 } catch (e) {
   fail('run', e.message);
 } finally {

@@ -14,8 +14,9 @@ namespace DisasterHub.Api.Tests;
 /// <summary>
 /// Issue 14 §5 in a real browser through the real server (tools/e2e-operator.mjs, headless chromium at 375×667): the
 /// admin signs in, sees a pull source's health, runs it now by keyboard and sees its last attempt change and the audit
-/// row; creates a key by keyboard only and sees its secret once; a bad organization field and a 409 are said; adds a
-/// person who then signs in and, not an admin, is told the page is for operators; filters the audit log by action.
+/// row, disables and enables it; creates a key by keyboard only and sees its secret once; a bad organization field and a
+/// 409 are said; adds a person who then signs in and, not an admin, is told the page is for operators, disables them
+/// (sign-in refused), enables them and sets a new password (only that one works); filters the audit log by action.
 /// </summary>
 public sealed class operator_page_should(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -76,7 +77,12 @@ public sealed class operator_page_should(ITestOutputHelper output) : IAsyncLifet
         foreach (var action in new[] { "sources.run", "keys.create", "people.add" })
             Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = @a AND person = 'admin@hub.example'", ("a", action)));
         Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'organizations.create'"));
-        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in' AND person = @p", ("p", NewPerson)));
+        // the new person signed in with the first password and, after the operator's reset, with the new one
+        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_in' AND person = @p", ("p", NewPerson)));
+        // disabled, enabled, a new password: three changes, none of them carrying the password
+        Assert.Equal(3, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'people.update' AND target = @p AND person = 'admin@hub.example' AND detail::text NOT LIKE '%pass-2026%'", ("p", NewPerson)));
+        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action IN ('sources.disable', 'sources.enable') AND target = 'op-feed'"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE id = 'op-feed' AND enabled"));
         // the key shown once is a working key of nanao-city: known (403: no admin scope), where a made-up one is not (401)
         var token = steps.GetProperty("token").GetString()!;
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync("/api/v1/audit", token));
