@@ -70,6 +70,9 @@ public static class HubApp
         builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<PublicUrls>();
+        // the operator's registries of keys and people, shared with ./hub keys|people and Hub:People seeding
+        builder.Services.AddScoped<KeyRegistry>();
+        builder.Services.AddScoped<PeopleRegistry>();
         // Host headers: what AllowedHosts says, else loopback and the public base URL's host (never "*" by default)
         builder.Services.AddOptions<HostFilteringOptions>().Configure<PublicUrls, IConfiguration>((o, urls, config) =>
         {
@@ -144,6 +147,8 @@ public static class HubApp
         app.MapCapFeed();
         app.MapEvents();
         app.MapAudit();
+        app.MapKeys();
+        app.MapPeople();
         app.MapSession();
         app.MapHealth();
         app.UseHubHangfireDashboard();

@@ -341,9 +341,9 @@ public static class HubCli
                         Roles = [.. (Option(args, "--role") ?? throw new CliException($"people add needs --role ({string.Join(", ", HubRoles.All)})")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                         Password = password,
                     };
-                    if (await users.FindByEmailAsync(email) is not null) throw new CliException($"a person with email {email} exists already");
-                    var problems = await PeopleSeeder.CreateAsync(users, scope.ServiceProvider.GetRequiredService<HubDbContext>(), person, DateTimeOffset.UtcNow);
-                    if (problems.Count > 0) throw new CliException($"people add {email}: {string.Join("; ", problems)}");
+                    var registry = new PeopleRegistry(users, scope.ServiceProvider.GetRequiredService<HubDbContext>(), TimeProvider.System);
+                    var (_, error) = await registry.CreateAsync(person, default);
+                    if (error is not null) throw new CliException($"people add {email}: {error.Field}: {error.Detail}");
                     db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, OrganizationId = person.Organization, Person = email, Action = "people.add", Target = email, ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { roles = person.Roles }) });
                     await db.SaveChangesAsync();
                     output.WriteLine($"person:  {email}");
@@ -377,9 +377,9 @@ public static class HubCli
                 {
                     var orgId = Option(args, "--org") ?? throw new CliException("keys create needs --org");
                     var scopes = (Option(args, "--scopes") ?? throw new CliException("keys create needs --scopes")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var catalogue = IngestionServices.LoadCatalogue(Settings());
+                    var keys = new KeyRegistry(db, IngestionServices.LoadCatalogue(Settings()), TimeProvider.System);
                     foreach (var s in scopes)
-                        if (!IsKnownScope(s, catalogue)) throw new CliException($"unknown scope '{s}' (push:<layer>, read:public|responders|restricted, admin)");
+                        if (!keys.IsKnownScope(s)) throw new CliException($"unknown scope '{s}' ({KeyRegistry.ScopeHelp})");
                     var org = await db.Organizations.FindAsync(orgId);
                     if (org is null)
                     {
@@ -391,9 +391,9 @@ public static class HubCli
                         });
                         await db.SaveChangesAsync(); // the key's foreign key needs the organization first
                     }
-                    var (row, token) = ApiKeys.Create(orgId, scopes, Option(args, "--label"), now);
-                    db.ApiKeys.Add(row);
-                    db.Audit.Add(new AuditEntry { At = now, OrganizationId = orgId, ApiKeyId = row.Id, Action = "keys.create", Target = row.Id, ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { scopes }) });
+                    var (row, token, keyError) = await keys.CreateAsync(orgId, scopes, Option(args, "--label"), default);
+                    if (keyError is not null) throw new CliException($"keys create: {keyError.Field}: {keyError.Detail}");
+                    db.Audit.Add(new AuditEntry { At = now, OrganizationId = orgId, ApiKeyId = row!.Id, Action = "keys.create", Target = row.Id, ClientAddress = "cli", Detail = JsonSerializer.Serialize(new { scopes }) });
                     await db.SaveChangesAsync();
                     output.WriteLine($"key id:  {row.Id}");
                     output.WriteLine($"org:     {orgId}");
@@ -403,14 +403,14 @@ public static class HubCli
                 }
                 case "list":
                     output.WriteLine($"{"id",-16} {"org",-20} {"created",-22} {"revoked",-22} scopes");
-                    foreach (var k in await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync())
+                    foreach (var k in await new KeyRegistry(db, IngestionServices.LoadCatalogue(Settings()), TimeProvider.System).ListAsync(default))
                         output.WriteLine($"{k.Id,-16} {k.OrganizationId,-20} {k.CreatedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}   {(k.RevokedAt is { } r ? r.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ") : "-"),-22} {string.Join(',', k.Scopes)}");
                     return 0;
                 case "revoke":
                 {
                     var id = args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? throw new CliException("keys revoke needs a key id");
-                    var key = await db.ApiKeys.FindAsync(id) ?? throw new CliException($"no key '{id}'");
-                    key.RevokedAt ??= now;
+                    var (key, revokeError) = await new KeyRegistry(db, IngestionServices.LoadCatalogue(Settings()), TimeProvider.System).RevokeAsync(id, default);
+                    if (key is null) throw new CliException(revokeError!.Detail);
                     db.Audit.Add(new AuditEntry { At = now, OrganizationId = key.OrganizationId, ApiKeyId = key.Id, Action = "keys.revoke", Target = key.Id, ClientAddress = "cli" });
                     await db.SaveChangesAsync();
                     output.WriteLine($"revoked {id}");
@@ -542,10 +542,6 @@ public static class HubCli
         db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = action, Target = target, ClientAddress = "cli" });
         await db.SaveChangesAsync();
     }
-
-    private static bool IsKnownScope(string s, LayerCatalogue catalogue) =>
-        s == "admin" || s is "read:public" or "read:responders" or "read:restricted"
-        || (s.StartsWith("push:", StringComparison.Ordinal) && catalogue.IsKnown(s[5..]));
 
     /// <summary>The hub's settings as a command sees them: appsettings.json beside the binary, then the environment (Hub__LayerCatalogue …).</summary>
     private static IConfiguration Settings() =>

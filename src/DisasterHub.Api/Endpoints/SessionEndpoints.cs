@@ -130,6 +130,12 @@ public static class SessionEndpoints
         async Task<IResult> LockedAsync(Person p)
         {
             var until = await users.GetLockoutEndDateAsync(p) ?? clock.GetUtcNow();
+            if (PeopleRegistry.IsDisabled(until))
+            {
+                // disabled by the operator (PATCH /api/v1/people/{id}): no lockout to wait out
+                await FailedAsync(db, ctx, clock, denied, p.Email!, p.OrganizationId, "disabled", null, ct);
+                return Problem(403, "Forbidden", "this account is disabled: ask the hub's operator");
+            }
             var seconds = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
             await FailedAsync(db, ctx, clock, denied, p.Email!, p.OrganizationId, "locked out", new { until }, ct);
             ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

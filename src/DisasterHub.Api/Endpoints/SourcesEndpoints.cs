@@ -45,6 +45,7 @@ public static class SourcesEndpoints
                     expected_interval_seconds = s.ExpectedIntervalSeconds,
                     priority = s.Priority,
                     owner_org = s.OwnerOrgId,
+                    enabled = s.Enabled,
                     last_attempt_at = s.LastAttemptAt,
                     last_success_at = s.LastSuccessAt,
                     last_error_at = s.LastErrorAt,

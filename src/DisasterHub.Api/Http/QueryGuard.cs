@@ -31,7 +31,10 @@ public static partial class QueryGuard
         ["at"] = (v, _r) => OgcEndpoints.TryParseInstant(v, out _) && !v.Contains('/', StringComparison.Ordinal) ? null : "at must be an RFC 3339 instant with a zone",
         ["limit"] = (v, _r) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit ? null : $"limit must be an integer 1–{MaxLimit}",
         ["offset"] = (v, _r) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "offset must be an integer ≥ 0",
-        ["since"] = (v, _r) => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
+        // the audit log's since / until are times; everywhere else since is an event id
+        ["since"] = (v, r) => AuditEndpoints.IsAudit(r) ? AuditEndpoints.TimeProblem("since", v)
+            : long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "since must be an event id (an integer ≥ 0)",
+        ["until"] = (v, r) => AuditEndpoints.IsAudit(r) ? AuditEndpoints.TimeProblem("until", v) : null,
         // the layers are the hub's catalogue's
         ["layer"] = (v, r) => r.HttpContext.RequestServices.GetRequiredService<LayerCatalogue>() is var c
             && v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(c.IsKnown)

@@ -1,0 +1,91 @@
+// Sources and their health: ok / stale (no success within the expected interval) / failing (the last attempt failed),
+// lag since the last success, the last error while failing; run a pull now (POST /run, then watch last_attempt_at
+// change), disable or enable.
+import { el } from '../page-dom.js';
+import { api, problemText, say, jst, lagText, table } from './api.js';
+
+export function health(s) {
+  if (!s.enabled) return { key: 'disabled', text: '停止中 / disabled' };
+  if (s.failing) return { key: 'failing', text: '失敗 / failing' };
+  if (s.kind === 'pull' && s.stale) return { key: 'stale', text: '遅延 / stale' };
+  if (s.stale && s.last_success_at) return { key: 'stale', text: '遅延 / stale' };
+  return { key: 'ok', text: '正常 / ok' };
+}
+
+export function mountSources(root, shared) {
+  const status = el('p', { class: 'op-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'sources-status' });
+  const holder = el('div');
+  root.replaceChildren(holder, status);
+  let sources = [];
+
+  async function refresh() {
+    sources = (await api('/api/v1/sources')).sources;
+    render();
+    return sources;
+  }
+
+  function render() {
+    const rows = sources.map((s) => {
+      const h = health(s);
+      const run = s.kind === 'pull' && s.enabled
+        ? el('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'source-run', 'aria-label': `今すぐ取得 / Run now: ${s.id}`, onclick: (e) => runNow(s, e.currentTarget) }, '今すぐ取得 / Run now')
+        : null;
+      const toggle = el('button', { type: 'button', class: 'btn', 'data-testid': 'source-toggle', 'aria-label': `${s.enabled ? '停止 / Disable' : '再開 / Enable'}: ${s.id}`, onclick: (e) => setEnabled(s, !s.enabled, e.currentTarget) },
+        s.enabled ? '停止 / Disable' : '再開 / Enable');
+      return el('tr', { 'data-testid': 'source-row', 'data-id': s.id },
+        el('th', { scope: 'row' }, el('span', {}, s.id), el('br'), el('span', { class: 'en', title: s.name }, s.name)),
+        el('td', {}, el('span', { class: `health health-${h.key}`, 'data-testid': 'source-health', 'data-health': h.key }, h.text)),
+        el('td', { 'data-testid': 'source-lag' }, lagText(s.lag_seconds)),
+        el('td', { 'data-testid': 'source-last-attempt', 'data-at': s.last_attempt_at || '' }, jst(s.last_attempt_at)),
+        el('td', { class: 'error', 'data-testid': 'source-last-error' }, s.last_error ? `${jst(s.last_error_at)}: ${s.last_error}` : '—'),
+        el('td', {}, `${s.kind} · ${s.layer}`),
+        el('td', { class: 'actions' }, run, ' ', toggle));
+    });
+    holder.replaceChildren(table('sources-table', {
+      caption: '取得元 / Sources',
+      columns: ['ID', '状態 / Health', '遅れ / Lag', '最終試行 / Last attempt', '最後のエラー / Last error', '種別 / Kind', '操作 / Actions'],
+    }, rows));
+  }
+
+  async function runNow(s, button) {
+    button.disabled = true;
+    const before = s.last_attempt_at;
+    say(status, `${s.id}: 取得を依頼しました / Pull requested…`);
+    try {
+      await api(`/api/v1/sources/${encodeURIComponent(s.id)}/run`, { method: 'POST' });
+      shared.changed();
+      // the pull runs on whichever node takes the job: watch the source until its last attempt moves
+      const until = Date.now() + 30_000;
+      let now = s;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 1000));
+        now = (await refresh()).find((x) => x.id === s.id) ?? now;
+        if (now.last_attempt_at && now.last_attempt_at !== before) break;
+      }
+      if (now.last_attempt_at === before) say(status, `${s.id}: まだ実行されていません / Not run yet (queued)`);
+      else if (now.failing) say(status, `${s.id}: 取得に失敗 / Pull failed: ${now.last_error}`, true);
+      else say(status, `${s.id}: 取得しました / Pulled at ${jst(now.last_attempt_at)}`);
+      shared.changed();
+    } catch (e) {
+      say(status, `${s.id}: ${problemText(e)}`, true);
+    } finally {
+      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-run"]`)?.focus();
+    }
+  }
+
+  async function setEnabled(s, enabled, button) {
+    button.disabled = true;
+    try {
+      await api(`/api/v1/sources/${encodeURIComponent(s.id)}/${enabled ? 'enable' : 'disable'}`, { method: 'POST' });
+      say(status, `${s.id}: ${enabled ? '再開しました / enabled' : '停止しました / disabled'}`);
+      await refresh();
+      shared.changed();
+      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-toggle"]`)?.focus();
+    } catch (e) {
+      button.disabled = false;
+      say(status, `${s.id}: ${problemText(e)}`, true);
+    }
+  }
+
+  return { refresh };
+}
