@@ -40,7 +40,6 @@ public static class SourcesEndpoints
                     license = s.License,
                     attribution = s.Attribution,
                     exercise_workspace = s.ExerciseWorkspace,
-                    enabled = s.Enabled,
                     schedule_seconds = s.ScheduleSeconds,
                     expected_interval_seconds = s.ExpectedIntervalSeconds,
                     priority = s.Priority,
