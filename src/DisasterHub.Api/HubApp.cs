@@ -105,6 +105,7 @@ public static class HubApp
         app.UseAuthentication();
         app.UseCsrfProtection();
         app.UseAuthorization();
+        app.UseWorkspaceGate();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");
