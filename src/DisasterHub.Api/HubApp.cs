@@ -62,6 +62,7 @@ public static class HubApp
         builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<PublicUrls>();
+        builder.Services.AddSingleton(BasemapOptions.From(builder.Configuration));
         // Host headers: what AllowedHosts says, else loopback and the public base URL's host (never "*" by default)
         builder.Services.AddOptions<HostFilteringOptions>().Configure<PublicUrls, IConfiguration>((o, urls, config) =>
         {
@@ -124,6 +125,7 @@ public static class HubApp
         app.MapSources();
         app.MapOrganizations();
         app.MapWorkspaces();
+        app.MapBasemap();
         app.MapDocuments();
         app.MapMedia();
         app.MapTiles();
