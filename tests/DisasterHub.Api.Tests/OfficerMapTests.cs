@@ -224,3 +224,138 @@ public sealed class drill_membership_should : IAsyncLifetime
         Assert.NotEqual(0, await HubCli.RunAsync(["drill", "create", "typo-drill", "--org", "no-such-org", "--db", _hub.Db.ConnectionString]));
     }
 }
+
+/// <summary>
+/// The officer's map in headless chromium (<c>tools/e2e-officer.mjs</c>): signed in, restricted data drawn; the
+/// permalink restores the view; the PNG, PDF and CSV of the view download; the online basemap comes from a local fake
+/// tile server and, once that fails, the map falls back to the offline basemap; keyboard and a narrow window.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class officer_map_should(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string ShelterName = "担当者限定避難所";
+    private const string Drill = "pref-drill";
+    private const double Lon = 136.96136, Lat = 37.04826;
+    private HubServer _hub = null!;
+    private FakeTileServer _tiles = null!;
+
+    public async Task InitializeAsync()
+    {
+        _tiles = FakeTileServer.Start();
+        var s = sign_in_should.Settings(); // shelters restricted
+        s["Hub:Basemap:Online:Url"] = $"{_tiles.BaseUrl}{{z}}/{{x}}/{{y}}.png";
+        s["Hub:Basemap:Online:Attribution"] = "fake tiles (test)";
+        _hub = await HubServer.StartAsync(s);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _tiles.Dispose();
+    }
+
+    [Fact]
+    public async Task restore_a_permalink_export_the_view_and_fall_back_to_the_offline_basemap_in_chromium()
+    {
+        var node = browser_map_should.OnPath("node");
+        Assert.True(node is not null, "node is not on PATH (./hub installs it for the npm assets)");
+        var root = browser_map_should.RepoRoot();
+        Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")), $"run `npm ci` in {root} (./hub does)");
+        Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync("/lib/jspdf.umd.min.js")).StatusCode);
+
+        Assert.Equal(0, await HubCli.RunAsync(["drill", "create", Drill, "--org", "ishikawa-pref", "--db", _hub.Db.ConnectionString]));
+        var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        var observed = DateTimeOffset.UtcNow.AddMinutes(-30).ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var doc = Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{observed}}","shelters":[
+              {"id":"O1","name":"{{ShelterName}}","status":"開設","evacuees":40,"capacity":100,"lat":{{Lat}},"lon":{{Lon}}}
+            ]}
+            """);
+        foreach (var path in new[] { "/api/v1/sources/nanao-status/documents", $"/api/v1/sources/nanao-status/documents?workspace={Drill}" })
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(doc) };
+            req.Content.Headers.ContentType = new("application/json");
+            req.Headers.Authorization = new("Bearer", key);
+            var push = await _hub.Http.SendAsync(req);
+            Assert.True(push.StatusCode == HttpStatusCode.OK, await push.Content.ReadAsStringAsync());
+        }
+
+        var screenshot = Environment.GetEnvironmentVariable("HUB_SCREENSHOT_OFFICER");
+        var (exit, stdout, stderr) = await browser_map_should.RunAsync(node!, root,
+            [Path.Combine(root, "tools", "e2e-officer.mjs"), _hub.BaseUrl.ToString().TrimEnd('/'), "officer@pref.ishikawa.example", PersonClient.DemoPassword,
+             ShelterName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Lon},{Lat}"), Drill, _tiles.BaseUrl, .. (screenshot is { Length: > 0 } ? new[] { screenshot } : [])]);
+        output.WriteLine(stdout);
+        if (stderr.Length > 0) output.WriteLine(stderr);
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith('{'));
+        Assert.True(line is not null, $"e2e-officer.mjs printed no JSON (exit {exit}):\n{stdout}\n{stderr}");
+        var result = JsonDocument.Parse(line!).RootElement;
+        Assert.True(exit == 0, $"e2e-officer.mjs exited {exit}: {string.Join("; ", result.GetProperty("failures").EnumerateArray().Select(f => f.GetString()))} {string.Join("; ", result.GetProperty("pageErrors").EnumerateArray().Select(f => f.GetString()))}");
+        Assert.True(_tiles.Served > 0, "the page never asked the fake tile server");
+        Assert.True(_tiles.Refused > 0, "the fallback was never put to the test: no tile was refused");
+    }
+}
+
+/// <summary>
+/// A stand-in for an online tile server on loopback (there is no internet here): every <c>/{z}/{x}/{y}.png</c> is one
+/// small PNG with CORS, until <c>/fail</c> turns it into a server that answers 503.
+/// </summary>
+public sealed class FakeTileServer : IDisposable
+{
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+    private readonly HttpListener _listener = new();
+    private volatile bool _failing;
+    private int _served, _refused;
+
+    public required string BaseUrl { get; init; }
+    public int Served => _served;
+    public int Refused => _refused;
+
+    public static FakeTileServer Start()
+    {
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var server = new FakeTileServer { BaseUrl = $"http://127.0.0.1:{port}/" };
+        server._listener.Prefixes.Add(server.BaseUrl);
+        server._listener.Start();
+        _ = Task.Run(server.ServeAsync);
+        return server;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try { ctx = await _listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            var r = ctx.Response;
+            r.Headers["Access-Control-Allow-Origin"] = "*";
+            r.Headers["Cache-Control"] = "no-store";
+            if (ctx.Request.Url!.AbsolutePath == "/fail")
+            {
+                _failing = true;
+                r.StatusCode = 200;
+            }
+            else if (_failing)
+            {
+                Interlocked.Increment(ref _refused);
+                r.StatusCode = 503;
+            }
+            else
+            {
+                Interlocked.Increment(ref _served);
+                r.ContentType = "image/png";
+                await r.OutputStream.WriteAsync(Png);
+            }
+            r.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+    }
+}
