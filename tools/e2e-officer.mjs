@@ -124,7 +124,9 @@ try {
   check('png', png.name.includes(drill), `file name does not name the drill (${png.name})`);
 
   const pdf = await download(page, 'export-pdf');
-  result.steps.pdf = { name: pdf.name, bytes: pdf.bytes.length, head: pdf.bytes.subarray(0, 5).toString('latin1'), landscapeA4: /\/MediaBox \[0 0 841\.89 595\.28\]/.test(pdf.bytes.toString('latin1')) };
+  result.steps.pdf = { name: pdf.name, bytes: pdf.bytes.length, head: pdf.bytes.subarray(0, 5).toString('latin1'), mediaBox: /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(pdf.bytes.toString('latin1'))?.slice(1).map(Number) };
+  // A4 landscape: 297 × 210 mm = 841.89 × 595.28 pt
+  result.steps.pdf.landscapeA4 = !!result.steps.pdf.mediaBox && Math.abs(result.steps.pdf.mediaBox[0] - 841.89) < 0.01 && Math.abs(result.steps.pdf.mediaBox[1] - 595.28) < 0.01;
   check('pdf', result.steps.pdf.head === '%PDF-' && pdf.bytes.length > 5000 && result.steps.pdf.landscapeA4, `not an A4 landscape PDF (${JSON.stringify(result.steps.pdf)})`);
 
   const csv = await download(page, 'export-csv');

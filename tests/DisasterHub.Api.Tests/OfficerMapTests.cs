@@ -263,7 +263,7 @@ public sealed class officer_map_should(Xunit.Abstractions.ITestOutputHelper outp
         Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")), $"run `npm ci` in {root} (./hub does)");
         Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync("/lib/jspdf.umd.min.js")).StatusCode);
 
-        Assert.Equal(0, await HubCli.RunAsync(["drill", "create", Drill, "--org", "ishikawa-pref", "--db", _hub.Db.ConnectionString]));
+        Assert.Equal(0, await HubCli.RunAsync(["drill", "create", Drill, "--org", "ishikawa-pref,nanao-city", "--db", _hub.Db.ConnectionString]));
         var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
         var observed = DateTimeOffset.UtcNow.AddMinutes(-30).ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
         var doc = Encoding.UTF8.GetBytes($$"""

@@ -74,7 +74,8 @@ async function mount() {
   const map = await mapReady();
   const cfg = await config();
   state.config = cfg;
-  if (!map.isStyleLoaded()) await new Promise((resolve) => map.once('load', resolve));
+  // the style may have loaded before this module ran ('load' then never comes again): whichever comes first
+  if (!map.isStyleLoaded()) await new Promise((resolve) => { map.once('load', resolve); map.once('idle', resolve); });
   addLayers(map, cfg);
 
   const select = document.createElement('select');
