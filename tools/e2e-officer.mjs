@@ -27,6 +27,14 @@ const [lon, lat] = lonLat.split(',').map(Number);
 const result = { ok: false, failures: [], steps: {}, pageErrors: [] };
 const fail = (step, message) => result.failures.push(`${step}: ${message}`);
 const check = (step, cond, message) => { if (!cond) fail(step, message); };
+// the test gives the script 90 s: report what was seen and where it stuck well before that
+let at = 'start';
+const progress = (step) => { at = step; console.error(`e2e-officer: ${step}`); };
+setTimeout(() => {
+  fail(at, 'no progress within 75 s');
+  console.log(JSON.stringify(result));
+  process.exit(1);
+}, 75_000).unref();
 
 const browser = await launchChromium();
 try {
@@ -58,9 +66,10 @@ try {
   check('signIn', signIn === 200, `sign-in answered ${signIn}`);
   await first.close();
 
+  progress('online');
   // the drill, online basemap from the fake tile server, the restricted shelter drawn
   const page = await open(`${base}/?workspace=${drill}`);
-  await page.waitForFunction(() => window.hubBasemap?.loaded > 0, null, { timeout: 30_000 }).catch(() => {});
+  await page.waitForFunction(() => window.hubBasemap?.loaded > 0, null, { timeout: 15_000 }).catch(() => {});
   result.steps.online = await page.evaluate(() => ({
     basemap: document.body.dataset.basemap, loaded: window.hubBasemap.loaded, fellBack: window.hubBasemap.fellBack,
     drillBand: document.body.classList.contains('is-drill'),
@@ -68,9 +77,11 @@ try {
   check('online', result.steps.online.basemap === 'online' && result.steps.online.loaded > 0 && !result.steps.online.fellBack,
     `the online basemap is not drawn from the fake server (${JSON.stringify(result.steps.online)})`);
   check('online', result.steps.online.drillBand, 'the drill is not marked on the page');
+  progress('restricted');
   result.steps.restricted = { names: await drawnNames(page, lon, lat) };
   check('restricted', result.steps.restricted.names.includes(shelterName), `the restricted shelter is not drawn for the officer (${JSON.stringify(result.steps.restricted.names)})`);
 
+  progress('view');
   // a view: centre and zoom, two layers off, as of 10 minutes ago by keyboard on the slider
   await page.evaluate(({ lon, lat }) => new Promise((r) => { window.hubMap.once('idle', r); window.hubMap.jumpTo({ center: [lon + 0.01, lat - 0.005], zoom: 12.5 }); }), { lon, lat });
   const off = await page.evaluate(() => Object.keys(window.hub.state.visible).filter((id) => id !== 'shelters').slice(0, 2));
@@ -93,6 +104,7 @@ try {
   result.steps.permalink = { tabs, link, status: await page.locator('[data-testid="tools-status"]').textContent() };
   check('permalink', link.startsWith(`${base}/?workspace=${drill}#map=`), `copied link: ${link}`);
 
+  progress('permalink');
   const restored = await open(link);
   await restored.waitForFunction(() => window.hub.state.asOf !== null, null, { timeout: 10_000 }).catch(() => {});
   const after = await restored.evaluate(() => {
@@ -111,6 +123,7 @@ try {
   await page.click('[data-testid="time-now"]');
   await page.evaluate(() => new Promise((r) => { window.hubMap.once('idle', r); window.hubMap.triggerRepaint(); }));
 
+  progress('png');
   // PNG: the map canvas' size, the amber drill band on top
   const png = await download(page, 'export-png');
   const size = await page.evaluate(() => ({ width: window.hubMap.getCanvas().width, height: window.hubMap.getCanvas().height }));
@@ -123,12 +136,14 @@ try {
   check('png', band[0] === 0xf0 && band[1] === 0xb4 && band[2] === 0x29, `no amber 訓練 band (${band})`);
   check('png', png.name.includes(drill), `file name does not name the drill (${png.name})`);
 
+  progress('pdf');
   const pdf = await download(page, 'export-pdf');
   result.steps.pdf = { name: pdf.name, bytes: pdf.bytes.length, head: pdf.bytes.subarray(0, 5).toString('latin1'), mediaBox: /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(pdf.bytes.toString('latin1'))?.slice(1).map(Number) };
   // A4 landscape: 297 × 210 mm = 841.89 × 595.28 pt
   result.steps.pdf.landscapeA4 = !!result.steps.pdf.mediaBox && Math.abs(result.steps.pdf.mediaBox[0] - 841.89) < 0.01 && Math.abs(result.steps.pdf.mediaBox[1] - 595.28) < 0.01;
   check('pdf', result.steps.pdf.head === '%PDF-' && pdf.bytes.length > 5000 && result.steps.pdf.landscapeA4, `not an A4 landscape PDF (${JSON.stringify(result.steps.pdf)})`);
 
+  progress('csv');
   const csv = await download(page, 'export-csv');
   const text = csv.bytes.toString('utf8');
   result.steps.csv = { name: csv.name, lines: text.split('\r\n').filter(Boolean).length, header: text.split('\r\n')[0], url: await page.evaluate(() => window.hubExport.fileUrl('csv')) };
@@ -136,11 +151,12 @@ try {
   check('csv', text.includes(drill), 'the CSV does not name the drill workspace');
   for (const id of off) check('csv', !result.steps.csv.url.includes(`merged_${id}`), `a hidden layer (${id}) is exported`);
 
+  progress('fallback');
   // the tile server fails: a fresh page falls back to the offline basemap and says so
   const failed = await fetch(`${tilesControl.replace(/\/$/, '')}/fail`);
   check('fallback', failed.ok, `tile server control answered ${failed.status}`);
   const offline = await open(`${base}/#map=11/${lat}/${lon}/0`);
-  await offline.waitForSelector('body[data-basemap="offline"]', { timeout: 30_000 }).catch(() => {});
+  await offline.waitForSelector('body[data-basemap="offline"]', { timeout: 12_000 }).catch(() => {});
   result.steps.fallback = await offline.evaluate(() => ({
     basemap: document.body.dataset.basemap, fellBack: window.hubBasemap.fellBack,
     status: document.querySelector('[data-testid="basemap-status"]')?.textContent ?? null,
@@ -156,6 +172,7 @@ try {
     await offline.screenshot({ path: screenshot });
   }
 
+  progress('narrow');
   // narrow: no horizontal scroll, every tool inside the window
   await offline.setViewportSize({ width: 375, height: 667 });
   await offline.waitForTimeout(300);

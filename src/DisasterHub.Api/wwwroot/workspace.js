@@ -28,11 +28,12 @@ async function mountSwitch() {
     const res = await fetch('/api/v1/workspaces', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     if (res.ok) names = (await res.json()).workspaces;
   } catch { /* offline: live only, plus the current one below */ }
-  if (workspace && !names.some((w) => w.name === workspace)) names.push({ name: workspace, kind: 'drill' });
+  // a drill the hub does not list for this caller (members only, or gone): still named, and said to be closed
+  if (workspace && !names.some((w) => w.name === workspace)) names.push({ name: workspace, kind: 'drill', closed: true });
   select.replaceChildren(...names.map((w) => {
     const o = document.createElement('option');
     o.value = w.name;
-    o.textContent = w.kind === 'live' ? 'ライブ / live' : `訓練 / drill: ${w.name}`;
+    o.textContent = w.kind === 'live' ? 'ライブ / live' : `訓練 / drill: ${w.name}${w.closed ? '（閲覧できません / not open to you）' : ''}`;
     o.selected = (workspace ?? 'live') === w.name;
     return o;
   }));
