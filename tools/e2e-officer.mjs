@@ -7,7 +7,8 @@
 //                    shelter SHELTER_NAME at LON,LAT is restricted, in live and in the members-only drill DRILL that
 //                    EMAIL (an officer, PASSWORD) may open
 // TILES_CONTROL_URL  GET {it}/fail makes the fake tile server answer 503 from then on (the network gone)
-// Steps: sign in; on the drill the online basemap is drawn from the fake server and the restricted shelter is drawn;
+// Steps: sign in; on the drill the map starts offline, the officer picks the online basemap and it is drawn from the
+// fake server (the choice is remembered for the next pages); the restricted shelter is drawn;
 // change the view (centre, zoom, layers off, as-of by keyboard on the slider), reach "copy link" by Tab and press
 // Enter; the copied link opened in a new tab restores the view; download the PNG (a PNG of the map canvas' size, with
 // the amber 訓練 band), the PDF and the CSV of the visible layers (the restricted shelter in it, the drill named);
@@ -69,6 +70,10 @@ try {
   progress('online');
   // the drill, online basemap from the fake tile server, the restricted shelter drawn
   const page = await open(`${base}/?workspace=${drill}`);
+  // offline by default (nothing fetched from another site until chosen); the officer picks the online basemap
+  result.steps.start = await page.evaluate(() => document.body.dataset.basemap);
+  check('start', result.steps.start === 'offline', `the map did not start on the offline basemap (${result.steps.start})`);
+  await page.selectOption('[data-testid="basemap"]', 'online');
   await page.waitForFunction(() => window.hubBasemap?.loaded > 0, null, { timeout: 15_000 }).catch(() => {});
   result.steps.online = await page.evaluate(() => ({
     basemap: document.body.dataset.basemap, loaded: window.hubBasemap.loaded, fellBack: window.hubBasemap.fellBack,

@@ -1,6 +1,7 @@
 // Basemap switch for the officers' map: the online raster tiles the hub is configured with (GET /api/v1/basemap,
 // Hub:Basemap:Online — by default GSI 地理院タイル, with streets and municipal detail), or the offline basemap the hub
-// ships (Natural Earth outline + 国土数値情報 municipal boundaries, from /geodata). When the online tiles cannot be
+// ships (Natural Earth outline + 国土数値情報 municipal boundaries, from /geodata), the default. The choice is remembered
+// per browser (localStorage). When the online tiles cannot be
 // loaded (no network in the EOC, the tile server down) the map falls back to the offline basemap by itself and says so.
 //
 // Layers added here are named "basemap-…" (app.js keeps them when it rebuilds the hub layers).
@@ -8,6 +9,7 @@
 import { mapReady, toolbar, tool, say } from './map-tools.js';
 
 const ONLINE = 'basemap-online';
+const CHOICE = 'hub.basemap';
 const MUNI = 'basemap-municipal';
 /** Tile errors before the online basemap is given up (one is enough to know: the rest are the same network). */
 const FAILURES_TO_FALL_BACK = 2;
@@ -89,6 +91,7 @@ async function mount() {
   label.append(Object.assign(document.createElement('span'), { className: 'visually-hidden', textContent: 'Basemap' }), select);
   toolbar().prepend(label);
   select.addEventListener('change', () => {
+    try { localStorage.setItem(CHOICE, select.value); } catch { /* storage off: the choice lasts this page */ }
     state.fellBack = false;
     state.failures = 0;
     show(map, select.value, select.value === 'online' ? '' : null);
@@ -104,9 +107,13 @@ async function mount() {
     if (e.sourceId === ONLINE && e.tile && e.tile.state === 'loaded') state.loaded++;
   });
 
-  // officers expect the detailed map: online when configured, offline when it does not come
-  show(map, cfg.online ? 'online' : 'offline');
-  if (cfg.online) watchFirstTile(map);
+  // this browser's last choice, else the hub's default (offline unless Hub:Basemap:Default says online): nothing is
+  // fetched from another site until someone chooses to
+  let chosen = null;
+  try { chosen = localStorage.getItem(CHOICE); } catch { /* storage off */ }
+  const start = cfg.online && (chosen ?? cfg.default) === 'online' ? 'online' : 'offline';
+  show(map, start);
+  if (start === 'online') watchFirstTile(map);
 }
 
 function watchFirstTile(map) {

@@ -88,7 +88,8 @@ async function mount() {
   };
   map.on('moveend', write);
   // layer toggles, presets, mode, the time slider and 現在: they all end in a change or a click on the page
-  document.addEventListener('change', write);
+  // (not the workspace switch: it reloads the page on the other workspace, hash included)
+  document.addEventListener('change', (e) => { if (e.target?.id !== 'workspace') write(); });
   document.addEventListener('click', write);
   write();
 

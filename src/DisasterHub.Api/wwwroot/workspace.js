@@ -40,6 +40,12 @@ async function mountSwitch() {
   select.addEventListener('change', () => {
     const u = new URL(location.href);
     if (select.value === 'live') u.searchParams.delete('workspace'); else u.searchParams.set('workspace', select.value);
+    // the permalink's hash (permalink.js) repeats the workspace: the switch decides, so it follows
+    const h = new URLSearchParams(u.hash.slice(1));
+    if (h.has('workspace')) {
+      if (select.value === 'live') h.delete('workspace'); else h.set('workspace', select.value);
+      u.hash = h.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':');
+    }
     location.assign(u.toString());
   });
 }
