@@ -122,6 +122,21 @@ public sealed class view_exports_should : IAsyncLifetime
         Assert.Equal(parameter, JsonDocument.Parse(body).RootElement.GetProperty("parameter").GetString());
     }
 
+    [Fact]
+    public async Task offer_the_gsi_basemap_by_default_start_offline_and_let_the_page_fetch_only_its_origin()
+    {
+        var b = JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/basemap")).RootElement;
+        Assert.Equal("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", b.GetProperty("online").GetProperty("url").GetString());
+        Assert.Contains("地理院タイル", b.GetProperty("online").GetProperty("attribution").GetString(), StringComparison.Ordinal);
+        Assert.Equal("offline", b.GetProperty("default").GetString());
+        Assert.Equal("/geodata/municipal-boundaries.geojson", b.GetProperty("offline").GetProperty("municipalities").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync("/geodata/municipal-boundaries.geojson")).StatusCode);
+        var csp = string.Join(' ', (await _hub.Http.GetAsync("/")).Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("img-src 'self' https://cyberjapandata.gsi.go.jp ", csp, StringComparison.Ordinal);
+        Assert.Contains("connect-src 'self' https://cyberjapandata.gsi.go.jp;", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal); // nothing else widened
+    }
+
     internal static async Task<string> OgrInfo(params string[] args)
     {
         var psi = new ProcessStartInfo("ogrinfo", ["-ro", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
