@@ -41,7 +41,7 @@ public static class BasemapEndpoints
                 municipalities = "/geodata/municipal-boundaries.geojson",
                 attribution = "Basemap: Natural Earth (public domain); 「国土数値情報（行政区域データ）」（国土交通省）を加工して作成",
             },
-        })).WithTags("Map").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
+        })).WithSummary("The basemaps the map offers: the configured online raster tiles (Hub:Basemap:Online) and the shipped offline one").WithTags("Map").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.PublicRead);
         return app;
     }
 }

@@ -28,9 +28,11 @@ public static class ExportEndpoints
             return Export(ctx, db, "mbtiles", "application/vnd.sqlite3", (path, area, levels, ws) => export.WriteMbTilesAsync(path, area, levels, ws, z, ct), ct);
         });
         g.MapGet("/view.csv", (HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, IConfiguration config, CancellationToken ct) =>
-            View(ctx, q, db, clock, config, "csv", ct));
+            View(ctx, q, db, clock, config, "csv", ct))
+            .WithSummary("The map view's visible layers as CSV: bbox=W,S,E,N, layers=OGC collection ids, workspace=, at= (the caller's clearance)");
         g.MapGet("/view.gpkg", (HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, IConfiguration config, CancellationToken ct) =>
-            View(ctx, q, db, clock, config, "gpkg", ct));
+            View(ctx, q, db, clock, config, "gpkg", ct))
+            .WithSummary("The map view's visible layers as a GeoPackage (a table per layer, export_info): bbox=, layers=, workspace=, at=");
         return app;
     }
 
