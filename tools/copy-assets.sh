@@ -17,6 +17,13 @@ for f in maplibre-gl.js maplibre-gl.css LICENSE.txt; do
     echo "copy-assets: $f"
   fi
 done
+# jsPDF (the map's PDF export, view-export.js): its browser bundle, loaded by the page only when a PDF is asked for
+JSPDF="$ROOT/node_modules/jspdf/dist/jspdf.umd.min.js"
+if [ -f "$JSPDF" ] && ! cmp -s "$JSPDF" "$DEST/jspdf.umd.min.js" 2>/dev/null; then
+  cp "$JSPDF" "$DEST/jspdf.umd.min.js"
+  cp "$ROOT/node_modules/jspdf/LICENSE" "$DEST/LICENSE-jspdf.txt" 2>/dev/null || true
+  echo "copy-assets: jspdf.umd.min.js"
+fi
 # map file is optional (only for debugging in devtools)
 if [ -f "$SRC/maplibre-gl.js.map" ] && ! cmp -s "$SRC/maplibre-gl.js.map" "$DEST/maplibre-gl.js.map" 2>/dev/null; then
   cp "$SRC/maplibre-gl.js.map" "$DEST/maplibre-gl.js.map"

@@ -73,6 +73,7 @@ public static class HubApp
         // the operator's registries of keys and people, shared with ./hub keys|people and Hub:People seeding
         builder.Services.AddScoped<KeyRegistry>();
         builder.Services.AddScoped<PeopleRegistry>();
+        builder.Services.AddSingleton(BasemapOptions.From(builder.Configuration));
         // Host headers: what AllowedHosts says, else loopback and the public base URL's host (never "*" by default)
         builder.Services.AddOptions<HostFilteringOptions>().Configure<PublicUrls, IConfiguration>((o, urls, config) =>
         {
@@ -121,6 +122,7 @@ public static class HubApp
         app.UseAuthentication();
         app.UseCsrfProtection();
         app.UseAuthorization();
+        app.UseWorkspaceGate();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         var geodata = Path.Combine(AppContext.BaseDirectory, "geodata");
@@ -139,6 +141,7 @@ public static class HubApp
         app.MapSources();
         app.MapOrganizations();
         app.MapWorkspaces();
+        app.MapBasemap();
         app.MapDocuments();
         app.MapMedia();
         app.MapTiles();

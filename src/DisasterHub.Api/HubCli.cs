@@ -245,22 +245,24 @@ public static class HubCli
     public static Task<int> DrillAsync(string[] args, TextWriter output)
     {
         if (args is not [var sub, var name, ..] || sub is not ("create" or "replay"))
-            throw new CliException("usage: drill create NAME | drill replay NAME --from T1 --to T2 [--speed N]");
+            throw new CliException("usage: drill create NAME [--org ID[,ID]] | drill replay NAME --from T1 --to T2 [--speed N]");
         return WithDbAsync(args, async (db, ds) =>
         {
             if (sub == "create")
             {
                 try
                 {
-                    await DrillStore.CreateAsync(ds, name);
+                    var orgs = Option(args, "--org")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+                    await DrillStore.CreateAsync(ds, name, orgs);
                 }
                 catch (Exception e) when (e is ArgumentException or PostgresException)
                 {
-                    throw new CliException($"cannot create drill '{name}': {(e is PostgresException ? "name must be lower-case letters, digits, - or _" : e.Message)}");
+                    throw new CliException($"cannot create drill '{name}': {(e is PostgresException { SqlState: "23503" } ? "--org names an organization the hub does not know" : e is PostgresException ? "name must be lower-case letters, digits, - or _" : e.Message)}");
                 }
-                db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = "drill.create", Target = name, ClientAddress = "cli" });
+                db.Audit.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Action = "drill.create", Target = name, ClientAddress = "cli",
+                    Detail = Option(args, "--org") is { } members ? JsonSerializer.Serialize(new { organizations = members }) : "{}" });
                 await db.SaveChangesAsync();
-                output.WriteLine($"drill workspace '{name}' ready: push with ?workspace={name}, read with ?workspace={name}");
+                output.WriteLine($"drill workspace '{name}' ready{(Option(args, "--org") is { } o ? $" for {o}" : "")}: push with ?workspace={name}, read with ?workspace={name}");
                 return 0;
             }
             if (!DateTimeOffset.TryParse(Option(args, "--from"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var from)

@@ -8,13 +8,42 @@ namespace DisasterHub.Data;
 /// <summary>Drills (訓練): workspaces other than live, and replay of a past period of live history into one.</summary>
 public static class DrillStore
 {
-    public static async Task CreateAsync(NpgsqlDataSource db, string name, CancellationToken ct = default)
+    /// <summary>
+    /// Creates the drill (nothing when it exists) and adds <paramref name="organizations"/> to its members; a drill
+    /// without members stays open to every caller (see <see cref="MayOpen"/>).
+    /// </summary>
+    public static async Task CreateAsync(NpgsqlDataSource db, string name, IReadOnlyCollection<string>? organizations = null, CancellationToken ct = default)
     {
         if (name == "live") throw new ArgumentException("'live' is not a drill");
-        await using var c = db.CreateCommand("INSERT INTO workspace (name, kind) VALUES (@n, 'drill') ON CONFLICT (name) DO NOTHING");
-        c.Parameters.AddWithValue("n", name);
-        await c.ExecuteNonQueryAsync(ct);
+        await using var batch = db.CreateBatch();
+        var create = new NpgsqlBatchCommand("INSERT INTO workspace (name, kind) VALUES (@n, 'drill') ON CONFLICT (name) DO NOTHING");
+        create.Parameters.AddWithValue("n", name);
+        batch.BatchCommands.Add(create);
+        if (organizations is { Count: > 0 })
+        {
+            var members = new NpgsqlBatchCommand(SqlFiles.Get("workspace_member_add"));
+            members.Parameters.AddWithValue("n", name);
+            members.Parameters.AddWithValue("orgs", organizations.ToArray());
+            batch.BatchCommands.Add(members);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>A workspace's kind and member organizations (empty: open), or null when there is no such workspace.</summary>
+    public static async Task<(string Kind, string[] Members)?> AccessAsync(NpgsqlDataSource db, string name, CancellationToken ct = default)
+    {
+        await using var c = db.CreateCommand(SqlFiles.Get("workspace_access"));
+        c.Parameters.AddWithValue("n", name);
+        await using var r = await c.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetString(0), r.GetFieldValue<string[]>(1)) : null;
+    }
+
+    /// <summary>
+    /// Whether a caller of <paramref name="organization"/> (null: anonymous) may open a workspace with these members:
+    /// live and open drills (no members) anyone, a members-only drill its organizations and admins.
+    /// </summary>
+    public static bool MayOpen(IReadOnlyCollection<string> members, string? organization, bool admin) =>
+        members.Count == 0 || admin || (organization is not null && members.Contains(organization));
 
     /// <summary>The workspace's kind ('live' or 'drill'), or null when there is no such workspace.</summary>
     public static async Task<string?> KindAsync(NpgsqlDataSource db, string name, CancellationToken ct = default)
@@ -24,7 +53,7 @@ public static class DrillStore
         return (string?)await c.ExecuteScalarAsync(ct);
     }
 
-    public sealed record WorkspaceInfo(string Name, string Kind, DateTimeOffset CreatedAt);
+    public sealed record WorkspaceInfo(string Name, string Kind, DateTimeOffset CreatedAt, string[] Members);
 
     /// <summary>Every workspace: live first, then the drills, newest first.</summary>
     public static async Task<IReadOnlyList<WorkspaceInfo>> ListAsync(NpgsqlDataSource db, CancellationToken ct = default)
@@ -32,7 +61,7 @@ public static class DrillStore
         await using var c = db.CreateCommand(SqlFiles.Get("workspaces_list"));
         await using var r = await c.ExecuteReaderAsync(ct);
         var list = new List<WorkspaceInfo>();
-        while (await r.ReadAsync(ct)) list.Add(new WorkspaceInfo(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        while (await r.ReadAsync(ct)) list.Add(new WorkspaceInfo(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<string[]>(3)));
         return list;
     }
 

@@ -27,7 +27,115 @@ public static class ExportEndpoints
                 return Task.FromResult(Problem($"maxzoom must be an integer 0–{AreaExport.MaxZoom}", "maxzoom"));
             return Export(ctx, db, "mbtiles", "application/vnd.sqlite3", (path, area, levels, ws) => export.WriteMbTilesAsync(path, area, levels, ws, z, ct), ct);
         });
+        g.MapGet("/view.csv", (HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, IConfiguration config, CancellationToken ct) =>
+            View(ctx, q, db, clock, config, "csv", ct))
+            .WithSummary("The map view's visible layers as CSV: bbox=W,S,E,N, layers=OGC collection ids, workspace=, at= (the caller's clearance)");
+        g.MapGet("/view.gpkg", (HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, IConfiguration config, CancellationToken ct) =>
+            View(ctx, q, db, clock, config, "gpkg", ct))
+            .WithSummary("The map view's visible layers as a GeoPackage (a table per layer, export_info): bbox=, layers=, workspace=, at=");
         return app;
+    }
+
+    private static readonly HashSet<string> ViewParameters = new(StringComparer.Ordinal) { "bbox", "layers", "workspace", "at" };
+
+    /// <summary>Features per layer a view export holds at most (the OGC items page limit).</summary>
+    public const int ViewMaxPerLayer = 10_000;
+
+    /// <summary>
+    /// <c>view.csv</c> / <c>view.gpkg</c>: the map's visible layers (OGC collection ids, merged or per source) within the
+    /// view's bbox, as of <c>at=</c>, in the caller's workspace and clearance — read through the OGC items path
+    /// (<see cref="FeatureQueries.ItemsAsync"/>) and written by <see cref="ItemsFile"/>, so the file holds exactly the
+    /// features and attributes the caller's items request would.
+    /// </summary>
+    private static async Task View(HttpContext ctx, FeatureQueries q, HubDbContext db, TimeProvider clock, IConfiguration config, string format, CancellationToken ct)
+    {
+        var query = ctx.Request.Query;
+        var catalogue = ctx.RequestServices.GetRequiredService<Core.LayerCatalogue>();
+        if (QueryGuard.Unknown(query, ViewParameters, _ => false) is { } unknown)
+        {
+            await Problem($"unknown parameter '{unknown}': a view export takes bbox, layers, workspace and at", unknown).ExecuteAsync(ctx);
+            return;
+        }
+        var (area, bboxProblem) = ExportArea.Parse(null, query.One("bbox"));
+        if (query.One("bbox") is not { Length: > 0 } || area?.Bbox is not { } bbox)
+        {
+            await Problem(query.One("bbox") is { Length: > 0 } ? bboxProblem! : "bbox=minLon,minLat,maxLon,maxLat (the map view) is required", "bbox").ExecuteAsync(ctx);
+            return;
+        }
+        var maxDegrees = config.GetValue("Hub:Exports:ViewMaxDegrees", 10.0);
+        if (bbox[2] - bbox[0] > maxDegrees || bbox[3] - bbox[1] > maxDegrees)
+        {
+            await Problem($"the view is too large to export: at most {maxDegrees.ToString(CultureInfo.InvariantCulture)}° on each side (zoom in, or use area.gpkg for a prefecture)", "bbox", 422).ExecuteAsync(ctx);
+            return;
+        }
+        var layers = (query.One("layers") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
+        if (layers.Length == 0)
+        {
+            await Problem("layers= names the visible layers: OGC collection ids such as merged_shelters or shelters", "layers").ExecuteAsync(ctx);
+            return;
+        }
+        OgcEndpoints.TryParseInstant(query.One("at"), out var at);
+        var clearance = await ReadAccess.LevelsAsync(ctx, db, ct);
+        var workspace = ReadAccess.Workspace(ctx);
+        var now = clock.GetUtcNow();
+        var reads = new List<(string Collection, ItemQuery Query)>();
+        foreach (var layer in layers)
+        {
+            var scope = layer == OgcEndpoints.Rollup ? null : OgcEndpoints.Scope(catalogue, layer, clearance, workspace, now, at);
+            if (scope is null)
+            {
+                await ParameterProblem.For("layers", $"unknown layer '{layer}': layers are OGC collection ids ({string.Join(", ", catalogue.Ids.Take(3))}, merged_{catalogue.Ids.First()}, …)", property: layer).ExecuteAsync(ctx);
+                return;
+            }
+            var iq = new ItemQuery(scope, bbox, ViewMaxPerLayer, 0)
+            {
+                ItemsUrl = $"{ctx.PublicBase()}/ogc/collections/{layer}/items",
+                CollectionUrl = $"{ctx.PublicBase()}/ogc/collections/{layer}",
+            };
+            if (await q.CountAsync(iq, ct) > ViewMaxPerLayer)
+            {
+                await Problem($"{layer} has more than {ViewMaxPerLayer} features in this view: zoom in", "bbox", 422).ExecuteAsync(ctx);
+                return;
+            }
+            reads.Add((layer, iq));
+        }
+        var name = $"disasterhub-view-{(workspace == "live" ? "" : workspace + "-")}{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}";
+        ctx.Response.Headers["X-Export-Generated-At"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        if (format == "csv")
+        {
+            ctx.Response.ContentType = "text/csv; charset=utf-8";
+            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
+            await ItemsFile.WriteCsvAsync(ctx.Response.Body, Concat(reads.Select(r => q.ItemsAsync(r.Query, ct))), null, ct);
+            return;
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"disasterhub-view-{Guid.NewGuid():N}.gpkg");
+        try
+        {
+            var info = new List<(string, string)>
+            {
+                ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                ("bbox", string.Join(',', bbox.Select(d => d.ToString(CultureInfo.InvariantCulture)))), ("layers", string.Join(',', layers)),
+                ("workspace", workspace), ("drill", workspace == "live" ? "no" : "訓練 / drill"), ("clearance", string.Join(',', clearance.Levels)),
+                ("as_of", at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "now"),
+                ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
+            };
+            await ItemsFile.WriteGeoPackageAsync(path, [.. reads.Select(r => (r.Collection, q.ItemsAsync(r.Query, ct)))], null, info, now, ct);
+            ctx.Response.ContentType = "application/geopackage+sqlite3";
+            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.gpkg\"";
+            await using var file = File.OpenRead(path);
+            ctx.Response.ContentLength = file.Length;
+            await file.CopyToAsync(ctx.Response.Body, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static async IAsyncEnumerable<string> Concat(IEnumerable<IAsyncEnumerable<string>> parts)
+    {
+        foreach (var part in parts)
+            await foreach (var item in part) yield return item;
     }
 
     private static async Task<IResult> Export(HttpContext ctx, HubDbContext db, string extension, string contentType,

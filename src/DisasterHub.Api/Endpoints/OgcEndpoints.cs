@@ -28,7 +28,8 @@ public static class OgcEndpoints
     private static ReadScope? Scope(HttpContext ctx, string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
         Scope(ctx.RequestServices.GetRequiredService<LayerCatalogue>(), collection, levels, workspace, now, at);
 
-    private static ReadScope? Scope(LayerCatalogue catalogue, string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
+    /// <summary>The rows an items collection reads (null for an unknown collection); the view export reads through it too.</summary>
+    public static ReadScope? Scope(LayerCatalogue catalogue, string collection, Clearance levels, string workspace, DateTimeOffset now, DateTimeOffset? at) =>
         collection == Rollup ? new ReadScope(RowSet.Merged, [.. catalogue.Ids], workspace, levels, now, at)
         : catalogue.IsKnown(collection) ? new ReadScope(RowSet.Features, [collection], workspace, levels, now, at)
         : collection.StartsWith(MergedPrefix, StringComparison.Ordinal) && catalogue.IsKnown(collection[MergedPrefix.Length..])

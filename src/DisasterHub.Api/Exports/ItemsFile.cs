@@ -59,22 +59,36 @@ public static class ItemsFile
 
     /// <summary>A GeoPackage with one feature table named after the collection, and an <c>export_info</c> table.</summary>
     public static async Task<long> WriteGeoPackageAsync(string path, string collection, IAsyncEnumerable<string> features, string[]? kept,
+        IEnumerable<(string Key, string Value)> info, DateTimeOffset now, CancellationToken ct) =>
+        (await WriteGeoPackageAsync(path, [(collection, features)], kept, info, now, ct))[collection];
+
+    /// <summary>
+    /// A GeoPackage with one feature table per collection (the map view's visible layers: <c>view.gpkg</c>) and an
+    /// <c>export_info</c> table; the feature count of each.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, long>> WriteGeoPackageAsync(string path,
+        IReadOnlyList<(string Collection, IAsyncEnumerable<string> Features)> collections, string[]? kept,
         IEnumerable<(string Key, string Value)> info, DateTimeOffset now, CancellationToken ct)
     {
         var columns = ColumnsFor(kept);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         using var gpkg = new GeoPackageFile(path);
-        var table = gpkg.CreateFeatureTable(collection, $"DisasterHub collection {collection}",
-            [new("feature_id", "TEXT"), .. columns.Select(c => new GeoPackageFile.Column(c.Name, c.Type))], now);
-        await foreach (var json in features.WithCancellation(ct))
+        foreach (var (collection, features) in collections)
         {
-            var (id, props, geometry) = Read(json);
-            if (geometry is null) continue; // every feature the hub holds has one; a feature table row needs one
-            gpkg.Add(table, geometry, [id, .. columns.Select(c => Value(props?[c.Name], c.Type))]);
+            var table = gpkg.CreateFeatureTable(collection, $"DisasterHub collection {collection}",
+                [new("feature_id", "TEXT"), .. columns.Select(c => new GeoPackageFile.Column(c.Name, c.Type))], now);
+            await foreach (var json in features.WithCancellation(ct))
+            {
+                var (id, props, geometry) = Read(json);
+                if (geometry is null) continue; // every feature the hub holds has one; a feature table row needs one
+                gpkg.Add(table, geometry, [id, .. columns.Select(c => Value(props?[c.Name], c.Type))]);
+            }
+            gpkg.Finish(table);
+            counts[collection] = table.Count;
         }
-        gpkg.Finish(table);
         gpkg.AddAttributes("export_info", "what this file holds: the request, its time, the sources and licences", info, now);
         gpkg.Commit();
-        return table.Count;
+        return counts;
     }
 
     private static (string? Id, JsonObject? Properties, Geometry? Geometry) Read(string json)

@@ -26,12 +26,20 @@ public static class SecurityHeaders
         "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
         "form-action 'self'; frame-ancestors 'none'";
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
+    /// <summary>The map's policy, with the configured online basemap's origin allowed for images and fetches (its tiles).</summary>
+    public static string MapPolicy(string? basemapOrigin) => basemapOrigin is null ? ContentSecurityPolicy
+        : ContentSecurityPolicy.Replace("img-src 'self'", $"img-src 'self' {basemapOrigin}", StringComparison.Ordinal)
+            .Replace("connect-src 'self'", $"connect-src 'self' {basemapOrigin}", StringComparison.Ordinal);
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
+    {
+        var policy = MapPolicy(app.ApplicationServices.GetRequiredService<Endpoints.BasemapOptions>().Origin);
+        return app.Use(async (ctx, next) =>
     {
         ctx.Response.OnStarting(() =>
         {
             var h = ctx.Response.Headers;
-            h.ContentSecurityPolicy = ctx.Request.Path.StartsWithSegments("/docs") ? DocsContentSecurityPolicy : ContentSecurityPolicy;
+            h.ContentSecurityPolicy = ctx.Request.Path.StartsWithSegments("/docs") ? DocsContentSecurityPolicy : policy;
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "no-referrer";
@@ -39,4 +47,5 @@ public static class SecurityHeaders
         });
         await next(ctx);
     });
+    }
 }

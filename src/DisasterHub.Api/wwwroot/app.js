@@ -456,7 +456,7 @@ loadCredit().then((credit) => map.addControl(new maplibregl.AttributionControl({
 /** Rebuilds the hub sources and layers (mode switch, as-of change). */
 function resourceHubLayers() {
   const keepIds = new Set(['background', 'graticule', 'land', 'coastline', 'highlight-area', 'highlight-point']);
-  for (const l of map.getStyle().layers) if (!keepIds.has(l.id)) map.removeLayer(l.id);
+  for (const l of map.getStyle().layers) if (!keepIds.has(l.id) && !l.id.startsWith('basemap-')) map.removeLayer(l.id);
   for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('hub-')) map.removeSource(id);
   for (const [id, spec] of Object.entries(sourceSpecs())) map.addSource(id, spec);
   for (const layer of allHubStyleLayers()) map.addLayer(layer, 'highlight-area');
@@ -496,6 +496,8 @@ window.hub = {
   state,
   styleLayers: (layer) => hubLayerIds(layer).filter((id) => map.getLayer(id)),
   visibility: (layer) => hubLayerIds(layer).map((id) => map.getLayoutProperty(id, 'visibility') ?? 'visible'),
+  setVisible: (layer, on) => setLayerVisible(layer, on), // permalink.js
+  setAsOf: (d) => { slider.value = String(Math.max(-SLIDER_MINUTES, Math.min(-1, Math.round((d - Date.now()) / 60_000)))); applyAsOf(d); },
 };
 
 // ---------------------------------------------------------------------------

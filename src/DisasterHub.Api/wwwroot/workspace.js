@@ -28,17 +28,24 @@ async function mountSwitch() {
     const res = await fetch('/api/v1/workspaces', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     if (res.ok) names = (await res.json()).workspaces;
   } catch { /* offline: live only, plus the current one below */ }
-  if (workspace && !names.some((w) => w.name === workspace)) names.push({ name: workspace, kind: 'drill' });
+  // a drill the hub does not list for this caller (members only, or gone): still named, and said to be closed
+  if (workspace && !names.some((w) => w.name === workspace)) names.push({ name: workspace, kind: 'drill', closed: true });
   select.replaceChildren(...names.map((w) => {
     const o = document.createElement('option');
     o.value = w.name;
-    o.textContent = w.kind === 'live' ? 'ライブ / live' : `訓練 / drill: ${w.name}`;
+    o.textContent = w.kind === 'live' ? 'ライブ / live' : `訓練 / drill: ${w.name}${w.closed ? '（閲覧できません / not open to you）' : ''}`;
     o.selected = (workspace ?? 'live') === w.name;
     return o;
   }));
   select.addEventListener('change', () => {
     const u = new URL(location.href);
     if (select.value === 'live') u.searchParams.delete('workspace'); else u.searchParams.set('workspace', select.value);
+    // the permalink's hash (permalink.js) repeats the workspace: the switch decides, so it follows
+    const h = new URLSearchParams(u.hash.slice(1));
+    if (h.has('workspace')) {
+      if (select.value === 'live') h.delete('workspace'); else h.set('workspace', select.value);
+      u.hash = h.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':');
+    }
     location.assign(u.toString());
   });
 }
