@@ -93,7 +93,9 @@ try {
   await page.keyboard.press('Tab'); // done
   await page.keyboard.press('Enter');
   if (await page.locator('[data-testid="key-secret"]').count() !== 0) fail('keys', 'the secret is still shown after Done');
-  if (!(await page.locator('[data-testid="key-row"]', { hasText: 'e2e key' }).count())) fail('keys', 'the new key is not listed');
+  // the list reloads after Done: wait for the row rather than read it at once (a loaded machine lags)
+  const listed = await page.locator('[data-testid="key-row"]', { hasText: 'e2e key' }).first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  if (!listed) fail('keys', 'the new key is not listed');
 
   // organizations: a bad code is refused naming its pointer; nanao-city owns a source: the 409 is said
   await page.fill('[data-testid="org-id"]', 'e2e-town');
