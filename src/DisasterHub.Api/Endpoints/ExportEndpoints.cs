@@ -108,28 +108,16 @@ public static class ExportEndpoints
             await ItemsFile.WriteCsvAsync(ctx.Response.Body, Concat(reads.Select(r => q.ItemsAsync(r.Query, ct))), null, ct);
             return;
         }
-        var path = Path.Combine(Path.GetTempPath(), $"disasterhub-view-{Guid.NewGuid():N}.gpkg");
-        try
+        var info = new List<(string, string)>
         {
-            var info = new List<(string, string)>
-            {
-                ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-                ("bbox", string.Join(',', bbox.Select(d => d.ToString(CultureInfo.InvariantCulture)))), ("layers", string.Join(',', layers)),
-                ("workspace", workspace), ("drill", workspace == "live" ? "no" : "訓練 / drill"), ("clearance", string.Join(',', clearance.Levels)),
-                ("as_of", at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "now"),
-                ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
-            };
-            await ItemsFile.WriteGeoPackageAsync(path, [.. reads.Select(r => (r.Collection, q.ItemsAsync(r.Query, ct)))], null, info, now, ct);
-            ctx.Response.ContentType = "application/geopackage+sqlite3";
-            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.gpkg\"";
-            await using var file = File.OpenRead(path);
-            ctx.Response.ContentLength = file.Length;
-            await file.CopyToAsync(ctx.Response.Body, ct);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+            ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            ("bbox", string.Join(',', bbox.Select(d => d.ToString(CultureInfo.InvariantCulture)))), ("layers", string.Join(',', layers)),
+            ("workspace", workspace), ("drill", workspace == "live" ? "no" : "訓練 / drill"), ("clearance", string.Join(',', clearance.Levels)),
+            ("as_of", at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "now"),
+            ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
+        };
+        await ItemsFile.SendGeoPackageAsync(ctx, name, path =>
+            ItemsFile.WriteGeoPackageAsync(path, [.. reads.Select(r => (r.Collection, q.ItemsAsync(r.Query, ct)))], null, info, now, ct), ct);
     }
 
     private static async IAsyncEnumerable<string> Concat(IEnumerable<IAsyncEnumerable<string>> parts)

@@ -301,27 +301,14 @@ public static class OgcEndpoints
             await Exports.ItemsFile.WriteCsvAsync(ctx.Response.Body, q.ItemsAsync(iq, ct), iq.Properties, ct);
             return;
         }
-        var path = Path.Combine(Path.GetTempPath(), $"disasterhub-items-{Guid.NewGuid():N}.gpkg");
-        try
+        var info = new List<(string, string)>
         {
-            var info = new List<(string, string)>
-            {
-                ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-                ("collection", layer), ("workspace", iq.Scope.Workspace), ("clearance", string.Join(',', iq.Scope.Clearance.Levels)),
-                ("request", $"{ctx.Request.Path}{ctx.Request.QueryString}"), ("number_matched", matched.ToString(CultureInfo.InvariantCulture)),
-                ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
-            };
-            await Exports.ItemsFile.WriteGeoPackageAsync(path, layer, q.ItemsAsync(iq, ct), iq.Properties, info, now, ct);
-            ctx.Response.ContentType = "application/geopackage+sqlite3";
-            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.gpkg\"";
-            await using var file = File.OpenRead(path);
-            ctx.Response.ContentLength = file.Length;
-            await file.CopyToAsync(ctx.Response.Body, ct);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+            ("generated_at", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            ("collection", layer), ("workspace", iq.Scope.Workspace), ("clearance", string.Join(',', iq.Scope.Clearance.Levels)),
+            ("request", $"{ctx.Request.Path}{ctx.Request.QueryString}"), ("number_matched", matched.ToString(CultureInfo.InvariantCulture)),
+            ("licences", "each feature's licenses column names its sources' licence and attribution"), ("producer", "DisasterHub"),
+        };
+        await Exports.ItemsFile.SendGeoPackageAsync(ctx, name, path => Exports.ItemsFile.WriteGeoPackageAsync(path, layer, q.ItemsAsync(iq, ct), iq.Properties, info, now, ct), ct);
     }
 
     /// <summary>Every parameter but the page, kept on self/next/prev links: filters, sort, properties, format, as-of, workspace.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -36,6 +37,28 @@ public static class ItemsFile
     /// neutralized against formula injection (<see cref="CsvCell"/>); a point's <c>lon</c>/<c>lat</c> (any other
     /// geometry: a point inside it) and the geometry as <c>wkt</c>.
     /// </summary>
+    /// <summary>
+    /// A GeoPackage made into a temporary file by <paramref name="write"/> (SQLite needs a file), sent as the answer's
+    /// attachment <paramref name="name"/>.gpkg and deleted, also when writing or sending fails.
+    /// </summary>
+    public static async Task SendGeoPackageAsync(HttpContext ctx, string name, Func<string, Task> write, CancellationToken ct)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"disasterhub-{Guid.NewGuid():N}.gpkg");
+        try
+        {
+            await write(path);
+            ctx.Response.ContentType = "application/geopackage+sqlite3";
+            ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.gpkg\"";
+            await using var file = File.OpenRead(path);
+            ctx.Response.ContentLength = file.Length;
+            await file.CopyToAsync(ctx.Response.Body, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public static async Task WriteCsvAsync(Stream output, IAsyncEnumerable<string> features, string[]? kept, CancellationToken ct)
     {
         var columns = ColumnsFor(kept);
