@@ -161,7 +161,7 @@ awk '{printf "/hub/ogcapi/collections/shelters/items?f=json&limit=100&bbox=%s\n"
 # count as a cheap answer); backpressure (503) still applies and is counted as non-2xx.
 # The parse budget (a hostile-input guard, 10 s) is set out of reach too: a 500,000-row document of the scale curve
 # takes longer than that to parse on this machine.
-HUBENV=(Hub__Scheduler=false Hub__MaxPushBytes=1073741824 Logging__LogLevel__Default=Warning Hub__Ingest__ParseBudgetMilliseconds=3600000
+HUBENV=(Hub__Scheduler=false Hub__MaxPushBytes=1073741824 Logging__LogLevel__Default=Warning Logging__LogLevel__DisasterHub.Ingestion.IngestPipeline=Information Hub__Ingest__ParseBudgetMilliseconds=3600000
   Hub__RateLimit__PushPerSecond=1000000 Hub__RateLimit__PushBurst=1000000
   Hub__Organizations__10__Id=bench-city Hub__Organizations__10__Kind=operator Hub__Organizations__10__Name=bench)
 i=40
