@@ -14,6 +14,9 @@ using Npgsql;
 // (picked from a sample of the merged rows), each timed once over HTTP from the hub (uncached: what a client waits),
 // and through TileQueries as the hub runs it: from the cells and from the rows (the request-time clustering, the path
 // every zoom took before the cells) below the cluster zoom; prints "PREFIX_z{z}_{path}_{p50|p95|p99|n}" TSV lines.
+// csv-read FILE [REPS]: Core's CsvReader against Sep on one CSV file (see CsvRead.cs).
+if (args is ["csv-read", var csvPath, ..])
+    return CsvRead.Run(csvPath, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
 if (args is ["tile-latency", var connString, var hubUrl, var perZoomText, var prefix])
     return await TileLatency.RunAsync(connString, hubUrl, int.Parse(perZoomText, CultureInfo.InvariantCulture), prefix);
 if (args is not ["pgbench-sql", var outPath, ..])
