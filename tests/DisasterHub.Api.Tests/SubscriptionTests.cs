@@ -232,6 +232,8 @@ public sealed class subscriptions_should : IAsyncLifetime
             ("""{"bbox":[1,2,3],"webhook":"https://example.org/h"}""", "/bbox"),
             ("""{"municipality_codes":["17"],"webhook":"ftp://example.org/h"}""", "/webhook"),
             ("""{"municipality_codes":["17"],"min_severity":9,"webhook":"https://example.org/h"}""", "/min_severity"),
+            // the hub stores severity 0–3 (info … emergency): a 4 would be a subscription that never matches
+            ("""{"municipality_codes":["17"],"min_severity":4,"webhook":"https://example.org/h"}""", "/min_severity"),
             ("""{"geometry":{"type":"Polygon","coordinates":[[1,2]]},"webhook":"https://example.org/h"}""", "/geometry"),
         })
         {

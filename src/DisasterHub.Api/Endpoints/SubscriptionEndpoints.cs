@@ -101,7 +101,7 @@ public static class SubscriptionEndpoints
         short? minSeverity = null;
         if (body.TryGetProperty("min_severity", out var ms))
         {
-            if (ms.ValueKind != JsonValueKind.Number || !ms.TryGetInt16(out var sev) || sev is < 0 or > 4) return Problem(400, "min_severity must be an integer 0–4", "/min_severity");
+            if (ms.ValueKind != JsonValueKind.Number || !ms.TryGetInt16(out var sev) || sev is < 0 or > 3) return Problem(400, "min_severity must be an integer 0–3 (info, advisory, warning, emergency), as the hub stores severity", "/min_severity");
             minSeverity = sev;
         }
         var statusChanges = false;
