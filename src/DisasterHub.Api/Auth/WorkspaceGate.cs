@@ -22,6 +22,7 @@ public static class WorkspaceGate
         if (ctx.Request.Query.One("workspace") is { Length: > 0 } name && name != "live")
         {
             var access = await DrillStore.AccessAsync(ctx.RequestServices.GetRequiredService<NpgsqlDataSource>(), name, ctx.RequestAborted);
+            ctx.Items[LookedUp] = (name, access?.Kind); // what the endpoint would ask again (KindAsync)
             var caller = CallerOf(ctx);
             if (access is { } a && !DrillStore.MayOpen(a.Members, caller?.OrganizationId, caller?.Scopes.Contains("admin") == true))
             {
@@ -32,6 +33,15 @@ public static class WorkspaceGate
         }
         await next(ctx);
     });
+
+    private static readonly object LookedUp = new();
+
+    /// <summary>
+    /// The workspace's kind ('live', 'drill'; null: none) — from the gate's own lookup of this request when it named the
+    /// same workspace, so a push or HQ entry into a drill does not query the workspace table twice.
+    /// </summary>
+    public static async Task<string?> KindAsync(HttpContext ctx, NpgsqlDataSource db, string name, CancellationToken ct) =>
+        ctx.Items.TryGetValue(LookedUp, out var v) && v is ValueTuple<string, string?> looked && looked.Item1 == name ? looked.Item2 : await DrillStore.KindAsync(db, name, ct);
 
     /// <summary>The key the resolution middleware verified, else the signed-in person, else null (anonymous).</summary>
     public static Caller? CallerOf(HttpContext ctx) =>

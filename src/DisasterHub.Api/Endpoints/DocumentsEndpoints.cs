@@ -168,7 +168,7 @@ public static class DocumentsEndpoints
         if (encodingProblem is not null) return encodingProblem;
         body = decoded!;
 
-        if (workspace != "live" && await DrillStore.KindAsync(dataSource, workspace, ct) is null)
+        if (workspace != "live" && await WorkspaceGate.KindAsync(ctx, dataSource, workspace, ct) is null)
             return Problem(400, "unknown workspace", $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
         // a preview writes nothing (no raw document, feature, audit entry or idempotency record), so it needs no key
         if (PushParameters.DryRun(ctx.Request.Query) == true) return await PreviewAsync();

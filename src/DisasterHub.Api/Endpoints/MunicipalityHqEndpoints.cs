@@ -55,7 +55,7 @@ public static class MunicipalityHqEndpoints
     private static async Task<string?> WorkspaceProblemAsync(HttpContext ctx, NpgsqlDataSource ds, CancellationToken ct)
     {
         var workspace = ReadAccess.Workspace(ctx);
-        return workspace == "live" || await DrillStore.KindAsync(ds, workspace, ct) is not null ? null : workspace;
+        return workspace == "live" || await WorkspaceGate.KindAsync(ctx, ds, workspace, ct) is not null ? null : workspace;
     }
 
     private static async Task<IResult> Put(string code, HttpContext ctx, HubDbContext db, ReportingQueries q, NpgsqlDataSource ds, TimeProvider clock, CancellationToken ct)
