@@ -154,7 +154,7 @@ internal static class DaShelterMapping
 }
 
 /// <summary><c>da-shelter-csv</c>: Digital Agency standard 指定緊急避難場所 CSV (39- or 26-column edition, or a subset).</summary>
-public sealed class DaShelterCsvParser : IFeedParser
+public sealed class DaShelterCsvParser : IBatchedFeedParser
 {
     public const string FormatName = "da-shelter-csv";
 
@@ -168,14 +168,16 @@ public sealed class DaShelterCsvParser : IFeedParser
         return names.Contains(DaShelterMapping.Name) && (names.Contains("緯度") || DaShelterMapping.Markers.Any(m => names.Contains(FieldRow.Key(m))));
     }
 
-    public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
+    public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context) =>
+        ParseBatching.Whole(ParseBatches(content, context, int.MaxValue));
+
+    public IEnumerable<ParseResult> ParseBatches(ReadOnlyMemory<byte> content, ParseContext context, int batchSize)
     {
         var doc = CsvDocument.Read(content);
         var header = doc.Header.Select(FieldRow.Key).ToList();
         if (!header.Contains(DaShelterMapping.Name))
             throw new UnparseableDocumentException("line 1", $"header has no {DaShelterMapping.Name} column: not a Digital Agency shelter CSV");
-        var result = new ParseResult { Format = Format, Encoding = doc.Encoding };
-        var collector = new RecordCollector(result);
+        var collector = new RecordCollector(new ParseResult { Format = Format, Encoding = doc.Encoding });
         var evacueeColumn = DaShelterMapping.EvacueeColumn(header);
         DateTimeOffset? headerTime = evacueeColumn is not null && WarekiDate.TryFind(evacueeColumn, out var t) ? t : null;
         foreach (var (line, row) in doc.Rows)
@@ -183,8 +185,9 @@ public sealed class DaShelterCsvParser : IFeedParser
             Locate locate = (JsonObject attrs, out NetTopologySuite.Geometries.Point p, out string reason) =>
                 ShelterFields.TryMakePoint(row.Get("緯度"), row.Get("経度"), attrs, out p, out reason);
             DaShelterMapping.Map(collector, row, $"line {line}", locate, context, "EPSG:4326", evacueeColumn, headerTime);
+            if (collector.Count >= batchSize) yield return collector.Next();
         }
-        return result;
+        yield return collector.Next();
     }
 }
 

@@ -92,7 +92,7 @@ internal static partial class GsiShelterMapping
 /// <summary>
 /// <c>gsi-shelter-csv</c>: 国土地理院 指定緊急避難場所 (<c>*_2.csv</c>) and 指定避難所 (<c>*_1.csv</c>) CSV, current and older headers.
 /// </summary>
-public sealed class GsiShelterCsvParser : IFeedParser
+public sealed class GsiShelterCsvParser : IBatchedFeedParser
 {
     public const string FormatName = "gsi-shelter-csv";
 
@@ -106,21 +106,24 @@ public sealed class GsiShelterCsvParser : IFeedParser
         return names.Contains(FieldRow.Key(GsiShelterMapping.Name)) && (names.Contains("緯度") || names.Contains(GsiShelterMapping.CommonId));
     }
 
-    public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context)
+    public ParseResult Parse(ReadOnlyMemory<byte> content, ParseContext context) =>
+        ParseBatching.Whole(ParseBatches(content, context, int.MaxValue));
+
+    public IEnumerable<ParseResult> ParseBatches(ReadOnlyMemory<byte> content, ParseContext context, int batchSize)
     {
         var doc = CsvDocument.Read(content);
         if (!doc.Header.Select(FieldRow.Key).Contains(FieldRow.Key(GsiShelterMapping.Name)))
             throw new UnparseableDocumentException("line 1", $"header has no {GsiShelterMapping.Name} column: not a GSI shelter CSV");
-        var result = new ParseResult { Format = Format, Encoding = doc.Encoding };
-        var collector = new RecordCollector(result);
+        var collector = new RecordCollector(new ParseResult { Format = Format, Encoding = doc.Encoding });
         var (fileCode, fileKind) = GsiShelterMapping.FromFileName(context.FileName);
         foreach (var (line, row) in doc.Rows)
         {
             Locate locate = (JsonObject attrs, out NetTopologySuite.Geometries.Point p, out string reason) =>
                 ShelterFields.TryMakePoint(row.Get("緯度"), row.Get("経度"), attrs, out p, out reason);
             GsiShelterMapping.Map(collector, row, $"line {line}", locate, context, "EPSG:4326", fileCode, fileKind);
+            if (collector.Count >= batchSize) yield return collector.Next();
         }
-        return result;
+        yield return collector.Next();
     }
 }
 

@@ -14,7 +14,18 @@ internal sealed class RecordCollector(ParseResult result)
 {
     private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
 
-    public ParseResult Result { get; } = result;
+    public ParseResult Result { get; private set; } = result;
+
+    /// <summary>Rows collected into the current batch (records and rejections).</summary>
+    public int Count => Result.Records.Count + Result.Rejections.Count;
+
+    /// <summary>Hands over the batch collected so far and starts the next (the ids seen stay: duplicates are found across batches).</summary>
+    public ParseResult Next()
+    {
+        var done = Result;
+        Result = new ParseResult { Format = done.Format, Encoding = done.Encoding };
+        return done;
+    }
 
     /// <remarks>The rule and its wording are the record checks' (<see cref="DuplicateIdCheck"/>).</remarks>
     public void Add(FeatureRecord record)
@@ -28,33 +39,39 @@ internal sealed class RecordCollector(ParseResult result)
     }
 }
 
-/// <summary>A CSV document as header + rows of named fields.</summary>
+/// <summary>A CSV document as header + rows of named fields, read as they are enumerated (once).</summary>
 internal sealed class CsvDocument
 {
     public required string Encoding { get; init; }
     public required IReadOnlyList<string> Header { get; init; }
-    public required List<(int Line, FieldRow Row)> Rows { get; init; }
+
+    /// <summary>The data rows, decoded and split as they are enumerated: the document is never one string or one list.</summary>
+    public required IEnumerable<(int Line, FieldRow Row)> Rows { get; init; }
 
     public static CsvDocument Read(ReadOnlyMemory<byte> content)
     {
-        var (text, encoding) = TextDecoding.Decode(content.Span);
-        var rows = new List<(int, FieldRow)>();
+        var (reader, encoding) = TextDecoding.OpenReader(content);
+        var rows = CsvReader.Read(reader).GetEnumerator();
         IReadOnlyList<string>? header = null;
-        foreach (var row in CsvReader.Read(text))
-        {
-            if (CsvReader.IsBlank(row)) continue;
-            if (header is null)
-            {
-                header = row.Fields.Select(f => f.Trim()).ToList();
-                continue;
-            }
-            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-            for (var i = 0; i < header.Count; i++)
-                if (header[i].Length > 0) values.TryAdd(FieldRow.Key(header[i]), row[i]);
-            rows.Add((row.Line, new FieldRow(values)));
-        }
+        while (header is null && rows.MoveNext())
+            if (!CsvReader.IsBlank(rows.Current)) header = rows.Current.Fields.Select(f => f.Trim()).ToList();
         if (header is null) throw new UnparseableDocumentException("line 1", "empty document: no header row");
-        return new CsvDocument { Encoding = encoding, Header = header, Rows = rows };
+        return new CsvDocument { Encoding = encoding, Header = header, Rows = Data(rows, header) };
+    }
+
+    private static IEnumerable<(int, FieldRow)> Data(IEnumerator<CsvRow> rows, IReadOnlyList<string> header)
+    {
+        using var _ = rows;
+        var keys = header.Select(h => h.Length > 0 ? FieldRow.Key(h) : null).ToArray();
+        while (rows.MoveNext())
+        {
+            var row = rows.Current;
+            if (CsvReader.IsBlank(row)) continue;
+            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+            for (var i = 0; i < keys.Length; i++)
+                if (keys[i] is { } key) values.TryAdd(key, row[i]);
+            yield return (row.Line, new FieldRow(values));
+        }
     }
 
     /// <summary>The header row's column names, for sniffing (first line of the head only).</summary>

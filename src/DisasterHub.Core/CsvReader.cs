@@ -9,7 +9,7 @@ public sealed record CsvRow(int Line, IReadOnlyList<string> Fields)
 }
 
 /// <summary>Bounds that keep a hostile or broken file from taking unbounded memory.</summary>
-public sealed record CsvLimits(int MaxRecordChars = 64 * 1024, int MaxColumns = 1000, int MaxRows = 1_000_000)
+public sealed record CsvLimits(int MaxRecordChars = 64 * 1024, int MaxColumns = 1000, int MaxRows = 2_000_000)
 {
     public static readonly CsvLimits Default = new();
 }
@@ -22,78 +22,84 @@ public sealed record CsvLimits(int MaxRecordChars = 64 * 1024, int MaxColumns = 
 /// <see cref="UnparseableDocumentException"/> with the line, rather than guessing where records end.</remarks>
 public static class CsvReader
 {
-    public static IEnumerable<CsvRow> Read(string text, CsvLimits? limits = null, char separator = ',')
+    public static IEnumerable<CsvRow> Read(string text, CsvLimits? limits = null, char separator = ',') =>
+        Read(new StringReader(text), limits, separator);
+
+    /// <summary>
+    /// Reads records as the reader yields characters (issue 16 §1: a national file is never held as one string): only
+    /// the record being read is in memory. Rows are produced lazily; an error is thrown when its line is reached.
+    /// </summary>
+    public static IEnumerable<CsvRow> Read(TextReader reader, CsvLimits? limits = null, char separator = ',')
     {
         limits ??= CsvLimits.Default;
-        var pos = 0;
+        var src = new CharCursor(reader);
         var line = 1;
         var rows = 0;
         var field = new StringBuilder();
-        while (pos < text.Length)
+        while (src.Peek() >= 0)
         {
             var startLine = line;
-            var recordStart = pos;
+            var recordStart = src.Position;
             var fields = new List<string>();
             var endOfRecord = false;
             while (!endOfRecord)
             {
                 field.Clear();
-                if (pos < text.Length && text[pos] == '"')
+                if (src.Peek() == '"')
                 {
-                    pos++;
+                    src.Advance();
                     while (true)
                     {
-                        if (pos >= text.Length)
+                        var c = src.Peek();
+                        if (c < 0)
                             throw new UnparseableDocumentException($"line {startLine}", $"unterminated quoted field (opened on line {line})");
-                        var c = text[pos];
                         if (c == '"')
                         {
-                            if (pos + 1 < text.Length && text[pos + 1] == '"')
+                            if (src.PeekNext() == '"')
                             {
                                 field.Append('"');
-                                pos += 2;
+                                src.Advance(2);
                                 continue;
                             }
-                            pos++;
+                            src.Advance();
                             break;
                         }
-                        if (c == '\r' && pos + 1 < text.Length && text[pos + 1] == '\n')
+                        if (c == '\r' && src.PeekNext() == '\n')
                         {
                             field.Append("\r\n");
-                            pos += 2;
+                            src.Advance(2);
                             line++;
-                            CheckLength(pos - recordStart, startLine, limits);
+                            CheckLength(src.Position - recordStart, startLine, limits);
                             continue;
                         }
                         if (c == '\r' || c == '\n') line++;
-                        field.Append(c);
-                        pos++;
-                        CheckLength(pos - recordStart, startLine, limits);
+                        field.Append((char)c);
+                        src.Advance();
+                        CheckLength(src.Position - recordStart, startLine, limits);
                     }
                     // Lenient: text after the closing quote up to the separator is appended ("a"b → a"b).
-                    while (pos < text.Length && text[pos] != separator && text[pos] != '\r' && text[pos] != '\n')
-                        field.Append(text[pos++]);
+                    src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
                 }
                 else
                 {
-                    while (pos < text.Length && text[pos] != separator && text[pos] != '\r' && text[pos] != '\n')
-                        field.Append(text[pos++]);
+                    src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
                 }
-                CheckLength(pos - recordStart, startLine, limits);
+                CheckLength(src.Position - recordStart, startLine, limits);
                 fields.Add(field.ToString());
                 if (fields.Count > limits.MaxColumns)
                     throw new UnparseableDocumentException($"line {startLine}", $"more than {limits.MaxColumns} columns");
-                if (pos >= text.Length)
+                var end = src.Peek();
+                if (end < 0)
                 {
                     endOfRecord = true;
                 }
-                else if (text[pos] == separator)
+                else if (end == separator)
                 {
-                    pos++;
+                    src.Advance();
                 }
                 else
                 {
-                    pos += text[pos] == '\r' && pos + 1 < text.Length && text[pos + 1] == '\n' ? 2 : 1;
+                    src.Advance(end == '\r' && src.PeekNext() == '\n' ? 2 : 1);
                     line++;
                     endOfRecord = true;
                 }
@@ -104,7 +110,7 @@ public static class CsvReader
         }
     }
 
-    private static void CheckLength(int length, int line, CsvLimits limits)
+    private static void CheckLength(long length, int line, CsvLimits limits)
     {
         if (length > limits.MaxRecordChars)
             throw new UnparseableDocumentException($"line {line}", $"record longer than {limits.MaxRecordChars} characters");
@@ -112,4 +118,62 @@ public static class CsvReader
 
     /// <summary>True when every field is empty (a blank line, or ",,,,").</summary>
     public static bool IsBlank(CsvRow row) => row.Fields.All(f => f.Trim().Length == 0);
+
+    /// <summary>A window of the reader's characters with one character of look-ahead past the current one.</summary>
+    private sealed class CharCursor(TextReader reader)
+    {
+        private readonly char[] _buffer = new char[16 * 1024];
+        private int _start;
+        private int _end;
+        private long _consumed;
+        private bool _eof;
+
+        /// <summary>Characters consumed so far.</summary>
+        public long Position => _consumed + _start;
+
+        public int Peek() => Fill(1) ? _buffer[_start] : -1;
+
+        public int PeekNext() => Fill(2) ? _buffer[_start + 1] : -1;
+
+        public void Advance(int n = 1) => _start += n;
+
+        /// <summary>Appends characters up to (not including) the separator, CR, LF or the end, at most <paramref name="max"/>
+        /// of them (the caller's length check then refuses the record).</summary>
+        public void AppendUntil(StringBuilder into, char separator, int max)
+        {
+            while (max > 0 && Fill(1))
+            {
+                var span = _buffer.AsSpan(_start, Math.Min(_end - _start, max));
+                var stop = span.IndexOfAny(separator, '\r', '\n');
+                var take = stop < 0 ? span.Length : stop;
+                into.Append(span[..take]);
+                _start += take;
+                max -= take;
+                if (stop >= 0) return;
+            }
+        }
+
+        /// <summary>Whether at least <paramref name="n"/> characters are buffered (reading more when needed).</summary>
+        private bool Fill(int n)
+        {
+            if (_end - _start >= n) return true;
+            if (_eof) return false;
+            var left = _end - _start;
+            Array.Copy(_buffer, _start, _buffer, 0, left);
+            _consumed += _start;
+            _start = 0;
+            _end = left;
+            while (_end < n || _end < _buffer.Length / 2)
+            {
+                var read = reader.Read(_buffer, _end, _buffer.Length - _end);
+                if (read == 0)
+                {
+                    _eof = true;
+                    break;
+                }
+                _end += read;
+            }
+            return _end - _start >= n;
+        }
+    }
 }

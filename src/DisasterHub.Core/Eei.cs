@@ -263,6 +263,39 @@ public interface IFeedParser
 }
 
 /// <summary>
+/// Implemented by formats that hand a document over in batches while reading it (issue 16 §1: a national registry is
+/// never held as one list of records): ingest checks and stages each batch as it comes, so memory is bounded by the
+/// batch, not the document. Each batch holds the records and rejections of the rows read since the previous one;
+/// the last may be empty. Duplicate ids are still found across the whole document. Pure, like parsing:
+/// <see cref="IFeedParser.Parse"/> is the batches concatenated (<see cref="ParseBatching.Whole"/>).
+/// </summary>
+public interface IBatchedFeedParser : IFeedParser
+{
+    /// <summary>Lazily: a malformed row far into the document is thrown when reading reaches it, after earlier batches.</summary>
+    IEnumerable<ParseResult> ParseBatches(ReadOnlyMemory<byte> content, ParseContext context, int batchSize);
+}
+
+public static class ParseBatching
+{
+    /// <summary>The whole document's result from its batches (what <see cref="IFeedParser.Parse"/> returns).</summary>
+    public static ParseResult Whole(IEnumerable<ParseResult> batches)
+    {
+        ParseResult? whole = null;
+        foreach (var b in batches)
+        {
+            if (whole is null)
+            {
+                whole = b;
+                continue;
+            }
+            whole.Records.AddRange(b.Records);
+            whole.Rejections.AddRange(b.Rejections);
+        }
+        return whole ?? throw new InvalidOperationException("a batched parser yields at least one batch");
+    }
+}
+
+/// <summary>
 /// Implemented by formats whose documents point at further documents the fetcher should take: the next page of a
 /// paged API (SensorThings <c>@iot.nextLink</c>), the alerts an Atom index lists. Pure, like parsing.
 /// </summary>

@@ -60,19 +60,27 @@ public sealed class FormatRegistry
     public static Rejection? ApplyGeometryCaps(ParseResult result, int maxPerFeature, int maxPerDocument)
     {
         long total = 0;
+        return ApplyGeometryCaps(result, maxPerFeature, maxPerDocument, ref total);
+    }
+
+    /// <summary>The caps over one batch of a document read in batches: <paramref name="total"/> carries the document's vertices so far.</summary>
+    public static Rejection? ApplyGeometryCaps(ParseResult result, int maxPerFeature, int maxPerDocument, ref long total)
+    {
+        var sum = total;
         result.Records.RemoveAll(r =>
         {
             var n = r.Geometry?.NumPoints ?? 0;
             if (n <= maxPerFeature)
             {
-                total += n;
+                sum += n;
                 return false;
             }
             result.Reject(r.Location ?? r.SourceKey, $"geometry has {n} vertices, more than the cap of {maxPerFeature} per record (Hub:Ingest:MaxVerticesPerFeature)");
             return true;
         });
-        return total > maxPerDocument
-            ? new Rejection("document", $"the document's geometries have {total} vertices, more than the cap of {maxPerDocument} (Hub:Ingest:MaxVerticesPerDocument)")
+        total = sum;
+        return sum > maxPerDocument
+            ? new Rejection("document", $"the document's geometries have {sum} vertices, more than the cap of {maxPerDocument} (Hub:Ingest:MaxVerticesPerDocument)")
             : null;
     }
 }

@@ -40,6 +40,53 @@ public static class TextDecoding
     }
 
     /// <summary>
+    /// The same decision as <see cref="Decode"/> (BOM, then strict UTF-8, then CP932), but as a reader over the bytes:
+    /// the document is never held as one string (issue 16 §1). UTF-8 is validated over the bytes first, without decoding.
+    /// </summary>
+    public static (TextReader Reader, string Encoding) OpenReader(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        if (span.Length >= 3 && span[0] == 0xEF && span[1] == 0xBB && span[2] == 0xBF)
+            return (Reader(bytes[3..], new UTF8Encoding(false, false)), Utf8Bom);
+        if (span.Length >= 2 && span[0] == 0xFF && span[1] == 0xFE)
+            return (Reader(bytes[2..], new UnicodeEncoding(false, false)), Utf16Le);
+        if (span.Length >= 2 && span[0] == 0xFE && span[1] == 0xFF)
+            return (Reader(bytes[2..], new UnicodeEncoding(true, false)), Utf16Be);
+        return System.Text.Unicode.Utf8.IsValid(span)
+            ? (Reader(bytes, new UTF8Encoding(false, false)), Utf8)
+            : (Reader(bytes, Cp932), ShiftJis);
+    }
+
+    private static StreamReader Reader(ReadOnlyMemory<byte> bytes, Encoding encoding) =>
+        new(new ReadOnlyMemoryStream(bytes), encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+
+    /// <summary>A read-only stream over memory the caller keeps (no copy).</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => memory.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, memory.Length - _position);
+            memory.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>
     /// Decodes a JSON document: UTF-8 only (RFC 8259 §8.1), a leading BOM ignored, strictly — no CP932 or replacement
     /// character fallback, so one invalid byte is refused with its offset instead of being read as mojibake.
     /// </summary>

@@ -258,8 +258,20 @@ public sealed class IngestTransaction : IAsyncDisposable
         string? workspace = null)
     {
         if (records.Count == 0) return 0;
-        await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
+        await BeginStagingAsync(ct);
         await StageAsync(records, ct);
+        return await WriteStagedAsync(notCurrent, ct, workspace);
+    }
+
+    /// <summary>
+    /// Opens the staging table for a document read in batches (issue 16 §1): each batch is then copied in with
+    /// <see cref="StageAsync"/> as it is parsed, and <see cref="WriteStagedAsync"/> writes them all at once.
+    /// </summary>
+    public Task BeginStagingAsync(CancellationToken ct) => ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
+
+    /// <summary>Writes what was staged since <see cref="BeginStagingAsync"/> (see <see cref="WriteFeaturesAsync"/>) and drops the staging.</summary>
+    public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct, string? workspace = null)
+    {
         // unchanged records leave staging first (ingest_unchanged.sql): when nothing is left, nothing else is written
         await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
         {
@@ -296,8 +308,10 @@ public sealed class IngestTransaction : IAsyncDisposable
         return changed;
     }
 
-    private async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    /// <summary>Copies records into the staging table (binary COPY); a document read in batches calls it once per batch.</summary>
+    public async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
+        if (records.Count == 0) return;
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
         await using var w = await _conn.BeginBinaryImportAsync(
             "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);

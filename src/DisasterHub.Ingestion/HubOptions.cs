@@ -111,6 +111,13 @@ public sealed class IngestLimitOptions
     /// <summary>Parse time budget of one document; a document over it is rejected with the reason (its raw payload kept).</summary>
     public int ParseBudgetMilliseconds { get; set; } = 10_000;
 
+    /// <summary>
+    /// Rows a format that reads in batches (<c>IBatchedFeedParser</c>: the CSV shelter registries) hands over at a
+    /// time: each batch is checked and copied into staging while the next is parsed, so a document's memory is bounded
+    /// by this, not by its size (issue 16 §1). 0: read the whole document first, as other formats do.
+    /// </summary>
+    public int BatchRecords { get; set; } = 5000;
+
     /// <summary>Most areas (polygons, circles, codes) one record may combine.</summary>
     public int MaxAreasPerRecord { get; set; } = 1000;
 

@@ -92,47 +92,169 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var started = clock.GetTimestamp();
         var rawId = await ingest.InsertRawAsync(raw, ct);
         var rawDone = clock.GetTimestamp();
-        var read = await ReadAsync(ingest, req, receivedAt, ct);
-        var readDone = clock.GetTimestamp();
-        if (read.Failure is { } failure)
-            return await FailAsync(ingest, read.FailStatus, read.Parser?.Format, failure, req, receivedAt, ct, read.Parser?.Layer);
-        var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
-        var records = result.Records;
-
-        var notCurrent = new List<NotCurrent>();
-        var changed = await ingest.WriteFeaturesAsync(records, notCurrent, ct);
-        if (routed is not null)
-        {
-            changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
-        }
-        var accepted = records.Count + (routed?.Records.Count ?? 0);
-        await ingest.WriteRejectionsAsync(result.Rejections, ct);
-        await ingest.FinishRawAsync("parsed", parser.Format, accepted, result.Rejections.Count, ct);
-        var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
-        await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, watermark, req.Cursor), ct);
-        var written = clock.GetTimestamp();
+        var written = Choose(req) is IBatchedFeedParser batched && _limits.BatchRecords > 0
+            ? await StreamAsync(ingest, batched, req, receivedAt, ct)
+            : await ReadAndWriteAsync(ingest, req, receivedAt, ct);
+        if (written.Failure is { } failure)
+            return await FailAsync(ingest, written.FailStatus, written.Parser?.Format, failure, req, receivedAt, ct, written.Parser?.Layer);
+        var parser = written.Parser!;
+        var rejections = written.Rejections;
+        var accepted = written.Accepted;
+        var changed = written.Changed;
+        await ingest.WriteRejectionsAsync(rejections, ct);
+        await ingest.FinishRawAsync("parsed", parser.Format, accepted, rejections.Count, ct);
+        await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, written.Watermark, req.Cursor), ct);
+        var markDone = clock.GetTimestamp();
         await ingest.CommitAsync(ct);
         var committed = clock.GetTimestamp();
         if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
-        if (records.Count > 0) changes.Publish(req.Workspace, [parser.Layer]);
-        if (routed is not null) changes.Publish(routed.Workspace, [parser.Layer]);
+        if (written.Live > 0) changes.Publish(req.Workspace, [parser.Layer]);
+        if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
-            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0}, commit {CommitMs:0}, statistics {AnalyzeMs:0})",
-            rawId, req.Source.Id, parser.Format, accepted, result.Rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
-            clock.GetElapsedTime(started, rawDone).TotalMilliseconds, clock.GetElapsedTime(rawDone, readDone).TotalMilliseconds,
-            clock.GetElapsedTime(readDone, written).TotalMilliseconds, clock.GetElapsedTime(written, committed).TotalMilliseconds,
-            clock.GetElapsedTime(committed).TotalMilliseconds);
-        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, result.Rejections.Count, changed, result.Rejections)
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0}, commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches)",
+            rawId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
+            clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
+            clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds,
+            clock.GetElapsedTime(markDone, committed).TotalMilliseconds, clock.GetElapsedTime(committed).TotalMilliseconds, written.Batches);
+        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, rejections.Count, changed, rejections)
         {
             Layer = parser.Layer,
-            NotCurrent = notCurrent,
-            RoutedTo = routed?.Workspace,
-            Routed = routed?.Records.Count ?? 0,
+            NotCurrent = written.NotCurrent,
+            RoutedTo = written.RoutedTo,
+            Routed = written.Routed,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
                 ? linked.FollowLinks(req.Body, at)
                 : [],
         };
     }
+
+    /// <summary>What a document's reading and writing came to, before its rejections, raw status and source mark are written.</summary>
+    private sealed record Written(IFeedParser? Parser, int Accepted, int Live, int Changed, List<Rejection> Rejections, List<NotCurrent> NotCurrent,
+        DateTimeOffset? Watermark, string? RoutedTo, int Routed, TimeSpan ReadTime, int Batches,
+        IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null)
+    {
+        public static Written Failed(IFeedParser? parser, IngestStatus status, Rejection why, TimeSpan readTime) =>
+            new(parser, 0, 0, 0, [], [], null, null, 0, readTime, 0, status, why);
+    }
+
+    /// <summary>The whole document parsed and checked, then written (formats that do not read in batches).</summary>
+    private async Task<Written> ReadAndWriteAsync(IngestTransaction ingest, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        var read = await ReadAsync(ingest, req, receivedAt, ct);
+        var readTime = clock.GetElapsedTime(started);
+        if (read.Failure is { } failure) return Written.Failed(read.Parser, read.FailStatus, failure, readTime);
+        var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
+        var records = result.Records;
+        var notCurrent = new List<NotCurrent>();
+        var changed = await ingest.WriteFeaturesAsync(records, notCurrent, ct);
+        if (routed is not null) changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
+        var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
+        return new Written(parser, records.Count + (routed?.Records.Count ?? 0), records.Count, changed, result.Rejections, notCurrent, watermark,
+            routed?.Workspace, routed?.Records.Count ?? 0, readTime, 1);
+    }
+
+    /// <summary>
+    /// A document read in batches (issue 16 §1): each batch of <c>Hub:Ingest:BatchRecords</c> rows is parsed, goes
+    /// through the same cancellations, record checks (one run over the whole document: duplicates across batches are
+    /// found), geometry caps, validity, exercise routing and classification as <see cref="ReadAsync"/>, and is copied
+    /// into staging while the next is read; the staged records are then written at once. Memory is bounded by a batch
+    /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
+    /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
+    /// </summary>
+    private async Task<Written> StreamAsync(IngestTransaction ingest, IBatchedFeedParser parser, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var budget = TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds));
+        var readTime = TimeSpan.Zero;
+        var context = ParseContextFor(req, receivedAt, CancellationToken.None);
+        CheckRun? run = null;
+        long vertices = 0;
+        int live = 0, batches = 0;
+        var rejections = new List<Rejection>();
+        var routed = new List<FeatureRecord>();
+        string? routedTo = null;
+        DateTimeOffset? watermark = null;
+        var bounds = await ingest.BoundariesAsync(boundaries, ct);
+        await ingest.BeginStagingAsync(ct);
+        using var batchesOf = parser.ParseBatches(req.Body, context, _limits.BatchRecords).GetEnumerator();
+        while (true)
+        {
+            // the parse budget counts parsing and checks only (not the COPY of earlier batches)
+            var started = clock.GetTimestamp();
+            using var left = new CancellationTokenSource(budget - readTime > TimeSpan.Zero ? budget - readTime : TimeSpan.FromTicks(1), clock);
+            ParseResult batch;
+            try
+            {
+                // the parser's context is fixed for the document; the budget is checked between batches and by the checks
+                if (readTime >= budget) throw new OperationCanceledException(left.Token);
+                if (!batchesOf.MoveNext()) break;
+                batch = batchesOf.Current;
+                batches++;
+                if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
+                    return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
+                await ingest.ExpandCancellationsAsync(parser.Layer, batch, ct);
+                var checks = new CheckContext
+                {
+                    Extent = _extent,
+                    ReceivedAt = receivedAt,
+                    Boundaries = bounds,
+                    ToleranceMetres = options.Value.BoundaryToleranceMetres,
+                    Jurisdiction = req.Jurisdiction,
+                    StoredLocation = await ingest.StoredLocationsAsync(parser.Layer, batch.Records, ct),
+                    MaxFutureSkew = _maxFutureSkew,
+                    Budget = left.Token,
+                };
+                run = run is null ? new CheckRun(checks) : run.Continue(checks);
+                formats.Checks.Run(batch, run);
+            }
+            catch (UnparseableDocumentException e)
+            {
+                return Written.Failed(parser, IngestStatus.Unparseable, new Rejection(e.At, e.Reason), readTime + clock.GetElapsedTime(started));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return Written.Failed(parser, IngestStatus.Unparseable, OverBudget(), readTime + clock.GetElapsedTime(started));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Parser {Format} failed on a document of source {Source}", parser.Format, req.Source.Id);
+                return Written.Failed(parser, IngestStatus.Unparseable, new Rejection("document", "document could not be parsed"), readTime + clock.GetElapsedTime(started));
+            }
+            ValidityRule.Apply(batch);
+            if (ExerciseRule.Apply(batch, req.Workspace, req.Source.ExerciseWorkspace) is { } r)
+            {
+                routedTo = r.Workspace;
+                routed.AddRange(r.Records);
+            }
+            foreach (var rec in batch.Records)
+            {
+                policy.Apply(rec);
+                var at = rec.ObservedAt ?? receivedAt;
+                if (watermark is null || at > watermark) watermark = at;
+            }
+            readTime += clock.GetElapsedTime(started);
+            rejections.AddRange(batch.Rejections);
+            live += batch.Records.Count;
+            await ingest.StageAsync(batch.Records, ct);
+        }
+        foreach (var rec in routed)
+        {
+            policy.Apply(rec);
+            var at = rec.ObservedAt ?? receivedAt;
+            if (watermark is null || at > watermark) watermark = at;
+        }
+        var notCurrent = new List<NotCurrent>();
+        var changed = await ingest.WriteStagedAsync(notCurrent, ct);
+        if (routedTo is not null) changed += await ingest.WriteFeaturesAsync(routed, notCurrent, ct, routedTo);
+        return new Written(parser, live + routed.Count, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches);
+    }
+
+    private ParseContext ParseContextFor(IngestRequest req, DateTimeOffset receivedAt, CancellationToken budget) => new()
+    {
+        ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
+        Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
+        MaxAreasPerRecord = _limits.MaxAreasPerRecord, Budget = budget,
+    };
 
     /// <summary>
     /// What <see cref="IngestAsync"/> would make of the document — the same parser, record checks (with the stored
@@ -168,12 +290,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds)), clock);
         try
         {
-            result = parser.Parse(req.Body, new ParseContext
-            {
-                ReceivedAt = receivedAt, FileName = req.FileName, ContentType = req.ContentType, Extent = _extent,
-                Companions = req.Companions ?? new Dictionary<string, ReadOnlyMemory<byte>>(),
-                MaxAreasPerRecord = _limits.MaxAreasPerRecord, Budget = budget.Token,
-            });
+            result = parser.Parse(req.Body, ParseContextFor(req, receivedAt, budget.Token));
             budget.Token.ThrowIfCancellationRequested();
             if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
                 return new Read(parser, null, null, IngestStatus.Unparseable, tooBig);

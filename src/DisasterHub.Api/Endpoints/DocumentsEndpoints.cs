@@ -154,7 +154,7 @@ public static class DocumentsEndpoints
         byte[] body;
         try
         {
-            body = await ReadCappedAsync(ctx.Request.Body, cap, ct);
+            body = await ReadCappedAsync(ctx.Request.Body, cap, ct, ctx.Request.ContentLength);
         }
         catch (InvalidDataException)
         {
@@ -182,7 +182,7 @@ public static class DocumentsEndpoints
             return Answer(status, json);
         }
 
-        var requestHash = SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes($"\n{id}\n{format}\n{workspace}")]);
+        var requestHash = RequestHash(body, $"\n{id}\n{format}\n{workspace}");
         using var held = await locks.Idempotency.WaitAsync($"{caller.KeyId}\n{idemKey}", Timeout.InfiniteTimeSpan, ct);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using (var c = new NpgsqlCommand("SELECT request_sha256, status_code, response_body FROM idempotency WHERE api_key_id = @k AND key = @i", conn))
@@ -344,8 +344,34 @@ public static class DocumentsEndpoints
     }
 
     /// <summary>The body, read against a cap while it streams in (<see cref="InvalidDataException"/> past it); media uploads use it too.</summary>
-    internal static async Task<byte[]> ReadCappedAsync(Stream s, long cap, CancellationToken ct)
+    /// <summary>The body and what it was pushed to, hashed without copying the body (a national file is 100+ MB).</summary>
+    private static byte[] RequestHash(byte[] body, string target)
     {
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData(body);
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes(target));
+        return h.GetHashAndReset();
+    }
+
+    /// <summary>
+    /// Reads a body of at most <paramref name="cap"/> bytes. With a Content-Length the body is read into one array of
+    /// that size (no growing buffer and final copy: a 128 MB registry costs 128 MB, not up to 3×).
+    /// </summary>
+    internal static async Task<byte[]> ReadCappedAsync(Stream s, long cap, CancellationToken ct, long? contentLength = null)
+    {
+        if (contentLength is { } declared and >= 0 and <= int.MaxValue)
+        {
+            if (declared > cap) throw new InvalidDataException("body over cap");
+            var exact = new byte[declared];
+            var filled = 0;
+            while (filled < exact.Length)
+            {
+                var read = await s.ReadAsync(exact.AsMemory(filled), ct);
+                if (read == 0) throw new BadHttpRequestException("request body shorter than its Content-Length", 400);
+                filled += read;
+            }
+            return exact;
+        }
         using var ms = new MemoryStream();
         var buffer = new byte[65536];
         int n;

@@ -54,7 +54,14 @@ public sealed class CheckRun(CheckContext context)
 {
     private readonly Dictionary<Type, object> _state = [];
 
-    public CheckContext Context { get; } = context;
+    public CheckContext Context { get; private set; } = context;
+
+    /// <summary>The same run (ids seen so far, …) over the next batch of a document read in batches, with that batch's context.</summary>
+    public CheckRun Continue(CheckContext next)
+    {
+        Context = next;
+        return this;
+    }
 
     public T State<T>() where T : new()
     {
@@ -91,9 +98,12 @@ public sealed class RecordChecks(IReadOnlyList<IRecordCheck> checks)
     public IReadOnlyList<IRecordCheck> Checks { get; } = checks;
 
     /// <summary>Runs every check on every record of the result, in document order; rejected records leave <c>Records</c>.</summary>
-    public void Run(ParseResult result, CheckContext context)
+    public void Run(ParseResult result, CheckContext context) => Run(result, new CheckRun(context));
+
+    /// <summary>Runs the checks on one batch of a document within a run that spans the document (<see cref="CheckRun.Continue"/>).</summary>
+    public void Run(ParseResult result, CheckRun run)
     {
-        var run = new CheckRun(context);
+        var context = run.Context;
         result.Records.RemoveAll(r =>
         {
             context.Budget.ThrowIfCancellationRequested();
