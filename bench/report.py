@@ -96,6 +96,11 @@ goal("streaming 100,000 features keeps RSS flat (growth < 64 MB)", None if g is 
 sc = [n for n in (10000, 100000, 1000000) if vals.get(f"scale_{n}_ingest_fps")]
 if sc:
     lines.append("scale: " + "; ".join(f"{n:,}: ingest {fmt(med(f'scale_{n}_ingest_fps'))} f/s, tile p50 {fmt(med(f'scale_{n}_tile_p50_ms'))} ms p95 {fmt(med(f'scale_{n}_tile_p95_ms'))} ms" for n in sc))
+# the 1M scale point is one 1,000,000-row document (bench/run.sh scale_point): its ingest's peak RSS is issue 16's memory goal
+peak = med("scale_1000000_ingest_rss_peak_mb")
+if peak is not None and med("scale_1000000_documents") == 1:
+    lines.append(f"memory: one 1,000,000-row document ingested with peak hub RSS {fmt(peak)} MB (goal ≤ 600 MB)")
+    goal("a 1,000,000-row document ingests with peak hub RSS ≤ 600 MB", peak <= 600, f"{fmt(peak)} MB peak, {fmt(med('scale_1000000_ingest_fps'))} f/s")
 
 # per zoom at each scale point (DisasterHub.Bench tile-latency): the hub over HTTP, and below the cluster zoom its SQL
 # from the cells and from the rows (request-time clustering, the path before the cells)

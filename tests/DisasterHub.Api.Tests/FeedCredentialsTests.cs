@@ -76,7 +76,7 @@ public sealed class feed_credentials_should : IAsyncLifetime
         _hub = await HubServer.StartAsync(s, configure: b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Trace);
-            b.Logging.AddProvider(new Capture(_logs));
+            b.Logging.AddProvider(new LogCapture(_logs));
         });
     }
 
@@ -194,23 +194,6 @@ public sealed class feed_credentials_should : IAsyncLifetime
             Assert.DoesNotContain(secret, detail, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
-        }
-    }
-
-    private sealed class Capture(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(sink, categoryName);
-
-        public void Dispose() { }
-
-        private sealed class Logger(ConcurrentQueue<string> sink, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                sink.Enqueue($"{category} {formatter(state, exception)} {exception}");
         }
     }
 }
