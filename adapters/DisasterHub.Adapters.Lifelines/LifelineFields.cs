@@ -250,12 +250,12 @@ public static class PowerOutage
 /// <summary>Rejects a second record with the same SourceKey in one document.</summary>
 internal sealed class UniqueKeys(ParseResult result)
 {
-    private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
+    private readonly DisasterHub.Core.Checks.DuplicateIdCheck.FirstSeen _seen = new();
 
     /// <remarks>The rule and its wording are the record checks' (<see cref="DisasterHub.Core.Checks.DuplicateIdCheck"/>).</remarks>
     public bool TryAdd(FeatureRecord record)
     {
-        if (DisasterHub.Core.Checks.DuplicateIdCheck.Reason(_seen, record) is { } why)
+        if (_seen.Reason(record) is { } why)
         {
             result.Reject(record.Location ?? record.SourceKey, why);
             return false;

@@ -12,7 +12,7 @@ internal delegate bool Locate(JsonObject attrs, out Point point, out string reas
 /// <summary>Collects records, turning a second record with the same SourceKey into a rejection.</summary>
 internal sealed class RecordCollector(ParseResult result)
 {
-    private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
+    private readonly DuplicateIdCheck.FirstSeen _seen = new();
 
     public ParseResult Result { get; private set; } = result;
 
@@ -30,7 +30,7 @@ internal sealed class RecordCollector(ParseResult result)
     /// <remarks>The rule and its wording are the record checks' (<see cref="DuplicateIdCheck"/>).</remarks>
     public void Add(FeatureRecord record)
     {
-        if (DuplicateIdCheck.Reason(_seen, record) is { } why)
+        if (_seen.Reason(record) is { } why)
         {
             Result.Reject(record.Location ?? record.SourceKey, why);
             return;

@@ -266,7 +266,8 @@ public interface IFeedParser
 /// Implemented by formats that hand a document over in batches while reading it (issue 16 §1: a national registry is
 /// never held as one list of records): ingest checks and stages each batch as it comes, so memory is bounded by the
 /// batch, not the document. Each batch holds the records and rejections of the rows read since the previous one;
-/// the last may be empty. Duplicate ids are still found across the whole document. Pure, like parsing:
+/// the last may be empty. The parser itself rejects a repeated id across the whole document, with the record checks'
+/// rule and wording (<see cref="Checks.DuplicateIdCheck.FirstSeen"/>), so ingest does not hold every id a second time. Pure, like parsing:
 /// <see cref="IFeedParser.Parse"/> is the batches concatenated (<see cref="ParseBatching.Whole"/>).
 /// </summary>
 public interface IBatchedFeedParser : IFeedParser

@@ -51,6 +51,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     private readonly RetentionOptions _retention = options.Value.Retention;
     private readonly TimeSpan _maxFutureSkew = TimeSpan.FromMinutes(options.Value.MaxFutureSkewMinutes);
 
+    // batched parsers drop repeated ids themselves (IBatchedFeedParser): a national registry's ids are held once, not twice
+    private readonly RecordChecks _batchChecks = formats.Checks.WithoutDuplicateIds();
+
     /// <summary>What source health (public: the sources list, /health/ready) says of a pushed document that failed.</summary>
     /// <remarks>A push's own words (an unknown format name, text quoted from its document) never reach public answers;
     /// the full reason is in the push's answer, its rejection row and the audit log.</remarks>
@@ -205,7 +208,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                     Budget = left.Token,
                 };
                 run = run is null ? new CheckRun(checks) : run.Continue(checks);
-                formats.Checks.Run(batch, run);
+                _batchChecks.Run(batch, run);
             }
             catch (UnparseableDocumentException e)
             {

@@ -97,6 +97,12 @@ public sealed class RecordChecks(IReadOnlyList<IRecordCheck> checks)
 
     public IReadOnlyList<IRecordCheck> Checks { get; } = checks;
 
+    /// <summary>
+    /// The same list without the duplicate-id check, for documents whose parser already drops duplicates across the
+    /// whole document with its rule (<see cref="IBatchedFeedParser"/>): ingest then does not hold every id twice.
+    /// </summary>
+    public RecordChecks WithoutDuplicateIds() => new([.. Checks.Where(c => c is not DuplicateIdCheck)]);
+
     /// <summary>Runs every check on every record of the result, in document order; rejected records leave <c>Records</c>.</summary>
     public void Run(ParseResult result, CheckContext context) => Run(result, new CheckRun(context));
 
@@ -161,20 +167,33 @@ public sealed class DuplicateIdCheck : IRecordCheck
 {
     public string Name => "duplicate-id";
 
-    private sealed class Seen : Dictionary<string, string>
-    {
-        public Seen() : base(StringComparer.Ordinal) { }
-    }
+    public string? Check(FeatureRecord r, CheckRun run) => run.State<FirstSeen>().Reason(r);
 
-    public string? Check(FeatureRecord r, CheckRun run) => Reason(run.State<Seen>(), r);
-
-    /// <summary>The rule and its wording, for parsers that must drop a duplicate while reading too.</summary>
-    public static string? Reason(IDictionary<string, string> firstAt, FeatureRecord r)
+    /// <summary>
+    /// Where each id of a document was first seen, and the rule and its wording — for the check and for parsers that
+    /// must drop a duplicate while reading too (<see cref="Reason"/>). A national registry holds a
+    /// million ids, so a location of the form "line N" is kept as the number (the string is made again only for the
+    /// message of a duplicate).
+    /// </summary>
+    public sealed class FirstSeen
     {
-        var at = r.Location ?? r.SourceKey;
-        if (firstAt.TryGetValue(r.SourceKey, out var first)) return $"duplicate id '{r.SourceKey}' (first at {first})";
-        firstAt[r.SourceKey] = at;
-        return null;
+        private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _other = new(StringComparer.Ordinal);
+
+        /// <summary>Null the first time a record's id is seen; otherwise why it is a duplicate (the same wording as the check).</summary>
+        public string? Reason(FeatureRecord r)
+        {
+            var key = r.SourceKey;
+            if (_lines.TryGetValue(key, out var line)) return $"duplicate id '{key}' (first at line {line})";
+            if (_other.TryGetValue(key, out var first)) return $"duplicate id '{key}' (first at {first})";
+            var at = r.Location ?? key;
+            if (at.StartsWith("line ", StringComparison.Ordinal) && int.TryParse(at.AsSpan(5), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var n) && at.Length == 5 + n.ToString(System.Globalization.CultureInfo.InvariantCulture).Length)
+                _lines[key] = n;
+            else
+                _other[key] = at;
+            return null;
+        }
     }
 }
 
