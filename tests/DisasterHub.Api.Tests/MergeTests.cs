@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
 
 namespace DisasterHub.Api.Tests;
@@ -86,6 +87,40 @@ public sealed class merging_should : IAsyncLifetime
         var row = (await _hub.Db.RowsAsync("SELECT status, provenance->'status'->>'observed_at' FROM merged_feature"))[0];
         Assert.Equal("閉鎖", row[0]);
         Assert.StartsWith("2026-11-22T02:00:00", (string)row[1]!, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 16 §4: one source's provenance is stored once per row, and every read path shows it per field as before.</summary>
+    [Fact]
+    public async Task store_a_single_source_provenance_once_and_show_it_per_field_everywhere()
+    {
+        await Push("nanao-status", _cityKey, Doc("""{"id":"C-9","common_id":"E1720200009901","name":"和倉小学校","status":"開設","evacuees":12,"lat":37.09,"lon":136.92}"""));
+        var observed = "2026-11-22T00:00:00+00:00";
+        var one = new Dictionary<string, string> { ["source"] = "nanao-status", ["observed_at"] = observed };
+        var stored = (string)(await _hub.Db.RowsAsync("SELECT provenance::text FROM merged_feature"))[0][0]!;
+        Assert.Equal("""{"source": "nanao-status", "observed_at": "2026-11-22T00:00:00+00:00"}""", stored);
+
+        static Dictionary<string, Dictionary<string, string>> PerField(JsonElement p) =>
+            p.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.EnumerateObject().ToDictionary(v => v.Name, v => v.Value.GetString()!));
+        var fields = new[] { "geometry", "name", "municipality_code", "status", "attrs.shelter_id", "attrs.common_id", "attrs.evacuees" };
+        void AssertPerField(JsonElement provenance, string where)
+        {
+            var map = PerField(provenance);
+            Assert.True(fields.Order().SequenceEqual(map.Keys.Order()), $"{where}: {provenance}");
+            Assert.All(map.Values, v => Assert.Equal(one, v));
+        }
+        JsonElement Props(string json) => JsonDocument.Parse(json).RootElement.GetProperty("features")[0].GetProperty("properties");
+        AssertPerField(Props(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).GetProperty("provenance"), "items");
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        AssertPerField(Props(await _hub.Http.GetStringAsync($"/ogc/collections/merged_shelters/items?datetime={now}")).GetProperty("provenance"), "items as of");
+        var change = JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/changes?layer=shelters&since=0")).RootElement.GetProperty("changes")[0];
+        AssertPerField(change.GetProperty("feature").GetProperty("properties").GetProperty("provenance"), "changes");
+
+        // a second source makes the row a real merge: stored per field again, each field with the source that gave it
+        await Push("pref-status", _prefKey, Doc("""{"id":"P-9","common_id":"E1720200009901","name":"和倉小学校","status":"開設","evacuees":12,"capacity":300,"lat":37.09,"lon":136.92}"""));
+        Assert.Equal(0L, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE provenance ? 'source'"));
+        var merged = PerField(Props(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).GetProperty("provenance"));
+        Assert.Equal("nanao-status", merged["status"]["source"]);
+        Assert.Equal("pref-status", merged["attrs.capacity"]["source"]);
     }
 
     [Fact]

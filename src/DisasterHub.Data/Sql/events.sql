@@ -11,7 +11,7 @@ SELECT m.change_seq, CASE WHEN m.expired_seq = m.change_seq THEN 'expired' ELSE 
         'observed_at', m.observed_at, 'received_at', m.received_at, 'sources', m.sources,
         'conflicts', hub_visible_conflicts(m.conflicts, @hidden::jsonb, m.layer), 'attrs', hub_visible_attrs(m.attrs, @hidden::jsonb, m.layer), 'version', m.version, 'change_seq', m.change_seq,
         'valid_from', m.valid_from, 'valid_until', m.valid_until, 'classification', m.classification,
-        'provenance', hub_visible_provenance(m.provenance, @hidden::jsonb, m.layer)))::text
+        'provenance', hub_visible_provenance(hub_provenance(m.provenance, m.attrs, m.name, m.address, m.municipality_code, m.status, m.severity), @hidden::jsonb, m.layer)))::text
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.change_seq > @cursor AND m.layer = ANY (@layers)
   AND m.classification = ANY (@levels)

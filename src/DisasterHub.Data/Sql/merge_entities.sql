@@ -1,5 +1,5 @@
 -- Recompute merged_feature for the touched entities: each field from the highest-priority source (lowest
--- source.priority), then the most recent observation, with per-field provenance; disagreements on key fields
+-- source.priority), then the most recent observation, with per-field provenance (one feature: its source once); disagreements on key fields
 -- (開設状況, evacuees differing by more than 20 %, power restoration ETA) kept in conflicts.
 -- Freshness beats stale priority (issue 11 §4): a value observed longer ago than its layer's staleness limit
 -- (@stale_limits, seconds per layer, Hub:Staleness) ranks after every fresh one, and the conflict says so; a feature
@@ -84,15 +84,10 @@ m AS (
         h.valid_from, h.valid_until
     FROM head h LEFT JOIN attr a USING (layer, entity_key)
     UNION ALL
-    -- the same values the aggregation gives for one feature (so content_hash, and with it change detection, agree)
+    -- one feature: the same values the aggregation gives, and its provenance once for the whole row (issue 16 §4;
+    -- the read paths expand it into the per-field map with hub_provenance, migration 0047)
     SELECT s.layer, s.entity_key, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
-        s.received_at, s.classification, ARRAY[s.source_id], s.attrs,
-        jsonb_strip_nulls(jsonb_build_object('geometry', s.prov,
-            'name', CASE WHEN s.name IS NOT NULL THEN s.prov END, 'address', CASE WHEN s.address IS NOT NULL THEN s.prov END,
-            'municipality_code', CASE WHEN s.municipality_code IS NOT NULL THEN s.prov END,
-            'status', CASE WHEN s.status IS NOT NULL THEN s.prov END, 'severity', CASE WHEN s.severity IS NOT NULL THEN s.prov END))
-          || coalesce((SELECT jsonb_object_agg('attrs.' || k, s.prov) FROM jsonb_object_keys(s.attrs) k), '{}'),
-        '[]'::jsonb, s.valid_from, s.valid_until
+        s.received_at, s.classification, ARRAY[s.source_id], s.attrs, s.prov, '[]'::jsonb, s.valid_from, s.valid_until
     FROM single s
 )
 INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,

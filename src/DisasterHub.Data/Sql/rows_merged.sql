@@ -2,7 +2,7 @@
 SELECT m.id, m.layer, m.entity_key, m.municipality_code, m.name, m.address, m.geom, m.status, m.severity,
        m.observed_at, m.received_at, m.classification, hub_visible_attrs(m.attrs, @hidden::jsonb, m.layer) AS attrs, m.sources, NULL::text AS source_key,
        hub_visible_conflicts(m.conflicts, @hidden::jsonb, m.layer) AS conflicts,
-       hub_visible_provenance(m.provenance, @hidden::jsonb, m.layer) AS provenance, m.workspace,
+       hub_visible_provenance(hub_provenance(m.provenance, m.attrs, m.name, m.address, m.municipality_code, m.status, m.severity), @hidden::jsonb, m.layer) AS provenance, m.workspace,
        NOT EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (m.sources)
                    AND s.last_success_at + make_interval(secs => s.expected_interval_seconds) >= @now) AS stale,
        m.valid_from, m.valid_until
