@@ -8,10 +8,16 @@ WITH b AS (
     SELECT ST_TileEnvelope(@z, @x, @y) AS env,
            ST_Transform(ST_Intersection(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), ST_TileEnvelope(0, 0, 0)), 4326) AS env4326
 ),
-src AS (
-    SELECT r.*, ST_Transform(r.geom, 3857) AS g3857
+-- At and above the cluster zoom each layer keeps its @cap most severe features: they are ranked on the rows' own
+-- columns first, and only those kept are transformed and encoded (issue 16: a z9 tile over a dense area holds tens of
+-- thousands of points, and encoding every one before the cap took 300 ms at 1,000,000 features). Only the columns a
+-- tile shows are read from the rows (their provenance, for one, is never expanded here).
+ranked AS (
+    SELECT r.layer, r.id, r.name, r.status, r.severity, r.municipality_code, r.entity_key, r.sources, r.observed_at,
+           r.stale, r.conflicts, r.attrs, r.geom,
+           row_number() OVER (PARTITION BY r.layer ORDER BY r.severity DESC NULLS LAST, r.observed_at DESC) AS rn
     FROM ({rows}) r, b
-    WHERE r.classification = ANY (@levels) AND r.geom && b.env4326
+    WHERE @z >= @cluster_zoom AND r.classification = ANY (@levels) AND r.geom && b.env4326
 ),
 detail AS (
     SELECT s.layer, s.id::text AS id, s.name, s.status, s.severity, s.municipality_code, s.entity_key,
@@ -20,11 +26,11 @@ detail AS (
            hub_count(s.attrs -> 'evacuees') AS evacuees,
            hub_count(s.attrs -> 'customers_out') AS customers_out,
            1 AS point_count,
-           ST_AsMVTGeom(CASE WHEN GeometryType(s.g3857) IN ('POINT', 'MULTIPOINT') THEN s.g3857
-                             ELSE ST_SimplifyPreserveTopology(s.g3857, @tolerance) END, b.env, 4096, 64, true) AS geom,
-           row_number() OVER (PARTITION BY s.layer ORDER BY s.severity DESC NULLS LAST, s.observed_at DESC) AS rn
-    FROM src s, b
-    WHERE @z >= @cluster_zoom
+           ST_AsMVTGeom(CASE WHEN GeometryType(s.geom) IN ('POINT', 'MULTIPOINT') THEN ST_Transform(s.geom, 3857)
+                             ELSE ST_SimplifyPreserveTopology(ST_Transform(s.geom, 3857), @tolerance) END, b.env, 4096, 64, true) AS geom,
+           s.rn
+    FROM ranked s, b
+    WHERE s.rn <= @cap
 ),
 -- the request-time clustering the precomputed cells stand for (tile_cells.sql, migration 0016): the same grid (the
 -- 4096-cell grid of hub_tile_cell_x/_y, cells >> @shift, only cells inside the tile) and the same point (the mean
@@ -38,13 +44,13 @@ clustered AS (
            count(*)::int AS point_count,
            ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(ST_X(p)), avg(ST_Y(p))), 3857), b.env, 4096, 64, true) AS geom,
            row_number() OVER (PARTITION BY c.layer ORDER BY max(c.severity) DESC NULLS LAST) AS rn
-    FROM src c CROSS JOIN b CROSS JOIN LATERAL hub_tile_point(c.geom) p
-    WHERE @z < @cluster_zoom
+    FROM ({rows}) c CROSS JOIN b CROSS JOIN LATERAL hub_tile_point(c.geom) p
+    WHERE @z < @cluster_zoom AND c.classification = ANY (@levels) AND c.geom && b.env4326
       AND hub_tile_cell_x(p) BETWEEN @cx0 AND @cx1 AND hub_tile_cell_y(p) BETWEEN @cy0 AND @cy1
     GROUP BY c.layer, hub_tile_cell_x(p) >> @shift, hub_tile_cell_y(p) >> @shift, b.env
 ),
 feats AS (
-    SELECT * FROM detail WHERE geom IS NOT NULL AND rn <= @cap
+    SELECT * FROM detail WHERE geom IS NOT NULL
     UNION ALL
     SELECT * FROM clustered WHERE geom IS NOT NULL AND rn <= @cap
 )
