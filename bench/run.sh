@@ -355,7 +355,8 @@ for r in $(seq 1 "$REPS"); do
   # the limit: the same SQL straight into PostgreSQL
   echo "pgbench -n -M simple -f tile.pgb -D ntiles=$NT -c $CONC -j 1 -T $TILE_S -l $(PGCONN "$DB")" >> "$CMDS"
   rm -f "$W"/pgb_log*
-  (cd "$W" && "$PGBENCH" -n -M simple -f "$W/tile.pgb" -D ntiles="$NT" -c $CONC -j 1 -T "$TILE_S" -l --log-prefix=pgb_log "$DB" > "$W/pgbench.out" 2>&1) \
+  # the same session settings as the hub's connections (HubApp: JIT off), so the comparison is of the same work
+  (cd "$W" && PGOPTIONS="-c jit=off" "$PGBENCH" -n -M simple -f "$W/tile.pgb" -D ntiles="$NT" -c $CONC -j 1 -T "$TILE_S" -l --log-prefix=pgb_log "$DB" > "$W/pgbench.out" 2>&1) \
     || { cat "$W/pgbench.out" >&2; die "pgbench failed"; }
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$W/pgbench.out" | head -1)
   rec tiles_sql_tps "$tps"

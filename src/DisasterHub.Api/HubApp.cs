@@ -28,8 +28,17 @@ public static class HubApp
     public static string? ReadConnectionString(IConfiguration config) =>
         config.GetConnectionString("HubRead") is { Length: > 0 } cs ? WithUtc(cs) : null;
 
-    /// <summary>Timestamps leave PostgreSQL in UTC whatever the server's zone.</summary>
-    private static string WithUtc(string cs) => new NpgsqlConnectionStringBuilder(cs) { Timezone = "UTC" }.ConnectionString;
+    /// <summary>
+    /// Timestamps leave PostgreSQL in UTC whatever the server's zone, and JIT compilation is off unless the connection
+    /// string's <c>Options</c> set it: the hub's reads are many short statements, and a tile whose estimated cost
+    /// crossed <c>jit_above_cost</c> spent ~30 ms compiling to run 4 ms (issue 16, the 1,000,000-feature scale point).
+    /// </summary>
+    private static string WithUtc(string cs)
+    {
+        var b = new NpgsqlConnectionStringBuilder(cs) { Timezone = "UTC" };
+        if (!(b.Options ?? "").Contains("jit", StringComparison.OrdinalIgnoreCase)) b.Options = $"{b.Options} -c jit=off".Trim();
+        return b.ConnectionString;
+    }
 
     /// <summary>
     /// <c>--db CONNSTRING</c> → ConnectionStrings:Hub. Read by hand: the command-line provider would take an absolute

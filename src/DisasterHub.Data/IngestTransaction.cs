@@ -258,26 +258,38 @@ public sealed class IngestTransaction : IAsyncDisposable
         string? workspace = null)
     {
         if (records.Count == 0) return 0;
-        await BeginStagingAsync(ct);
+        await BeginStagingAsync(ct, workspace);
         await StageAsync(records, ct);
-        return await WriteStagedAsync(notCurrent, ct, workspace);
+        return await WriteStagedAsync(notCurrent, ct);
     }
 
     /// <summary>
     /// Opens the staging table for a document read in batches (issue 16 §1): each batch is then copied in with
     /// <see cref="StageAsync"/> as it is parsed, and <see cref="WriteStagedAsync"/> writes them all at once.
     /// </summary>
-    public Task BeginStagingAsync(CancellationToken ct) => ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
+    /// <remarks>When the source already has features in the workspace, each batch's keys and content hashes are probed
+    /// first (<c>ingest_probe.sql</c>) and only the records that changed are copied in full.</remarks>
+    public async Task BeginStagingAsync(CancellationToken ct, string? workspace = null)
+    {
+        _stagingWorkspace = workspace;
+        await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
+        await using var c = Statement(SqlFiles.Get("ingest_source_has_features"), workspace);
+        _probe = (bool)(await c.ExecuteScalarAsync(ct))!;
+    }
+
+    private string? _stagingWorkspace;
+    private bool _probe;
 
     /// <summary>Writes what was staged since <see cref="BeginStagingAsync"/> (see <see cref="WriteFeaturesAsync"/>) and drops the staging.</summary>
-    public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct, string? workspace = null)
+    public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct)
     {
+        var workspace = _stagingWorkspace;
         // unchanged records leave staging first (ingest_unchanged.sql): when nothing is left, nothing else is written
         await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
         {
             if ((long)(await c.ExecuteScalarAsync(ct))! == 0)
             {
-                await ExecuteAsync("DROP TABLE staging, recheck", ct);
+                await ExecuteAsync("DROP TABLE staging, unchanged, recheck", ct);
                 return 0;
             }
         }
@@ -304,21 +316,42 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
         await ExecuteAsync(SqlFiles.Get("notify_changes"), ct, workspace);
         // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
-        await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
+        await ExecuteAsync("DROP TABLE staging, unchanged, touched, retired, recheck", ct);
         return changed;
     }
 
-    /// <summary>Copies records into the staging table (binary COPY); a document read in batches calls it once per batch.</summary>
-    public async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    /// <summary>
+    /// Copies records into the staging table (binary COPY); a document read in batches calls it once per batch. When
+    /// the source already has features, the batch's content hashes are probed first and unchanged records are not copied.
+    /// </summary>
+    /// <returns>How many records were copied (the ones that changed).</returns>
+    public async Task<int> StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
-        if (records.Count == 0) return;
+        if (records.Count == 0) return 0;
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
-        await using var w = await _conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+        var rows = new List<(FeatureRecord Record, byte[] Wkb, string Attrs, byte[] Hash)>(records.Count);
         foreach (var r in records)
         {
             var geomBytes = wkb.Write(r.Geometry);
             var attrs = r.Attrs.ToJsonString();
+            rows.Add((r, geomBytes, attrs, IngestStore.ContentHash(r, geomBytes, attrs)));
+        }
+        if (_probe)
+        {
+            await using var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace);
+            probe.Parameters.AddWithValue("keys", rows.Select(x => x.Record.SourceKey).ToArray());
+            probe.Parameters.AddWithValue("hashes", rows.Select(x => x.Hash).ToArray());
+            var changed = new List<(FeatureRecord, byte[], string, byte[])>();
+            await using (var reader = await probe.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct))
+                    changed.Add(rows[(int)reader.GetInt64(0) - 1]);
+            rows = changed;
+            if (rows.Count == 0) return 0;
+        }
+        await using var w = await _conn.BeginBinaryImportAsync(
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var (r, geomBytes, attrs, hash) in rows)
+        {
             await w.StartRowAsync(ct);
             await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
             await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
@@ -335,11 +368,12 @@ public sealed class IngestTransaction : IAsyncDisposable
             if (r.ReportedAt is { } rep) await w.WriteAsync(rep.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
             await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
             await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
-            await w.WriteAsync(IngestStore.ContentHash(r, geomBytes, attrs), NpgsqlDbType.Bytea, ct);
+            await w.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
             if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
             if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
         }
         await w.CompleteAsync(ct);
+        return rows.Count;
     }
 
     private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)

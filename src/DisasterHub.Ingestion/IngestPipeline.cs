@@ -114,11 +114,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         if (written.Live > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
-            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0}, commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches)",
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them copied into staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
             rawId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
             clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
-            clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds,
-            clock.GetElapsedTime(markDone, committed).TotalMilliseconds, clock.GetElapsedTime(committed).TotalMilliseconds, written.Batches);
+            clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds, written.StageTime.TotalMilliseconds,
+            clock.GetElapsedTime(markDone, committed).TotalMilliseconds, clock.GetElapsedTime(committed).TotalMilliseconds, written.Batches,
+            written.Staged?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all");
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, rejections.Count, changed, rejections)
         {
             Layer = parser.Layer,
@@ -136,6 +137,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         DateTimeOffset? Watermark, string? RoutedTo, int Routed, TimeSpan ReadTime, int Batches,
         IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null)
     {
+        /// <summary>Of the writes, the time spent copying batches into staging as they were read.</summary>
+        public TimeSpan StageTime { get; init; }
+
+        /// <summary>Records copied into staging as the batches were read: the changed ones (unchanged ones are probed, not copied).</summary>
+        public int? Staged { get; init; }
+
         public static Written Failed(IFeedParser? parser, IngestStatus status, Rejection why, TimeSpan readTime) =>
             new(parser, 0, 0, 0, [], [], null, null, 0, readTime, 0, status, why);
     }
@@ -159,9 +166,10 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
 
     /// <summary>
     /// A document read in batches (issue 16 §1): each batch of <c>Hub:Ingest:BatchRecords</c> rows is parsed, goes
-    /// through the same cancellations, record checks (one run over the whole document: duplicates across batches are
-    /// found), geometry caps, validity, exercise routing and classification as <see cref="ReadAsync"/>, and is copied
-    /// into staging while the next is read; the staged records are then written at once. Memory is bounded by a batch
+    /// through the same cancellations, record checks (one run over the whole document; repeated ids are the parser's
+    /// to drop, across the whole document), geometry caps, validity, exercise routing and classification as
+    /// <see cref="ReadAsync"/>, and is copied into staging while the parser reads the next one on another thread
+    /// (<see cref="ParseAhead"/>); the staged records are then written at once. Memory is bounded by a batch
     /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
     /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
     /// </summary>
@@ -169,6 +177,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     {
         var budget = TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds));
         var readTime = TimeSpan.Zero;
+        var stageTime = TimeSpan.Zero;
+        var staged = 0;
         var context = ParseContextFor(req, receivedAt, CancellationToken.None);
         CheckRun? run = null;
         long vertices = 0;
@@ -179,10 +189,11 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         DateTimeOffset? watermark = null;
         var bounds = await ingest.BoundariesAsync(boundaries, ct);
         await ingest.BeginStagingAsync(ct);
-        using var batchesOf = parser.ParseBatches(req.Body, context, _limits.BatchRecords).GetEnumerator();
+        await using var batchesOf = new ParseAhead(parser.ParseBatches(req.Body, context, _limits.BatchRecords));
         while (true)
         {
-            // the parse budget counts parsing and checks only (not the COPY of earlier batches)
+            // the parse budget counts the wait for the parser and the checks (not the COPY of earlier batches, during
+            // which the parser reads ahead)
             var started = clock.GetTimestamp();
             using var left = new CancellationTokenSource(budget - readTime > TimeSpan.Zero ? budget - readTime : TimeSpan.FromTicks(1), clock);
             ParseResult batch;
@@ -190,8 +201,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             {
                 // the parser's context is fixed for the document; the budget is checked between batches and by the checks
                 if (readTime >= budget) throw new OperationCanceledException(left.Token);
-                if (!batchesOf.MoveNext()) break;
-                batch = batchesOf.Current;
+                if (await batchesOf.NextAsync(left.Token) is not { } next) break;
+                batch = next;
                 batches++;
                 if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
                     return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
@@ -238,7 +249,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             readTime += clock.GetElapsedTime(started);
             rejections.AddRange(batch.Rejections);
             live += batch.Records.Count;
-            await ingest.StageAsync(batch.Records, ct);
+            var staging = clock.GetTimestamp();
+            staged += await ingest.StageAsync(batch.Records, ct);
+            stageTime += clock.GetElapsedTime(staging);
         }
         foreach (var rec in routed)
         {
@@ -249,7 +262,11 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteStagedAsync(notCurrent, ct);
         if (routedTo is not null) changed += await ingest.WriteFeaturesAsync(routed, notCurrent, ct, routedTo);
-        return new Written(parser, live + routed.Count, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches);
+        return new Written(parser, live + routed.Count, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches)
+        {
+            StageTime = stageTime,
+            Staged = staged,
+        };
     }
 
     private ParseContext ParseContextFor(IngestRequest req, DateTimeOffset receivedAt, CancellationToken budget) => new()

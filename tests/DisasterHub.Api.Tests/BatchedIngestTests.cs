@@ -77,11 +77,13 @@ public sealed class batched_ingest_should
         Assert.Equal(3L, await batched.Db.ScalarAsync("SELECT count(*) FROM rejection"));
         // it was read in batches: 23 rows → 5 batches (the last holds 3)
         Assert.Contains(logs, l => l.Contains("DisasterHub.Ingestion.IngestPipeline Ingested raw document", StringComparison.Ordinal)
-                                   && l.Contains("; 5 batches)", StringComparison.Ordinal));
+                                   && l.Contains("; 5 batches, 20 records staged)", StringComparison.Ordinal));
 
-        // the same document again: every batch staged, nothing written
+        // the same document again: every batch's keys and hashes probed, no record copied into staging, nothing written
         var again = await PushAsync(batched, key, body, HttpStatusCode.OK);
         Assert.Equal(0, again.GetProperty("changed").GetInt32());
+        Assert.Contains(logs, l => l.Contains("20 accepted, 3 rejected, 0 changed", StringComparison.Ordinal)
+                                   && l.Contains("; 5 batches, 0 records staged)", StringComparison.Ordinal));
         Assert.Equal(20L, await batched.Db.ScalarAsync("SELECT count(*) FROM feature_version WHERE source_id = 'nanao-status'"));
     }
 

@@ -17,4 +17,7 @@ CREATE TEMP TABLE staging (
     content_hash      bytea NOT NULL,
     valid_from        timestamptz,
     valid_until       timestamptz
-) ON COMMIT DROP
+) ON COMMIT DROP;
+
+-- unchanged records' entities, noted by ingest_probe.sql before their rows would reach staging
+CREATE TEMP TABLE unchanged (layer text, entity_key text) ON COMMIT DROP
