@@ -329,51 +329,75 @@ public sealed class IngestTransaction : IAsyncDisposable
     {
         if (records.Count == 0) return 0;
         var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
-        var rows = new List<(FeatureRecord Record, byte[] Wkb, string Attrs, byte[] Hash)>(records.Count);
-        foreach (var r in records)
+        if (!_probe)
         {
-            var geomBytes = wkb.Write(r.Geometry);
-            var attrs = r.Attrs.ToJsonString();
-            rows.Add((r, geomBytes, attrs, IngestStore.ContentHash(r, geomBytes, attrs)));
+            // nothing stored to compare with (a first load): every record is copied, encoded as it is written
+            await using var all = await BeginCopyAsync(ct);
+            foreach (var r in records)
+            {
+                var geomBytes = wkb.Write(r.Geometry);
+                var attrs = r.Attrs.ToJsonString();
+                await WriteRowAsync(all, r, geomBytes, attrs, IngestStore.ContentHash(r, geomBytes, attrs), ct);
+            }
+            await all.CompleteAsync(ct);
+            return records.Count;
         }
-        if (_probe)
+        // parallel arrays, not one array of tuples: an array of references over 85 KB (5,000 tuples) lands on the
+        // large-object heap, which only a full collection frees, and while it waits there it keeps every record it
+        // points at alive through the young collections — a million-row re-pull's heap grew by 400 MB that way
+        var n = records.Count;
+        var geoms = new byte[n][];
+        var attrsJson = new string[n];
+        var keys = new string[n];
+        var hashes = new byte[n][];
+        for (var i = 0; i < n; i++)
         {
-            await using var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace);
-            probe.Parameters.AddWithValue("keys", rows.Select(x => x.Record.SourceKey).ToArray());
-            probe.Parameters.AddWithValue("hashes", rows.Select(x => x.Hash).ToArray());
-            var changed = new List<(FeatureRecord, byte[], string, byte[])>();
-            await using (var reader = await probe.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
-                    changed.Add(rows[(int)reader.GetInt64(0) - 1]);
-            rows = changed;
-            if (rows.Count == 0) return 0;
+            var r = records[i];
+            geoms[i] = wkb.Write(r.Geometry);
+            attrsJson[i] = r.Attrs.ToJsonString();
+            keys[i] = r.SourceKey;
+            hashes[i] = IngestStore.ContentHash(r, geoms[i], attrsJson[i]);
         }
-        await using var w = await _conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var (r, geomBytes, attrs, hash) in rows)
+        var changed = new List<int>();
+        await using (var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace))
         {
-            await w.StartRowAsync(ct);
-            await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
-            await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
-            await WriteNullable(w, r.EntityKey ?? IngestStore.NameKey(r) ?? $"{r.Layer}:{r.SourceKey}", ct);
-            await WriteNullable(w, IngestStore.NameKey(r), ct);
-            await WriteNullable(w, r.MunicipalityCode, ct);
-            await WriteNullable(w, r.Name, ct);
-            await WriteNullable(w, r.Address, ct);
-            await w.WriteAsync(geomBytes, NpgsqlDbType.Bytea, ct);
-            await w.WriteAsync(r.SourceCrs, NpgsqlDbType.Text, ct);
-            await WriteNullable(w, r.Status, ct);
-            if (r.Severity is { } sev) await w.WriteAsync((short)sev, NpgsqlDbType.Smallint, ct); else await w.WriteNullAsync(ct);
-            await w.WriteAsync((r.ObservedAt ?? Scope.ReceivedAt).UtcDateTime, NpgsqlDbType.TimestampTz, ct);
-            if (r.ReportedAt is { } rep) await w.WriteAsync(rep.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
-            await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
-            await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
-            await w.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
-            if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
-            if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+            probe.Parameters.AddWithValue("keys", keys);
+            probe.Parameters.AddWithValue("hashes", hashes);
+            await using var reader = await probe.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                changed.Add((int)reader.GetInt64(0) - 1);
         }
+        if (changed.Count == 0) return 0;
+        await using var w = await BeginCopyAsync(ct);
+        foreach (var i in changed) await WriteRowAsync(w, records[i], geoms[i], attrsJson[i], hashes[i], ct);
         await w.CompleteAsync(ct);
-        return rows.Count;
+        return changed.Count;
+    }
+
+    private Task<NpgsqlBinaryImporter> BeginCopyAsync(CancellationToken ct) => _conn.BeginBinaryImportAsync(
+        "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+
+    private async Task WriteRowAsync(NpgsqlBinaryImporter w, FeatureRecord r, byte[] geomBytes, string attrs, byte[] hash, CancellationToken ct)
+    {
+        await w.StartRowAsync(ct);
+        await w.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
+        await w.WriteAsync(r.SourceKey, NpgsqlDbType.Text, ct);
+        await WriteNullable(w, r.EntityKey ?? IngestStore.NameKey(r) ?? $"{r.Layer}:{r.SourceKey}", ct);
+        await WriteNullable(w, IngestStore.NameKey(r), ct);
+        await WriteNullable(w, r.MunicipalityCode, ct);
+        await WriteNullable(w, r.Name, ct);
+        await WriteNullable(w, r.Address, ct);
+        await w.WriteAsync(geomBytes, NpgsqlDbType.Bytea, ct);
+        await w.WriteAsync(r.SourceCrs, NpgsqlDbType.Text, ct);
+        await WriteNullable(w, r.Status, ct);
+        if (r.Severity is { } sev) await w.WriteAsync((short)sev, NpgsqlDbType.Smallint, ct); else await w.WriteNullAsync(ct);
+        await w.WriteAsync((r.ObservedAt ?? Scope.ReceivedAt).UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+        if (r.ReportedAt is { } rep) await w.WriteAsync(rep.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+        await w.WriteAsync(r.Classification, NpgsqlDbType.Text, ct);
+        await w.WriteAsync(attrs, NpgsqlDbType.Jsonb, ct);
+        await w.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
+        if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+        if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
     }
 
     private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)

@@ -114,7 +114,9 @@ public sealed class IngestLimitOptions
     /// <summary>
     /// Rows a format that reads in batches (<c>IBatchedFeedParser</c>: the CSV shelter registries) hands over at a
     /// time: each batch is checked and copied into staging while the next is parsed, so a document's memory is bounded
-    /// by this, not by its size (issue 16 §1). 0: read the whole document first, as other formats do.
+    /// by this, not by its size (issue 16 §1). 0: read the whole document first, as other formats do. Keep it under
+    /// ~10,000: a batch's arrays of references then stay off the large-object heap, where a dead array keeps the records
+    /// it points at alive until a full collection (BENCHMARKS.md, issue 16 §1).
     /// </summary>
     public int BatchRecords { get; set; } = 5000;
 

@@ -168,8 +168,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     /// A document read in batches (issue 16 §1): each batch of <c>Hub:Ingest:BatchRecords</c> rows is parsed, goes
     /// through the same cancellations, record checks (one run over the whole document; repeated ids are the parser's
     /// to drop, across the whole document), geometry caps, validity, exercise routing and classification as
-    /// <see cref="ReadAsync"/>, and is copied into staging while the parser reads the next one on another thread
-    /// (<see cref="ParseAhead"/>); the staged records are then written at once. Memory is bounded by a batch
+    /// <see cref="ReadAsync"/>, and is copied into staging (only the records that changed: ingest_probe.sql) before the
+    /// next is read; PostgreSQL takes each COPY while the hub parses the next batch. The staged records are then written at once. Memory is bounded by a batch
     /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
     /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
     /// </summary>
@@ -189,11 +189,12 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         DateTimeOffset? watermark = null;
         var bounds = await ingest.BoundariesAsync(boundaries, ct);
         await ingest.BeginStagingAsync(ct);
-        await using var batchesOf = new ParseAhead(parser.ParseBatches(req.Body, context, _limits.BatchRecords));
+        // read on this thread: parsing one batch ahead on another (measured) made no push faster on two cores and, with
+        // each batch living across more collections, doubled the parse phase's peak memory (BENCHMARKS.md)
+        using var batchesOf = parser.ParseBatches(req.Body, context, _limits.BatchRecords).GetEnumerator();
         while (true)
         {
-            // the parse budget counts the wait for the parser and the checks (not the COPY of earlier batches, during
-            // which the parser reads ahead)
+            // the parse budget counts parsing and checks only (not the COPY of earlier batches)
             var started = clock.GetTimestamp();
             using var left = new CancellationTokenSource(budget - readTime > TimeSpan.Zero ? budget - readTime : TimeSpan.FromTicks(1), clock);
             ParseResult batch;
@@ -201,8 +202,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             {
                 // the parser's context is fixed for the document; the budget is checked between batches and by the checks
                 if (readTime >= budget) throw new OperationCanceledException(left.Token);
-                if (await batchesOf.NextAsync(left.Token) is not { } next) break;
-                batch = next;
+                if (!batchesOf.MoveNext()) break;
+                batch = batchesOf.Current;
                 batches++;
                 if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
                     return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
