@@ -180,14 +180,9 @@ public sealed class DaShelterCsvParser : IBatchedFeedParser
         var collector = new RecordCollector(new ParseResult { Format = Format, Encoding = doc.Encoding });
         var evacueeColumn = DaShelterMapping.EvacueeColumn(header);
         DateTimeOffset? headerTime = evacueeColumn is not null && WarekiDate.TryFind(evacueeColumn, out var t) ? t : null;
-        foreach (var (line, row) in doc.Rows)
-        {
-            Locate locate = (JsonObject attrs, out NetTopologySuite.Geometries.Point p, out string reason) =>
-                ShelterFields.TryMakePoint(row.Get("緯度"), row.Get("経度"), attrs, out p, out reason);
-            DaShelterMapping.Map(collector, row, $"line {line}", locate, context, "EPSG:4326", evacueeColumn, headerTime);
-            if (collector.Count >= batchSize) yield return collector.Next();
-        }
-        yield return collector.Next();
+        // lazily, header checks included: an unreadable document is refused when reading reaches it
+        foreach (var batch in collector.Batches(doc.Rows, batchSize, x => DaShelterMapping.Map(collector, x.Row, $"line {x.Line}", CsvDocument.LatLon(x.Row), context, "EPSG:4326", evacueeColumn, headerTime)))
+            yield return batch;
     }
 }
 

@@ -116,14 +116,9 @@ public sealed class GsiShelterCsvParser : IBatchedFeedParser
             throw new UnparseableDocumentException("line 1", $"header has no {GsiShelterMapping.Name} column: not a GSI shelter CSV");
         var collector = new RecordCollector(new ParseResult { Format = Format, Encoding = doc.Encoding });
         var (fileCode, fileKind) = GsiShelterMapping.FromFileName(context.FileName);
-        foreach (var (line, row) in doc.Rows)
-        {
-            Locate locate = (JsonObject attrs, out NetTopologySuite.Geometries.Point p, out string reason) =>
-                ShelterFields.TryMakePoint(row.Get("緯度"), row.Get("経度"), attrs, out p, out reason);
-            GsiShelterMapping.Map(collector, row, $"line {line}", locate, context, "EPSG:4326", fileCode, fileKind);
-            if (collector.Count >= batchSize) yield return collector.Next();
-        }
-        yield return collector.Next();
+        // lazily, header checks included: an unreadable document is refused when reading reaches it
+        foreach (var batch in collector.Batches(doc.Rows, batchSize, x => GsiShelterMapping.Map(collector, x.Row, $"line {x.Line}", CsvDocument.LatLon(x.Row), context, "EPSG:4326", fileCode, fileKind)))
+            yield return batch;
     }
 }
 

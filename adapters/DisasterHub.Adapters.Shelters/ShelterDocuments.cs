@@ -17,10 +17,23 @@ internal sealed class RecordCollector(ParseResult result)
     public ParseResult Result { get; private set; } = result;
 
     /// <summary>Rows collected into the current batch (records and rejections).</summary>
-    public int Count => Result.Records.Count + Result.Rejections.Count;
+    private int Count => Result.Records.Count + Result.Rejections.Count;
 
-    /// <summary>Hands over the batch collected so far and starts the next (the ids seen stay: duplicates are found across batches).</summary>
-    public ParseResult Next()
+    /// <summary>
+    /// Maps rows lazily, handing over a batch every <paramref name="batchSize"/> rows read (records and rejections) and
+    /// the rest at the end (<see cref="IBatchedFeedParser"/>); the ids seen stay, so duplicates are found across batches.
+    /// </summary>
+    public IEnumerable<ParseResult> Batches<T>(IEnumerable<T> rows, int batchSize, Action<T> map)
+    {
+        foreach (var row in rows)
+        {
+            map(row);
+            if (Count >= batchSize) yield return Next();
+        }
+        yield return Next();
+    }
+
+    private ParseResult Next()
     {
         var done = Result;
         Result = new ParseResult { Format = done.Format, Encoding = done.Encoding };
@@ -47,6 +60,10 @@ internal sealed class CsvDocument
 
     /// <summary>The data rows, decoded and split as they are enumerated: the document is never one string or one list.</summary>
     public required IEnumerable<(int Line, FieldRow Row)> Rows { get; init; }
+
+    /// <summary>How a row of the shelter CSVs locates itself: its 緯度 and 経度 columns.</summary>
+    public static Locate LatLon(FieldRow row) => (JsonObject attrs, out Point p, out string reason) =>
+        ShelterFields.TryMakePoint(row.Get("緯度"), row.Get("経度"), attrs, out p, out reason);
 
     public static CsvDocument Read(ReadOnlyMemory<byte> content)
     {

@@ -77,13 +77,9 @@ public static class CsvReader
                         src.Advance();
                         CheckLength(src.Position - recordStart, startLine, limits);
                     }
-                    // Lenient: text after the closing quote up to the separator is appended ("a"b → a"b).
-                    src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
                 }
-                else
-                {
-                    src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
-                }
+                // an unquoted field up to the separator; lenient after a closing quote too: the text is appended ("a"b → a"b)
+                src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
                 CheckLength(src.Position - recordStart, startLine, limits);
                 fields.Add(field.ToString());
                 if (fields.Count > limits.MaxColumns)

@@ -14,8 +14,6 @@ public static class TextDecoding
     public const string Utf16Be = "utf-16be";
     public const string ShiftJis = "shift_jis";
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
     static TextDecoding() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     /// <summary>CP932 (Windows-31J).</summary>
@@ -23,38 +21,32 @@ public static class TextDecoding
 
     public static (string Text, string Encoding) Decode(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
-            return (new UTF8Encoding(false, false).GetString(bytes[3..]), Utf8Bom);
-        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE)
-            return (Encoding.Unicode.GetString(bytes[2..]), Utf16Le);
-        if (bytes.Length >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF)
-            return (Encoding.BigEndianUnicode.GetString(bytes[2..]), Utf16Be);
-        try
-        {
-            return (StrictUtf8.GetString(bytes), Utf8);
-        }
-        catch (DecoderFallbackException)
-        {
-            return (Cp932.GetString(bytes), ShiftJis);
-        }
+        var (skip, encoding, name) = Detect(bytes);
+        return (encoding.GetString(bytes[skip..]), name);
     }
 
     /// <summary>
-    /// The same decision as <see cref="Decode"/> (BOM, then strict UTF-8, then CP932), but as a reader over the bytes:
-    /// the document is never held as one string (issue 16 §1). UTF-8 is validated over the bytes first, without decoding.
+    /// BOM first, then UTF-8 (validated over the bytes, without decoding), then CP932: how many bytes of BOM to skip
+    /// and what decodes the rest.
+    /// </summary>
+    private static (int Skip, Encoding Encoding, string Name) Detect(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) return (3, Utf8Lenient, Utf8Bom);
+        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) return (2, Encoding.Unicode, Utf16Le);
+        if (bytes.Length >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF) return (2, Encoding.BigEndianUnicode, Utf16Be);
+        return System.Text.Unicode.Utf8.IsValid(bytes) ? (0, Utf8Lenient, Utf8) : (0, Cp932, ShiftJis);
+    }
+
+    private static readonly UTF8Encoding Utf8Lenient = new(false, false);
+
+    /// <summary>
+    /// The same decision as <see cref="Decode"/>, but as a reader over the bytes: the document is never held as one
+    /// string (issue 16 §1).
     /// </summary>
     public static (TextReader Reader, string Encoding) OpenReader(ReadOnlyMemory<byte> bytes)
     {
-        var span = bytes.Span;
-        if (span.Length >= 3 && span[0] == 0xEF && span[1] == 0xBB && span[2] == 0xBF)
-            return (Reader(bytes[3..], new UTF8Encoding(false, false)), Utf8Bom);
-        if (span.Length >= 2 && span[0] == 0xFF && span[1] == 0xFE)
-            return (Reader(bytes[2..], new UnicodeEncoding(false, false)), Utf16Le);
-        if (span.Length >= 2 && span[0] == 0xFE && span[1] == 0xFF)
-            return (Reader(bytes[2..], new UnicodeEncoding(true, false)), Utf16Be);
-        return System.Text.Unicode.Utf8.IsValid(span)
-            ? (Reader(bytes, new UTF8Encoding(false, false)), Utf8)
-            : (Reader(bytes, Cp932), ShiftJis);
+        var (skip, encoding, name) = Detect(bytes.Span);
+        return (Reader(bytes[skip..], encoding), name);
     }
 
     private static StreamReader Reader(ReadOnlyMemory<byte> bytes, Encoding encoding) =>

@@ -280,6 +280,9 @@ public sealed class IngestTransaction : IAsyncDisposable
     private string? _stagingWorkspace;
     private bool _probe;
 
+    /// <summary>Records copied into staging so far: the changed ones (an unchanged record is probed, not copied).</summary>
+    public int Staged { get; private set; }
+
     /// <summary>Writes what was staged since <see cref="BeginStagingAsync"/> (see <see cref="WriteFeaturesAsync"/>) and drops the staging.</summary>
     public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct)
     {
@@ -324,58 +327,44 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// Copies records into the staging table (binary COPY); a document read in batches calls it once per batch. When
     /// the source already has features, the batch's content hashes are probed first and unchanged records are not copied.
     /// </summary>
-    /// <returns>How many records were copied (the ones that changed).</returns>
-    public async Task<int> StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
+    public async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
-        if (records.Count == 0) return 0;
-        var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
-        if (!_probe)
-        {
-            // nothing stored to compare with (a first load): every record is copied, encoded as it is written
-            await using var all = await BeginCopyAsync(ct);
-            foreach (var r in records)
-            {
-                var geomBytes = wkb.Write(r.Geometry);
-                var attrs = r.Attrs.ToJsonString();
-                await WriteRowAsync(all, r, geomBytes, attrs, IngestStore.ContentHash(r, geomBytes, attrs), ct);
-            }
-            await all.CompleteAsync(ct);
-            return records.Count;
-        }
+        if (records.Count == 0) return;
         // parallel arrays, not one array of tuples: an array of references over 85 KB (5,000 tuples) lands on the
         // large-object heap, which only a full collection frees, and while it waits there it keeps every record it
-        // points at alive through the young collections — a million-row re-pull's heap grew by 400 MB that way
+        // points at alive through the young collections — a million-row push's heap grew by 400 MB that way
         var n = records.Count;
+        var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
         var geoms = new byte[n][];
         var attrsJson = new string[n];
-        var keys = new string[n];
         var hashes = new byte[n][];
         for (var i = 0; i < n; i++)
         {
-            var r = records[i];
-            geoms[i] = wkb.Write(r.Geometry);
-            attrsJson[i] = r.Attrs.ToJsonString();
-            keys[i] = r.SourceKey;
-            hashes[i] = IngestStore.ContentHash(r, geoms[i], attrsJson[i]);
+            geoms[i] = wkb.Write(records[i].Geometry);
+            attrsJson[i] = records[i].Attrs.ToJsonString();
+            hashes[i] = IngestStore.ContentHash(records[i], geoms[i], attrsJson[i]);
         }
-        var changed = new List<int>();
-        await using (var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace))
-        {
-            probe.Parameters.AddWithValue("keys", keys);
-            probe.Parameters.AddWithValue("hashes", hashes);
-            await using var reader = await probe.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                changed.Add((int)reader.GetInt64(0) - 1);
-        }
-        if (changed.Count == 0) return 0;
-        await using var w = await BeginCopyAsync(ct);
+        // nothing stored to compare with (a first load): every record is copied
+        var changed = _probe ? await ChangedAsync(records, hashes, ct) : Enumerable.Range(0, n).ToList();
+        if (changed.Count == 0) return;
+        await using var w = await _conn.BeginBinaryImportAsync(
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var i in changed) await WriteRowAsync(w, records[i], geoms[i], attrsJson[i], hashes[i], ct);
         await w.CompleteAsync(ct);
-        return changed.Count;
+        Staged += changed.Count;
     }
 
-    private Task<NpgsqlBinaryImporter> BeginCopyAsync(CancellationToken ct) => _conn.BeginBinaryImportAsync(
-        "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+    /// <summary>The positions of the records whose content differs from the current state (ingest_probe.sql, which notes the unchanged ones' entities).</summary>
+    private async Task<List<int>> ChangedAsync(IReadOnlyList<FeatureRecord> records, byte[][] hashes, CancellationToken ct)
+    {
+        await using var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace);
+        probe.Parameters.AddWithValue("keys", records.Select(r => r.SourceKey).ToArray());
+        probe.Parameters.AddWithValue("hashes", hashes);
+        var changed = new List<int>();
+        await using var reader = await probe.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) changed.Add((int)reader.GetInt64(0) - 1);
+        return changed;
+    }
 
     private async Task WriteRowAsync(NpgsqlBinaryImporter w, FeatureRecord r, byte[] geomBytes, string attrs, byte[] hash, CancellationToken ct)
     {

@@ -159,17 +159,8 @@ public sealed class FeedFetcher(IHttpClientFactory clients, IOptions<HubOptions>
 
     private static async Task<byte[]> ReadCappedAsync(HttpContent content, long cap, CancellationToken ct)
     {
-        if (content.Headers.ContentLength > cap) throw new InvalidDataException($"feed document larger than {cap} bytes");
         await using var s = await content.ReadAsStreamAsync(ct);
-        using var ms = new MemoryStream();
-        var buffer = new byte[81920];
-        int n;
-        while ((n = await s.ReadAsync(buffer, ct)) > 0)
-        {
-            if (ms.Length + n > cap) throw new InvalidDataException($"feed document larger than {cap} bytes");
-            ms.Write(buffer, 0, n);
-        }
-        return ms.ToArray();
+        return await CappedBody.ReadAsync(s, cap, content.Headers.ContentLength, $"feed document larger than {cap} bytes", ct);
     }
 
     /// <summary>URLs are logged without user info or query values (they may carry tokens).</summary>

@@ -95,14 +95,15 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var started = clock.GetTimestamp();
         var rawId = await ingest.InsertRawAsync(raw, ct);
         var rawDone = clock.GetTimestamp();
-        var written = Choose(req) is IBatchedFeedParser batched && _limits.BatchRecords > 0
+        var chosen = Choose(req);
+        var written = chosen is IBatchedFeedParser batched && _limits.BatchRecords > 0
             ? await StreamAsync(ingest, batched, req, receivedAt, ct)
-            : await ReadAndWriteAsync(ingest, req, receivedAt, ct);
+            : await ReadAndWriteAsync(ingest, chosen, req, receivedAt, ct);
         if (written.Failure is { } failure)
             return await FailAsync(ingest, written.FailStatus, written.Parser?.Format, failure, req, receivedAt, ct, written.Parser?.Layer);
         var parser = written.Parser!;
         var rejections = written.Rejections;
-        var accepted = written.Accepted;
+        var accepted = written.Live + written.Routed;
         var changed = written.Changed;
         await ingest.WriteRejectionsAsync(rejections, ct);
         await ingest.FinishRawAsync("parsed", parser.Format, accepted, rejections.Count, ct);
@@ -119,7 +120,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
             clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds, written.StageTime.TotalMilliseconds,
             clock.GetElapsedTime(markDone, committed).TotalMilliseconds, clock.GetElapsedTime(committed).TotalMilliseconds, written.Batches,
-            written.Staged?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all");
+            ingest.Staged);
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, rejections.Count, changed, rejections)
         {
             Layer = parser.Layer,
@@ -133,34 +134,31 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     }
 
     /// <summary>What a document's reading and writing came to, before its rejections, raw status and source mark are written.</summary>
-    private sealed record Written(IFeedParser? Parser, int Accepted, int Live, int Changed, List<Rejection> Rejections, List<NotCurrent> NotCurrent,
+    private sealed record Written(IFeedParser? Parser, int Live, int Changed, List<Rejection> Rejections, List<NotCurrent> NotCurrent,
         DateTimeOffset? Watermark, string? RoutedTo, int Routed, TimeSpan ReadTime, int Batches,
         IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null)
     {
         /// <summary>Of the writes, the time spent copying batches into staging as they were read.</summary>
         public TimeSpan StageTime { get; init; }
 
-        /// <summary>Records copied into staging as the batches were read: the changed ones (unchanged ones are probed, not copied).</summary>
-        public int? Staged { get; init; }
-
         public static Written Failed(IFeedParser? parser, IngestStatus status, Rejection why, TimeSpan readTime) =>
-            new(parser, 0, 0, 0, [], [], null, null, 0, readTime, 0, status, why);
+            new(parser, 0, 0, [], [], null, null, 0, readTime, 0, status, why);
     }
 
     /// <summary>The whole document parsed and checked, then written (formats that do not read in batches).</summary>
-    private async Task<Written> ReadAndWriteAsync(IngestTransaction ingest, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    private async Task<Written> ReadAndWriteAsync(IngestTransaction ingest, IFeedParser? parser, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
     {
         var started = clock.GetTimestamp();
-        var read = await ReadAsync(ingest, req, receivedAt, ct);
+        var read = await ReadAsync(ingest, parser, req, receivedAt, ct);
         var readTime = clock.GetElapsedTime(started);
         if (read.Failure is { } failure) return Written.Failed(read.Parser, read.FailStatus, failure, readTime);
-        var (parser, result, routed) = (read.Parser!, read.Result!, read.Routed);
+        var (result, routed) = (read.Result!, read.Routed);
         var records = result.Records;
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteFeaturesAsync(records, notCurrent, ct);
         if (routed is not null) changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
-        return new Written(parser, records.Count + (routed?.Records.Count ?? 0), records.Count, changed, result.Rejections, notCurrent, watermark,
+        return new Written(read.Parser, records.Count, changed, result.Rejections, notCurrent, watermark,
             routed?.Workspace, routed?.Records.Count ?? 0, readTime, 1);
     }
 
@@ -178,7 +176,6 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var budget = TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds));
         var readTime = TimeSpan.Zero;
         var stageTime = TimeSpan.Zero;
-        var staged = 0;
         var context = ParseContextFor(req, receivedAt, CancellationToken.None);
         CheckRun? run = null;
         long vertices = 0;
@@ -204,46 +201,30 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 if (readTime >= budget) throw new OperationCanceledException(left.Token);
                 if (!batchesOf.MoveNext()) break;
                 batch = batchesOf.Current;
-                batches++;
-                if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
-                    return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
-                await ingest.ExpandCancellationsAsync(parser.Layer, batch, ct);
-                var checks = new CheckContext
-                {
-                    Extent = _extent,
-                    ReceivedAt = receivedAt,
-                    Boundaries = bounds,
-                    ToleranceMetres = options.Value.BoundaryToleranceMetres,
-                    Jurisdiction = req.Jurisdiction,
-                    StoredLocation = await ingest.StoredLocationsAsync(parser.Layer, batch.Records, ct),
-                    MaxFutureSkew = _maxFutureSkew,
-                    Budget = left.Token,
-                };
-                run = run is null ? new CheckRun(checks) : run.Continue(checks);
-                _batchChecks.Run(batch, run);
             }
-            catch (UnparseableDocumentException e)
+            catch (Exception e) when (Refusal(e, parser, req, ct) is { } why)
             {
-                return Written.Failed(parser, IngestStatus.Unparseable, new Rejection(e.At, e.Reason), readTime + clock.GetElapsedTime(started));
+                return Written.Failed(parser, IngestStatus.Unparseable, why, readTime + clock.GetElapsedTime(started));
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            batches++;
+            if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
+                return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
+            try
+            {
+                run = await CheckAsync(ingest, parser.Layer, batch, req, receivedAt, bounds, run, _batchChecks, left.Token, ct);
+            }
+            catch (OperationCanceledException) when (left.IsCancellationRequested && !ct.IsCancellationRequested)
             {
                 return Written.Failed(parser, IngestStatus.Unparseable, OverBudget(), readTime + clock.GetElapsedTime(started));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Parser {Format} failed on a document of source {Source}", parser.Format, req.Source.Id);
-                return Written.Failed(parser, IngestStatus.Unparseable, new Rejection("document", "document could not be parsed"), readTime + clock.GetElapsedTime(started));
-            }
-            ValidityRule.Apply(batch);
-            if (ExerciseRule.Apply(batch, req.Workspace, req.Source.ExerciseWorkspace) is { } r)
+            if (ApplyRules(batch, req) is { } r)
             {
                 routedTo = r.Workspace;
                 routed.AddRange(r.Records);
             }
+            // routed records do not move the source's watermark (as in the whole-document path)
             foreach (var rec in batch.Records)
             {
-                policy.Apply(rec);
                 var at = rec.ObservedAt ?? receivedAt;
                 if (watermark is null || at > watermark) watermark = at;
             }
@@ -251,22 +232,15 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             rejections.AddRange(batch.Rejections);
             live += batch.Records.Count;
             var staging = clock.GetTimestamp();
-            staged += await ingest.StageAsync(batch.Records, ct);
+            await ingest.StageAsync(batch.Records, ct);
             stageTime += clock.GetElapsedTime(staging);
-        }
-        foreach (var rec in routed)
-        {
-            policy.Apply(rec);
-            var at = rec.ObservedAt ?? receivedAt;
-            if (watermark is null || at > watermark) watermark = at;
         }
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteStagedAsync(notCurrent, ct);
         if (routedTo is not null) changed += await ingest.WriteFeaturesAsync(routed, notCurrent, ct, routedTo);
-        return new Written(parser, live + routed.Count, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches)
+        return new Written(parser, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches)
         {
             StageTime = stageTime,
-            Staged = staged,
         };
     }
 
@@ -292,7 +266,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await using var ingest = await IngestTransaction.BeginAsync(db,
             new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
         await ingest.ReadOnlyAsync(ct);
-        var read = await ReadAsync(ingest, req, receivedAt, ct);
+        var read = await ReadAsync(ingest, Choose(req), req, receivedAt, ct);
         if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);
         return new PreviewOutcome(IngestStatus.Ingested, read.Parser!.Format, read.Parser.Layer, read.Result!.Records, read.Result.Rejections, read.Routed);
         // disposing the transaction uncommitted rolls it back
@@ -301,9 +275,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     private sealed record Read(IFeedParser? Parser, ParseResult? Result, ExerciseRule.Routed? Routed, IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null);
 
     /// <summary>Parse, expand cancellations, run the record checks and the rules: everything before the writes, shared by ingest and preview.</summary>
-    private async Task<Read> ReadAsync(IngestTransaction ingest, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    private async Task<Read> ReadAsync(IngestTransaction ingest, IFeedParser? parser, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
     {
-        var parser = Choose(req);
         if (parser is null)
             return new Read(null, null, null, IngestStatus.UnknownFormat, new Rejection("document", req.Format is null ? "format not recognised" : $"unknown format '{req.Format}'"));
 
@@ -316,48 +289,70 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             if (FormatRegistry.ApplyGeometryCaps(result, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument) is { } tooBig)
                 return new Read(parser, null, null, IngestStatus.Unparseable, tooBig);
         }
-        catch (UnparseableDocumentException e)
+        catch (Exception e) when (Refusal(e, parser, req, ct) is { } why)
         {
-            return new Read(parser, null, null, IngestStatus.Unparseable, new Rejection(e.At, e.Reason));
+            return new Read(parser, null, null, IngestStatus.Unparseable, why);
+        }
+        try
+        {
+            await CheckAsync(ingest, parser.Layer, result, req, receivedAt, await ingest.BoundariesAsync(boundaries, ct), null, formats.Checks, budget.Token, ct);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             return new Read(parser, null, null, IngestStatus.Unparseable, OverBudget());
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.LogError(e, "Parser {Format} failed on a document of source {Source}", parser.Format, req.Source.Id);
-            return new Read(parser, null, null, IngestStatus.Unparseable, new Rejection("document", "document could not be parsed"));
-        }
+        return new Read(parser, result, ApplyRules(result, req));
+    }
 
-        await ingest.ExpandCancellationsAsync(parser.Layer, result, ct);
-        // The same ordered record checks as ./hub validate (FormatRegistry.Checks), with the hub's boundaries, the
-        // locations of features already stored, and the pusher's jurisdiction.
-        var checks = new CheckContext
+    /// <summary>
+    /// Cancellations expanded, then the same ordered record checks as ./hub validate (FormatRegistry.Checks) with the
+    /// hub's boundaries, the locations of features already stored, and the pusher's jurisdiction — over a whole document,
+    /// or over one batch within the run that spans its document.
+    /// </summary>
+    private async Task<CheckRun> CheckAsync(IngestTransaction ingest, string layer, ParseResult result, IngestRequest req, DateTimeOffset receivedAt,
+        DisasterHub.Core.Checks.IBoundaryLookup bounds, CheckRun? run, RecordChecks checks, CancellationToken budget, CancellationToken ct)
+    {
+        await ingest.ExpandCancellationsAsync(layer, result, ct);
+        var context = new CheckContext
         {
             Extent = _extent,
             ReceivedAt = receivedAt,
-            Boundaries = await ingest.BoundariesAsync(boundaries, ct),
+            Boundaries = bounds,
             ToleranceMetres = options.Value.BoundaryToleranceMetres,
             Jurisdiction = req.Jurisdiction,
-            StoredLocation = await ingest.StoredLocationsAsync(parser.Layer, result.Records, ct),
+            StoredLocation = await ingest.StoredLocationsAsync(layer, result.Records, ct),
             MaxFutureSkew = _maxFutureSkew,
-            Budget = budget.Token,
+            Budget = budget,
         };
-        try
-        {
-            formats.Checks.Run(result, checks);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            return new Read(parser, null, null, IngestStatus.Unparseable, OverBudget());
-        }
+        run = run is null ? new CheckRun(context) : run.Continue(context);
+        checks.Run(result, run);
+        return run;
+    }
+
+    /// <summary>Validity, exercise routing (exercises and tests never reach live: the one place that decides, for pushes
+    /// and pulls alike) and classification of the records that passed the checks; the records routed to a drill, if any.</summary>
+    private ExerciseRule.Routed? ApplyRules(ParseResult result, IngestRequest req)
+    {
         ValidityRule.Apply(result);
-        // exercises and tests never reach live: the one place that decides, for pushes and pulls alike
         var routed = ExerciseRule.Apply(result, req.Workspace, req.Source.ExerciseWorkspace);
         foreach (var r in result.Records) policy.Apply(r);
         if (routed is not null) foreach (var r in routed.Records) policy.Apply(r);
-        return new Read(parser, result, routed);
+        return routed;
+    }
+
+    /// <summary>Why the parser could not read the document, as its rejection; null for the caller's own cancellation (rethrown).</summary>
+    private Rejection? Refusal(Exception e, IFeedParser parser, IngestRequest req, CancellationToken ct)
+    {
+        switch (e)
+        {
+            case UnparseableDocumentException u:
+                return new Rejection(u.At, u.Reason);
+            case OperationCanceledException:
+                return ct.IsCancellationRequested ? null : OverBudget();
+            default:
+                log.LogError(e, "Parser {Format} failed on a document of source {Source}", parser.Format, req.Source.Id);
+                return new Rejection("document", "document could not be parsed");
+        }
     }
 
     private Rejection OverBudget() =>

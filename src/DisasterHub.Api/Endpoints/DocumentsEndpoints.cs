@@ -154,7 +154,7 @@ public static class DocumentsEndpoints
         byte[] body;
         try
         {
-            body = await ReadCappedAsync(ctx.Request.Body, cap, ct, ctx.Request.ContentLength);
+            body = await CappedBody.ReadAsync(ctx.Request.Body, cap, ctx.Request.ContentLength, "body over cap", ct);
         }
         catch (InvalidDataException)
         {
@@ -351,35 +351,5 @@ public static class DocumentsEndpoints
         h.AppendData(body);
         h.AppendData(System.Text.Encoding.UTF8.GetBytes(target));
         return h.GetHashAndReset();
-    }
-
-    /// <summary>
-    /// Reads a body of at most <paramref name="cap"/> bytes. With a Content-Length the body is read into one array of
-    /// that size (no growing buffer and final copy: a 128 MB registry costs 128 MB, not up to 3×).
-    /// </summary>
-    internal static async Task<byte[]> ReadCappedAsync(Stream s, long cap, CancellationToken ct, long? contentLength = null)
-    {
-        if (contentLength is { } declared and >= 0 and <= int.MaxValue)
-        {
-            if (declared > cap) throw new InvalidDataException("body over cap");
-            var exact = new byte[declared];
-            var filled = 0;
-            while (filled < exact.Length)
-            {
-                var read = await s.ReadAsync(exact.AsMemory(filled), ct);
-                if (read == 0) throw new BadHttpRequestException("request body shorter than its Content-Length", 400);
-                filled += read;
-            }
-            return exact;
-        }
-        using var ms = new MemoryStream();
-        var buffer = new byte[65536];
-        int n;
-        while ((n = await s.ReadAsync(buffer, ct)) > 0)
-        {
-            if (ms.Length + n > cap) throw new InvalidDataException("body over cap");
-            ms.Write(buffer, 0, n);
-        }
-        return ms.ToArray();
     }
 }

@@ -85,7 +85,7 @@ public static partial class MediaEndpoints
         byte[] bytes;
         try
         {
-            bytes = await DocumentsEndpoints.ReadCappedAsync(ctx.Request.Body, cap, ct);
+            bytes = await CappedBody.ReadAsync(ctx.Request.Body, cap, ctx.Request.ContentLength, "media over cap", ct);
         }
         catch (Exception tooLarge) when (tooLarge is InvalidDataException or BadHttpRequestException { StatusCode: 413 })
         {
