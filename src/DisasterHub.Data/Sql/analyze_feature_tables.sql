@@ -1,5 +1,5 @@
 -- After a large load (see analyze_after_load.sql): the statistics of the columns the ingest's own statements look
 -- features up by — what the next push (typically the same registry again) is planned on. Only these columns: the
--- geometry and attrs statistics made the whole-table ANALYZE of feature, feature_version and merged_feature cost
+-- geometry and attrs statistics made the whole-table ANALYZE of feature, feature_version (now feature_past) and merged_feature cost
 -- 2.1 s of a 10.5-s 50,000-row push; autovacuum still analyzes every table in full within its next round.
 ANALYZE feature (workspace, layer, source_id, source_key, entity_key, name_key)

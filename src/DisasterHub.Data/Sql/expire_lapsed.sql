@@ -12,7 +12,8 @@ WITH lapsed AS (
 numbered AS (
     SELECT l.*, nextval('merged_change_seq') AS seq FROM lapsed l
 )
-UPDATE merged_feature m SET change_seq = n.seq, expired_seq = n.seq
+-- the lapse is a state of its own in the history (a new history_id; migration 0049 closes the one before)
+UPDATE merged_feature m SET change_seq = n.seq, expired_seq = n.seq, history_id = nextval('merged_feature_history_id_seq')
 FROM numbered n
 WHERE m.workspace = n.workspace AND m.layer = n.layer AND m.entity_key = n.entity_key
 RETURNING m.workspace, m.layer, m.change_seq

@@ -1,5 +1,6 @@
 -- Current state: idempotent on (workspace, source_id, source_key); an older observed_at never overwrites a newer one,
--- and identical content is a no-op.
+-- and identical content is a no-op. New content opens a new version (a new history_id): the trigger of migration 0049
+-- closes the state it replaces into feature_past. A record that only moves to another entity keeps its version.
 INSERT INTO feature (layer, source_id, source_key, workspace, entity_key, name_key, municipality_code, name, address, geom,
                      source_crs, status, severity, observed_at, reported_at, received_at, stale_after,
                      classification, attrs, raw_document_id, content_hash, valid_from, valid_until)
@@ -15,6 +16,7 @@ ON CONFLICT (workspace, source_id, source_key) DO UPDATE SET
     reported_at = EXCLUDED.reported_at, received_at = EXCLUDED.received_at, stale_after = EXCLUDED.stale_after,
     classification = EXCLUDED.classification, attrs = EXCLUDED.attrs, raw_document_id = EXCLUDED.raw_document_id,
     content_hash = EXCLUDED.content_hash, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
-    version = feature.version + 1
+    version = feature.version + 1,
+    history_id = CASE WHEN feature.content_hash <> EXCLUDED.content_hash THEN nextval('feature_history_id_seq') ELSE feature.history_id END
 WHERE (feature.content_hash <> EXCLUDED.content_hash OR feature.entity_key IS DISTINCT FROM EXCLUDED.entity_key)
   AND EXCLUDED.observed_at >= feature.observed_at

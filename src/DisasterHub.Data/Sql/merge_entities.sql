@@ -106,6 +106,8 @@ ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
     received_at = EXCLUDED.received_at, classification = EXCLUDED.classification, attrs = EXCLUDED.attrs,
     provenance = EXCLUDED.provenance, conflicts = EXCLUDED.conflicts, sources = EXCLUDED.sources,
     content_hash = EXCLUDED.content_hash, version = merged_feature.version + 1, change_seq = nextval('merged_change_seq'),
+    -- a new merged state: the trigger of migration 0049 closes the one it replaces into merged_feature_past
+    history_id = nextval('merged_feature_history_id_seq'),
     valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
     -- a lapse already announced stays announced unless the window itself changed
     expired_seq = CASE WHEN EXCLUDED.valid_until IS NOT DISTINCT FROM merged_feature.valid_until THEN merged_feature.expired_seq END
