@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DisasterHub.Api.Tests.Infrastructure;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 16 §3, one write for current state and history (migration 0049): a state is stored once — in
+/// <c>feature</c> / <c>merged_feature</c> while it is current, in <c>feature_past</c> / <c>merged_feature_past</c> once
+/// a new one replaces it — and <c>feature_version</c> / <c>merged_feature_version</c> show every state with the id it
+/// was given when written, so the history and the as-of reads are what they were.
+/// </summary>
+public sealed class temporal_history_should : IAsyncLifetime
+{
+    private HubServer _hub = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubServer.StartAsync();
+        _key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private async Task Push(string observedAt, params (string Id, int Evacuees)[] shelters)
+    {
+        var rows = shelters.Select(s => $$"""{"id":"{{s.Id}}","name":"履歴試験{{s.Id}}","status":"開設","evacuees":{{s.Evacuees}},"lat":37.05,"lon":136.9{{s.Id[^1]}}}""");
+        var doc = Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"{{observedAt}}","shelters":[{{string.Join(',', rows)}}]}""");
+        var r = await _hub.PushAsync("nanao-status", _key, doc);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+    }
+
+    private async Task<long> Count(string table) => await _hub.Db.ScalarAsync($"SELECT count(*) FROM {table}");
+
+    private async Task<Dictionary<string, long>> Ids(string sql) =>
+        (await _hub.Db.RowsAsync(sql)).ToDictionary(r => (string)r[0]!, r => Convert.ToInt64(r[1], CultureInfo.InvariantCulture));
+
+    private async Task<int> MergedEvacueesAt(string? at)
+    {
+        var json = await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items" + (at is null ? "" : $"?datetime={at}"));
+        return JsonDocument.Parse(json).RootElement.GetProperty("features").EnumerateArray()
+            .Single(f => f.GetProperty("properties").GetProperty("name").GetString() == "履歴試験R1")
+            .GetProperty("properties").GetProperty("attrs").GetProperty("evacuees").GetInt32();
+    }
+
+    [Fact]
+    public async Task write_a_new_state_once_and_close_a_replaced_one_under_its_id()
+    {
+        await Push("2026-11-22T09:00:00+09:00", ("R1", 10), ("R2", 20));
+        // a first load: every state is current, nothing is written twice
+        Assert.Equal(0L, await Count("feature_past"));
+        Assert.Equal(0L, await Count("merged_feature_past"));
+        Assert.Equal(2L, await Count("feature_version"));
+        Assert.Equal(2L, await Count("merged_feature_version"));
+        var first = await Ids("SELECT source_key, id FROM feature_version");
+        var firstMerged = await Ids("SELECT name, id FROM merged_feature_version");
+        await Task.Delay(50);
+        var between = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        await Task.Delay(50);
+
+        // R1 changes: its old state moves to the past under the id it had; R2 (unchanged) writes nothing
+        await Push("2026-11-22T10:00:00+09:00", ("R1", 11), ("R2", 20));
+        var past = await _hub.Db.RowsAsync("SELECT source_key, id, (attrs ->> 'evacuees')::int FROM feature_past");
+        Assert.Equal([["R1", first["R1"], 10]], past.Select(r => new object?[] { r[0], Convert.ToInt64(r[1], CultureInfo.InvariantCulture), r[2] }));
+        Assert.Equal(3L, await Count("feature_version"));
+        Assert.Equal(first["R2"], (await Ids("SELECT source_key, history_id FROM feature"))["R2"]);
+        Assert.True((await Ids("SELECT source_key, history_id FROM feature"))["R1"] > first.Values.Max());
+        var mergedPast = await _hub.Db.RowsAsync("SELECT name, id, (attrs ->> 'evacuees')::int, version FROM merged_feature_past");
+        Assert.Equal([["履歴試験R1", firstMerged["履歴試験R1"], 10, 1]],
+            mergedPast.Select(r => new object?[] { r[0], Convert.ToInt64(r[1], CultureInfo.InvariantCulture), r[2], r[3] }));
+        Assert.Equal(3L, await Count("merged_feature_version"));
+
+        // a state older than the current one is history only: never current, never a second copy
+        await Push("2026-11-22T08:00:00+09:00", ("R2", 5));
+        Assert.Equal(2L, await Count("feature_past"));
+        Assert.Equal(20, (await _hub.Db.RowsAsync("SELECT (attrs ->> 'evacuees')::int FROM feature WHERE source_key = 'R2'"))[0][0]);
+        Assert.Equal(4L, await Count("feature_version"));
+        // the same document again: nothing new anywhere
+        await Push("2026-11-22T08:00:00+09:00", ("R2", 5));
+        Assert.Equal(4L, await Count("feature_version"));
+
+        // the read paths see the history as before: the merged layer as it stood between the pushes, and now
+        Assert.Equal(10, await MergedEvacueesAt(between));
+        Assert.Equal(11, await MergedEvacueesAt(null));
+        var history = await _hub.Db.RowsAsync("SELECT version, (attrs ->> 'evacuees')::int FROM merged_feature_version WHERE name = '履歴試験R1' ORDER BY id");
+        Assert.Equal([[1, 10], [2, 11]], history.Select(r => new[] { r[0], r[1] }));
+    }
+}
