@@ -269,7 +269,8 @@ scale_point() {   # $1 features: a fresh database, the hub on it, n GSI rows pus
   dotnet "$BENCH_DLL" tile-latency "$(cs "$sdb")" "http://127.0.0.1:$SCALE_PORT" "${BENCH_PER_ZOOM:-40}" "scale_$n" >> "$T" 2>>"$RES/tile-latency.log" \
     || log "  tile-latency failed (see $RES/tile-latency.log)"
   kill "$SPID"; wait "$SPID" 2>/dev/null || true
-  dropdb --if-exists --force "$sdb"
+  # BENCH_KEEP_DB=1 keeps the scale database (for EXPLAIN work on the tile SQL); its name is in the log
+  if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$sdb}"); log "  kept database $sdb"; else dropdb --if-exists --force "$sdb"; fi
 }
 if [ $SCALE_ONLY = 1 ]; then
   for n in ${BENCH_SCALE_SIZES:-1000000}; do scale_point "$n"; done
