@@ -27,8 +27,12 @@ public sealed class TileQueries(NpgsqlDataSource db)
     public static bool FromCells(ReadScope scope, int z) => scope.Set == RowSet.Merged && scope.At is null && z < ClusterBelowZoom;
 
     /// <summary>The exact SQL the hub runs for a tile (also what the benchmark gives pgbench).</summary>
+    /// <remarks>At and above the cluster zoom a live tile ranks on keys and reads the kept rows by id
+    /// (tile_ranked.sql); a tile as of an instant ranks its rows whole (tile_ranked_asof.sql).</remarks>
     public static string Sql(ReadScope scope, bool fromCells) =>
-        SqlFiles.Get(fromCells ? "tile_cells" : "tile").Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
+        SqlFiles.Get(fromCells ? "tile_cells" : "tile")
+            .Replace("{ranked}", SqlFiles.Get(scope.At is null ? "tile_ranked" : "tile_ranked_asof"), StringComparison.Ordinal)
+            .Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
 
     public Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, CancellationToken ct) =>
         TileAsync(scope, z, x, y, FromCells(scope, z), ct);

@@ -227,5 +227,16 @@ public sealed class cluster_cells_should : IAsyncLifetime
         var shelters = MvtReader.Read(await Served(null, TileQueries.ClusterBelowZoom, x, y, "live")).Single(l => l.Name == Layers.Shelters);
         Assert.Equal(TileQueries.FeatureCap, shelters.Features);
         Assert.Equal(100, shelters.Items.Count(f => Convert.ToInt64(f.Properties["severity"], CultureInfo.InvariantCulture) == 3));
+        // the same cap on the other two ways a tile reads its rows: per source (ranked on keys, read by id, as the
+        // merged tile above) and as of an instant (ranked whole: tile_ranked_asof.sql)
+        var at = Uri.EscapeDataString(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        foreach (var path in new[] { $"/tiles/{Layers.Shelters}/{TileQueries.ClusterBelowZoom}/{x}/{y}.mvt", $"/tiles/merged/{TileQueries.ClusterBelowZoom}/{x}/{y}.mvt?at={at}" })
+        {
+            var r = await _hub.Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            var layer = MvtReader.Read(await r.Content.ReadAsByteArrayAsync()).Single(l => l.Name == Layers.Shelters);
+            Assert.Equal(TileQueries.FeatureCap, layer.Features);
+            Assert.Equal(100, layer.Items.Count(f => Convert.ToInt64(f.Properties["severity"], CultureInfo.InvariantCulture) == 3));
+        }
     }
 }

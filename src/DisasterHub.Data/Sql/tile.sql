@@ -8,17 +8,9 @@ WITH b AS (
     SELECT ST_TileEnvelope(@z, @x, @y) AS env,
            ST_Transform(ST_Intersection(ST_TileEnvelope(@z, @x, @y, margin => 64.0 / 4096), ST_TileEnvelope(0, 0, 0)), 4326) AS env4326
 ),
--- At and above the cluster zoom each layer keeps its @cap most severe features: they are ranked on the rows' own
--- columns first, and only those kept are transformed and encoded (issue 16: a z9 tile over a dense area holds tens of
--- thousands of points, and encoding every one before the cap took 300 ms at 1,000,000 features). Only the columns a
--- tile shows are read from the rows (their provenance, for one, is never expanded here).
-ranked AS (
-    SELECT r.layer, r.id, r.name, r.status, r.severity, r.municipality_code, r.entity_key, r.sources, r.observed_at,
-           r.stale, r.conflicts, r.attrs, r.geom,
-           row_number() OVER (PARTITION BY r.layer ORDER BY r.severity DESC NULLS LAST, r.observed_at DESC) AS rn
-    FROM ({rows}) r, b
-    WHERE @z >= @cluster_zoom AND r.classification = ANY (@levels) AND r.geom && b.env4326
-),
+-- At and above the cluster zoom each layer keeps its @cap most severe features: the ranked CTE is tile_ranked.sql (now) or
+-- tile_ranked_asof.sql (as of an instant), either giving the kept rows with their rank rn.
+{ranked},
 detail AS (
     SELECT s.layer, s.id::text AS id, s.name, s.status, s.severity, s.municipality_code, s.entity_key,
            array_to_string(s.sources, ',') AS sources, s.observed_at::text AS observed_at, s.stale,
