@@ -35,17 +35,42 @@ public static class IngestStore
     /// What makes two states of a record "the same": everything it says except when it was said or received, so an
     /// unchanged row in a re-published document adds nothing to history.
     /// </summary>
+    /// <remarks>The hashed text is each part in UTF-8 followed by U+001F (a missing part is U+0000), the geometry's WKB
+    /// in upper-case hex as the last part, then the validity window when there is one. It is written straight into one
+    /// pooled buffer (no intermediate strings): an unchanged registry's re-push hashes every record.</remarks>
     public static byte[] ContentHash(FeatureRecord r, byte[] wkb, string attrsJson)
     {
-        var sb = new StringBuilder();
-        foreach (var part in new[] { r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
-                     r.Severity?.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Classification, attrsJson, Convert.ToHexString(wkb) })
-            sb.Append(part ?? "\u0000").Append('\u001f');
-        // validity only when given, so the hashes of records without it stay what they were before validity existed
-        if (r.ValidFrom is not null || r.ValidUntil is not null)
-            sb.Append("valid:").Append(r.ValidFrom?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Append('/').Append(r.ValidUntil?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        var validity = r.ValidFrom is not null || r.ValidUntil is not null
+            ? $"valid:{r.ValidFrom?.UtcTicks.ToString(ic)}/{r.ValidUntil?.UtcTicks.ToString(ic)}"
+            : "";
+        ReadOnlySpan<string?> parts = [r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
+            r.Severity?.ToString(ic), r.Classification, attrsJson];
+        var length = 2 * wkb.Length + 1 + Encoding.UTF8.GetByteCount(validity);
+        foreach (var part in parts) length += (part is null ? 1 : Encoding.UTF8.GetByteCount(part)) + 1;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var n = 0;
+            foreach (var part in parts)
+            {
+                if (part is null) buffer[n++] = 0;
+                else n += Encoding.UTF8.GetBytes(part, buffer.AsSpan(n));
+                buffer[n++] = 0x1F;
+            }
+            foreach (var b in wkb)
+            {
+                buffer[n++] = (byte)"0123456789ABCDEF"[b >> 4];
+                buffer[n++] = (byte)"0123456789ABCDEF"[b & 15];
+            }
+            buffer[n++] = 0x1F;
+            n += Encoding.UTF8.GetBytes(validity, buffer.AsSpan(n));
+            return SHA256.HashData(buffer.AsSpan(0, n));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Deletes Idempotency-Key answers older than <paramref name="before"/>.</summary>
