@@ -82,7 +82,6 @@ public sealed class unchanged_repush_should
         // and the entity probe through feature_entity — never a scan of the layer's features per row (the bench's 10 minutes)
         var (probe, recheck) = await PlansAsync(hub.Db.ConnectionString);
         Assert.True(probe.Contains("feature_workspace_source_id_source_key_key", StringComparison.Ordinal), probe);
-        Assert.True(probe.Contains("merged_feature_pkey", StringComparison.Ordinal), probe);
         Assert.True(recheck.Contains("feature_entity", StringComparison.Ordinal) && !recheck.Contains("feature_layer", StringComparison.Ordinal), recheck);
     }
 }

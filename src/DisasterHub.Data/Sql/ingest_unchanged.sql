@@ -4,8 +4,7 @@
 -- "last seen": it is the source's last success (source.last_success_at, marked once per document).
 -- The one thing an unchanged record still decides is the merge of an entity with more than one feature: which source
 -- wins depends on the ingest's clock (stale and lapsed values rank last), so those entities (recheck) are merged again.
--- A single-feature entity's merged row does not depend on the clock and is left alone (the probe does not even note
--- the entity when its merged row says it has one feature; what it noted is counted again here).
+-- A single-feature entity's merged row does not depend on the clock and is left alone.
 ANALYZE staging;
 
 CREATE TEMP TABLE recheck (layer text, entity_key text) ON COMMIT DROP;
