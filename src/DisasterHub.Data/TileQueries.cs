@@ -66,6 +66,10 @@ public sealed class TileQueries(NpgsqlDataSource db)
             c.Parameters.AddWithValue("tolerance", tileMeters / 4096 * 2);   // ~2 tile pixels
             c.Parameters.AddWithValue("cluster_zoom", ClusterBelowZoom);
         }
+        // prepared: the statement stays prepared on the pooled connection, so PostgreSQL plans it once per connection
+        // (a generic plan after its first executions) instead of for every tile — planning the tile SQL took ~2 ms,
+        // more than executing a z14 tile
+        await c.PrepareAsync(ct);
         return (byte[])(await c.ExecuteScalarAsync(ct))!;
     }
 }
