@@ -306,10 +306,18 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
         await ExecuteAsync(SqlFiles.Get("ingest_versions"), ct, workspace);
         int changed;
-        await using (var c = Statement(SqlFiles.Get("ingest_features"), workspace))
+        // a source's first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); later ones upsert
+        var firstLoad = await FirstLoadAsync(ct);
+        await using (var c = Statement(SqlFiles.Get(firstLoad ? "ingest_bulk_features" : "ingest_features")
+                         .Replace("{feature_rows}", SqlFiles.Get("ingest_feature_rows"), StringComparison.Ordinal), workspace))
         {
             c.Parameters.AddWithValue("expected_interval_seconds", (double)Scope.ExpectedIntervalSeconds);
             changed = await c.ExecuteNonQueryAsync(ct);
+        }
+        if (firstLoad)
+        {
+            await using var count = Statement("SELECT count(*) FROM staging", workspace);
+            changed = (int)(long)(await count.ExecuteScalarAsync(ct))!;
         }
         await using (var merge = Statement(SqlFiles.Get("merge_entities"), workspace))
         {
@@ -321,6 +329,13 @@ public sealed class IngestTransaction : IAsyncDisposable
         // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
         await ExecuteAsync("DROP TABLE staging, unchanged, touched, retired, recheck", ct);
         return changed;
+    }
+
+    /// <summary>Whether this is the source's first load: no partition of feature for it yet (ingest_first_load.sql).</summary>
+    private async Task<bool> FirstLoadAsync(CancellationToken ct)
+    {
+        await using var c = Statement(SqlFiles.Get("ingest_first_load"));
+        return (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>

@@ -69,11 +69,18 @@ public sealed class tiles_and_events_should : IAsyncLifetime
         Assert.Contains("evacuees (Integer", info, StringComparison.Ordinal);
         Assert.Contains("evacuees (Integer) = 120", info.Replace("Integer64", "Integer", StringComparison.Ordinal), StringComparison.Ordinal);
 
-        using var again = new HttpRequestMessage(HttpMethod.Get, url);
-        again.Headers.IfNoneMatch.Add(etag);
-        var second = await _hub.Http.SendAsync(again);
-        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
-        Assert.Equal("hit", second.Headers.GetValues("X-Tile-Cache").Single());
+        // the same tile again: 304 for the ETag, from the cache (the push's NOTIFY can reach this node's listener after
+        // the first request stored the tile, under load, and drop it once: a second repeat is then the hit)
+        var caches = new List<string>();
+        for (var i = 0; i < 2 && !caches.Contains("hit"); i++)
+        {
+            using var again = new HttpRequestMessage(HttpMethod.Get, url);
+            again.Headers.IfNoneMatch.Add(etag);
+            var second = await _hub.Http.SendAsync(again);
+            Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+            caches.Add(second.Headers.GetValues("X-Tile-Cache").Single());
+        }
+        Assert.Contains("hit", caches);
 
         // TileJSON beside the tiles
         var tj = JsonDocument.Parse(await _hub.Http.GetStringAsync("/tiles/merged.json")).RootElement;

@@ -1,14 +1,8 @@
 -- Current state: idempotent on (workspace, source_id, source_key); an older observed_at never overwrites a newer one,
 -- and identical content is a no-op. New content opens a new version (a new history_id): the trigger of migration 0049
 -- closes the state it replaces into feature_past. A record that only moves to another entity keeps its version.
-INSERT INTO feature (layer, source_id, source_key, workspace, entity_key, name_key, municipality_code, name, address, geom,
-                     source_crs, status, severity, observed_at, reported_at, received_at, stale_after,
-                     classification, attrs, raw_document_id, content_hash, valid_from, valid_until)
-SELECT s.layer, @source_id, s.source_key, @workspace, s.entity_key, s.name_key, s.municipality_code, s.name, s.address,
-       ST_GeomFromWKB(s.wkb, 4326), s.source_crs, s.status, s.severity, s.observed_at, s.reported_at, @received_at,
-       @received_at + make_interval(secs => @expected_interval_seconds), s.classification, s.attrs, @raw_document_id,
-       s.content_hash, s.valid_from, s.valid_until
-FROM staging s
+INSERT INTO feature
+{feature_rows}
 ON CONFLICT (workspace, source_id, source_key) DO UPDATE SET
     layer = EXCLUDED.layer, entity_key = EXCLUDED.entity_key, name_key = EXCLUDED.name_key, municipality_code = EXCLUDED.municipality_code,
     name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom, source_crs = EXCLUDED.source_crs,

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text;
+using DisasterHub.Api.Tests.Infrastructure;
+
+namespace DisasterHub.Api.Tests;
+
+/// <summary>
+/// Issue 16 §5, the bulk path (migration 0050): feature is partitioned by source; a source's first load goes into a
+/// fresh table whose indexes are built after the rows are in, attached as the source's partition in the ingest's
+/// transaction. Later ingests of the source upsert into that partition.
+/// </summary>
+public sealed class first_load_should : IAsyncLifetime
+{
+    private HubServer _hub = null!;
+    private string _cityKey = null!;
+    private string _prefKey = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubServer.StartAsync(TestSettings.AddPrefecturePusher(new()));
+        _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private static byte[] Doc(string prefix, int count, int evacuees = 5) => Encoding.UTF8.GetBytes(
+        $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{{string.Join(',', Enumerable.Range(0, count).Select(i =>
+            $$$"""{"id":"{{{prefix}}}{{{i}}}","name":"初回試験{{{prefix}}}{{{i}}}","status":"開設","evacuees":{{{evacuees}}},"lat":{{{37.0 + i * 0.001:0.000}}},"lon":136.95}"""))}}]}""");
+
+    private async Task Push(string source, string key, byte[] doc)
+    {
+        var r = await _hub.PushAsync(source, key, doc);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+    }
+
+    private Task<long> Scalar(string sql, string source) => _hub.Db.ScalarAsync(sql, ("s", source));
+
+    [Fact]
+    public async Task load_a_source_into_its_own_indexed_partition_and_upsert_into_it_afterwards()
+    {
+        const string partition = "to_regclass(hub_feature_partition(@s))";
+        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM (SELECT {partition} AS p) x WHERE p IS NOT NULL", "nanao-status"));
+
+        await Push("nanao-status", _cityKey, Doc("F", 30));
+        // the source's partition, attached, holding its rows, with every index feature has, and nothing left behind
+        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass AND inhrelid = {partition}", "nanao-status"));
+        Assert.Equal(30L, await Scalar($"SELECT count(*) FROM feature WHERE source_id = @s AND tableoid = {partition}", "nanao-status"));
+        Assert.Equal(
+            await Scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'feature'::regclass", "nanao-status"),
+            await Scalar($"SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid WHERE i.indrelid = {partition}", "nanao-status"));
+        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM pg_constraint WHERE conrelid = {partition} AND conname = 'feature_load_source'", "nanao-status"));
+        Assert.Equal(0L, await Scalar("SELECT count(*) FROM pg_class WHERE relname = 'feature_load' AND @s <> ''", "nanao-status"));
+        Assert.Equal(30L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '初回試験F%' AND @s <> ''", "nanao-status"));
+
+        // the next document of the source: upserted into the same partition (one state changed, one added)
+        await Push("nanao-status", _cityKey, Doc("F", 31, evacuees: 6));
+        Assert.Equal(31L, await Scalar($"SELECT count(*) FROM feature WHERE source_id = @s AND tableoid = {partition}", "nanao-status"));
+        Assert.Equal(30L, await Scalar("SELECT count(*) FROM feature_past WHERE source_id = @s", "nanao-status"));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass AND @s <> ''", "nanao-status"));
+    }
+
+    [Fact]
+    public async Task let_concurrent_first_loads_wait_for_each_other_and_lose_nothing()
+    {
+        // two first loads of one source and one of another at once: one creates the source's partition, the other
+        // finds it under the first-load lock and upserts; nothing is refused and every row is there
+        await Task.WhenAll(
+            Push("nanao-status", _cityKey, Doc("A", 20)),
+            Push("nanao-status", _cityKey, Doc("B", 20)),
+            Push("pref-status", _prefKey, Doc("P", 20)));
+        Assert.Equal(40L, await Scalar("SELECT count(*) FROM feature WHERE source_id = @s", "nanao-status"));
+        Assert.Equal(20L, await Scalar("SELECT count(*) FROM feature WHERE source_id = @s", "pref-status"));
+        Assert.Equal(2L, await Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass AND @s <> ''", "nanao-status"));
+    }
+}
