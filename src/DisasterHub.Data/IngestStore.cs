@@ -58,11 +58,8 @@ public static class IngestStore
                 else n += Encoding.UTF8.GetBytes(part, buffer.AsSpan(n));
                 buffer[n++] = 0x1F;
             }
-            foreach (var b in wkb)
-            {
-                buffer[n++] = (byte)"0123456789ABCDEF"[b >> 4];
-                buffer[n++] = (byte)"0123456789ABCDEF"[b & 15];
-            }
+            Convert.TryToHexString(wkb, buffer.AsSpan(n), out var hex);
+            n += hex;
             buffer[n++] = 0x1F;
             n += Encoding.UTF8.GetBytes(validity, buffer.AsSpan(n));
             return SHA256.HashData(buffer.AsSpan(0, n));

@@ -287,38 +287,38 @@ public sealed class IngestTransaction : IAsyncDisposable
     public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct)
     {
         var workspace = _stagingWorkspace;
-        // unchanged records leave staging first (ingest_unchanged.sql): when nothing is left, nothing else is written
+        // unchanged records never reached staging (the probe); the multi-source entities among them are noted for the
+        // recheck (ingest_unchanged.sql): when there is nothing to write, nothing else is written
+        long toWrite;
         await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
+            toWrite = (long)(await c.ExecuteScalarAsync(ct))!;
+        if (toWrite == 0)
         {
-            if ((long)(await c.ExecuteScalarAsync(ct))! == 0)
-            {
-                await ExecuteAsync("DROP TABLE staging, unchanged, recheck", ct);
-                return 0;
-            }
+            await ExecuteAsync("DROP TABLE staging, unchanged, recheck", ct);
+            return 0;
         }
         await ExecuteAsync(SqlFiles.Get("ingest_entities"), ct, workspace);
-        if (notCurrent is not null)
+        // states older than the current ones: only a source with features in the workspace has any (_probe)
+        if (_probe)
         {
-            await using var c = Statement(SqlFiles.Get("ingest_not_current"), workspace);
+            await using var c = Statement(SqlFiles.Get("ingest_older"), workspace);
             await using var r = await c.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
-                notCurrent.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
+                notCurrent?.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
         }
-        await ExecuteAsync(SqlFiles.Get("ingest_versions"), ct, workspace);
         int changed;
-        // a source's first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); later ones upsert
-        var firstLoad = await FirstLoadAsync(ct);
+        // a source's first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); later ones upsert.
+        // A source with features in this workspace has its partition: only otherwise is the catalog asked.
+        var firstLoad = !_probe && await FirstLoadAsync(ct);
         await using (var c = Statement(SqlFiles.Get(firstLoad ? "ingest_bulk_features" : "ingest_features")
                          .Replace("{feature_rows}", SqlFiles.Get("ingest_feature_rows"), StringComparison.Ordinal), workspace))
         {
             c.Parameters.AddWithValue("expected_interval_seconds", (double)Scope.ExpectedIntervalSeconds);
             changed = await c.ExecuteNonQueryAsync(ct);
         }
-        if (firstLoad)
-        {
-            await using var count = Statement("SELECT count(*) FROM staging", workspace);
-            changed = (int)(long)(await count.ExecuteScalarAsync(ct))!;
-        }
+        // a first load inserts every staged record, which is what ingest_unchanged counted (nothing to recheck: no
+        // feature of the source was unchanged)
+        if (firstLoad) changed = (int)toWrite;
         await using (var merge = Statement(SqlFiles.Get("merge_entities"), workspace))
         {
             merge.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
