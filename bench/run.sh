@@ -535,6 +535,9 @@ if [ $SCALE = 1 ]; then
   for n in 10000 100000 1000000; do scale_point "$n"; done
 fi
 
+# BENCH_KEEP_DB=1 keeps the main database too (for EXPLAIN work on the read SQL); its name is in the log
+if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi
+
 # ---------------------------------------------------------------- report
 python3 "$B/report.py" "$RES" | tee "$RES/summary.txt"
 log "results: $RES (results.tsv, results.md, commands.log, machine.txt)"

@@ -209,6 +209,7 @@ public static class HubApp
         await SourceSeeder.SeedAsync(scope.ServiceProvider.GetRequiredService<HubDbContext>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value,
             app.Services.GetRequiredService<SourceCredentialProtector>(), ct);
         await PeopleSeeder.SeedAsync(scope.ServiceProvider, app.Configuration, app.Logger, ct);
+        await IngestStore.SyncStalenessAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<IOptions<HubOptions>>().Value.Staleness, ct);
     }
 }
 

@@ -23,6 +23,22 @@ public sealed record NotCurrent(string SourceKey, DateTimeOffset ObservedAt, Dat
 public static class IngestStore
 {
     /// <summary>Per-layer staleness limits as merge_entities.sql reads them: {"shelters": 21600} (seconds).</summary>
+    /// <summary>
+    /// Records the staleness limits the hub runs with; where one changed since the merged rows were ranked, the
+    /// multi-feature rows of that layer are made due (merge_staleness_sync.sql). Run at start-up.
+    /// </summary>
+    public static async Task SyncStalenessAsync(NpgsqlDataSource db, IReadOnlyDictionary<string, TimeSpan>? limits, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("merge_staleness_sync"), conn, tx))
+        {
+            c.Parameters.Add(new NpgsqlParameter("limits", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = StaleLimitsJson(limits) });
+            await c.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
     public static string StaleLimitsJson(IReadOnlyDictionary<string, TimeSpan>? limits) =>
         System.Text.Json.JsonSerializer.Serialize((limits ?? new Dictionary<string, TimeSpan>())
             .Where(kv => kv.Value > TimeSpan.Zero).ToDictionary(kv => kv.Key, kv => kv.Value.TotalSeconds));

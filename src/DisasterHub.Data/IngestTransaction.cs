@@ -287,14 +287,18 @@ public sealed class IngestTransaction : IAsyncDisposable
     public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct)
     {
         var workspace = _stagingWorkspace;
-        // unchanged records never reached staging (the probe); the multi-source entities among them are noted for the
-        // recheck (ingest_unchanged.sql): when there is nothing to write, nothing else is written
+        // unchanged records never reached staging (the probe); the source's multi-feature entities whose ranking the
+        // clock may have changed are noted for the recheck (ingest_unchanged.sql): when there is nothing to write,
+        // nothing else is written
         long toWrite;
         await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
+        {
+            c.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
             toWrite = (long)(await c.ExecuteScalarAsync(ct))!;
+        }
         if (toWrite == 0)
         {
-            await ExecuteAsync("DROP TABLE staging, unchanged, recheck", ct);
+            await ExecuteAsync("DROP TABLE staging, recheck", ct);
             return 0;
         }
         await ExecuteAsync(SqlFiles.Get("ingest_entities"), ct, workspace);
@@ -327,7 +331,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
         await ExecuteAsync(SqlFiles.Get("notify_changes"), ct, workspace);
         // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
-        await ExecuteAsync("DROP TABLE staging, unchanged, touched, retired, recheck", ct);
+        await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
         return changed;
     }
 
@@ -369,7 +373,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         Staged += changed.Count;
     }
 
-    /// <summary>The positions of the records whose content differs from the current state (ingest_probe.sql, which notes the unchanged ones' entities).</summary>
+    /// <summary>The positions of the records whose content differs from the current state (ingest_probe.sql).</summary>
     private async Task<List<int>> ChangedAsync(IReadOnlyList<FeatureRecord> records, byte[][] hashes, CancellationToken ct)
     {
         await using var probe = Statement(SqlFiles.Get("ingest_probe"), _stagingWorkspace);

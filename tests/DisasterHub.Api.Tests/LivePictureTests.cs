@@ -277,4 +277,62 @@ public sealed class live_picture_should : IAsyncLifetime
         Assert.Equal("開設", back[0][0]);
         Assert.DoesNotContain("stale", (string)back[0][1]!, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task merge_an_unchanged_entity_again_only_when_the_clock_or_a_priority_may_change_its_ranking()
+    {
+        // issue 16 §2: the city (priority 10) at 09:00 JST, the prefecture (30) at 10:00 disagreeing — the city wins,
+        // and the ranking holds until the city's value turns older than the 6 h limit (15:00 JST = 06:00Z, + 1 µs)
+        await Push("nanao-status", _cityKey, Shelter("C-1", "開設", 100, "2026-11-22T09:00:00+09:00"), "application/json");
+        _clock.Advance(TimeSpan.FromHours(1));
+        var pref = Shelter("P-1", "閉鎖", 0, "2026-11-22T10:00:00+09:00");
+        await Push("pref-status", _prefKey, pref, "application/json");
+        const string Row = "SELECT status, version, rank_from, rank_until, conflicts::text FROM merged_feature WHERE layer = 'shelters'";
+        var ranked = (await _hub.Db.RowsAsync(Row)).Single();
+        Assert.Equal("開設", ranked[0]);
+        Assert.Equal(new DateTime(2026, 11, 22, 1, 0, 0, DateTimeKind.Utc), ranked[2]);
+        Assert.Equal(new DateTime(2026, 11, 22, 6, 0, 0, DateTimeKind.Utc).AddTicks(10), ranked[3]);
+
+        // 11:00: the prefecture's document again, unchanged — inside the window: the entity is not merged again
+        _clock.Advance(TimeSpan.FromHours(1));
+        await Push("pref-status", _prefKey, pref, "application/json");
+        Assert.Equal(ranked, (await _hub.Db.RowsAsync(Row)).Single());
+
+        // a priority change through the registry (30 → 20, still after the city) ends the window of every row the
+        // source is in: the next unchanged push merges the entity again, to the same state — which only moves its
+        // window (no new version, no change event)
+        var admin = await _hub.CreateKeyAsync("ops", "admin");
+        var patch = new HttpRequestMessage(HttpMethod.Patch, "/api/v1/sources/pref-status") { Content = System.Net.Http.Json.JsonContent.Create(new { priority = 20 }) };
+        patch.Headers.Authorization = new("Bearer", admin);
+        Assert.Equal(HttpStatusCode.NoContent, (await _hub.Http.SendAsync(patch)).StatusCode);
+        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE rank_until = '-infinity'"));
+        var seq = await _hub.Db.ScalarAsync("SELECT max(change_seq) FROM merged_feature");
+        var past = await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature_past");
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        await Push("pref-status", _prefKey, pref, "application/json");
+        var moved = (await _hub.Db.RowsAsync(Row)).Single();
+        Assert.Equal([ranked[0], ranked[1], new DateTime(2026, 11, 22, 2, 10, 0, DateTimeKind.Utc), ranked[3], ranked[4]], moved);
+        Assert.Equal(seq, await _hub.Db.ScalarAsync("SELECT max(change_seq) FROM merged_feature"));
+        Assert.Equal(past, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature_past"));
+
+        // 15:30: the same document — the clock has left the window: merged again, and the fresh value wins
+        _clock.Advance(TimeSpan.FromHours(4) + TimeSpan.FromMinutes(20));
+        await Push("pref-status", _prefKey, pref, "application/json");
+        var flipped = (await _hub.Db.RowsAsync(Row)).Single();
+        Assert.Equal("閉鎖", flipped[0]);
+        Assert.Equal(Convert.ToInt64(ranked[1]) + 1, Convert.ToInt64(flipped[1]));
+        Assert.Equal(new DateTime(2026, 11, 22, 6, 30, 0, DateTimeKind.Utc), flipped[2]);
+        Assert.Equal(new DateTime(2026, 11, 22, 7, 0, 0, DateTimeKind.Utc).AddTicks(10), flipped[3]);
+        Assert.Contains("stale: older than 6 h", (string)flipped[4]!, StringComparison.Ordinal);
+        Assert.Equal(past + 1, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature_past"));
+
+        // the staleness limits are compared at start-up: the same ones end nothing, a changed one for shelters ends
+        // the window of every multi-feature shelter row
+        var db = _hub.App.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var limits = _hub.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.Staleness;
+        await DisasterHub.Data.IngestStore.SyncStalenessAsync(db, limits, CancellationToken.None);
+        Assert.Equal(flipped, (await _hub.Db.RowsAsync(Row)).Single());
+        await DisasterHub.Data.IngestStore.SyncStalenessAsync(db, new Dictionary<string, TimeSpan>(limits) { ["shelters"] = TimeSpan.FromHours(3) }, CancellationToken.None);
+        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) FROM merged_feature WHERE rank_until = '-infinity'"));
+    }
 }

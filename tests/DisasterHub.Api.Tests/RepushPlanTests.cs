@@ -10,8 +10,9 @@ namespace DisasterHub.Api.Tests;
 /// Issue 16 §2, the re-push stall: on a fresh database (no statistics on <c>feature</c> yet) the unchanged-record
 /// check's recheck probe was planned on <c>feature_layer</c> (workspace, layer) and scanned every feature of the layer
 /// per staged row — a re-push of 50,000 unchanged rows ran for more than ten minutes in the bench. The probe must go
-/// through <c>feature_entity</c> whatever the statistics say, and a large load refreshes them right after it commits.
-/// The plans are asserted, not timed.
+/// through the unique key whatever the statistics say, and a large load refreshes them right after it commits. The
+/// recheck no longer looks at the records at all: it reads the source's due merged rows through the two partial
+/// indexes of migration 0051. The plans are asserted, not timed.
 /// </summary>
 public sealed class unchanged_repush_should
 {
@@ -25,18 +26,15 @@ public sealed class unchanged_repush_should
     private static async Task<(string Probe, string Recheck)> PlansAsync(string connection)
     {
         // the statements as the ingest runs them: the probe of one batch of every current feature's key and hash (all
-        // unchanged), and the recheck over their entities
-        var recheck = SqlFiles.Get("ingest_unchanged").Split(';').Single(s => s.Contains("INSERT INTO recheck", StringComparison.Ordinal));
+        // unchanged), and the recheck of the source's merged rows whose ranking window has ended
+        var recheck = SqlFiles.Get("ingest_unchanged").Split(';').Single(s => s.Contains("CREATE TEMP TABLE recheck", StringComparison.Ordinal));
         await using var conn = new NpgsqlConnection(connection);
         await conn.OpenAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        await using (var c = new NpgsqlCommand("""
-            CREATE TEMP TABLE unchanged ON COMMIT DROP AS SELECT layer, entity_key FROM feature;
-            CREATE TEMP TABLE recheck (layer text, entity_key text) ON COMMIT DROP;
-            ANALYZE unchanged
-            """, conn, tx)) await c.ExecuteNonQueryAsync();
         await using var explainRecheck = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + recheck, conn, tx);
         explainRecheck.Parameters.AddWithValue("workspace", "live");
+        explainRecheck.Parameters.AddWithValue("source_id", "nanao-status");
+        explainRecheck.Parameters.AddWithValue("now", DateTime.UtcNow);
         var recheckPlan = (string)(await explainRecheck.ExecuteScalarAsync())!;
         string[] keys;
         byte[][] hashes;
@@ -75,11 +73,14 @@ public sealed class unchanged_repush_should
         Assert.True(await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'feature'") > 0);
 
         // the re-push's check is then planned as it must be at any size: one unique-index probe per record of a batch
-        // and the entity probe through feature_entity — never a scan of the layer's features per row (the bench's 10 minutes)
+        // and the due merged rows through their partial indexes — never a scan of the layer's features per row (the
+        // bench's 10 minutes), nor of the merged layer
         var (probe, recheck) = await PlansAsync(hub.Db.ConnectionString);
         // (the partitions' indexes are named after them: <partition>_workspace_source_id_source_key_key for the unique
         // key, <partition>_layer_entity_key_idx for feature_entity, <partition>_workspace_layer_idx for feature_layer)
         Assert.True(probe.Contains("_workspace_source_id_source_key_key", StringComparison.Ordinal), probe);
-        Assert.True(recheck.Contains("_layer_entity_key_idx", StringComparison.Ordinal) && !recheck.Contains("_workspace_layer_idx", StringComparison.Ordinal), recheck);
+        Assert.True(recheck.Contains("\"Index Cond\": \"((workspace = 'live'::text) AND (rank_until <= ", StringComparison.Ordinal)
+            && recheck.Contains("\"Index Cond\": \"((workspace = 'live'::text) AND (rank_from > ", StringComparison.Ordinal)
+            && !recheck.Contains("Seq Scan", StringComparison.Ordinal), recheck);
     }
 }

@@ -19,5 +19,3 @@ CREATE TEMP TABLE staging (
     valid_until       timestamptz
 ) ON COMMIT DROP;
 
--- unchanged records' entities, noted by ingest_probe.sql before their rows would reach staging
-CREATE TEMP TABLE unchanged (layer text, entity_key text) ON COMMIT DROP

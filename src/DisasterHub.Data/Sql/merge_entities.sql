@@ -5,9 +5,13 @@
 -- (@stale_limits, seconds per layer, Hub:Staleness) ranks after every fresh one, and the conflict says so; a feature
 -- past its valid_until (as of @now, the ingest's clock) ranks after every valid one. The merged row is valid from the
 -- earliest to the latest of its features' windows (open-ended when any feature is).
+-- The ranking holds from @now until a value turns stale or lapses: a multi-feature row keeps that window (rank_from,
+-- rank_until; migration 0051), and a later ingest merges it again only when its clock is outside the window.
 WITH r AS (
     SELECT f.*, s.priority,
            coalesce(f.observed_at < @now - make_interval(secs => (@stale_limits::jsonb ->> f.layer)::double precision), false) AS stale,
+           -- the first clock at which this value is stale (null: never); stale flips once the clock is past the limit
+           f.observed_at + make_interval(secs => (@stale_limits::jsonb ->> f.layer)::double precision) + interval '1 microsecond' AS stale_at,
            (f.valid_until IS NOT NULL AND f.valid_until <= @now) AS lapsed,
            CASE WHEN jsonb_typeof(f.attrs -> 'evacuees') = 'number' THEN (f.attrs ->> 'evacuees')::numeric END AS ev,
            f.attrs ->> 'restoration_eta' AS eta,
@@ -45,6 +49,8 @@ head AS (
         max(received_at) AS received_at,
         CASE WHEN bool_and(valid_from IS NOT NULL) THEN min(valid_from) END AS valid_from,
         CASE WHEN bool_and(valid_until IS NOT NULL) THEN max(valid_until) END AS valid_until,
+        -- the end of this ranking's window: the first value to turn stale or lapse after @now
+        least(min(stale_at) FILTER (WHERE NOT stale), min(valid_until) FILTER (WHERE NOT lapsed)) AS rank_until,
         -- the source priority alone would have taken is stale while another is fresh: say who won and why
         CASE WHEN (array_agg(stale ORDER BY priority, observed_at DESC))[1] AND bool_or(NOT stale) THEN jsonb_build_object(
             'field', 'priority',
@@ -81,37 +87,46 @@ m AS (
         jsonb_strip_nulls(jsonb_build_object('geometry', h.geom_p, 'name', h.name_p, 'address', h.address_p,
             'municipality_code', h.municipality_code_p, 'status', h.status_p, 'severity', h.severity_p)) || coalesce(a.prov, '{}') AS provenance,
         (SELECT coalesce(jsonb_agg(c), '[]') FROM unnest(ARRAY[h.c_stale, h.c_status, h.c_evacuees, h.c_eta]) c WHERE c IS NOT NULL) AS conflicts,
-        h.valid_from, h.valid_until
+        h.valid_from, h.valid_until, @now::timestamptz AS rank_from, h.rank_until
     FROM head h LEFT JOIN attr a USING (layer, entity_key)
     UNION ALL
     -- one feature: the same values the aggregation gives, and its provenance once for the whole row (issue 16 §4;
     -- the read paths expand it into the per-field map with hub_provenance, migration 0047)
     SELECT s.layer, s.entity_key, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
-        s.received_at, s.classification, ARRAY[s.source_id], s.attrs, s.prov, '[]'::jsonb, s.valid_from, s.valid_until
+        s.received_at, s.classification, ARRAY[s.source_id], s.attrs, s.prov, '[]'::jsonb, s.valid_from, s.valid_until,
+        NULL::timestamptz, NULL::timestamptz
     FROM single s
 )
 INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                             observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
-                            valid_from, valid_until)
+                            valid_from, valid_until, rank_from, rank_until)
 SELECT @workspace, layer, entity_key, municipality_code, name, address, geom, status, severity, observed_at, received_at,
        classification, attrs, provenance, conflicts, sources,
        md5(concat_ws('|', encode(ST_AsEWKB(geom), 'hex'), municipality_code, name, address, status, severity, observed_at,
                      classification, attrs::text, provenance::text, conflicts::text, array_to_string(sources, ','),
                      valid_from, valid_until)),
-       valid_from, valid_until
+       valid_from, valid_until, rank_from, rank_until
 FROM m
+-- A changed state is a new version; a row merged again to the same state (its window had ended) only moves its window
+-- (no version, no change event: version, change_seq, history_id and received_at stay). Every other column is covered
+-- by the content hash, so equal hashes mean equal values.
 ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
     municipality_code = EXCLUDED.municipality_code, name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom,
     status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
-    received_at = EXCLUDED.received_at, classification = EXCLUDED.classification, attrs = EXCLUDED.attrs,
+    received_at = CASE WHEN merged_feature.content_hash <> EXCLUDED.content_hash THEN EXCLUDED.received_at ELSE merged_feature.received_at END,
+    classification = EXCLUDED.classification, attrs = EXCLUDED.attrs,
     provenance = EXCLUDED.provenance, conflicts = EXCLUDED.conflicts, sources = EXCLUDED.sources,
-    content_hash = EXCLUDED.content_hash, version = merged_feature.version + 1, change_seq = nextval('merged_change_seq'),
+    content_hash = EXCLUDED.content_hash,
+    version = merged_feature.version + CASE WHEN merged_feature.content_hash <> EXCLUDED.content_hash THEN 1 ELSE 0 END,
+    change_seq = CASE WHEN merged_feature.content_hash <> EXCLUDED.content_hash THEN nextval('merged_change_seq') ELSE merged_feature.change_seq END,
     -- a new merged state: the trigger of migration 0049 closes the one it replaces into merged_feature_past
-    history_id = nextval('merged_feature_history_id_seq'),
+    history_id = CASE WHEN merged_feature.content_hash <> EXCLUDED.content_hash THEN nextval('merged_feature_history_id_seq') ELSE merged_feature.history_id END,
     valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until,
     -- a lapse already announced stays announced unless the window itself changed
-    expired_seq = CASE WHEN EXCLUDED.valid_until IS NOT DISTINCT FROM merged_feature.valid_until THEN merged_feature.expired_seq END
-WHERE merged_feature.content_hash <> EXCLUDED.content_hash;
+    expired_seq = CASE WHEN EXCLUDED.valid_until IS NOT DISTINCT FROM merged_feature.valid_until THEN merged_feature.expired_seq END,
+    rank_from = EXCLUDED.rank_from, rank_until = EXCLUDED.rank_until
+WHERE merged_feature.content_hash <> EXCLUDED.content_hash
+   OR merged_feature.rank_from IS DISTINCT FROM EXCLUDED.rank_from OR merged_feature.rank_until IS DISTINCT FROM EXCLUDED.rank_until;
 
 -- Entities that lost every feature (their features moved to another entity) leave the merged layer.
 DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM retired) t
