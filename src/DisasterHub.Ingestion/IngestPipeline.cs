@@ -115,7 +115,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         if (written.Live > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
-            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them copied into staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
             rawId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
             clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
             clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds, written.StageTime.TotalMilliseconds,
@@ -138,7 +138,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         DateTimeOffset? Watermark, string? RoutedTo, int Routed, TimeSpan ReadTime, int Batches,
         IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null)
     {
-        /// <summary>Of the writes, the time spent copying batches into staging as they were read.</summary>
+        /// <summary>Of the writes, the time spent waiting for the previous batch's staging (hash, probe, COPY) as batches were read.</summary>
         public TimeSpan StageTime { get; init; }
 
         public static Written Failed(IFeedParser? parser, IngestStatus status, Rejection why, TimeSpan readTime) =>
@@ -167,7 +167,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     /// through the same cancellations, record checks (one run over the whole document; repeated ids are the parser's
     /// to drop, across the whole document), geometry caps, validity, exercise routing and classification as
     /// <see cref="ReadAsync"/>, and is copied into staging (only the records that changed: ingest_probe.sql) before the
-    /// next is read; PostgreSQL takes each COPY while the hub parses the next batch. The staged records are then written at once. Memory is bounded by a batch
+    /// next is read; a batch is hashed, probed and copied while the hub parses the next one. The staged records are then written at once. Memory is bounded by a batch
     /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
     /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
     /// </summary>
@@ -187,7 +187,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var bounds = await ingest.BoundariesAsync(boundaries, ct);
         await ingest.BeginStagingAsync(ct);
         // read on this thread: parsing one batch ahead on another (measured) made no push faster on two cores and, with
-        // each batch living across more collections, doubled the parse phase's peak memory (BENCHMARKS.md)
+        // each batch living across more collections, doubled the parse phase's peak memory (BENCHMARKS.md). The staging
+        // of a batch (hash, probe, COPY) runs on the pool while the next one is read (IngestTransaction.StageAsync).
         using var batchesOf = parser.ParseBatches(req.Body, context, _limits.BatchRecords).GetEnumerator();
         while (true)
         {
