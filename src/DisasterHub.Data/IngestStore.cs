@@ -54,15 +54,18 @@ public static class IngestStore
     /// <remarks>The hashed text is each part in UTF-8 followed by U+001F (a missing part is U+0000), the geometry's WKB
     /// in upper-case hex as the last part, then the validity window when there is one. It is written straight into one
     /// pooled buffer (no intermediate strings): an unchanged registry's re-push hashes every record.</remarks>
-    public static byte[] ContentHash(FeatureRecord r, byte[] wkb, string attrsJson)
+    public static byte[] ContentHash(FeatureRecord r, byte[] wkb, string attrsJson) => ContentHash(r, wkb, Encoding.UTF8.GetBytes(attrsJson));
+
+    /// <summary>As the overload above, with the attributes' JSON already in UTF-8 (how an ingest writes them).</summary>
+    public static byte[] ContentHash(FeatureRecord r, byte[] wkb, ReadOnlySpan<byte> attrsJson)
     {
         var ic = System.Globalization.CultureInfo.InvariantCulture;
         var validity = r.ValidFrom is not null || r.ValidUntil is not null
             ? $"valid:{r.ValidFrom?.UtcTicks.ToString(ic)}/{r.ValidUntil?.UtcTicks.ToString(ic)}"
             : "";
         ReadOnlySpan<string?> parts = [r.Layer, r.EntityKey, r.MunicipalityCode, r.Name, r.Address, r.SourceCrs, r.Status,
-            r.Severity?.ToString(ic), r.Classification, attrsJson];
-        var length = 2 * wkb.Length + 1 + Encoding.UTF8.GetByteCount(validity);
+            r.Severity?.ToString(ic), r.Classification];
+        var length = 2 * wkb.Length + 1 + Encoding.UTF8.GetByteCount(validity) + attrsJson.Length + 1;
         foreach (var part in parts) length += (part is null ? 1 : Encoding.UTF8.GetByteCount(part)) + 1;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         try
@@ -74,6 +77,9 @@ public static class IngestStore
                 else n += Encoding.UTF8.GetBytes(part, buffer.AsSpan(n));
                 buffer[n++] = 0x1F;
             }
+            attrsJson.CopyTo(buffer.AsSpan(n));
+            n += attrsJson.Length;
+            buffer[n++] = 0x1F;
             Convert.TryToHexString(wkb, buffer.AsSpan(n), out var hex);
             n += hex;
             buffer[n++] = 0x1F;

@@ -63,6 +63,10 @@ public sealed class content_hash_should
             var attrs = r.Attrs.ToJsonString();
             var hash = IngestStore.ContentHash(r, geom, attrs);
             Assert.Equal(Convert.ToHexString(Reference(r, geom, attrs)), Convert.ToHexString(hash));
+            // as an ingest hashes: the attributes written straight to UTF-8
+            var utf8 = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var json = new System.Text.Json.Utf8JsonWriter(utf8)) r.Attrs.WriteTo(json);
+            Assert.Equal(Convert.ToHexString(hash), Convert.ToHexString(IngestStore.ContentHash(r, geom, utf8.WrittenSpan)));
             hashes.Add(Convert.ToHexString(hash));
         }
         Assert.Equal(hashes.Count, hashes.Distinct().Count());
