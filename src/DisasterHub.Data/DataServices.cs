@@ -43,6 +43,16 @@ public static class DataServices
     public static NpgsqlDataSource BuildRead(string connectionString, int readPoolSize = DefaultReadPoolSize)
     {
         var read = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(1, readPoolSize), ApplicationName = "DisasterHub read" };
+        // Reads repeat a few statements (items, counts, tiles, roll-up) thousands of times: Npgsql prepares the ones
+        // it sees twice on each connection (least recently used first out), so they are parsed and, once PostgreSQL
+        // settles on a generic plan, planned once — planning was ~3.5 of an items request's ~8.5 ms in PostgreSQL.
+        // Only reads: no statement here touches a temporary table or changes its result's shape. A string that sets
+        // its own value keeps it.
+        if (read.MaxAutoPrepare == 0)
+        {
+            read.MaxAutoPrepare = 64;
+            read.AutoPrepareMinUsages = 2;
+        }
         if ((read.Host ?? "").Contains(',', StringComparison.Ordinal))
         {
             var target = TargetSession(read.TryGetValue("Target Session Attributes", out var t) ? t as string : null);

@@ -20,15 +20,17 @@ public sealed record ReadScope(RowSet Set, string[] Layers, string Workspace, Co
         _ => "rows_merged_asof",
     });
 
-    public void Bind(NpgsqlCommand c)
+    public void Bind(NpgsqlCommand c) => Bind(c.Parameters);
+
+    public void Bind(NpgsqlParameterCollection p)
     {
-        c.Parameters.AddWithValue("layers", Layers);
-        c.Parameters.AddWithValue("workspace", Workspace);
-        c.Parameters.AddWithValue("levels", Clearance.Levels);
-        c.Parameters.AddWithValue("now", Now.UtcDateTime);
-        c.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = (object?)At?.UtcDateTime ?? Now.UtcDateTime });
+        p.AddWithValue("layers", Layers);
+        p.AddWithValue("workspace", Workspace);
+        p.AddWithValue("levels", Clearance.Levels);
+        p.AddWithValue("now", Now.UtcDateTime);
+        p.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = (object?)At?.UtcDateTime ?? Now.UtcDateTime });
         // attributes above the caller's level (and personal data) are removed inside every rows_* query
-        c.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Jsonb) { Value = Clearance.HiddenJson });
+        p.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Jsonb) { Value = Clearance.HiddenJson });
     }
 }
 
@@ -50,12 +52,41 @@ public sealed record ItemQuery(ReadScope Scope, double[]? Bbox, int Limit, int O
 /// <summary>Reads for OGC API Features: GeoJSON comes out of PostGIS one feature per row and is streamed.</summary>
 public sealed class FeatureQueries(NpgsqlDataSource db)
 {
+    /// <summary>
+    /// The statement of a template for this query: its rows, and its bbox, id, filter and sort only where the request
+    /// has them (the read pool prepares statements it sees often, <see cref="DataServices.BuildRead"/>; a condition
+    /// written "@x IS NULL OR …" would leave a prepared statement's generic plan unable to use the spatial index).
+    /// </summary>
     private static string Compose(string template, ItemQuery q) => SqlFiles.Get(template)
         .Replace("{rows}", q.Scope.RowsSql(), StringComparison.Ordinal)
+        .Replace("{bbox}", q.Bbox is null ? "" : "AND r.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326)", StringComparison.Ordinal)
+        .Replace("{id}", q.Id is null ? "" : "AND r.id = @id", StringComparison.Ordinal)
         .Replace("{filter}", q.Filter.Where, StringComparison.Ordinal)
         .Replace("{order}", q.Filter.OrderBy, StringComparison.Ordinal);
 
     public IAsyncEnumerable<string> ItemsAsync(ItemQuery q, CancellationToken ct) => StreamAsync("ogc_items", q, ct);
+
+    /// <summary>
+    /// A page of items and its numberMatched on one connection, in one round trip: the features stream first, and
+    /// <paramref name="matched"/> holds the count once they have all been read.
+    /// </summary>
+    public async IAsyncEnumerable<string> PageAsync(ItemQuery q, System.Runtime.CompilerServices.StrongBox<long> matched,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn);
+        var items = new NpgsqlBatchCommand(Compose("ogc_items", q));
+        BindItems(items.Parameters, q);
+        var count = new NpgsqlBatchCommand(Compose("ogc_count", q));
+        Bind(count.Parameters, q);
+        batch.BatchCommands.Add(items);
+        batch.BatchCommands.Add(count);
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) yield return r.GetString(0);
+        await r.NextResultAsync(ct);
+        await r.ReadAsync(ct);
+        matched.Value = r.GetInt64(0);
+    }
 
     public IAsyncEnumerable<string> RollupAsync(ItemQuery q, CancellationToken ct) => StreamAsync("rollup", q, ct);
 
@@ -72,17 +103,14 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(Compose(template, q), conn);
-        Bind(c, q);
-        if (template == "ogc_items")
+        if (template == "ogc_items") BindItems(c.Parameters, q);
+        else
         {
-            c.Parameters.Add(new NpgsqlParameter("props", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)q.Properties ?? DBNull.Value });
-            c.Parameters.AddWithValue("items_url", q.ItemsUrl);
-            c.Parameters.AddWithValue("collection_url", q.CollectionUrl);
+            Bind(c.Parameters, q);
+            c.Parameters.Add(new NpgsqlParameter("rollup", NpgsqlDbType.Jsonb) { Value = q.RollupJson });
+            c.Parameters.AddWithValue("limit", q.Limit);
+            c.Parameters.AddWithValue("offset", q.Offset);
         }
-        if (template == "rollup") c.Parameters.Add(new NpgsqlParameter("rollup", NpgsqlDbType.Jsonb) { Value = q.RollupJson });
-        c.Parameters.AddWithValue("limit", q.Limit);
-        c.Parameters.AddWithValue("offset", q.Offset);
-        c.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = (object?)q.Id ?? DBNull.Value });
         await using var r = await c.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return r.GetString(0);
     }
@@ -91,7 +119,7 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var c = new NpgsqlCommand(Compose("ogc_count", q), conn);
-        Bind(c, q);
+        Bind(c.Parameters, q);
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 
@@ -108,16 +136,29 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
             r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
     }
 
-    private static void Bind(NpgsqlCommand c, ItemQuery q)
+    /// <summary>The parameters of the rows, the bbox (the roll-up tests @has_bbox itself) and the filter.</summary>
+    private static void Bind(NpgsqlParameterCollection p, ItemQuery q)
     {
-        q.Scope.Bind(c);
-        c.Parameters.AddWithValue("has_bbox", q.Bbox is not null);
+        q.Scope.Bind(p);
+        p.AddWithValue("has_bbox", q.Bbox is not null);
         var b = q.Bbox ?? [0, 0, 0, 0];
-        c.Parameters.AddWithValue("minx", b[0]);
-        c.Parameters.AddWithValue("miny", b[1]);
-        c.Parameters.AddWithValue("maxx", b[2]);
-        c.Parameters.AddWithValue("maxy", b[3]);
-        foreach (var v in q.Filter.Values) c.Parameters.Add(new NpgsqlParameter(v.Name, v.Type) { Value = v.Value });
+        p.AddWithValue("minx", b[0]);
+        p.AddWithValue("miny", b[1]);
+        p.AddWithValue("maxx", b[2]);
+        p.AddWithValue("maxy", b[3]);
+        foreach (var v in q.Filter.Values) p.Add(new NpgsqlParameter(v.Name, v.Type) { Value = v.Value });
+    }
+
+    /// <summary>As <see cref="Bind"/>, and what ogc_items.sql adds: the properties kept, the links' URLs, the page, one id.</summary>
+    private static void BindItems(NpgsqlParameterCollection p, ItemQuery q)
+    {
+        Bind(p, q);
+        p.Add(new NpgsqlParameter("props", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)q.Properties ?? DBNull.Value });
+        p.AddWithValue("items_url", q.ItemsUrl);
+        p.AddWithValue("collection_url", q.CollectionUrl);
+        p.AddWithValue("limit", q.Limit);
+        p.AddWithValue("offset", q.Offset);
+        p.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = (object?)q.Id ?? DBNull.Value });
     }
 
     /// <summary>

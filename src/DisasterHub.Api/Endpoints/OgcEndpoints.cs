@@ -257,17 +257,19 @@ public static class OgcEndpoints
             await ItemsAsFile(ctx, q, iq, layer, format, offset, limit, clock, ct);
             return;
         }
-        var matched = rollup ? -1 : await q.CountAsync(iq, ct);
+        // the page and numberMatched in one round trip on one connection; the count is read after the features
+        var count = new System.Runtime.CompilerServices.StrongBox<long>(-1);
         ctx.Response.ContentType = GeoJson;
         var w = ctx.Response.BodyWriter;
         var returned = 0;
         Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
-        await foreach (var feature in rollup ? q.RollupAsync(iq, ct) : q.ItemsAsync(iq, ct))
+        await foreach (var feature in rollup ? q.RollupAsync(iq, ct) : q.PageAsync(iq, count, ct))
         {
             if (returned++ > 0) Write(w, ",");
             Write(w, feature);
             if (returned % 200 == 0) await w.FlushAsync(ct);
         }
+        var matched = count.Value;
         var self = $"{Base(ctx)}/collections/{layer}/items";
         var keep = Kept(query);
         var links = new List<string> { Link($"{self}?limit={limit}&offset={offset}{keep}", "self") };

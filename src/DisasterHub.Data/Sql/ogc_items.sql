@@ -1,7 +1,8 @@
 -- One GeoJSON Feature per row, built in PostGIS; the endpoint streams rows into a FeatureCollection.
 -- The rows placeholder is filled with one of rows_features / rows_features_asof / rows_merged / rows_merged_asof;
 -- {filter} with the request's CQL2 / property filters (Cql2Sql: parameters only, "AND (…)" or nothing) and {order}
--- with its sortby ("expr ASC NULLS LAST, " … or nothing). @props (null = all) keeps only the named properties: header
+-- with its sortby ("expr ASC NULLS LAST, " … or nothing); {bbox} and {id} with their conditions when the request has
+-- them (FeatureQueries: not "@x IS NULL OR …", so a prepared statement's generic plan can use the indexes). @props (null = all) keeps only the named properties: header
 -- fields by name, attributes by their key (kept under attrs), or attrs whole.
 SELECT json_build_object(
     'type', 'Feature',
@@ -43,8 +44,8 @@ LATERAL (SELECT json_build_object(
                      FROM source s WHERE s.id = ANY (r.sources) AND (s.license IS NOT NULL OR s.attribution IS NOT NULL)),
         'attrs', r.attrs) AS p) x
 WHERE r.classification = ANY (@levels)
-  AND (NOT @has_bbox OR r.geom && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326))
-  AND (@id::uuid IS NULL OR r.id = @id::uuid)
+  {bbox}
+  {id}
   {filter}
 ORDER BY {order}r.id
 LIMIT @limit OFFSET @offset
