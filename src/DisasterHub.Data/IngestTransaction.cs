@@ -389,8 +389,8 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// the source already has features, the batch's content hashes are probed first and unchanged records are not copied.
     /// </summary>
     /// <remarks>
-    /// Returns once the previous batch is staged and this one is under way: its hashing, probe and COPY run on the pool
-    /// while the caller parses the next batch (the probe's index lookups run in PostgreSQL meanwhile — on two cores they
+    /// When there are stored records to probe, returns once the previous batch is staged and this one is under way: its
+    /// hashing, probe and COPY run on the pool while the caller parses the next batch (the probe's index lookups run in PostgreSQL meanwhile — on two cores they
     /// were a third of an unchanged re-push). The records must not change after the call; the next call, and every
     /// other use of the transaction, waits for it.
     /// </remarks>
@@ -398,6 +398,14 @@ public sealed class IngestTransaction : IAsyncDisposable
     {
         await DrainAsync();
         if (records.Count == 0) return;
+        // Nothing to probe (a first load, or a source new to the workspace): every record is copied, and copying on the
+        // pool next to the parsing of the next batch made no first load faster but a 1,000,000-row one peak at 658 MB
+        // RSS (594 without; the goal is 600): staged here, in turn.
+        if (!_probe)
+        {
+            await StageNowAsync(records, ct);
+            return;
+        }
         _staging = Task.Run(() => StageNowAsync(records, ct), ct);
     }
 
