@@ -88,13 +88,14 @@ public sealed class IngestTransaction : IAsyncDisposable
 
     /// <summary>A statement on this transaction; the parameters every ingest statement may name (source, workspace,
     /// receipt, raw document) are bound from the scope, the workspace given for routed records.</summary>
-    private NpgsqlCommand Statement(string sql, string? workspace = null)
+    /// <remarks>It first waits for the batch being staged, if any (<see cref="StageAsync"/>): the connection is one.</remarks>
+    private async ValueTask<NpgsqlCommand> StatementAsync(string sql, string? workspace = null)
     {
-        Idle();
+        await DrainAsync();
         return Command(sql, workspace);
     }
 
-    /// <summary>As <see cref="Statement"/>, for the staging of a batch itself (which owns the connection while it runs).</summary>
+    /// <summary>As <see cref="StatementAsync"/>, for the staging of a batch itself (which owns the connection while it runs).</summary>
     private NpgsqlCommand Command(string sql, string? workspace)
     {
         var c = new NpgsqlCommand(sql, _conn, _tx);
@@ -108,8 +109,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>
     /// The batch being staged in the background (<see cref="StageAsync"/>): hashed, probed and copied on the pool while
     /// the caller parses the next batch. The connection is its until it ends; everything else that uses the connection
-    /// waits for it first (<see cref="DrainAsync"/>), and <see cref="Idle"/> makes a statement that did not a bug, not a
-    /// race on the connection.
+    /// waits for it first (<see cref="DrainAsync"/>, which every statement goes through).
     /// </summary>
     private Task _staging = Task.CompletedTask;
 
@@ -121,26 +121,19 @@ public sealed class IngestTransaction : IAsyncDisposable
         await pending;
     }
 
-    private void Idle()
-    {
-        if (!_staging.IsCompleted) throw new InvalidOperationException("a batch is still being staged on this connection");
-    }
-
     /// <summary>Makes the transaction read-only (a preview): PostgreSQL itself then refuses any write in it.</summary>
     public Task ReadOnlyAsync(CancellationToken ct) => ExecuteAsync(SqlFiles.Get("transaction_read_only"), ct);
 
     private async Task ExecuteAsync(string sql, CancellationToken ct, string? workspace = null)
     {
-        await DrainAsync();
-        await using var c = Statement(sql, workspace);
+        await using var c = await StatementAsync(sql, workspace);
         await c.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Stores the payload as it arrived (before parsing); the features written after point at it.</summary>
     public async Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct)
     {
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("raw_insert"));
+        await using var c = await StatementAsync(SqlFiles.Get("raw_insert"));
         c.Parameters.AddWithValue("ct", (object?)doc.ContentType ?? DBNull.Value);
         c.Parameters.AddWithValue("f", (object?)doc.Format ?? DBNull.Value);
         c.Parameters.AddWithValue("sha", doc.Sha256);
@@ -156,16 +149,14 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
     public async Task<bool> SeenAsync(byte[] sha256, CancellationToken ct)
     {
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("raw_seen"));
+        await using var c = await StatementAsync(SqlFiles.Get("raw_seen"));
         c.Parameters.AddWithValue("h", sha256);
         return (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
     public async Task FinishRawAsync(string status, string? format, int accepted, int rejected, CancellationToken ct)
     {
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("raw_finish"));
+        await using var c = await StatementAsync(SqlFiles.Get("raw_finish"));
         c.Parameters.AddWithValue("st", status);
         c.Parameters.AddWithValue("f", (object?)format ?? DBNull.Value);
         c.Parameters.AddWithValue("a", accepted);
@@ -193,8 +184,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <returns>Whether the payload was cut.</returns>
     public async Task<bool> TrimRejectedRawAsync(string? apiKeyId, long keepBytes, long quotaBytes, CancellationToken ct)
     {
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("raw_trim_rejected"));
+        await using var c = await StatementAsync(SqlFiles.Get("raw_trim_rejected"));
         c.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)apiKeyId ?? DBNull.Value });
         c.Parameters.AddWithValue("keep", keepBytes);
         c.Parameters.AddWithValue("quota", quotaBytes);
@@ -217,8 +207,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         var found = new Dictionary<FeatureRecord, NetTopologySuite.Geometries.Geometry>(ReferenceEqualityComparer.Instance);
         var missing = records.Where(r => r.Geometry is null || r.Geometry.IsEmpty).ToList();
         if (missing.Count == 0) return _ => null;
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("resolve_locations"));
+        await using var c = await StatementAsync(SqlFiles.Get("resolve_locations"));
         c.Parameters.AddWithValue("entity_keys", missing.Select(r => r.EntityKey ?? "").ToArray());
         c.Parameters.AddWithValue("source_keys", missing.Select(r => r.SourceKey).ToArray());
         c.Parameters.AddWithValue("layer", layer);
@@ -244,8 +233,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     {
         var cancels = result.Records.Where(r => r.CancelsEvent is not null).ToList();
         if (cancels.Count == 0) return;
-        await DrainAsync();
-        await using var c = Statement(SqlFiles.Get("cancel_targets"));
+        await using var c = await StatementAsync(SqlFiles.Get("cancel_targets"));
         c.Parameters.AddWithValue("events", cancels.Select(r => r.CancelsEvent!).ToArray());
         c.Parameters.AddWithValue("layer", layer);
         var reader = new WKBReader();
@@ -311,10 +299,10 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// first (<c>ingest_probe.sql</c>) and only the records that changed are copied in full.</remarks>
     public async Task BeginStagingAsync(CancellationToken ct, string? workspace = null)
     {
-        await DrainAsync();
+        await DrainAsync(); // a batch in flight still probes the workspace it was staged for
         _stagingWorkspace = workspace;
         await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
-        await using var c = Statement(SqlFiles.Get("ingest_source_has_features"), workspace);
+        await using var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace);
         _probe = (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
@@ -327,13 +315,12 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Writes what was staged since <see cref="BeginStagingAsync"/> (see <see cref="WriteFeaturesAsync"/>) and drops the staging.</summary>
     public async Task<int> WriteStagedAsync(ICollection<NotCurrent>? notCurrent, CancellationToken ct)
     {
-        await DrainAsync();
         var workspace = _stagingWorkspace;
         // unchanged records never reached staging (the probe); the source's multi-feature entities whose ranking the
         // clock may have changed are noted for the recheck (ingest_unchanged.sql): when there is nothing to write,
         // nothing else is written
         long toWrite;
-        await using (var c = Statement(SqlFiles.Get("ingest_unchanged"), workspace))
+        await using (var c = await StatementAsync(SqlFiles.Get("ingest_unchanged"), workspace))
         {
             c.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
             toWrite = (long)(await c.ExecuteScalarAsync(ct))!;
@@ -347,7 +334,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         // states older than the current ones: only a source with features in the workspace has any (_probe)
         if (_probe)
         {
-            await using var c = Statement(SqlFiles.Get("ingest_older"), workspace);
+            await using var c = await StatementAsync(SqlFiles.Get("ingest_older"), workspace);
             await using var r = await c.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
                 notCurrent?.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
@@ -356,7 +343,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         // a source's first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); later ones upsert.
         // A source with features in this workspace has its partition: only otherwise is the catalog asked.
         var firstLoad = !_probe && await FirstLoadAsync(ct);
-        await using (var c = Statement(SqlFiles.Get(firstLoad ? "ingest_bulk_features" : "ingest_features")
+        await using (var c = await StatementAsync(SqlFiles.Get(firstLoad ? "ingest_bulk_features" : "ingest_features")
                          .Replace("{feature_rows}", SqlFiles.Get("ingest_feature_rows"), StringComparison.Ordinal), workspace))
         {
             c.Parameters.AddWithValue("expected_interval_seconds", (double)Scope.ExpectedIntervalSeconds);
@@ -365,7 +352,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         // a first load inserts every staged record, which is what ingest_unchanged counted (nothing to recheck: no
         // feature of the source was unchanged)
         if (firstLoad) changed = (int)toWrite;
-        await using (var merge = Statement(SqlFiles.Get("merge_entities"), workspace))
+        await using (var merge = await StatementAsync(SqlFiles.Get("merge_entities"), workspace))
         {
             merge.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
             merge.Parameters.Add(new NpgsqlParameter("stale_limits", NpgsqlDbType.Jsonb) { Value = IngestStore.StaleLimitsJson(Scope.StaleLimits) });
@@ -380,7 +367,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Whether this is the source's first load: no partition of feature for it yet (ingest_first_load.sql).</summary>
     private async Task<bool> FirstLoadAsync(CancellationToken ct)
     {
-        await using var c = Statement(SqlFiles.Get("ingest_first_load"));
+        await using var c = await StatementAsync(SqlFiles.Get("ingest_first_load"));
         return (bool)(await c.ExecuteScalarAsync(ct))!;
     }
 
