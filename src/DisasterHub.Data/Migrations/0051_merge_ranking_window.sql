@@ -1,8 +1,9 @@
 -- Issue 16 §2, the re-push of an unchanged document: a merged row of an entity with more than one feature ranks its
 -- features by the ingest's clock (a value older than its layer's staleness limit, or past its valid_until, ranks after
 -- the others: merge_entities.sql). An unchanged re-push used to merge every such entity of the document again in case
--- the clock had moved a value across a limit: 110,000 index probes to find them, and each one merged again (0.5–1.2 s
--- of a 2.7–3.7 s re-push of 110,000 shelters whose entities other sources share).
+-- the clock had moved a value across a limit: one probe per unchanged record to find them, each through every source's
+-- partition of feature (an entity's features may be any source's), and each shared one merged again — 0.5–1.2 s of a
+-- 2.7–3.7 s re-push of 110,000 shelters, growing with the number of sources.
 --
 -- The merge now records the window of clock values its ranking holds for: from the clock it ran at (rank_from) to the
 -- first instant a feature's value turns stale or lapses (rank_until; null: none ever does). An ingest merges again the
