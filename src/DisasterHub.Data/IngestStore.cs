@@ -22,7 +22,6 @@ public sealed record NotCurrent(string SourceKey, DateTimeOffset ObservedAt, Dat
 /// </summary>
 public static class IngestStore
 {
-    /// <summary>Per-layer staleness limits as merge_entities.sql reads them: {"shelters": 21600} (seconds).</summary>
     /// <summary>
     /// Records the staleness limits the hub runs with; where one changed since the merged rows were ranked, the
     /// multi-feature rows of that layer are made due (merge_staleness_sync.sql). Run at start-up.
@@ -39,6 +38,7 @@ public static class IngestStore
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>Per-layer staleness limits as merge_entities.sql reads them: {"shelters": 21600} (seconds).</summary>
     public static string StaleLimitsJson(IReadOnlyDictionary<string, TimeSpan>? limits) =>
         System.Text.Json.JsonSerializer.Serialize((limits ?? new Dictionary<string, TimeSpan>())
             .Where(kv => kv.Value > TimeSpan.Zero).ToDictionary(kv => kv.Key, kv => kv.Value.TotalSeconds));

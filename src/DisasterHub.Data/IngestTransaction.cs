@@ -377,9 +377,9 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// When there are stored records to probe, returns once the previous batch is staged and this one is under way: its
-    /// hashing, probe and COPY run on the pool while the caller parses the next batch (the probe's index lookups run in PostgreSQL meanwhile — on two cores they
-    /// were a third of an unchanged re-push). The records must not change after the call; the next call, and every
-    /// other use of the transaction, waits for it.
+    /// hashing, probe and COPY run on the pool while the caller parses the next batch (the probe's index lookups run in
+    /// PostgreSQL meanwhile — on two cores they were a third of an unchanged re-push). The records must not change after
+    /// the call; the next call, and every other use of the transaction, waits for it.
     /// </remarks>
     public async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
@@ -387,7 +387,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         if (records.Count == 0) return;
         // Nothing to probe (a first load, or a source new to the workspace): every record is copied, and copying on the
         // pool next to the parsing of the next batch made no first load faster but a 1,000,000-row one peak at 658 MB
-        // RSS (594 without; the goal is 600): staged here, in turn.
+        // RSS (574 in turn; the goal is 600): staged here, in turn.
         if (!_probe)
         {
             await StageNowAsync(records, ct);

@@ -4,11 +4,10 @@
 -- success (source.last_success_at, marked once per document).
 -- The one thing an unchanged record still decides is the merge of an entity with more than one feature: which source
 -- wins depends on the clock (stale and lapsed values rank last). Such a merged row keeps the window of clock values
--- its ranking holds for (rank_from, rank_until; migration 0051): the source's entities whose window does not hold
+-- its ranking holds for (rank_from, rank_until, migration 0051): the source's entities whose window does not hold
 -- this ingest's clock (@now) are merged again (recheck), each bound read as a range of its partial index (which holds
 -- only multi-feature rows). A single-feature entity's merged row does not depend on the clock and is left alone.
-ANALYZE staging;
-
+-- (staging is analyzed by ingest_entities.sql, which runs only when something is left to write.)
 CREATE TEMP TABLE recheck ON COMMIT DROP AS
 SELECT m.layer, m.entity_key FROM merged_feature m
 WHERE m.workspace = @workspace AND m.rank_from IS NOT NULL AND m.rank_until <= @now AND @source_id = ANY (m.sources)
