@@ -316,6 +316,7 @@ for r in $(seq 1 "$REPS"); do
   log "  rep $r: hub $acc rows in ${secs}s, unchanged re-push in ${secs2}s"
 done
 if [ $INGEST_ONLY = 1 ]; then
+  if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi
   python3 "$B/report.py" "$RES" | tee "$RES/summary.txt"
   log "results: $RES"
   exit 0

@@ -100,7 +100,6 @@ public static class IngestStore
         return await c.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>A source's mark outside an ingest (a 304, a failed pull, a follower with nothing new).</summary>
     /// <summary>
     /// After a large load has committed: the feature tables' statistics refreshed when they no longer describe them
     /// (<c>analyze_after_load.sql</c>). Returns whether it analyzed.
@@ -118,6 +117,7 @@ public static class IngestStore
         return true;
     }
 
+    /// <summary>A source's mark outside an ingest (a 304, a failed pull, a follower with nothing new).</summary>
     public static async Task MarkSourceAsync(NpgsqlDataSource db, string sourceId, SourceMark mark, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -1,4 +1,6 @@
-ANALYZE staging;
+-- Statistics only for the columns the ingest's statements join or filter staging on: the wide ones (wkb, attrs, names)
+-- took three quarters of a 110,000-row first load's ANALYZE (~380 → ~100 ms) and no plan reads them.
+ANALYZE staging (layer, source_key, entity_key, name_key, observed_at);
 
 -- Identity across sources (before the upsert): a record known only by municipality + normalized name adopts the
 -- national id (共通ID) of a feature with the same name key within 100 m, and a record that brings a national id
