@@ -248,6 +248,37 @@ try {
   await page.waitForTimeout(600);
   await page.screenshot({ path: screenshotPath });
   result.screenshot = screenshotPath;
+
+  // 8. withdrawal: the source's complete set (?replace=true) now holds another shelter only; the page hears the
+  // shelter leave (event "deleted"), closes its popup and no longer draws it
+  const seqBeforeWithdraw = await page.evaluate(() => document.body.dataset.lastEventSeq ?? '');
+  const other = { id: `${shelter.sourceKey}-other`, name: '撤回試験の別避難所', status: '開設', evacuees: 1, lat: shelter.lat + 0.05, lon: shelter.lon };
+  const withdrawnAt = Date.now();
+  const res2 = await fetch(`${base}/api/v1/sources/${SOURCE}/documents?replace=true`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ municipality_code: shelter.code, observed_at: new Date(Date.now() - 500).toISOString(), shelters: [other] }),
+  });
+  const withdrawBody = await res2.text();
+  if (!res2.ok) fail('withdraw', `replacement answered ${res2.status}: ${withdrawBody.slice(0, 200)}`);
+  const withdraw = { status: res2.status, answer: res2.ok ? JSON.parse(withdrawBody).replace : null };
+  try {
+    await page.waitForFunction(({ key, seq }) => document.body.dataset.lastEvent === key && document.body.dataset.lastEventKind === 'deleted'
+      && (document.body.dataset.lastEventSeq ?? '') !== seq, { key: shelter.entityKey, seq: seqBeforeWithdraw }, { timeout: LIVE_TIMEOUT_MS, polling: 50 });
+    withdraw.eventMs = Date.now() - withdrawnAt;
+  } catch {
+    fail('withdraw', `no "deleted" event for ${shelter.entityKey} within ${LIVE_TIMEOUT_MS} ms (last ${await page.evaluate(() => document.body.dataset.lastEventKind)})`);
+  }
+  withdraw.lastEventKind = await page.evaluate(() => document.body.dataset.lastEventKind ?? null);
+  withdraw.popupOpen = await popup.filter({ hasText: shelter.name }).count() > 0;
+  // the tiles reload without it (the map drawn at the shelter's place holds no feature of that name)
+  withdraw.stillDrawn = await page.waitForFunction((name) => {
+    const m = window.hubMap;
+    return m.loaded() && !m.queryRenderedFeatures().some((f) => f.properties?.name === name);
+  }, shelter.name, { timeout: LIVE_TIMEOUT_MS, polling: 100 }).then(() => false, () => true);
+  result.steps.withdraw = withdraw;
+  if (withdraw.popupOpen) fail('withdraw', 'the popup of the withdrawn shelter stayed open');
+  if (withdraw.stillDrawn) fail('withdraw', 'the withdrawn shelter is still drawn');
 } catch (e) {
   fail('run', e?.stack ?? String(e));
 } finally {

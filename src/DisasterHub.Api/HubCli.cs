@@ -478,7 +478,7 @@ public static class HubCli
                         Option(args, "--layer"), Option(args, "--url"), IntOption(args, "--schedule"), IntOption(args, "--priority"), Option(args, "--owner"),
                         args.Contains("--internal") ? true : null, Option(args, "--workspace"), IntOption(args, "--expected-interval"),
                         Option(args, "--license"), Option(args, "--attribution"), Option(args, "--exercise-workspace"),
-                        Follow: CliFollow(args), Credentials: CliCredentials(args, input)), default);
+                        Follow: CliFollow(args), Credentials: CliCredentials(args, input), Replaces: args.Contains("--replaces") ? true : null), default);
                     if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
                     await AuditCliAsync(db, "sources.create", row!.Id);
                     output.WriteLine($"added {row.Kind} source {row.Id} ({row.Format} → {row.Layer}{(row.ScheduleSeconds is { } s ? $", every {s} s" : "")}" +
@@ -530,7 +530,7 @@ public static class HubCli
     {
         for (var i = 1; i < args.Length; i++)
         {
-            if (args[i].StartsWith("--", StringComparison.Ordinal)) { if (args[i] != "--internal") i++; continue; }
+            if (args[i].StartsWith("--", StringComparison.Ordinal)) { if (args[i] is not ("--internal" or "--replaces")) i++; continue; }
             return args[i];
         }
         return null;

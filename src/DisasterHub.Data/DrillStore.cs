@@ -77,7 +77,7 @@ public static class DrillStore
     {
         if (await KindAsync(db, drill, ct) != "drill") throw new ArgumentException($"no drill workspace '{drill}' (create it first)");
         delay ??= Task.Delay;
-        var rows = new List<(DateTimeOffset Received, string Source, long? Raw, int Interval, FeatureRecord Record)>();
+        var rows = new List<(DateTimeOffset Received, string Source, long? Raw, int Interval, FeatureRecord Record, bool Withdrawn)>();
         await using (var c = db.CreateCommand(SqlFiles.Get("replay_versions")))
         {
             c.Parameters.AddWithValue("from", from.UtcDateTime);
@@ -99,7 +99,7 @@ public static class DrillStore
                     ValidFrom = r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18),
                     ValidUntil = r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19),
                 };
-                rows.Add((r.GetFieldValue<DateTimeOffset>(13), r.GetString(0), r.IsDBNull(16) ? null : r.GetInt64(16), r.GetInt32(17), rec));
+                rows.Add((r.GetFieldValue<DateTimeOffset>(13), r.GetString(0), r.IsDBNull(16) ? null : r.GetInt64(16), r.GetInt32(17), rec, r.GetBoolean(20)));
             }
         }
         var started = clock.GetTimestamp();
@@ -116,8 +116,11 @@ public static class DrillStore
             var first = batch.First();
             await using var ingest = await IngestTransaction.BeginAsync(db,
                 new IngestScope(batch.Key.Source, drill, clock.GetUtcNow(), first.Interval) { RawDocumentId = first.Raw }, ct);
-            var records = batch.GroupBy(x => x.Record.SourceKey).Select(g => g.Last().Record).ToList();
-            await ingest.WriteFeaturesAsync(records, null, ct);
+            var latest = batch.GroupBy(x => x.Record.SourceKey).Select(g => g.Last()).ToList();
+            await ingest.WriteFeaturesAsync(latest.Where(x => !x.Withdrawn).Select(x => x.Record).ToList(), null, ct);
+            // what a full replacement withdrew in live is withdrawn in the drill at the same turn
+            if (latest.Where(x => x.Withdrawn).Select(x => x.Record.SourceKey).ToList() is { Count: > 0 } gone)
+                await ingest.WithdrawAsync(gone, absent: false, ct);
             await ingest.CommitAsync(ct);
             batches++;
         }

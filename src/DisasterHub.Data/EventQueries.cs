@@ -16,7 +16,8 @@ public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string 
 /// caused them. So streams asking the same page at the same time (same filter, same cursor — every map on the default
 /// view) share one read, and at most <c>Hub:Events:ConcurrentReads</c> (default 4) distinct reads run at once.
 /// </remarks>
-/// <para>An event is <c>change</c> or <c>expired</c> (the row's valid_until passed, see ExpiryService).</para>
+/// <para>An event is <c>change</c>, <c>expired</c> (the row's valid_until passed, see ExpiryService) or <c>deleted</c>
+/// (the row left the merged layer: its features withdrawn by a full replacement or moved to another entity).</para>
 public sealed class EventQueries(NpgsqlDataSource db, TimeProvider clock, int pageSize = EventQueries.DefaultPageSize, int concurrentReads = EventQueries.DefaultConcurrentReads) : IDisposable
 {
     public const int DefaultPageSize = 500;
@@ -32,7 +33,9 @@ public sealed class EventQueries(NpgsqlDataSource db, TimeProvider clock, int pa
 
     public async Task<long> CurrentSeqAsync(CancellationToken ct)
     {
-        await using var c = db.CreateCommand("SELECT coalesce(max(change_seq), 0) FROM merged_feature");
+        // the newest change or deletion (a deletion marker takes its change_seq from the same sequence: migration 0053)
+        await using var c = db.CreateCommand(
+            "SELECT greatest((SELECT coalesce(max(change_seq), 0) FROM merged_feature), (SELECT coalesce(max(change_seq), 0) FROM merged_feature_past WHERE change_seq IS NOT NULL))");
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 

@@ -54,6 +54,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(x => x.ScheduleSeconds).HasColumnName("schedule_seconds");
             e.Property(x => x.ExpectedIntervalSeconds).HasColumnName("expected_interval_seconds");
             e.Property(x => x.Priority).HasColumnName("priority");
+            e.Property(x => x.Replaces).HasColumnName("replaces");
             e.Property(x => x.OwnerOrgId).HasColumnName("owner_org_id");
             e.Property(x => x.Internal).HasColumnName("internal");
             e.Property(x => x.Enabled).HasColumnName("enabled");
@@ -144,6 +145,9 @@ public sealed class Source
     public int? ScheduleSeconds { get; set; }
     public int ExpectedIntervalSeconds { get; set; } = 3600;
     public int Priority { get; set; } = 100;
+
+    /// <summary>Each document is the source's complete set: a pull withdraws what it no longer holds (migration 0053).</summary>
+    public bool Replaces { get; set; }
     public string? OwnerOrgId { get; set; }
     public bool Internal { get; set; }
     public bool Enabled { get; set; } = true;

@@ -352,6 +352,48 @@ public sealed class IngestTransaction : IAsyncDisposable
         // a first load inserts every staged record, which is what ingest_unchanged counted (nothing to recheck: no
         // feature of the source was unchanged)
         if (firstLoad) changed = (int)toWrite;
+        await MergeTouchedAsync(workspace, ct);
+        // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
+        await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
+        return changed;
+    }
+
+    /// <summary>
+    /// Withdraws features of the scope's source and workspace — closed into history with a withdrawal marker — and
+    /// merges their entities again or, left with no feature, takes them out of the merged layer (<c>ingest_withdraw.sql</c>).
+    /// With <paramref name="absent"/>, a full replacement (issue 16 §5): <paramref name="keys"/> are every key the
+    /// document held, and the features whose keys it no longer holds are withdrawn; without, the keys listed are (a
+    /// drill's replay of live withdrawals). Returns how many were withdrawn.
+    /// </summary>
+    public async Task<int> WithdrawAsync(IReadOnlyCollection<string> keys, bool absent, CancellationToken ct)
+    {
+        await ExecuteAsync("CREATE TEMP TABLE listed (source_key text PRIMARY KEY) ON COMMIT DROP", ct);
+        await using (var w = await _conn.BeginBinaryImportAsync("COPY listed (source_key) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var key in keys)
+            {
+                await w.StartRowAsync(ct);
+                await w.WriteAsync(key, NpgsqlDbType.Text, ct);
+            }
+            await w.CompleteAsync(ct);
+        }
+        int withdrawn;
+        await using (var c = await StatementAsync(SqlFiles.Get("ingest_withdraw")))
+        {
+            c.Parameters.AddWithValue("absent", absent);
+            withdrawn = (int)(long)(await c.ExecuteScalarAsync(ct))!;
+        }
+        if (withdrawn > 0)
+        {
+            await MergeTouchedAsync(null, ct);
+        }
+        await ExecuteAsync("DROP TABLE listed, withdrawn, touched, retired", ct);
+        return withdrawn;
+    }
+
+    /// <summary>Merges the entities in <c>touched</c> again (merge_entities.sql) and tells every node what changed (notify_changes.sql).</summary>
+    private async Task MergeTouchedAsync(string? workspace, CancellationToken ct)
+    {
         await using (var merge = await StatementAsync(SqlFiles.Get("merge_entities"), workspace))
         {
             merge.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
@@ -359,9 +401,6 @@ public sealed class IngestTransaction : IAsyncDisposable
             await merge.ExecuteNonQueryAsync(ct);
         }
         await ExecuteAsync(SqlFiles.Get("notify_changes"), ct, workspace);
-        // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
-        await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
-        return changed;
     }
 
     /// <summary>Whether this is the source's first load: no partition of feature for it yet (ingest_first_load.sql).</summary>

@@ -197,6 +197,9 @@ public sealed class SourceConfig
     public int? ScheduleSeconds { get; set; }
     public int ExpectedIntervalSeconds { get; set; } = 3600;
     public int Priority { get; set; } = 100;
+
+    /// <summary>Each document is the source's complete set: what a pull no longer holds is withdrawn (issue 16 §5).</summary>
+    public bool Replaces { get; set; }
     public string? OwnerOrg { get; set; }
 
     /// <summary>The workspace a pull writes into: "live", or a drill.</summary>

@@ -13,7 +13,7 @@ public sealed record IngestRequest(
     string? ApiKeyId = null, string? FetchUrl = null, string Workspace = "live",
     string? Etag = null, string? LastModified = null, bool SkipIfUnchanged = false, bool SkipIfSeen = false,
     IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? Companions = null, Uri? DocumentUri = null,
-    Jurisdiction? Jurisdiction = null, string? Cursor = null);
+    Jurisdiction? Jurisdiction = null, string? Cursor = null, bool Replace = false);
 
 public enum IngestStatus { Ingested, Unchanged, Unparseable, UnknownFormat, WrongLayer }
 
@@ -33,7 +33,16 @@ public sealed record IngestOutcome(
     public string? RoutedTo { get; init; }
 
     public int Routed { get; init; }
+
+    /// <summary>A full replacement's result (<see cref="IngestRequest.Replace"/>); null when the document was not one.</summary>
+    public Replacement? Replacement { get; init; }
 }
+
+/// <summary>
+/// What a full replacement came to: how many of the source's current features the document no longer held and were
+/// withdrawn, or why none was (<see cref="NotApplied"/>: a document with rejections, or with no records at all).
+/// </summary>
+public sealed record Replacement(bool Applied, int Withdrawn, string? NotApplied);
 
 /// <summary>What a push would make of a document (<see cref="IngestPipeline.PreviewAsync"/>): nothing of it is stored.</summary>
 public sealed record PreviewOutcome(IngestStatus Status, string? Format, string? Layer, IReadOnlyList<FeatureRecord> Accepted,
@@ -105,6 +114,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var rejections = written.Rejections;
         var accepted = written.Live + written.Routed;
         var changed = written.Changed;
+        var replacement = written.Present is { } present ? await ReplaceAsync(ingest, present, rejections.Count, ct) : null;
         await ingest.WriteRejectionsAsync(rejections, ct);
         await ingest.FinishRawAsync("parsed", parser.Format, accepted, rejections.Count, ct);
         await ingest.MarkSourceAsync(new SourceMark(receivedAt, null, req.Etag, req.LastModified, raw.Sha256, written.Watermark, req.Cursor), ct);
@@ -112,7 +122,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await ingest.CommitAsync(ct);
         var committed = clock.GetTimestamp();
         if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
-        if (written.Live > 0) changes.Publish(req.Workspace, [parser.Layer]);
+        if (written.Live > 0 || replacement?.Withdrawn > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
             "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
@@ -127,6 +137,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             NotCurrent = written.NotCurrent,
             RoutedTo = written.RoutedTo,
             Routed = written.Routed,
+            Replacement = replacement,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
                 ? linked.FollowLinks(req.Body, at)
                 : [],
@@ -138,6 +149,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         DateTimeOffset? Watermark, string? RoutedTo, int Routed, TimeSpan ReadTime, int Batches,
         IngestStatus FailStatus = IngestStatus.Ingested, Rejection? Failure = null)
     {
+        /// <summary>Every key the document held (live and routed records), when it is a full replacement.</summary>
+        public HashSet<string>? Present { get; init; }
+
         /// <summary>Of the writes, the time spent waiting for the previous batch's staging (hash, probe, COPY) as batches were read.</summary>
         public TimeSpan StageTime { get; init; }
 
@@ -159,7 +173,10 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         if (routed is not null) changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         return new Written(read.Parser, records.Count, changed, result.Rejections, notCurrent, watermark,
-            routed?.Workspace, routed?.Records.Count ?? 0, readTime, 1);
+            routed?.Workspace, routed?.Records.Count ?? 0, readTime, 1)
+        {
+            Present = req.Replace ? Keys(records.Concat(routed?.Records ?? [])) : null,
+        };
     }
 
     /// <summary>
@@ -184,6 +201,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var routed = new List<FeatureRecord>();
         string? routedTo = null;
         DateTimeOffset? watermark = null;
+        var present = req.Replace ? new HashSet<string>(StringComparer.Ordinal) : null;
         var bounds = await ingest.BoundariesAsync(boundaries, ct);
         await ingest.BeginStagingAsync(ct);
         // read on this thread: parsing one batch ahead on another (measured) made no push faster on two cores and, with
@@ -230,6 +248,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
                 if (watermark is null || at > watermark) watermark = at;
             }
             readTime += clock.GetElapsedTime(started);
+            if (present is not null) foreach (var rec in batch.Records) present.Add(rec.SourceKey);
             rejections.AddRange(batch.Rejections);
             live += batch.Records.Count;
             var staging = clock.GetTimestamp();
@@ -239,10 +258,29 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteStagedAsync(notCurrent, ct);
         if (routedTo is not null) changed += await ingest.WriteFeaturesAsync(routed, notCurrent, ct, routedTo);
+        if (present is not null) foreach (var rec in routed) present.Add(rec.SourceKey);
         return new Written(parser, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches)
         {
             StageTime = stageTime,
+            Present = present,
         };
+    }
+
+    private static HashSet<string> Keys(IEnumerable<FeatureRecord> records) => records.Select(r => r.SourceKey).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A full replacement (issue 16 §5): the source's current features in the workspace whose keys the document no
+    /// longer holds are withdrawn (<see cref="IngestTransaction.WithdrawAsync"/>) — only after a document read
+    /// without a rejection (a rejected record may be one the source still holds: it keeps its last accepted state) and
+    /// holding at least one record (an empty document would empty the source; that is not taken as a replacement).
+    /// </summary>
+    private static async Task<Replacement> ReplaceAsync(IngestTransaction ingest, HashSet<string> present, int rejected, CancellationToken ct)
+    {
+        if (rejected > 0)
+            return new Replacement(false, 0, $"not applied: {rejected} record(s) were rejected, and a rejected record may be one the source still holds; nothing was withdrawn");
+        if (present.Count == 0)
+            return new Replacement(false, 0, "not applied: the document held no records, and a replacement would withdraw every feature of the source; nothing was withdrawn");
+        return new Replacement(true, await ingest.WithdrawAsync(present, absent: true, ct), null);
     }
 
     private ParseContext ParseContextFor(IngestRequest req, DateTimeOffset receivedAt, CancellationToken budget) => new()

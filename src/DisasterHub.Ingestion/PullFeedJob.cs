@@ -89,7 +89,7 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
             var uri = new Uri(fetched.Url);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, fetched.Body, fetched.ContentType, source.Format, Path.GetFileName(uri.AbsolutePath),
                 FetchUrl: FeedFetcher.Redact(fetched.Url), Etag: fetched.Etag, LastModified: fetched.LastModified, SkipIfUnchanged: true,
-                Companions: companions, DocumentUri: uri, Workspace: workspace), ct);
+                Companions: companions, DocumentUri: uri, Workspace: workspace, Replace: source.Replaces), ct);
             await FollowAsync(source, outcome.Links, companions, workspace, ct);
             return outcome;
         }

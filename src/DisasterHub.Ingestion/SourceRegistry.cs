@@ -16,7 +16,8 @@ namespace DisasterHub.Ingestion;
 public sealed record SourceChange(string? Id = null, string? Name = null, string? Kind = null, string? Format = null, string? Layer = null,
     string? Url = null, int? ScheduleSeconds = null, int? Priority = null, string? OwnerOrg = null, bool? Internal = null, string? Workspace = null,
     int? ExpectedIntervalSeconds = null, string? License = null, string? Attribution = null, string? ExerciseWorkspace = null,
-    IReadOnlyDictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null);
+    IReadOnlyDictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null,
+    bool? Replaces = null);
 
 /// <summary>Why a registry change was refused: the field (as the API names it), the reason, the HTTP status.</summary>
 public sealed record RegistryError(string Field, string Detail, int Status = 422)
@@ -128,6 +129,7 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         if (c.Url is not null) row.Url = c.Url;
         if (c.ScheduleSeconds is not null) row.ScheduleSeconds = c.ScheduleSeconds;
         if (c.Priority is not null) row.Priority = c.Priority.Value;
+        if (c.Replaces is not null) row.Replaces = c.Replaces.Value;
         if (c.OwnerOrg is not null) row.OwnerOrgId = c.OwnerOrg.Length == 0 ? null : c.OwnerOrg;
         if (c.Internal is not null) row.Internal = c.Internal.Value; // true lets the feed client reach private addresses
         if (c.Workspace is not null) row.Workspace = c.Workspace;

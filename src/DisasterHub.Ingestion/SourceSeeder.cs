@@ -38,6 +38,7 @@ public static class SourceSeeder
             row.ScheduleSeconds = s.ScheduleSeconds;
             row.ExpectedIntervalSeconds = s.ExpectedIntervalSeconds;
             row.Priority = s.Priority;
+            row.Replaces = s.Replaces;
             row.OwnerOrgId = string.IsNullOrWhiteSpace(s.OwnerOrg) ? null : s.OwnerOrg;
             row.Internal = s.Internal;
             row.ExerciseWorkspace = string.IsNullOrWhiteSpace(s.ExerciseWorkspace) ? null : s.ExerciseWorkspace;

@@ -118,10 +118,18 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
         Assert.Empty(result.GetProperty("pageErrors").EnumerateArray());
         Assert.Empty(result.GetProperty("foreignRequests").EnumerateArray()); // offline: no tile, glyph or sprite servers
 
-        // …and the hub agrees with what the page showed.
-        var item = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items?limit=100")).RootElement
-            .GetProperty("features").EnumerateArray().Single(f => f.GetProperty("properties").GetProperty("entity_key").GetString() == entityKey);
-        Assert.Equal(157, item.GetProperty("properties").GetProperty("attrs").GetProperty("evacuees").GetInt32());
+        // the source's complete set then held another shelter only (?replace=true): the page heard this one leave,
+        // closed its popup and stopped drawing it
+        var withdraw = steps.GetProperty("withdraw");
+        Assert.Equal(1, withdraw.GetProperty("answer").GetProperty("withdrawn").GetInt32());
+        Assert.Equal("deleted", withdraw.GetProperty("lastEventKind").GetString());
+        Assert.False(withdraw.GetProperty("popupOpen").GetBoolean());
+        Assert.False(withdraw.GetProperty("stillDrawn").GetBoolean());
+
+        // …and the hub agrees with what the page showed: the live state it withdrew had the 157 evacuees, and it is gone
+        var items = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items?limit=100")).RootElement.GetProperty("features");
+        Assert.DoesNotContain(items.EnumerateArray(), f => f.GetProperty("properties").GetProperty("entity_key").GetString() == entityKey);
+        Assert.Equal(157L, await _hub.Db.ScalarAsync("SELECT (attrs->>'evacuees')::bigint FROM merged_feature_past WHERE entity_key = @k AND deleted", ("k", entityKey!)));
 
         Assert.True(File.Exists(screenshot) && new FileInfo(screenshot).Length > 20_000, $"no screenshot at {screenshot}");
     }

@@ -101,29 +101,7 @@ public sealed class live_picture_should : IAsyncLifetime
     }
 
     /// <summary>The event stream's lines (event: / data:) for a while, or until <paramref name="until"/> is seen.</summary>
-    private async Task<List<string>> Events(string query, TimeSpan window, string? until = null)
-    {
-        using var sse = new HttpClient { BaseAddress = _hub.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
-        using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events?" + query);
-        req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var cts = new CancellationTokenSource(window);
-        var lines = new List<string>();
-        try
-        {
-            using var resp = await sse.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-            using var reader = new StreamReader(await resp.Content.ReadAsStreamAsync(cts.Token));
-            while (await reader.ReadLineAsync(cts.Token) is { } line)
-            {
-                if (line.StartsWith("event: ", StringComparison.Ordinal) || line.StartsWith("data: ", StringComparison.Ordinal)) lines.Add(line);
-                if (until is not null && line.Contains(until, StringComparison.Ordinal)) break;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // the window closed
-        }
-        return lines;
-    }
+    private Task<List<string>> Events(string query, TimeSpan window, string? until = null) => _hub.EventsAsync(query, window, until);
 
     [Fact]
     public async Task keep_an_exercise_cap_out_of_live_items_tiles_roll_up_and_events()

@@ -258,7 +258,8 @@ public static class DocumentsEndpoints
 
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
-            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
+            var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction,
+                Replace: PushParameters.Replace(ctx.Request.Query) == true), ct);
             var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
             if (outcome.Status == IngestStatus.WrongLayer)
             {
@@ -274,7 +275,7 @@ public static class DocumentsEndpoints
             {
                 outcome.RawDocumentId, outcome.Accepted, outcome.Rejected, outcome.Changed, not_current = outcome.NotCurrent.Count,
                 status = outcome.Status.ToString(), workspace, format = outcome.Format ?? format, layer = outcome.Layer ?? source.Layer,
-                reason = firstReason?.Reason,
+                reason = firstReason?.Reason, withdrawn = outcome.Replacement?.Withdrawn,
             }, clock, ct);
             var status = outcome.Status == IngestStatus.Ingested ? 200 : 400;
             var json = status == 400
@@ -300,6 +301,10 @@ public static class DocumentsEndpoints
             // exercise/test records the source's configuration sends to a drill instead of live (ExerciseRule)
             json["routed"] = outcome.RoutedTo is null ? null : new { workspace = outcome.RoutedTo, records = outcome.Routed };
             json["rejections"] = outcome.Rejections.Take(1000).Select(r => new { at = r.At, reason = r.Reason });
+            // ?replace=true: how many of the source's features the document no longer held were withdrawn, or why none was
+            json["replace"] = outcome.Replacement is { } rep
+                ? new { applied = rep.Applied, withdrawn = rep.Withdrawn, reason = rep.NotApplied }
+                : null;
             return (status, JsonSerializer.Serialize(json), true);
         }
     }

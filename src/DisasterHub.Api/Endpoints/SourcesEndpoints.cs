@@ -43,6 +43,8 @@ public static class SourcesEndpoints
                     schedule_seconds = s.ScheduleSeconds,
                     expected_interval_seconds = s.ExpectedIntervalSeconds,
                     priority = s.Priority,
+                    // each document is the source's complete set: what a pull no longer holds is withdrawn
+                    replaces = s.Replaces,
                     owner_org = s.OwnerOrgId,
                     enabled = s.Enabled,
                     last_attempt_at = s.LastAttemptAt,
@@ -159,10 +161,11 @@ public static class SourcesEndpoints
         [property: JsonPropertyName("expected_interval_seconds")] int? ExpectedIntervalSeconds = null,
         string? License = null, string? Attribution = null,
         [property: JsonPropertyName("exercise_workspace")] string? ExerciseWorkspace = null,
-        Dictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null)
+        Dictionary<string, string>? Companions = null, SourceFollow? Follow = null, SourceCredentials? Credentials = null,
+        bool? Replaces = null)
     {
         public SourceChange ToChange() => new(Id, Name, Kind, Format, Layer, Url, ScheduleSeconds, Priority, OwnerOrg, Internal, Workspace,
-            ExpectedIntervalSeconds, License, Attribution, ExerciseWorkspace, Companions, Follow, Credentials);
+            ExpectedIntervalSeconds, License, Attribution, ExerciseWorkspace, Companions, Follow, Credentials, Replaces);
 
         /// <summary>What the audit log keeps of it: everything but the credentials' values (only that they were set or removed).</summary>
         public object ForAudit() => new

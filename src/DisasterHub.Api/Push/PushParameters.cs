@@ -16,7 +16,7 @@ public static class PushParameters
     public static Bad? Check(string id, IQueryCollection query)
     {
         if (Value("id", id) is { } badId) return badId;
-        foreach (var name in new[] { "format", "workspace", "dry_run" })
+        foreach (var name in new[] { "format", "workspace", "dry_run", "replace" })
         {
             var values = query[name];
             if (values.Count > 1) return new Bad(name, $"'{name}' given {values.Count} times");
@@ -26,11 +26,21 @@ public static class PushParameters
             return new Bad("format", "a format name has only ASCII letters, digits, '-', '_' and '.'");
         if (query["dry_run"].Count == 1 && DryRun(query) is null)
             return new Bad("dry_run", "dry_run is true or false");
+        if (query["replace"].Count == 1 && Replace(query) is null)
+            return new Bad("replace", "replace is true or false");
         return null;
     }
 
+    /// <summary>
+    /// <c>replace</c>: true/1 makes the document the source's complete set in the workspace (what it no longer holds is
+    /// withdrawn: issue 16 §5), false/0 or absent adds to and updates what the source has; null for any other value.
+    /// </summary>
+    public static bool? Replace(IQueryCollection query) => Flag(query["replace"].ToString());
+
     /// <summary><c>dry_run</c>: true/1 previews (nothing stored), false/0 or absent pushes; null for any other value.</summary>
-    public static bool? DryRun(IQueryCollection query) => query["dry_run"].ToString().ToLowerInvariant() switch
+    public static bool? DryRun(IQueryCollection query) => Flag(query["dry_run"].ToString());
+
+    private static bool? Flag(string value) => value.ToLowerInvariant() switch
     {
         "" or "false" or "0" => false,
         "true" or "1" => true,

@@ -1189,6 +1189,7 @@ function onChange(msg) {
   state.lastEvent = { properties: p, at: new Date() };
   state.eventCount += 1;
   if (p.entity_key) document.body.dataset.lastEvent = p.entity_key;
+  document.body.dataset.lastEventKind = msg.type; // change, expired or deleted
   document.body.dataset.lastEventSeq = String(p.change_seq ?? msg.lastEventId ?? '');
   renderLastEvent();
   if (p.layer) dirtyLayers.add(p.layer);
@@ -1200,9 +1201,10 @@ function onChange(msg) {
   }
   flushChanges();
   refreshSourcesSoon();
-  // keep an open popup on the same thing current
+  // keep an open popup on the same thing current; one on a record that left the map (withdrawn) closes
   if (popupState && !state.asOf && (popupState.entityKey === p.entity_key || popupState.id === f.id)) {
-    loadPopupItem();
+    if (msg.type === 'deleted') closePopup();
+    else loadPopupItem();
   }
 }
 
@@ -1222,6 +1224,7 @@ function connectEvents() {
   events.addEventListener('error', () => setConn(events.readyState === EventSource.OPEN));
   events.addEventListener('change', onChange);
   events.addEventListener('expired', onChange); // a record past valid_until leaves the live picture
+  events.addEventListener('deleted', onChange); // so does one withdrawn (a full replacement) or merged into another
 }
 
 // ---------------------------------------------------------------------------

@@ -132,7 +132,9 @@ ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
 WHERE merged_feature.content_hash <> EXCLUDED.content_hash
    OR merged_feature.rank_from IS DISTINCT FROM EXCLUDED.rank_from OR merged_feature.rank_until IS DISTINCT FROM EXCLUDED.rank_until;
 
--- Entities that lost every feature (their features moved to another entity) leave the merged layer.
+-- Entities that lost every feature (moved to another entity, or withdrawn: ingest_withdraw.sql) leave the merged
+-- layer; the deletion marker the trigger writes is received at the ingest's clock (migration 0053), not the database's.
+SELECT set_config('hub.received_at', @now::timestamptz::text, true);
 DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM retired) t
 WHERE mf.workspace = @workspace AND mf.layer = t.layer AND mf.entity_key = t.entity_key
   AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.workspace = @workspace AND f.layer = t.layer AND f.entity_key = t.entity_key);

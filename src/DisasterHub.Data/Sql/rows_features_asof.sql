@@ -1,6 +1,7 @@
 -- A layer per source as the hub knew it at @at: of what had been received by then, the newest observation per key.
 -- The id is the current feature's id when the feature still exists, so items keep their identity across time.
--- A state shows while it was valid: not after its valid_until.
+-- A state shows while it was valid: not after its valid_until; a feature withdrawn by a full replacement (its newest
+-- state by then a withdrawal marker, migration 0053) not at all.
 SELECT coalesce(f.id, md5(v.source_id || '/' || v.source_key)::uuid) AS id, v.layer, v.entity_key, v.municipality_code,
        v.name, v.address, v.geom, v.status, v.severity, v.observed_at, v.received_at, v.classification, hub_visible_attrs(v.attrs, @hidden::jsonb, v.layer) AS attrs,
        ARRAY[v.source_id] AS sources, v.source_key, '[]'::jsonb AS conflicts, '{}'::jsonb AS provenance, v.workspace,
@@ -9,11 +10,12 @@ SELECT coalesce(f.id, md5(v.source_id || '/' || v.source_key)::uuid) AS id, v.la
 FROM (
     SELECT DISTINCT ON (fv.source_id, fv.source_key)
            fv.source_id, fv.source_key, fv.layer, fv.entity_key, fv.municipality_code, fv.name, fv.address, fv.geom,
-           fv.status, fv.severity, fv.observed_at, fv.received_at, fv.classification, fv.attrs, fv.workspace, fv.valid_from, fv.valid_until
+           fv.status, fv.severity, fv.observed_at, fv.received_at, fv.classification, fv.attrs, fv.workspace, fv.valid_from, fv.valid_until,
+           fv.withdrawn
     FROM feature_version fv
     WHERE fv.workspace = @workspace AND fv.layer = ANY (@layers) AND fv.received_at <= @at
     ORDER BY fv.source_id, fv.source_key, fv.observed_at DESC, fv.received_at DESC, fv.id DESC
 ) v
 JOIN source s ON s.id = v.source_id
 LEFT JOIN feature f ON f.workspace = v.workspace AND f.source_id = v.source_id AND f.source_key = v.source_key
-WHERE v.valid_until IS NULL OR v.valid_until > @at
+WHERE (v.valid_until IS NULL OR v.valid_until > @at) AND NOT v.withdrawn

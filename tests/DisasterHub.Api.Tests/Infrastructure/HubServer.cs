@@ -85,6 +85,34 @@ public sealed class HubServer : IAsyncDisposable
         return await Http.SendAsync(req);
     }
 
+    /// <summary>
+    /// The <c>event:</c> and <c>data:</c> lines of <c>GET /api/v1/events?{query}</c> read for at most
+    /// <paramref name="window"/>, or until a line contains <paramref name="until"/>.
+    /// </summary>
+    public async Task<List<string>> EventsAsync(string query, TimeSpan window, string? until = null)
+    {
+        using var sse = new HttpClient { BaseAddress = BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
+        using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events?" + query);
+        req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var cts = new CancellationTokenSource(window);
+        var lines = new List<string>();
+        try
+        {
+            using var resp = await sse.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var reader = new StreamReader(await resp.Content.ReadAsStreamAsync(cts.Token));
+            while (await reader.ReadLineAsync(cts.Token) is { } line)
+            {
+                if (line.StartsWith("event: ", StringComparison.Ordinal) || line.StartsWith("data: ", StringComparison.Ordinal)) lines.Add(line);
+                if (until is not null && line.Contains(until, StringComparison.Ordinal)) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the window closed
+        }
+        return lines;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
