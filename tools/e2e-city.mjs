@@ -149,6 +149,25 @@ try {
   if (result.steps.offlineDocuments !== 1) fail('offline', `${result.steps.offlineDocuments} documents arrived, not exactly one`);
   result.steps.afterOnline = (await officerShelters(shelterName))[0]?.properties.attrs?.evacuees;
   if (result.steps.afterOnline !== 7) fail('offline', `the officer reads ${result.steps.afterOnline} evacuees after reconnecting`);
+
+  // the city's complete list (issue 16): the registry without U3; the preview names what Commit withdraws, nothing is
+  // withdrawn before Commit, and after it the officer no longer reads U3
+  await page.check('[data-testid="upload-replace"]');
+  const whole = 'ID,名称,所在地_全国地方公共団体コード,緯度,経度,開設状況,人数\r\n'
+    + `S1,${shelterName},172022,37.04826,136.96136,開設,7\r\n`
+    + 'S2,七尾市立東部中学校,172022,37.0502,136.9872,未開設,\r\n'
+    + 'S3,和倉温泉総湯前広場,172022,37.0894,136.9131,閉鎖,\r\n'
+    + `U1,${u1},172022,37.041,136.961,開設,12\r\n`;
+  await page.setInputFiles('[data-testid="upload-file"]', { name: 'registry.csv', mimeType: 'text/csv', buffer: Buffer.from(whole, 'utf8') });
+  await page.waitForSelector('[data-testid="preview-withdrawn"] tbody tr');
+  result.steps.withdrawing = await page.$$eval('[data-testid="preview-withdrawn"] tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  if (JSON.stringify(result.steps.withdrawing) !== '["U3"]') fail('replace', `withdrawals shown: ${result.steps.withdrawing}`);
+  if ((await officerShelters(u3)).length !== 1) fail('replace', 'U3 was withdrawn before Commit');
+  await page.click('[data-testid="upload-commit"]');
+  await page.waitForSelector('[data-testid="upload-status"][data-committed="1"]');
+  result.steps.replaced = { status: await page.textContent('[data-testid="upload-status"]'), u1: (await officerShelters(u1)).length, u3: (await officerShelters(u3)).length };
+  if (result.steps.replaced.u3 !== 0 || result.steps.replaced.u1 !== 1) fail('replace', JSON.stringify(result.steps.replaced));
+  if (!result.steps.replaced.status.includes('withdrawn 1')) fail('replace', `status after Commit: ${result.steps.replaced.status}`);
 } catch (e) {
   fail('run', e.message);
 } finally {

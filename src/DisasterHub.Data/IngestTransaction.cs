@@ -391,6 +391,29 @@ public sealed class IngestTransaction : IAsyncDisposable
         return withdrawn;
     }
 
+    /// <summary>Withdrawals a preview lists at most (the count is always complete).</summary>
+    public const int MaxListedWithdrawals = 1000;
+
+    /// <summary>
+    /// What <see cref="WithdrawAsync"/> with <c>absent</c> would withdraw, read only (a preview): how many of the
+    /// source's current features the keys leave out, and the first of them by key (ingest_would_withdraw.sql).
+    /// </summary>
+    public async Task<(int Count, IReadOnlyList<(string Key, string? Name)> Listed)> WouldWithdrawAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        await using var c = await StatementAsync(SqlFiles.Get("ingest_would_withdraw"));
+        c.Parameters.AddWithValue("keys", keys.ToArray());
+        c.Parameters.AddWithValue("listed", MaxListedWithdrawals);
+        var listed = new List<(string, string?)>();
+        var count = 0;
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            count = (int)r.GetInt64(2);
+            if (!r.IsDBNull(0)) listed.Add((r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
+        }
+        return (count, listed);
+    }
+
     /// <summary>Merges the entities in <c>touched</c> again (merge_entities.sql) and tells every node what changed (notify_changes.sql).</summary>
     private async Task MergeTouchedAsync(string? workspace, CancellationToken ct)
     {

@@ -46,7 +46,14 @@ public sealed record Replacement(bool Applied, int Withdrawn, string? NotApplied
 
 /// <summary>What a push would make of a document (<see cref="IngestPipeline.PreviewAsync"/>): nothing of it is stored.</summary>
 public sealed record PreviewOutcome(IngestStatus Status, string? Format, string? Layer, IReadOnlyList<FeatureRecord> Accepted,
-    IReadOnlyList<Rejection> Rejections, ExerciseRule.Routed? Routed);
+    IReadOnlyList<Rejection> Rejections, ExerciseRule.Routed? Routed)
+{
+    /// <summary>A full replacement's preview: whether it would apply, and the current features it would withdraw.</summary>
+    public Replacement? Replacement { get; init; }
+
+    /// <summary>The records the replacement would withdraw (key and name), at most <see cref="IngestTransaction.MaxListedWithdrawals"/>.</summary>
+    public IReadOnlyList<(string Key, string? Name)> Withdrawing { get; init; } = [];
+}
 
 /// <summary>
 /// One document, one transaction: raw payload stored first, then parsed, then features, history, rejections and
@@ -274,14 +281,16 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     /// without a rejection (a rejected record may be one the source still holds: it keeps its last accepted state) and
     /// holding at least one record (an empty document would empty the source; that is not taken as a replacement).
     /// </summary>
-    private static async Task<Replacement> ReplaceAsync(IngestTransaction ingest, HashSet<string> present, int rejected, CancellationToken ct)
-    {
-        if (rejected > 0)
-            return new Replacement(false, 0, $"not applied: {rejected} record(s) were rejected, and a rejected record may be one the source still holds; nothing was withdrawn");
-        if (present.Count == 0)
-            return new Replacement(false, 0, "not applied: the document held no records, and a replacement would withdraw every feature of the source; nothing was withdrawn");
-        return new Replacement(true, await ingest.WithdrawAsync(present, absent: true, ct), null);
-    }
+    private static async Task<Replacement> ReplaceAsync(IngestTransaction ingest, HashSet<string> present, int rejected, CancellationToken ct) =>
+        NotReplacing(present.Count, rejected) is { } why
+            ? new Replacement(false, 0, why)
+            : new Replacement(true, await ingest.WithdrawAsync(present, absent: true, ct), null);
+
+    /// <summary>Why a document is not taken as the source's complete set (null: it is).</summary>
+    private static string? NotReplacing(int present, int rejected) =>
+        rejected > 0 ? $"not applied: {rejected} record(s) were rejected, and a rejected record may be one the source still holds"
+        : present == 0 ? "not applied: the document held no records, and a replacement would withdraw every feature of the source"
+        : null;
 
     private ParseContext ParseContextFor(IngestRequest req, DateTimeOffset receivedAt, CancellationToken budget) => new()
     {
@@ -307,7 +316,13 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await ingest.ReadOnlyAsync(ct);
         var read = await ReadAsync(ingest, Choose(req), req, receivedAt, ct);
         if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);
-        return new PreviewOutcome(IngestStatus.Ingested, read.Parser!.Format, read.Parser.Layer, read.Result!.Records, read.Result.Rejections, read.Routed);
+        var outcome = new PreviewOutcome(IngestStatus.Ingested, read.Parser!.Format, read.Parser.Layer, read.Result!.Records, read.Result.Rejections, read.Routed);
+        if (!req.Replace) return outcome;
+        // what the replacement would withdraw, by the same rule the push applies
+        var present = Keys(read.Result.Records.Concat(read.Routed?.Records ?? []));
+        if (NotReplacing(present.Count, read.Result.Rejections.Count) is { } why) return outcome with { Replacement = new Replacement(false, 0, why) };
+        var (count, listed) = await ingest.WouldWithdrawAsync(present, ct);
+        return outcome with { Replacement = new Replacement(true, count, null), Withdrawing = listed };
         // disposing the transaction uncommitted rolls it back
     }
 

@@ -75,12 +75,15 @@ public sealed class browser_pages_should(ITestOutputHelper output) : IAsyncLifet
         Assert.True(exit == 0, $"e2e-city.mjs exited {exit}: {string.Join("; ", result.GetProperty("failures").EnumerateArray().Select(f => f.GetString()))}");
         Assert.True(result.GetProperty("steps").GetProperty("officerSeenMs").GetInt32() < 1000, $"the officer read the change after {result.GetProperty("steps").GetProperty("officerSeenMs")} ms");
 
-        // what the page sent, read back from the store: the clerk's pushes, audited with the clerk's email
+        // what the page sent, read back from the store: the clerk's pushes, audited with the clerk's email (the needed
+        // supplies as the form sent them, in S1's history: the complete list sent last has no such column)
         Assert.Equal(7, await _hub.Db.ScalarAsync($"SELECT (attrs ->> 'evacuees')::int FROM feature WHERE source_id = 'nanao-status' AND source_key = 'S1'"));
-        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_key = 'S1' AND attrs -> 'needed_supplies' ? '水'"));
-        Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_key IN ('U1', 'U3')"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_past WHERE source_key = 'S1' AND attrs -> 'needed_supplies' ? '水' AND attrs ->> 'evacuees' = '7'"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_key IN ('U1', 'U3')"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_past WHERE source_key = 'U3' AND withdrawn"));
         Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_key = 'U2'"));
-        Assert.Equal(3, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'push' AND person = 'clerk@nanao.example'"));
+        Assert.Equal(4, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'push' AND person = 'clerk@nanao.example'"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'push' AND person = 'clerk@nanao.example' AND (detail ->> 'withdrawn')::int = 1"));
     }
 
     [Fact]

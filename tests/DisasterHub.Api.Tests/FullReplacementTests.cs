@@ -95,8 +95,13 @@ public sealed class full_replacement_should : IAsyncLifetime
         Assert.Equal(["一本杉", "三ツ谷", "二本松"], await Names("merged_shelters"));
         var before = _clock.GetUtcNow().AddMinutes(30);
 
-        // an hour later the city's complete set holds only R1
+        // an hour later the city's complete set holds only R1: previewed first, it names what it would withdraw
         _clock.Advance(TimeSpan.FromHours(1));
+        var preview = (await Push("nanao-status", _cityKey, Doc(("R1", null, "一本杉", 10)), "?replace=true&dry_run=true")).GetProperty("replace");
+        Assert.True(preview.GetProperty("applies").GetBoolean());
+        Assert.Equal(2, preview.GetProperty("withdrawing").GetInt32());
+        Assert.Equal(["R2:二本松", "R3:三ツ谷"], preview.GetProperty("withdrawn_records").EnumerateArray().Select(w => $"{w.GetProperty("key")}:{w.GetProperty("name")}"));
+        Assert.Equal(3L, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id = 'nanao-status'"));
         var cursor = await _hub.Db.ScalarAsync("SELECT coalesce(max(id), 0) FROM merged_feature_past");
         // a map listening from now hears what the replacement did to the merged layer
         var listening = _hub.EventsAsync("layer=shelters", TimeSpan.FromSeconds(10), until: "二本松");

@@ -238,7 +238,8 @@ public static class DocumentsEndpoints
                 return Problem(503, "ingest busy", $"this organization already has {gate.PerOrganizationSlots} documents ingesting (or the hub is at capacity); retry shortly");
             }
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
-            var preview = await pipeline.PreviewAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction), ct);
+            var preview = await pipeline.PreviewAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction,
+                Replace: PushParameters.Replace(ctx.Request.Query) == true), ct);
             return PushPreview.Answer(preview, format);
         }
 

@@ -52,6 +52,14 @@ public static partial class PushPreview
         body["accepted"] = preview.Accepted.Select(r => Accepted(r, null))
             .Concat(routed.Select(r => Accepted(r, preview.Routed!.Workspace))).Take(MaxListed).ToList();
         body["rejected"] = preview.Rejections.Take(MaxListed).Select(Rejected).ToList();
+        // ?replace=true: whether the push would be taken as the source's complete set, and what it would withdraw
+        body["replace"] = preview.Replacement is { } rep ? new
+        {
+            applies = rep.Applied,
+            withdrawing = rep.Withdrawn,
+            reason = rep.NotApplied,
+            withdrawn_records = preview.Withdrawing.Select(w => new { key = w.Key, name = w.Name }),
+        } : null;
         return Results.Json(body, contentType: status == 200 ? "application/json" : "application/problem+json", statusCode: status);
     }
 
