@@ -49,6 +49,9 @@ lines.append(f"ingest: hub {fmt(hub)} f/s = {rc:.2f}x COPY, {ro:.2f}x ogr2ogr" i
 goal("ingest ≥ 1.0× ogr2ogr (issue 16)", ro and ro >= 1, f"hub {fmt(hub)} f/s vs ogr2ogr {fmt(ogr)} f/s = {ro:.2f}x" if ro else "n/a")
 rs, rp = med("ingest_repush_speedup"), med("ingest_hub_repush_s")
 lines.append(f"ingest re-push (same unchanged document): {fmt(rp)} s = {fmt(rs)}x faster than the first push" if rs else "ingest re-push: n/a")
+if med("ingest_hub_replace_s"):
+    lines.append(f"ingest replacement (?replace=true, the same registry without 1 % of its rows): {fmt(med('ingest_hub_replace_s'))} s, "
+                 f"{fmt(med('ingest_hub_replace_withdrawn'))} withdrawn")
 goal("unchanged re-push ≥ 5× faster than the first push", rs and rs >= 5, f"first {fmt(med('ingest_hub_s'))} s, re-push {fmt(rp)} s = {fmt(rs)}x" if rs else "n/a")
 goal("ingest ≥ 0.3× raw COPY (issue 16)", rc and rc >= 0.3, f"hub {fmt(hub)} f/s vs COPY {fmt(cp)} rows/s = {rc:.2f}x" if rc else "n/a")
 

@@ -34,8 +34,7 @@ public sealed class EventQueries(NpgsqlDataSource db, TimeProvider clock, int pa
     public async Task<long> CurrentSeqAsync(CancellationToken ct)
     {
         // the newest change or deletion (a deletion marker takes its change_seq from the same sequence: migration 0053)
-        await using var c = db.CreateCommand(
-            "SELECT greatest((SELECT coalesce(max(change_seq), 0) FROM merged_feature), (SELECT coalesce(max(change_seq), 0) FROM merged_feature_past WHERE change_seq IS NOT NULL))");
+        await using var c = db.CreateCommand("SELECT hub_last_change_seq()");
         return (long)(await c.ExecuteScalarAsync(ct))!;
     }
 

@@ -17,7 +17,7 @@ public sealed class organization_registry_should
         Assert.Contains("/jurisdiction/0", bad.Message);
         var badLayer = await Assert.ThrowsAsync<HubCli.CliException>(() => HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "no-such-layer", "--url", "http://127.0.0.1:9/x.csv" }, .. db], TextReader.Null, output));
         Assert.Contains("layer", badLayer.Message);
-        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "add", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters", "--url", "http://127.0.0.1:9/x.csv", "--schedule", "60", "--owner", "suzu-city" }, .. db], TextReader.Null, output));
+        Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "add", "--replaces", "suzu-feed", "--kind", "pull", "--format", "da-shelter-csv", "--layer", "shelters", "--url", "http://127.0.0.1:9/x.csv", "--schedule", "60", "--owner", "suzu-city" }, .. db], TextReader.Null, output));
         Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "disable", "suzu-feed" }, .. db], TextReader.Null, output));
         var list = new StringWriter();
         Assert.Equal(0, await HubCli.SourcesAsync([.. new[] { "list" }, .. db], TextReader.Null, list));
@@ -27,6 +27,7 @@ public sealed class organization_registry_should
         Assert.Contains("suzu-city", orgs.ToString());
         // what the CLI wrote is what the API lists
         using var api = JsonDocument.Parse(await hub.Http.GetStringAsync("/api/v1/sources"));
-        Assert.Contains(api.RootElement.GetProperty("sources").EnumerateArray(), s => s.GetProperty("id").GetString() == "suzu-feed" && s.GetProperty("owner_org").GetString() == "suzu-city");
+        Assert.Contains(api.RootElement.GetProperty("sources").EnumerateArray(), s => s.GetProperty("id").GetString() == "suzu-feed" && s.GetProperty("owner_org").GetString() == "suzu-city"
+            && s.GetProperty("replaces").GetBoolean()); // --replaces: each pulled document is the whole set
     }
 }

@@ -131,6 +131,36 @@ public sealed class subscriptions_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task deliver_a_shelter_a_full_replacement_withdrew_as_deleted()
+    {
+        var (status, _) = await Subscribe(_appKey, $$"""
+            {"layers":["shelters"],"municipality_codes":["172022"],"changes":"status","webhook":"{{_receiverUrl}}hook/withdrawn"}
+            """);
+        Assert.Equal(HttpStatusCode.Created, status);
+        await PushStatus("SUB-W1", "開設", 10);
+        await PushStatus("SUB-W2", "開設", 20, lat: 37.05);
+        Assert.Equal(2, (await WaitFor("/hook/withdrawn", 2, TimeSpan.FromSeconds(3))).Count);
+
+        // the city's complete set no longer holds SUB-W2 (issue 16 §5): the app hears it leave, with its last state
+        var whole = Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{DateTimeOffset.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}","shelters":[{"id":"SUB-W1","name":"購読試験SUB-W1","status":"開設","evacuees":10,"lat":37.04826,"lon":136.96136}]}
+            """);
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/documents?replace=true") { Content = new ByteArrayContent(whole) };
+        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _cityKey);
+        Assert.Equal(HttpStatusCode.OK, (await _hub.Http.SendAsync(req)).StatusCode);
+        var got = await WaitFor("/hook/withdrawn", 3, TimeSpan.FromSeconds(3));
+        Assert.Equal(3, got.Count);
+        var gone = JsonDocument.Parse(got[2].Body).RootElement;
+        Assert.Equal("deleted", gone.GetProperty("event").GetString());
+        Assert.Equal("開設", gone.GetProperty("previous_status").GetString());
+        Assert.Equal("購読試験SUB-W2", gone.GetProperty("feature").GetProperty("properties").GetProperty("name").GetString());
+        Assert.True(gone.GetProperty("feature").GetProperty("properties").GetProperty("deleted").GetBoolean());
+        await Task.Delay(500);
+        Assert.Equal(3, _received.Count(r => r.Path == "/hook/withdrawn")); // once
+    }
+
+    [Fact]
     public async Task stream_an_sse_subscriptions_matches_to_its_owner_only()
     {
         var (status, created) = await Subscribe(_appKey, """

@@ -143,7 +143,7 @@ public static class SubscriptionEndpoints
                    CASE WHEN @geometry::text IS NOT NULL THEN ST_SetSRID(ST_GeomFromGeoJSON(@geometry), 4326)
                         WHEN @bbox::float8[] IS NOT NULL THEN ST_MakeEnvelope(@bbox[1], @bbox[2], @bbox[3], @bbox[4], 4326) END,
                    @min_severity, @status_changes, @url, @secret, @levels, @hidden::jsonb, s.hi, s.hi, @now
-            FROM (SELECT coalesce(max(change_seq), 0) AS hi FROM merged_feature) s
+            FROM (SELECT hub_last_change_seq() AS hi) s
             RETURNING id
             """, conn);
         c.Parameters.AddWithValue("org", caller.OrganizationId);

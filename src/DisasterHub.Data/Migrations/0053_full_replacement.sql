@@ -29,6 +29,12 @@ ALTER TABLE source ADD COLUMN replaces boolean NOT NULL DEFAULT false;
 ALTER TABLE merged_feature_past ADD COLUMN change_seq bigint;
 CREATE INDEX merged_feature_past_deleted_seq ON merged_feature_past (change_seq) WHERE change_seq IS NOT NULL;
 
+-- the newest change or deletion of the merged layers: where an event stream or a new subscription starts
+CREATE FUNCTION hub_last_change_seq() RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT greatest((SELECT coalesce(max(change_seq), 0) FROM merged_feature),
+                    (SELECT coalesce(max(change_seq), 0) FROM merged_feature_past WHERE change_seq IS NOT NULL))
+$$;
+
 CREATE OR REPLACE FUNCTION merged_feature_close_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     at timestamptz := coalesce(nullif(current_setting('hub.received_at', true), '')::timestamptz, now());
