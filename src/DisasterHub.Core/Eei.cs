@@ -137,6 +137,12 @@ public sealed class ParseResult
     public List<FeatureRecord> Records { get; } = [];
     public List<Rejection> Rejections { get; } = [];
 
+    /// <summary>
+    /// Keys of the source's records the document says are gone (another hub's <c>deleted</c> changes): the ingest
+    /// withdraws them after writing <see cref="Records"/>, which no longer hold them.
+    /// </summary>
+    public List<string> Withdrawals { get; } = [];
+
     /// <summary>How the bytes were decoded, when the format is text ("utf-8", "utf-8-bom", "shift_jis").</summary>
     public string? Encoding { get; set; }
 

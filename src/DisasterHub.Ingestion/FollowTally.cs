@@ -9,7 +9,7 @@ internal sealed class FollowTally(TimeProvider clock)
 {
     private const int MaxRejections = 100;
     private readonly List<DisasterHub.Core.Rejection> _rejections = [];
-    private int _accepted, _rejected, _changed;
+    private int _accepted, _rejected, _changed, _withdrawn;
 
     public int Taken { get; private set; }
     public int Duplicates { get; private set; }
@@ -28,11 +28,15 @@ internal sealed class FollowTally(TimeProvider clock)
         _accepted += outcome.Accepted;
         _rejected += outcome.Rejected;
         _changed += outcome.Changed;
+        _withdrawn += outcome.Withdrawn;
         _rejections.AddRange(outcome.Rejections.Take(Math.Max(0, MaxRejections - _rejections.Count)));
         LastRawDocumentId = outcome.RawDocumentId ?? LastRawDocumentId;
         if (published is { } at) DelayMs = (long)(clock.GetUtcNow() - at).TotalMilliseconds;
     }
 
     public IngestOutcome Outcome(string format) =>
-        new(Taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, LastRawDocumentId, format, _accepted, _rejected, _changed, _rejections);
+        new(Taken > 0 ? IngestStatus.Ingested : IngestStatus.Unchanged, LastRawDocumentId, format, _accepted, _rejected, _changed, _rejections)
+        {
+            Withdrawn = _withdrawn,
+        };
 }

@@ -36,6 +36,9 @@ public sealed record IngestOutcome(
 
     /// <summary>A full replacement's result (<see cref="IngestRequest.Replace"/>); null when the document was not one.</summary>
     public Replacement? Replacement { get; init; }
+
+    /// <summary>Records withdrawn: by a full replacement, or named gone by the document (another hub's deletions).</summary>
+    public int Withdrawn { get; init; }
 }
 
 /// <summary>
@@ -129,7 +132,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         await ingest.CommitAsync(ct);
         var committed = clock.GetTimestamp();
         if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
-        if (written.Live > 0 || replacement?.Withdrawn > 0) changes.Publish(req.Workspace, [parser.Layer]);
+        var withdrawnAll = written.Withdrawn + (replacement?.Withdrawn ?? 0);
+        if (written.Live > 0 || withdrawnAll > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
             "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
@@ -145,6 +149,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             RoutedTo = written.RoutedTo,
             Routed = written.Routed,
             Replacement = replacement,
+            Withdrawn = withdrawnAll,
             Links = parser is ILinkedDocuments linked && req.DocumentUri is { } at
                 ? linked.FollowLinks(req.Body, at)
                 : [],
@@ -158,6 +163,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     {
         /// <summary>Every key the document held (live and routed records), when it is a full replacement.</summary>
         public HashSet<string>? Present { get; init; }
+
+        /// <summary>Records the document named gone and that were withdrawn (<see cref="ParseResult.Withdrawals"/>).</summary>
+        public int Withdrawn { get; init; }
 
         /// <summary>Of the writes, the time spent waiting for the previous batch's staging (hash, probe, COPY) as batches were read.</summary>
         public TimeSpan StageTime { get; init; }
@@ -178,11 +186,13 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
         var notCurrent = new List<NotCurrent>();
         var changed = await ingest.WriteFeaturesAsync(records, notCurrent, ct);
         if (routed is not null) changed += await ingest.WriteFeaturesAsync(routed.Records, notCurrent, ct, routed.Workspace);
+        var withdrawn = result.Withdrawals.Count > 0 ? await ingest.WithdrawAsync(result.Withdrawals, absent: false, ct) : 0;
         var watermark = records.Count == 0 ? (DateTimeOffset?)null : records.Max(r => r.ObservedAt ?? receivedAt);
         return new Written(read.Parser, records.Count, changed, result.Rejections, notCurrent, watermark,
             routed?.Workspace, routed?.Records.Count ?? 0, readTime, 1)
         {
             Present = req.Replace ? Keys(records.Concat(routed?.Records ?? [])) : null,
+            Withdrawn = withdrawn,
         };
     }
 

@@ -103,6 +103,31 @@ public sealed class federation_should : IAsyncLifetime
             .Single(s => s.GetProperty("id").GetString() == "nanao-hub");
 
     [Fact]
+    public async Task withdraw_in_the_follower_what_the_other_hub_withdrew()
+    {
+        await PushToA("FED-W1", "開設", 1);
+        await PushToA("FED-W2", "開設", 2);
+        Assert.Equal(2, (await PullAsync())!.Accepted);
+        Assert.NotNull(await InB("連携試験FED-W2"));
+
+        // A's city sends its complete set without FED-W2 (issue 16 §5): A withdraws it, and B's next pull does too
+        var whole = Encoding.UTF8.GetBytes($$"""
+            {"municipality_code":"172022","observed_at":"{{DateTimeOffset.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}","shelters":[{"id":"FED-W1","name":"連携試験FED-W1","status":"開設","evacuees":1,"notes":"担当 田中","lat":37.04826,"lon":136.96136}]}
+            """);
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/documents?replace=true") { Content = new ByteArrayContent(whole) };
+        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _cityKey);
+        Assert.Equal(HttpStatusCode.OK, (await _a.Http.SendAsync(req)).StatusCode);
+        var pulled = (await PullAsync())!;
+        Assert.Equal(1, pulled.Withdrawn);
+        Assert.Null(await InB("連携試験FED-W2"));
+        Assert.NotNull(await InB("連携試験FED-W1"));
+        Assert.Equal(1, await _b.Db.ScalarAsync("SELECT count(*) FROM feature_past WHERE source_id = 'nanao-hub' AND withdrawn AND name = '連携試験FED-W2'"));
+        // the lookback window again: the deletion is in it, and there is nothing more to withdraw
+        Assert.Equal(0, (await PullAsync())!.Withdrawn);
+    }
+
+    [Fact]
     public async Task show_a_shelter_pushed_into_one_hub_in_the_other_with_its_provenance_incrementally_and_through_an_outage()
     {
         await PushToA("FED-0", "開設", 3);

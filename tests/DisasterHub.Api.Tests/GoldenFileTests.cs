@@ -75,6 +75,8 @@ public sealed class golden_files_should
         doc["layer"] = parser.Layer;
         doc["input"] = inputPath;
         doc["rejections"] = new JsonArray([.. result.Rejections.Select(r => (JsonNode?)new JsonObject { ["at"] = r.At, ["reason"] = r.Reason })]);
+        // keys the document says are gone (another hub's deletions), only where a format reads any
+        if (result.Withdrawals.Count > 0) doc["withdrawals"] = new JsonArray([.. result.Withdrawals.Select(k => (JsonNode?)k)]);
         return doc.ToJsonString(Pretty).ReplaceLineEndings("\n") + "\n";
     }
 

@@ -56,6 +56,15 @@ public sealed class HubChangesParser(string layer) : IFeedParser
                 result.Reject($"{at}/feature/properties/entity_key", "missing entity_key: the other hub's identity of the thing");
                 continue;
             }
+            // the thing left the other hub's merged layer (withdrawn there, or merged into another entity): withdrawn
+            // here too, unless a later change of the page brings it back
+            if (Str(change["event"]) == "deleted")
+            {
+                result.Records.RemoveAll(r => r.SourceKey == key);
+                if (!result.Withdrawals.Contains(key)) result.Withdrawals.Add(key);
+                continue;
+            }
+            result.Withdrawals.Remove(key);
             if (!GeoJsonGeometry.TryRead(feature["geometry"], out var geometry, out var why))
             {
                 result.Reject($"{at}/feature/geometry", why);
