@@ -14,10 +14,12 @@ public interface IDisasterHubApi
     /// Push one document (any format of the source's layer; the hub sniffs it unless <paramref name="format"/> names it).
     /// Always send an Idempotency-Key: a retry with the same key is answered with the first answer, never ingested twice.
     /// Errors come back as RFC 9457 problem details (<see cref="ApiException"/> with <see cref="ProblemDetails"/>).
+    /// <paramref name="replace"/> true: the document is the source's complete set, and what it no longer holds is
+    /// withdrawn (<see cref="PushAnswer.Replace"/> says how many, or why none was).
     /// </summary>
     [Post("/api/v1/sources/{sourceId}/documents")]
     Task<PushAnswer> PushAsync(string sourceId, [Body] HttpContent document, [Header("Idempotency-Key")] string idempotencyKey,
-        [Query] string? format = null, [Query] string? workspace = null, CancellationToken cancellationToken = default);
+        [Query] string? format = null, [Query] string? workspace = null, [Query] bool? replace = null, CancellationToken cancellationToken = default);
 
     /// <summary>Every source: kind, format, layer, last success and error, lag, stale, failing.</summary>
     [Get("/api/v1/sources")]
@@ -48,7 +50,14 @@ public sealed record PushAnswer(
     [property: JsonPropertyName("changed")] int Changed,
     [property: JsonPropertyName("not_current")] int NotCurrent,
     [property: JsonPropertyName("raw_document_id")] long? RawDocumentId,
-    [property: JsonPropertyName("rejections")] IReadOnlyList<Rejection> Rejections);
+    [property: JsonPropertyName("rejections")] IReadOnlyList<Rejection> Rejections,
+    [property: JsonPropertyName("replace")] PushReplacement? Replace = null);
+
+/// <summary>A full replacement's result: applied, how many records were withdrawn, or why none was.</summary>
+public sealed record PushReplacement(
+    [property: JsonPropertyName("applied")] bool Applied,
+    [property: JsonPropertyName("withdrawn")] int Withdrawn,
+    [property: JsonPropertyName("reason")] string? Reason);
 
 /// <summary>A record the hub refused, where (line, JSON pointer or element path) and why.</summary>
 public sealed record Rejection([property: JsonPropertyName("at")] string At, [property: JsonPropertyName("reason")] string Reason);

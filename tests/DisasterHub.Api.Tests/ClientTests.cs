@@ -52,6 +52,13 @@ public sealed class client_should : IAsyncLifetime
 
         var items = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).RootElement.GetProperty("features");
         Assert.Contains(items.EnumerateArray(), f => f.GetProperty("properties").GetProperty("name").GetString() == "クライアント試験CL-1");
+        Assert.Null(answer.Replace);
+
+        // the source's complete set, without CL-1: withdrawn, and the answer says so
+        var whole = await api.PushAsync("nanao-status", DisasterHubClient.Document(Doc("CL-9", "開設", 1)), "client-test-9", replace: true);
+        Assert.Equal(new PushReplacement(true, 1, null), whole.Replace);
+        items = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).RootElement.GetProperty("features");
+        Assert.DoesNotContain(items.EnumerateArray(), f => f.GetProperty("properties").GetProperty("name").GetString() == "クライアント試験CL-1");
 
         var sources = await api.SourcesAsync();
         Assert.Contains(sources.Sources, s => s.Id == "nanao-status" && s.LastSuccessAt is not null);
