@@ -150,14 +150,19 @@ try {
   result.steps.afterOnline = (await officerShelters(shelterName))[0]?.properties.attrs?.evacuees;
   if (result.steps.afterOnline !== 7) fail('offline', `the officer reads ${result.steps.afterOnline} evacuees after reconnecting`);
 
-  // the city's complete list (issue 16): the registry without U3; the preview names what Commit withdraws, nothing is
-  // withdrawn before Commit, and after it the officer no longer reads U3
+  // the city's complete list (issue 16): every record the city's source holds now (read back, as a clerk's export
+  // would be) but U3; the preview names what Commit withdraws, nothing is withdrawn before Commit, and after it the
+  // officer no longer reads U3
   await page.check('[data-testid="upload-replace"]');
-  const whole = 'ID,名称,所在地_全国地方公共団体コード,緯度,経度,開設状況,人数\r\n'
-    + `S1,${shelterName},172022,37.04826,136.96136,開設,7\r\n`
-    + 'S2,七尾市立東部中学校,172022,37.0502,136.9872,未開設,\r\n'
-    + 'S3,和倉温泉総湯前広場,172022,37.0894,136.9131,閉鎖,\r\n'
-    + `U1,${u1},172022,37.041,136.961,開設,12\r\n`;
+  const held = (await (await fetch(`${base}/ogc/collections/shelters/items?municipality_code=172022&limit=1000`, { headers: { Cookie: cookie, Accept: 'application/geo+json' } })).json())
+    .features.filter((f) => f.properties.sources?.includes('nanao-status') && f.properties.source_key !== 'U3' && f.geometry?.type === 'Point');
+  const cell = (v) => (v == null ? '' : /[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  const sorts = ['未開設', '開設', '閉鎖', '不明', '常設'];
+  const whole = 'ID,名称,所在地_全国地方公共団体コード,緯度,経度,開設状況,人数\r\n' + held.map((f) => [
+    f.properties.source_key, f.properties.name, '172022', f.geometry.coordinates[1], f.geometry.coordinates[0],
+    sorts.includes(f.properties.status) ? f.properties.status : '', f.properties.attrs?.evacuees,
+  ].map(cell).join(',') + '\r\n').join('');
+  result.steps.held = held.length;
   await page.setInputFiles('[data-testid="upload-file"]', { name: 'registry.csv', mimeType: 'text/csv', buffer: Buffer.from(whole, 'utf8') });
   await page.waitForSelector('[data-testid="preview-withdrawn"] tbody tr');
   result.steps.withdrawing = await page.$$eval('[data-testid="preview-withdrawn"] tbody tr', (rows) => rows.map((r) => r.dataset.key));
