@@ -296,6 +296,7 @@ for r in $(seq 1 "$REPS"); do
   echo "curl -X POST --data-binary @$(basename "$f") -H 'Authorization: Bearer …' http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-gsi-$r/documents?format=gsi-shelter-csv" >> "$CMDS"
   read -r code secs acc < <(push "$HUB_PORT" "$KEY" "bench-gsi-$r" gsi-shelter-csv "$f" text/csv)
   [ "$code" = 200 ] || die "hub ingest failed"
+  cp "$W/push-resp.json" "$W/first-resp.json"   # its rejections: rows the replacement below leaves out
   rec ingest_hub_fps "$(python3 -c "print(round($acc / $secs))")"
   rec ingest_hub_s "$secs"
   rec ingest_hub_accepted "$acc"
@@ -304,14 +305,26 @@ for r in $(seq 1 "$REPS"); do
   [ "$code2" = 200 ] || die "hub re-push failed"
   rec ingest_hub_repush_s "$secs2"
   rec ingest_repush_speedup "$(python3 -c "print(round($secs / $secs2, 2))")"
-  # the registry re-published whole without 1 % of its rows (?replace=true): those are withdrawn, the rest unchanged
-  keep=$(( GSI_N - GSI_N / 100 ))
-  head -n $(( keep + 1 )) "$f" > "$W/gsi-replace.csv"
-  echo "curl -X POST --data-binary @gsi-replace.csv (the first $keep rows) …/sources/bench-gsi-$r/documents?format=gsi-shelter-csv&replace=true" >> "$CMDS"
+  # the registry re-published whole without 1 % of its rows (?replace=true): those are withdrawn, the rest unchanged.
+  # Rows the first push rejected are left out too: a replacement with a rejection withdraws nothing.
+  dropped=$(python3 - "$f" "$W/first-resp.json" "$W/gsi-replace.csv" <<'PY'
+import json, re, sys
+src, resp, out = sys.argv[1:4]
+bad = {int(m.group(1)) for r in json.load(open(resp)).get("rejections", []) if (m := re.match(r"line (\d+)", r["at"]))}
+lines = open(src, encoding="utf-8", newline="").read().splitlines(keepends=True)
+rows = [l for i, l in enumerate(lines[1:], start=2) if i not in bad]
+keep = len(rows) - len(rows) // 100
+open(out, "w", encoding="utf-8", newline="").writelines([lines[0]] + rows[:keep])
+print(len(rows) - keep)
+PY
+)
+  echo "curl -X POST --data-binary @gsi-replace.csv (the accepted rows less the last $dropped) …/sources/bench-gsi-$r/documents?format=gsi-shelter-csv&replace=true" >> "$CMDS"
   read -r code3 secs3 _ < <(push "$HUB_PORT" "$KEY" "bench-gsi-$r" gsi-shelter-csv "$W/gsi-replace.csv" text/csv "&replace=true")
   [ "$code3" = 200 ] || die "hub replacement failed"
   rec ingest_hub_replace_s "$secs3"
-  rec ingest_hub_replace_withdrawn "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["replace"]["withdrawn"])' "$W/push-resp.json")"
+  withdrawn=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["replace"]["withdrawn"])' "$W/push-resp.json")
+  [ "$withdrawn" = "$dropped" ] || die "the replacement withdrew $withdrawn rows, not the $dropped it left out: $(head -c 300 "$W/push-resp.json")"
+  rec ingest_hub_replace_withdrawn "$withdrawn"
   # the withdrawn rows back (not measured), so the read benchmarks below see the whole national set as before
   read -r code4 _ _ < <(push "$HUB_PORT" "$KEY" "bench-gsi-$r" gsi-shelter-csv "$f" text/csv)
   [ "$code4" = 200 ] || die "hub re-push of the whole registry failed"

@@ -5,9 +5,6 @@ using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
 using DisasterHub.Data;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -34,12 +31,7 @@ public sealed class full_replacement_should : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // a registry that publishes its whole set on every pull (the pull path's replacement)
-        var b = WebApplication.CreateSlimBuilder();
-        b.WebHost.UseUrls("http://127.0.0.1:0");
-        _feed = b.Build();
-        _feed.MapGet("/registry.json", () => Results.Bytes(_feedDoc, "application/json"));
-        await _feed.StartAsync();
-        var feedUrl = _feed.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        (_feed, var feedUrl) = await Loopback.StartAsync(app => app.MapGet("/registry.json", () => Results.Bytes(_feedDoc, "application/json")));
         var settings = TestSettings.AddPrefecturePusher(new Dictionary<string, string?>
         {
             ["Hub:Sources:12:Id"] = "registry-pull",
