@@ -133,6 +133,8 @@ public static class DocumentsEndpoints
         if (PushParameters.Check(id, ctx.Request.Query) is { } bad) return Problem(400, "invalid parameter", bad.Detail, bad.Field);
         var format = ctx.Request.Query["format"].ToString() is { Length: > 0 } f ? f : null;
         var workspace = ctx.Request.Query["workspace"].ToString() is { Length: > 0 } w ? w : "live";
+        // the document is the source's complete set: what it no longer holds is withdrawn (issue 16 §5)
+        var replace = PushParameters.Replace(ctx.Request.Query) == true;
 
         // a key (checked against the store: a revocation counts at once) or a signed-in person (the session cookie, CSRF-checked)
         var caller = await ReadAccess.CallerAsync(ctx, db, ct);
@@ -239,7 +241,7 @@ public static class DocumentsEndpoints
             }
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
             var preview = await pipeline.PreviewAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction,
-                Replace: PushParameters.Replace(ctx.Request.Query) == true), ct);
+                Replace: replace), ct);
             return PushPreview.Answer(preview, format);
         }
 
@@ -260,7 +262,7 @@ public static class DocumentsEndpoints
             // Admin keys act for the hub; every other key is held to its organization's jurisdiction, per feature.
             var jurisdiction = caller.Scopes.Contains("admin") ? null : await OrganizationStore.JurisdictionAsync(db, caller.OrganizationId, ct);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, body, ctx.Request.ContentType, format, null, ApiKeyId: caller.KeyId, Workspace: workspace, Jurisdiction: jurisdiction,
-                Replace: PushParameters.Replace(ctx.Request.Query) == true), ct);
+                Replace: replace), ct);
             var firstReason = outcome.Status == IngestStatus.Ingested ? null : outcome.Rejections.FirstOrDefault();
             if (outcome.Status == IngestStatus.WrongLayer)
             {
