@@ -79,15 +79,13 @@ internal sealed class CsvDocument
     private static IEnumerable<(int, FieldRow)> Data(IEnumerator<CsvRow> rows, IReadOnlyList<string> header)
     {
         using var _ = rows;
-        var keys = header.Select(h => h.Length > 0 ? FieldRow.Key(h) : null).ToArray();
+        // one column map for the document; a row is its cells
+        var names = new FieldNames(header.Select(h => h.Length > 0 ? FieldRow.Key(h) : null));
         while (rows.MoveNext())
         {
             var row = rows.Current;
             if (CsvReader.IsBlank(row)) continue;
-            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-            for (var i = 0; i < keys.Length; i++)
-                if (keys[i] is { } key) values.TryAdd(key, row[i]);
-            yield return (row.Line, new FieldRow(values));
+            yield return (row.Line, new FieldRow(names, row.Fields));
         }
     }
 
@@ -143,9 +141,9 @@ internal sealed class GeoJsonDocument
         for (var i = 0; i < features.Count; i++)
         {
             var f = features[i] as JsonObject;
-            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var values = new List<KeyValuePair<string, string?>>();
             if (f?["properties"] is JsonObject props)
-                foreach (var (k, v) in props) values.TryAdd(FieldRow.Key(k), ShelterFields.JsonText(v));
+                foreach (var (k, v) in props) values.Add(new(FieldRow.Key(k), ShelterFields.JsonText(v)));
             string? problem = null;
             double[]? position = null;
             if (f is null) problem = "feature is not an object";

@@ -65,12 +65,51 @@ public static class ShelterStatus
     }
 }
 
+/// <summary>
+/// The normalized names of a document's columns (a CSV header) or of one GeoJSON feature's properties, and where each
+/// value sits: shared by every row of a CSV document, so a row is its cells and nothing more (issue 16: a per-row
+/// dictionary was a third of a national registry's parse allocations). The first column of a repeated name wins.
+/// </summary>
+internal sealed class FieldNames
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private bool? _hazards;
+
+    public FieldNames(IEnumerable<string?> keys)
+    {
+        var i = 0;
+        foreach (var key in keys)
+        {
+            if (key is not null) _index.TryAdd(key, i);
+            i++;
+        }
+    }
+
+    public bool TryGetIndex(string key, out int index) => _index.TryGetValue(key, out index);
+
+    public IEnumerable<string> Keys => _index.Keys;
+
+    /// <summary>Whether any hazard flag column is present (<see cref="ShelterFields.HazardNames"/>): asked of every row, answered once.</summary>
+    public bool HasHazardColumns(FieldRow row) => _hazards ??= ShelterFields.HazardNames.Any(names => row.HasAny(names));
+}
+
 /// <summary>A row of named fields (CSV header → cell, or GeoJSON property → value as text), keys NFKC-normalized.</summary>
 internal sealed class FieldRow
 {
-    private readonly Dictionary<string, string?> _values;
+    private readonly FieldNames _names;
+    private readonly IReadOnlyList<string?> _values;
 
-    public FieldRow(Dictionary<string, string?> values) => _values = values;
+    /// <summary>A row's values in the order of <paramref name="names"/>' columns (missing trailing cells read as empty).</summary>
+    public FieldRow(FieldNames names, IReadOnlyList<string?> values)
+    {
+        _names = names;
+        _values = values;
+    }
+
+    /// <summary>A row of its own names (a GeoJSON feature's properties).</summary>
+    public FieldRow(IReadOnlyList<KeyValuePair<string, string?>> values) : this(new FieldNames(values.Select(v => v.Key)), values.Select(v => v.Value).ToArray())
+    {
+    }
 
     // Column names come from a small fixed set (and each document's header): normalized once, not per row and lookup.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Keys = new(StringComparer.Ordinal);
@@ -83,20 +122,28 @@ internal sealed class FieldRow
         return key;
     }
 
-    public bool Has(string name) => _values.ContainsKey(Key(name));
+    public bool Has(string name) => _names.TryGetIndex(Key(name), out _);
 
-    public bool HasAny(params string[] names) => names.Any(Has);
-
-    /// <summary>The first of the named fields that has a non-blank value, trimmed.</summary>
-    public string? Get(params string[] names)
+    public bool HasAny(params ReadOnlySpan<string> names)
     {
         foreach (var n in names)
-            if (_values.TryGetValue(Key(n), out var v) && !string.IsNullOrWhiteSpace(v))
+            if (Has(n)) return true;
+        return false;
+    }
+
+    /// <summary>Whether the row's document has any hazard flag column.</summary>
+    public bool HasHazardColumns => _names.HasHazardColumns(this);
+
+    /// <summary>The first of the named fields that has a non-blank value, trimmed.</summary>
+    public string? Get(params ReadOnlySpan<string> names)
+    {
+        foreach (var n in names)
+            if (_names.TryGetIndex(Key(n), out var i) && (i < _values.Count ? _values[i] : "") is { } v && !string.IsNullOrWhiteSpace(v))
                 return v.Trim();
         return null;
     }
 
-    public IEnumerable<string> Names => _values.Keys;
+    public IEnumerable<string> Names => _names.Keys;
 }
 
 internal static partial class ShelterFields
@@ -116,12 +163,14 @@ internal static partial class ShelterFields
         ["火山現象", "災害種別_火山現象"],
     ];
 
-    public static bool HasHazardColumns(FieldRow row) => HazardNames.Any(names => row.HasAny(names));
+    public static bool HasHazardColumns(FieldRow row) => row.HasHazardColumns;
 
     /// <summary>"1", "1.0", 1, ○ are set; "", null, 0 are not.</summary>
     public static bool IsFlagSet(string? v)
     {
-        if (string.IsNullOrWhiteSpace(v)) return false;
+        // the registry's own spelling, before any parsing: most cells are "1" or empty
+        if (v is "1") return true;
+        if (string.IsNullOrWhiteSpace(v) || v is "0") return false;
         var s = (System.Text.Ascii.IsValid(v) ? v : v.Normalize(NormalizationForm.FormKC)).Trim();
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d != 0;
         return s is "○" or "◯" or "〇" or "●" or "有" or "true" or "TRUE" or "True" or "yes" or "Y" or "y";
@@ -130,10 +179,13 @@ internal static partial class ShelterFields
     public static void AddHazards(FieldRow row, JsonObject attrs)
     {
         if (!HasHazardColumns(row)) return;
-        var arr = new JsonArray();
+        // the set flags first, then the array at its size (Add<T> would look the type up by reflection per call, and
+        // grow the array's list as it went)
+        var set = new JsonNode?[HazardNames.Length];
+        var n = 0;
         for (var i = 0; i < HazardNames.Length; i++)
-            if (IsFlagSet(row.Get(HazardNames[i]))) arr.Add(ShelterAttrs.HazardKeys[i]);
-        attrs[ShelterAttrs.Hazards] = arr;
+            if (IsFlagSet(row.Get(HazardNames[i]))) set[n++] = JsonValue.Create(ShelterAttrs.HazardKeys[i]);
+        attrs[ShelterAttrs.Hazards] = new JsonArray(set.AsSpan(0, n));
     }
 
     public static void AddText(JsonObject attrs, string key, string? value)

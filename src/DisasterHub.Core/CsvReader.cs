@@ -79,9 +79,19 @@ public static class CsvReader
                     }
                 }
                 // an unquoted field up to the separator; lenient after a closing quote too: the text is appended ("a"b → a"b)
-                src.AppendUntil(field, separator, limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart));
-                CheckLength(src.Position - recordStart, startLine, limits);
-                fields.Add(field.ToString());
+                var max = limits.MaxRecordChars + 1 - (int)Math.Min(int.MaxValue, src.Position - recordStart);
+                if (field.Length == 0 && src.TryTakeUntil(separator, max) is { } whole)
+                {
+                    // the common case, a whole unquoted field in the buffer: made straight from it, without the builder
+                    CheckLength(src.Position - recordStart, startLine, limits);
+                    fields.Add(whole);
+                }
+                else
+                {
+                    src.AppendUntil(field, separator, max);
+                    CheckLength(src.Position - recordStart, startLine, limits);
+                    fields.Add(field.ToString());
+                }
                 if (fields.Count > limits.MaxColumns)
                     throw new UnparseableDocumentException($"line {startLine}", $"more than {limits.MaxColumns} columns");
                 var end = src.Peek();
@@ -132,6 +142,28 @@ public static class CsvReader
         public int PeekNext() => Fill(2) ? _buffer[_start + 1] : -1;
 
         public void Advance(int n = 1) => _start += n;
+
+        /// <summary>One-character ASCII fields ("1", "0", flags), made once: a registry's cells are mostly these.</summary>
+        private static readonly string[] Ascii = [.. Enumerable.Range(0, 128).Select(c => ((char)c).ToString())];
+
+        /// <summary>
+        /// The characters up to (not including) the separator, CR or LF when they end within the buffered characters and
+        /// number fewer than <paramref name="max"/>; null otherwise (nothing is consumed, and the caller appends as before).
+        /// </summary>
+        public string? TryTakeUntil(char separator, int max)
+        {
+            if (!Fill(1)) return null;
+            var span = _buffer.AsSpan(_start, _end - _start);
+            var stop = span.IndexOfAny(separator, '\r', '\n');
+            if (stop < 0 || stop >= max) return null;
+            _start += stop;
+            return stop switch
+            {
+                0 => "",
+                1 when span[0] < 128 => Ascii[span[0]],
+                _ => new string(span[..stop]),
+            };
+        }
 
         /// <summary>Appends characters up to (not including) the separator, CR, LF or the end, at most <paramref name="max"/>
         /// of them (the caller's length check then refuses the record).</summary>

@@ -207,51 +207,59 @@ public sealed class TextCheck : IRecordCheck
 
     public string? Check(FeatureRecord r, CheckRun run)
     {
-        if (HasNul(r)) return "text contains a NUL character";
+        if (HasNul(r.SourceKey) || HasNul(r.EntityKey) || HasNul(r.Name) || HasNul(r.Address) || HasNul(r.Status) || HasNul(r.MunicipalityCode)
+            || !Clean(r.Attrs))
+            return "text contains a NUL character";
         r.Name = TextSafety.Strip(r.Name);
         r.EntityKey = TextSafety.Strip(r.EntityKey);
         r.Address = TextSafety.Strip(r.Address);
         r.Status = TextSafety.Strip(r.Status);
-        StripHiddenControls(r.Attrs);
         return null;
     }
 
-    private static bool HasNul(FeatureRecord r) =>
-        HasNul(r.SourceKey) || HasNul(r.EntityKey) || HasNul(r.Name) || HasNul(r.Address) || HasNul(r.Status) || HasNul(r.MunicipalityCode)
-        || HasNul(r.Attrs);
-
     private static bool HasNul(string? s) => s is not null && s.Contains('\0', StringComparison.Ordinal);
 
-    private static bool HasNul(JsonNode? node) => node switch
-    {
-        JsonObject o => o.Any(p => HasNul(p.Key) || HasNul(p.Value)),
-        JsonArray a => a.Any(HasNul),
-        JsonValue v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && HasNul(v.GetValue<string>()),
-        _ => false,
-    };
-
-    private static void StripHiddenControls(JsonNode? node)
+    /// <summary>
+    /// One walk of the attributes: false at the first NUL in a key or a string (the record is refused, so what was
+    /// stripped before it does not matter); otherwise hidden controls are stripped from every string value. By position
+    /// (GetAt/SetAt), without copying keys or enumerating with LINQ: every record of a national registry comes here.
+    /// </summary>
+    private static bool Clean(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject o:
-                foreach (var key in o.Select(p => p.Key).ToList())
-                    if (Stripped(o[key]) is { } text) o[key] = text;
-                    else StripHiddenControls(o[key]);
-                break;
+                for (var i = 0; i < o.Count; i++)
+                {
+                    var (key, value) = o.GetAt(i);
+                    if (HasNul(key)) return false;
+                    if (Text(value) is { } text)
+                    {
+                        if (HasNul(text)) return false;
+                        if (TextSafety.HasHiddenControl(text)) o.SetAt(i, TextSafety.Strip(text));
+                    }
+                    else if (!Clean(value)) return false;
+                }
+                return true;
             case JsonArray a:
                 for (var i = 0; i < a.Count; i++)
-                    if (Stripped(a[i]) is { } text) a[i] = text;
-                    else StripHiddenControls(a[i]);
-                break;
+                {
+                    if (Text(a[i]) is { } text)
+                    {
+                        if (HasNul(text)) return false;
+                        if (TextSafety.HasHiddenControl(text)) a[i] = TextSafety.Strip(text);
+                    }
+                    else if (!Clean(a[i])) return false;
+                }
+                return true;
+            default:
+                return true;
         }
     }
 
-    /// <summary>The string without its hidden controls when it is a string that has some; null otherwise.</summary>
-    private static string? Stripped(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String && v.GetValue<string>() is var text && TextSafety.HasHiddenControl(text)
-            ? TextSafety.Strip(text)
-            : null;
+    /// <summary>The node's text when it is a string value; null otherwise.</summary>
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : null;
 }
 
 /// <summary>
