@@ -123,6 +123,12 @@ public sealed class IngestLimitOptions
     /// <summary>Most areas (polygons, circles, codes) one record may combine.</summary>
     public int MaxAreasPerRecord { get; set; } = 1000;
 
+    /// <summary>
+    /// After a document of this many bytes or more — pushed, once answered; pulled, once its pull is done — the heap is
+    /// compacted and given back to the operating system (<see cref="LargeDocuments"/>). 0: never.
+    /// </summary>
+    public long GiveBackMemoryBytes { get; set; } = LargeDocuments.DefaultBytes;
+
     /// <summary>Most vertices one record's geometry may have.</summary>
     public int MaxVerticesPerFeature { get; set; } = 200_000;
 

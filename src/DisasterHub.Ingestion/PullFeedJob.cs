@@ -70,34 +70,44 @@ public sealed class PullFeedJob(HubDbContext db, FeedFetcher fetcher, IngestPipe
     }
 
     /// <summary>One fetch-and-ingest of a source; what the scheduler runs, callable directly.</summary>
+    /// <remarks>After a document of <c>Hub:Ingest:GiveBackMemoryBytes</c> or more, once it is ingested and no longer held,
+    /// the heap is compacted and given back (<see cref="LargeDocuments"/>), as after such a push.</remarks>
     public async Task<IngestOutcome?> RunOnceAsync(string sourceId, CancellationToken ct)
     {
+        var (outcome, bytes) = await PullAsync(sourceId, ct);
+        if (LargeDocuments.IsLarge(bytes, options.Value.Ingest)) LargeDocuments.GiveBackMemory();
+        return outcome;
+    }
+
+    /// <summary>The pull itself, and the size of the document it fetched (0 when none).</summary>
+    private async Task<(IngestOutcome? Outcome, long Bytes)> PullAsync(string sourceId, CancellationToken ct)
+    {
         var source = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sourceId, ct);
-        if (source is null || !source.Enabled) return null;
+        if (source is null || !source.Enabled) return (null, 0);
         var workspace = source.Workspace;
         try
         {
             // an entry document naming what to fetch (JMA Atom, another hub's changes): its follower, from the source's cursor
-            if (followers.FirstOrDefault(f => f.Follows(source)) is { } follower) return await follower.RunAsync(source, workspace, ct);
+            if (followers.FirstOrDefault(f => f.Follows(source)) is { } follower) return (await follower.RunAsync(source, workspace, ct), 0);
             var companions = await fetcher.FetchCompanionsAsync(source, ct);
             var fetched = await fetcher.FetchAsync(source, ct);
             if (fetched.NotModified)
             {
                 await IngestStore.MarkSourceAsync(dataSource, source.Id, new SourceMark(clock.GetUtcNow()), ct);
-                return new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []);
+                return (new IngestOutcome(IngestStatus.Unchanged, null, source.Format, 0, 0, 0, []), 0);
             }
             var uri = new Uri(fetched.Url);
             var outcome = await pipeline.IngestAsync(new IngestRequest(source, fetched.Body, fetched.ContentType, source.Format, Path.GetFileName(uri.AbsolutePath),
                 FetchUrl: FeedFetcher.Redact(fetched.Url), Etag: fetched.Etag, LastModified: fetched.LastModified, SkipIfUnchanged: true,
                 Companions: companions, DocumentUri: uri, Workspace: workspace, Replace: source.Replaces), ct);
             await FollowAsync(source, outcome.Links, companions, workspace, ct);
-            return outcome;
+            return (outcome, fetched.Body?.Length ?? 0);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             log.LogWarning(e, "Pull of {Source} failed", source.Id);
             await IngestStore.MarkSourceAsync(dataSource, source.Id, new SourceMark(clock.GetUtcNow(), e.Message), ct);
-            return null;
+            return (null, 0);
         }
     }
 

@@ -19,15 +19,6 @@ namespace DisasterHub.Api.Endpoints;
 /// </summary>
 public static class DocumentsEndpoints
 {
-    /// <summary>A pushed document this large has the heap compacted and returned once it is answered.</summary>
-    private const int LargeDocumentBytes = 32 << 20;
-
-    private static Task GiveBackMemory()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return Task.CompletedTask;
-    }
-
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/sources/{id}/documents", History).WithTags("Push").RequireRateLimiting(RateLimits.Read).RequireAuthorization(HubPolicies.KeyCheckedByEndpoint);
@@ -178,11 +169,13 @@ public static class DocumentsEndpoints
         var (decoded, encodingProblem) = ContentEncoding(ctx, body, cap, hub.Ingest.MaxCompressionRatio);
         if (encodingProblem is not null) return encodingProblem;
         body = decoded!;
-        // A national registry leaves its body (on the large-object heap), its ids and its parse's garbage behind, and
-        // the GC keeps what it grew to: the next large document then starts on top of it (a 1,000,000-row re-push
-        // peaked at 676–700 MB RSS, the first push at 547–574). Once the answer is sent, the heap is compacted and
-        // given back.
-        if (body.Length >= LargeDocumentBytes) ctx.Response.OnCompleted(GiveBackMemory);
+        // once the answer is sent, the heap a national registry grew is compacted and given back (LargeDocuments)
+        if (LargeDocuments.IsLarge(body.Length, hub.Ingest))
+            ctx.Response.OnCompleted(() =>
+            {
+                LargeDocuments.GiveBackMemory();
+                return Task.CompletedTask;
+            });
 
         if (workspace != "live" && await WorkspaceGate.KindAsync(ctx, dataSource, workspace, ct) is null)
             return Problem(400, "unknown workspace", $"no workspace '{workspace}' (create a drill with ./hub drill create)", "workspace");
