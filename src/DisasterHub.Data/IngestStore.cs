@@ -100,6 +100,17 @@ public static class IngestStore
         return await c.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The workspaces and layers in which a source holds current features (source_feature_workspaces.sql).</summary>
+    public static async Task<IReadOnlyList<(string Workspace, string Layer)>> SourceFeatureWorkspacesAsync(NpgsqlDataSource db, string sourceId, CancellationToken ct)
+    {
+        await using var c = db.CreateCommand(SqlFiles.Get("source_feature_workspaces"));
+        c.Parameters.AddWithValue("source_id", sourceId);
+        var found = new List<(string, string)>();
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) found.Add((r.GetString(0), r.GetString(1)));
+        return found;
+    }
+
     /// <summary>
     /// After a large load has committed: the feature tables' statistics refreshed when they no longer describe them
     /// (<c>analyze_after_load.sql</c>). Returns whether it analyzed.

@@ -113,7 +113,7 @@ public sealed class SourceRegistry(HubDbContext db, FormatRegistry formats, Laye
         var row = await db.Sources.SingleOrDefaultAsync(s => s.Id == id, ct);
         if (row is null) return new("id", $"no source '{id}'", 404);
         var current = await db.Database.SqlQueryRaw<long>(SqlFiles.Get("source_current_count"), id).SingleAsync(ct);
-        if (current > 0) return new("id", $"source '{id}' still has {current} current features: disable it instead, or withdraw them first", 409);
+        if (current > 0) return new("id", $"source '{id}' still has {current} current features: disable it instead (POST /api/v1/sources/{id}/disable), or withdraw them first (POST /api/v1/sources/{id}/withdraw)", 409);
         if (await RegistryError.RemoveAsync(db, row, $"source '{id}' has documents or history the hub keeps: disable it instead", ct) is { } kept) return kept;
         if (recurring is null) await NotifyAsync(id, ct);
         else recurring.RemoveIfExists(ScheduleSetup.JobId(id));

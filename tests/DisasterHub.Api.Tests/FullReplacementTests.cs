@@ -179,6 +179,58 @@ public sealed class full_replacement_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task withdraw_every_feature_of_a_source_an_operator_takes_off_the_map()
+    {
+        // the city reports three shelters; the prefecture reports the third too (one entity, two sources)
+        await Push("nanao-status", _cityKey, Doc(("W1", null, "北浜", 1), ("W2", null, "南浜", 2), ("W3", "E1720200009903", "東浜", 3)));
+        await Push("pref-status", _prefKey, Doc(("P3", "E1720200009903", "東浜", 33)));
+        var before = _clock.GetUtcNow().AddMinutes(30);
+        _clock.Advance(TimeSpan.FromHours(1));
+
+        // a source with current features cannot be deleted: the refusal names both ways out
+        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        var refused = await admin.DeleteAsync("/api/v1/sources/nanao-status");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("POST /api/v1/sources/nanao-status/withdraw", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // only an admin may withdraw; an unknown source is a 404 naming the id
+        using (var asCity = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sources/nanao-status/withdraw"))
+        {
+            asCity.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _cityKey);
+            Assert.Equal(HttpStatusCode.Forbidden, (await _hub.Http.SendAsync(asCity)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _hub.Http.PostAsync("/api/v1/sources/nanao-status/withdraw", null)).StatusCode);
+        var unknown = await admin.PostAsync("/api/v1/sources/no-such-source/withdraw", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("id", JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.GetProperty("parameter").GetString());
+        Assert.Equal(3L, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id = 'nanao-status'"));
+
+        var listening = _hub.EventsAsync("layer=shelters", TimeSpan.FromSeconds(10), until: "南浜");
+        await Task.Delay(500);
+        var r = await admin.PostAsync("/api/v1/sources/nanao-status/withdraw", null);
+        var answer = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(r.StatusCode == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal(3, answer.GetProperty("withdrawn").GetInt32());
+        Assert.Equal(3, answer.GetProperty("workspaces").GetProperty("live").GetInt32());
+        var heard = string.Join("\n", await listening);
+        Assert.Matches("event: deleted\ndata: [^\n]*\"name\" : \"南浜\"[^\n]*\"deleted\" : true", heard);
+
+        // off the live picture, the shared entity kept from the prefecture alone; all of it still there as of before
+        Assert.Equal(0L, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id = 'nanao-status'"));
+        Assert.Equal(["東浜"], await Names("merged_shelters"));
+        Assert.Equal(["pref-status"], (string[])(await _hub.Db.RowsAsync("SELECT sources FROM merged_feature WHERE name = '東浜'"))[0][0]!);
+        Assert.Equal(["北浜", "南浜", "東浜"], await Names("merged_shelters", At(before)));
+        Assert.Equal(3L, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_past WHERE source_id = 'nanao-status' AND withdrawn AND received_at = @t", ("t", _clock.GetUtcNow())));
+        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sources.withdraw' AND target = 'nanao-status'"));
+
+        // again: nothing left to withdraw; the source still takes pushes
+        Assert.Equal(0, JsonDocument.Parse(await (await admin.PostAsync("/api/v1/sources/nanao-status/withdraw", null)).Content.ReadAsStringAsync()).RootElement.GetProperty("withdrawn").GetInt32());
+        await Push("nanao-status", _cityKey, Doc(("W1", null, "北浜", 1)));
+        Assert.Equal(["北浜", "東浜"], await Names("merged_shelters"));
+    }
+
+    [Fact]
     public async Task withdraw_what_a_replacing_source_no_longer_publishes_on_its_next_pull()
     {
         var sources = JsonDocument.Parse(await _hub.Http.GetStringAsync("/api/v1/sources")).RootElement;

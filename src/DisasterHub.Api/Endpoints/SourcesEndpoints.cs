@@ -93,6 +93,16 @@ public static class SourcesEndpoints
             await registry.DeleteAsync(id, ct) is { } error ? Problem(error) : await AuditedAsync(ctx, db, "sources.delete", id, Results.NoContent(), ct));
         admin.MapPost("/{id}/disable", (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) => SetEnabledAsync(id, false, registry, ctx, db, ct));
         admin.MapPost("/{id}/enable", (string id, SourceRegistry registry, HttpContext ctx, HubDbContext db, CancellationToken ct) => SetEnabledAsync(id, true, registry, ctx, db, ct));
+        // every current feature of the source withdrawn (kept in history): a retired or wrong registry off the map
+        admin.MapPost("/{id}/withdraw", async (string id, HubDbContext db, IngestPipeline pipeline, HttpContext ctx, CancellationToken ct) =>
+        {
+            var row = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
+            if (row is null) return ParameterProblem.For("id", $"no source '{id}'", 404);
+            var withdrawn = await pipeline.WithdrawAllAsync(row, ct);
+            var answer = new { id, withdrawn = withdrawn.Values.Sum(), workspaces = withdrawn };
+            await AuditAsync(ctx, db, "sources.withdraw", id, answer, ct);
+            return Results.Ok(answer);
+        });
         // a pull now, on whichever node takes the job first (not only this one)
         admin.MapPost("/{id}/run", async (string id, HubDbContext db, Hangfire.IBackgroundJobClient jobs, HttpContext ctx, CancellationToken ct) =>
         {
