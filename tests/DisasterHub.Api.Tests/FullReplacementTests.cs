@@ -32,16 +32,8 @@ public sealed class full_replacement_should : IAsyncLifetime
     {
         // a registry that publishes its whole set on every pull (the pull path's replacement)
         (_feed, var feedUrl) = await Loopback.StartAsync(app => app.MapGet("/registry.json", () => Results.Bytes(_feedDoc, "application/json")));
-        var settings = TestSettings.AddPrefecturePusher(new Dictionary<string, string?>
-        {
-            ["Hub:Sources:12:Id"] = "registry-pull",
-            ["Hub:Sources:12:Kind"] = "pull",
-            ["Hub:Sources:12:Format"] = "shelter-status-json",
-            ["Hub:Sources:12:Layer"] = "shelters",
-            ["Hub:Sources:12:Url"] = $"{feedUrl}/registry.json",
-            ["Hub:Sources:12:Internal"] = "true",
-            ["Hub:Sources:12:Replaces"] = "true",
-        });
+        var settings = TestSettings.AddLoopbackPull(TestSettings.AddPrefecturePusher([]), 12, "registry-pull", "shelter-status-json", "shelters",
+            $"{feedUrl}/registry.json", replaces: true);
         _hub = await HubServer.StartAsync(settings, _clock);
         _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
         _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");

@@ -27,16 +27,8 @@ public sealed class large_document_memory_should : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (_feed, var feedUrl) = await Loopback.StartAsync(app => app.MapGet("/registry.json", () => Results.Bytes(Doc(40), "application/json")));
-        _hub = await HubServer.StartAsync(TestSettings.AddPrefecturePusher(new Dictionary<string, string?>
-        {
-            ["Hub:Ingest:GiveBackMemoryBytes"] = "1024",
-            ["Hub:Sources:12:Id"] = "registry-pull",
-            ["Hub:Sources:12:Kind"] = "pull",
-            ["Hub:Sources:12:Format"] = "shelter-status-json",
-            ["Hub:Sources:12:Layer"] = "shelters",
-            ["Hub:Sources:12:Url"] = $"{feedUrl}/registry.json",
-            ["Hub:Sources:12:Internal"] = "true",
-        }));
+        _hub = await HubServer.StartAsync(TestSettings.AddLoopbackPull(new Dictionary<string, string?> { ["Hub:Ingest:GiveBackMemoryBytes"] = "1024" },
+            12, "registry-pull", "shelter-status-json", "shelters", $"{feedUrl}/registry.json"));
     }
 
     public async Task DisposeAsync()

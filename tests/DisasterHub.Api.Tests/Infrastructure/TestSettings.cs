@@ -21,6 +21,20 @@ public static class TestSettings
         return s;
     }
 
+    /// <summary>A pull source at Hub:Sources:{index} reading a feed on this machine (internal: loopback allowed).</summary>
+    public static Dictionary<string, string?> AddLoopbackPull(Dictionary<string, string?> s, int index, string id, string format, string layer,
+        string url, bool replaces = false)
+    {
+        s[$"Hub:Sources:{index}:Id"] = id;
+        s[$"Hub:Sources:{index}:Kind"] = "pull";
+        s[$"Hub:Sources:{index}:Format"] = format;
+        s[$"Hub:Sources:{index}:Layer"] = layer;
+        s[$"Hub:Sources:{index}:Url"] = url;
+        s[$"Hub:Sources:{index}:Internal"] = "true";
+        if (replaces) s[$"Hub:Sources:{index}:Replaces"] = "true";
+        return s;
+    }
+
     /// <summary>
     /// 石川県 as an organization (jurisdiction: the prefecture) with its own shelter-status push source "pref-status"
     /// (priority 30, after the city's): a second pusher for the same shelters.
