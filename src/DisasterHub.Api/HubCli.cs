@@ -455,12 +455,12 @@ public static class HubCli
     }
 
     /// <summary>
-    /// <c>./hub sources add|list|disable|enable</c>: through <see cref="SourceRegistry"/>, the API's own checks. The CLI
+    /// <c>./hub sources add|list|disable|enable|withdraw</c>: through <see cref="SourceRegistry"/>, the API's own checks. The CLI
     /// has no scheduler: every running node's schedule watchdog writes (or removes) the recurring job within its interval.
     /// </summary>
     public static Task<int> SourcesAsync(string[] args, TextReader input, TextWriter output)
     {
-        var sub = args.FirstOrDefault() ?? throw new CliException("sources needs add, list, disable or enable");
+        var sub = args.FirstOrDefault() ?? throw new CliException("sources needs add, list, disable, enable or withdraw");
         return WithDbAsync(args, async (db, ds) =>
         {
             var catalogue = IngestionServices.LoadCatalogue(Settings());
@@ -492,6 +492,18 @@ public static class HubCli
                     if (error is not null) throw new CliException($"{error.Field}: {error.Detail}");
                     await AuditCliAsync(db, $"sources.{sub}", id);
                     output.WriteLine($"{sub}d {id}");
+                    return 0;
+                }
+                case "withdraw":
+                {
+                    // every current feature of the source withdrawn, kept in history (POST /api/v1/sources/{id}/withdraw)
+                    var id = Positional(args) ?? throw new CliException("sources withdraw needs an id");
+                    var row = await db.Sources.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id) ?? throw new CliException($"id: no source '{id}'");
+                    var done = await IngestStore.WithdrawAllAsync(ds, id, row.ExpectedIntervalSeconds, Settings().GetSection(HubOptions.Section).Get<HubOptions>()?.Staleness,
+                        TimeProvider.System, default);
+                    await AuditCliAsync(db, "sources.withdraw", id);
+                    output.WriteLine($"withdrew {done.Sum(w => w.Withdrawn)} current features of {id}" +
+                        (done.Count == 0 ? "" : $" ({string.Join(", ", done.Select(w => $"{w.Workspace}: {w.Withdrawn}"))})"));
                     return 0;
                 }
                 case "list":

@@ -100,15 +100,36 @@ public static class IngestStore
         return await c.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The workspaces and layers in which a source holds current features (source_feature_workspaces.sql).</summary>
-    public static async Task<IReadOnlyList<(string Workspace, string Layer)>> SourceFeatureWorkspacesAsync(NpgsqlDataSource db, string sourceId, CancellationToken ct)
+    /// <summary>What withdrawing all of a source's features did in one workspace: how many, and the layers they were of.</summary>
+    public sealed record Withdrawal(string Workspace, int Withdrawn, IReadOnlyList<string> Layers);
+
+    /// <summary>
+    /// Withdraws every current feature of the source, in each workspace that holds any (source_feature_workspaces.sql),
+    /// one transaction per workspace, through <see cref="IngestTransaction.WithdrawAsync"/> with no key listed — as a
+    /// full replacement withdraws what its document no longer holds. Nothing arrives to stand for it, so the markers
+    /// name no raw document. Other nodes hear it through notify_changes.sql; the caller tells its own.
+    /// </summary>
+    public static async Task<IReadOnlyList<Withdrawal>> WithdrawAllAsync(NpgsqlDataSource db, string sourceId, int expectedIntervalSeconds,
+        IReadOnlyDictionary<string, TimeSpan>? staleLimits, TimeProvider clock, CancellationToken ct)
     {
-        await using var c = db.CreateCommand(SqlFiles.Get("source_feature_workspaces"));
-        c.Parameters.AddWithValue("source_id", sourceId);
-        var found = new List<(string, string)>();
-        await using var r = await c.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) found.Add((r.GetString(0), r.GetString(1)));
-        return found;
+        var found = new List<(string Workspace, string Layer)>();
+        await using (var c = db.CreateCommand(SqlFiles.Get("source_feature_workspaces")))
+        {
+            c.Parameters.AddWithValue("source_id", sourceId);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) found.Add((r.GetString(0), r.GetString(1)));
+        }
+        var done = new List<Withdrawal>();
+        foreach (var group in found.GroupBy(x => x.Workspace))
+        {
+            await using var ingest = await IngestTransaction.BeginAsync(db,
+                new IngestScope(sourceId, group.Key, clock.GetUtcNow(), expectedIntervalSeconds) { StaleLimits = staleLimits }, ct);
+            // no key is listed, so every current feature of the source in the workspace is absent from it
+            var withdrawn = await ingest.WithdrawAsync([], absent: true, ct);
+            await ingest.CommitAsync(ct);
+            done.Add(new Withdrawal(group.Key, withdrawn, [.. group.Select(x => x.Layer)]));
+        }
+        return done;
     }
 
     /// <summary>

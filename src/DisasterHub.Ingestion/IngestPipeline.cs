@@ -285,25 +285,19 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
 
     /// <summary>
     /// Withdraws every current feature of the source, in each workspace that holds any (an operator taking a retired or
-    /// wrong registry off the map): as a full replacement withdraws what its document no longer holds — each leaves
-    /// the live reads, tiles and the merged layer (an entity another source reports stays, from that source alone), is
-    /// kept in history and in reads as of before, and is heard as <c>deleted</c> — one transaction per workspace.
-    /// Nothing arrives to stand for it, so the markers name no raw document. Returns how many, per workspace.
+    /// wrong registry off the map; <see cref="IngestStore.WithdrawAllAsync"/>): each leaves the live reads, tiles and the
+    /// merged layer (an entity another source reports stays, from that source alone), is kept in history and in reads
+    /// as of before, and is heard as <c>deleted</c>. Returns how many, per workspace.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> WithdrawAllAsync(Source source, CancellationToken ct)
     {
-        var withdrawn = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var group in (await IngestStore.SourceFeatureWorkspacesAsync(db, source.Id, ct)).GroupBy(x => x.Workspace))
+        var done = await IngestStore.WithdrawAllAsync(db, source.Id, source.ExpectedIntervalSeconds, _staleness, clock, ct);
+        foreach (var w in done)
         {
-            await using var ingest = await IngestTransaction.BeginAsync(db,
-                new IngestScope(source.Id, group.Key, clock.GetUtcNow(), source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
-            // no key is listed, so every current feature of the source in the workspace is absent from it
-            withdrawn[group.Key] = await ingest.WithdrawAsync([], absent: true, ct);
-            await ingest.CommitAsync(ct);
-            changes.Publish(group.Key, [.. group.Select(x => x.Layer)]);
-            log.LogInformation("Withdrew all {Count} current features of {Source} in {Workspace}", withdrawn[group.Key], source.Id, group.Key);
+            changes.Publish(w.Workspace, w.Layers);
+            log.LogInformation("Withdrew all {Count} current features of {Source} in {Workspace}", w.Withdrawn, source.Id, w.Workspace);
         }
-        return withdrawn;
+        return new SortedDictionary<string, int>(done.ToDictionary(w => w.Workspace, w => w.Withdrawn), StringComparer.Ordinal);
     }
 
     private static HashSet<string> Keys(IEnumerable<FeatureRecord> records) => records.Select(r => r.SourceKey).ToHashSet(StringComparer.Ordinal);

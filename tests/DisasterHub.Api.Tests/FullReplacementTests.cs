@@ -220,6 +220,15 @@ public sealed class full_replacement_should : IAsyncLifetime
         Assert.Equal(0, JsonDocument.Parse(await (await admin.PostAsync("/api/v1/sources/nanao-status/withdraw", null)).Content.ReadAsStringAsync()).RootElement.GetProperty("withdrawn").GetInt32());
         await Push("nanao-status", _cityKey, Doc(("W1", null, "北浜", 1)));
         Assert.Equal(["北浜", "東浜"], await Names("merged_shelters"));
+
+        // the same from ./hub, on the database: audited as the CLI's; an unknown source is refused by name
+        var output = new StringWriter();
+        Assert.Equal(0, await HubCli.SourcesAsync(["withdraw", "nanao-status", "--db", _hub.Db.ConnectionString], TextReader.Null, output));
+        Assert.Equal("withdrew 1 current features of nanao-status (live: 1)", output.ToString().Trim());
+        Assert.Equal(["東浜"], await Names("merged_shelters"));
+        Assert.Equal(3L, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sources.withdraw' AND target = 'nanao-status'"));
+        var unknownCli = await Assert.ThrowsAsync<HubCli.CliException>(() => HubCli.SourcesAsync(["withdraw", "no-such-source", "--db", _hub.Db.ConnectionString], TextReader.Null, output));
+        Assert.Contains("no-such-source", unknownCli.Message, StringComparison.Ordinal);
     }
 
     [Fact]
