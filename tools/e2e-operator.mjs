@@ -13,7 +13,8 @@
 // is created by keyboard only and its secret is shown once (gone after Done and a reload); a bad jurisdiction code is
 // refused naming its field, deleting an organization that owns a source shows the 409's reason; a person is added and
 // then signs in (and, not an admin, sees "operators only"), is disabled (sign-in refused), enabled and given a new
-// password (only that one signs in); the source is disabled and enabled; the audit log filtered by action shows only that action;
+// password (only that one signs in); the source is disabled and enabled, then its features withdrawn (two presses); the
+// audit log filtered by action shows only that action;
 // no horizontal page scroll at 375 px. Prints one JSON line (the key's token in steps.token); exit 0 when all passed.
 import { launchChromium } from './chromium.mjs';
 
@@ -74,6 +75,14 @@ try {
   await row.locator('[data-testid="source-toggle"]').click();
   await page.waitForFunction(({ id }) => document.querySelector(`[data-testid="source-row"][data-id="${id}"] [data-testid="source-health"]`)?.dataset.health === 'ok', { id: sourceId })
     .catch(() => fail('sources', 'not ok again after Enable'));
+  // withdraw all: the first press only arms (nothing withdrawn), the second withdraws what the pull brought
+  await row.locator('[data-testid="source-withdraw"]').click();
+  result.steps.withdrawArmed = await page.textContent('[data-testid="sources-status"]');
+  if (!/Press again/.test(result.steps.withdrawArmed)) fail('withdraw', `the first press did not ask again: ${result.steps.withdrawArmed}`);
+  await row.locator('[data-testid="source-withdraw"]').click();
+  await page.waitForFunction(() => /withdrew \d+ features/.test(document.querySelector('[data-testid="sources-status"]')?.textContent ?? ''))
+    .catch(() => fail('withdraw', 'no withdrawal said after the second press'));
+  result.steps.withdrawn = Number((/withdrew (\d+) features/.exec(await page.textContent('[data-testid="sources-status"]')) ?? [])[1]);
 
   // keys: keyboard only — choose the organization, type the scopes, Enter submits the form
   await page.focus('[data-testid="key-org"]');

@@ -83,6 +83,12 @@ public sealed class operator_page_should(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(3, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'people.update' AND target = @p AND person = 'admin@hub.example' AND detail::text NOT LIKE '%pass-2026%'", ("p", NewPerson)));
         Assert.Equal(2, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action IN ('sources.disable', 'sources.enable') AND target = 'op-feed'"));
         Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM source WHERE id = 'op-feed' AND enabled"));
+        // withdraw all: what the pull brought is off the live picture, kept in history, the page said how many
+        var withdrawn = steps.GetProperty("withdrawn").GetInt32();
+        Assert.True(withdrawn > 0, $"the page said {withdrawn} withdrawn");
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE source_id = 'op-feed'"));
+        Assert.Equal(withdrawn, await _hub.Db.ScalarAsync("SELECT count(*) FROM feature_past WHERE source_id = 'op-feed' AND withdrawn"));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sources.withdraw' AND target = 'op-feed' AND person = 'admin@hub.example'"));
         // the key shown once is a working key of nanao-city: known (403: no admin scope), where a made-up one is not (401)
         var token = steps.GetProperty("token").GetString()!;
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync("/api/v1/audit", token));

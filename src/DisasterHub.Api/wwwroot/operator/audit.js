@@ -3,7 +3,7 @@
 import { el } from '../page-dom.js';
 import { api, problemText, say, table, field, jst, fromJstInput } from './api.js';
 
-const ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'push', 'push_denied', 'sources.create', 'sources.update', 'sources.delete', 'sources.run', 'sources.disable', 'sources.enable',
+const ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'push', 'push_denied', 'sources.create', 'sources.update', 'sources.delete', 'sources.run', 'sources.disable', 'sources.enable', 'sources.withdraw',
   'organizations.create', 'organizations.update', 'organizations.delete', 'keys.create', 'keys.revoke', 'people.add', 'people.update'];
 
 export function mountAudit(root) {

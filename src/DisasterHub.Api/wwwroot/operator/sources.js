@@ -1,6 +1,7 @@
 // Sources and their health: ok / stale (no success within the expected interval) / failing (the last attempt failed),
 // lag since the last success, the last error while failing; run a pull now (POST /run, then watch last_attempt_at
-// change), disable or enable.
+// change), disable or enable; withdraw every current feature of a source (a retired or wrong registry off the map:
+// POST /withdraw, kept in history) after a second press confirms it.
 import { el } from '../page-dom.js';
 import { api, problemText, say, jst, lagText, table } from './api.js';
 
@@ -32,6 +33,8 @@ export function mountSources(root, shared) {
         : null;
       const toggle = el('button', { type: 'button', class: 'btn', 'data-testid': 'source-toggle', 'aria-label': `${s.enabled ? '停止 / Disable' : '再開 / Enable'}: ${s.id}`, onclick: (e) => setEnabled(s, !s.enabled, e.currentTarget) },
         s.enabled ? '停止 / Disable' : '再開 / Enable');
+      const withdraw = el('button', { type: 'button', class: 'btn', 'data-testid': 'source-withdraw', 'aria-label': `全件取り下げ / Withdraw all: ${s.id}`, onclick: (e) => withdrawAll(s, e.currentTarget) },
+        '全件取り下げ / Withdraw all');
       return el('tr', { 'data-testid': 'source-row', 'data-id': s.id },
         el('th', { scope: 'row' }, el('span', {}, s.id), el('br'), el('span', { class: 'en', title: s.name }, s.name)),
         el('td', {}, el('span', { class: `health health-${h.key}`, 'data-testid': 'source-health', 'data-health': h.key }, h.text)),
@@ -39,7 +42,7 @@ export function mountSources(root, shared) {
         el('td', { 'data-testid': 'source-last-attempt', 'data-at': s.last_attempt_at || '' }, jst(s.last_attempt_at)),
         el('td', { class: 'error', 'data-testid': 'source-last-error' }, s.last_error ? `${jst(s.last_error_at)}: ${s.last_error}` : '—'),
         el('td', {}, `${s.kind} · ${s.layer}`),
-        el('td', { class: 'actions' }, run, ' ', toggle));
+        el('td', { class: 'actions' }, run, ' ', toggle, ' ', withdraw));
     });
     holder.replaceChildren(table('sources-table', {
       caption: '取得元 / Sources',
@@ -81,6 +84,33 @@ export function mountSources(root, shared) {
       await refresh();
       shared.changed();
       root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-toggle"]`)?.focus();
+    } catch (e) {
+      button.disabled = false;
+      say(status, `${s.id}: ${problemText(e)}`, true);
+    }
+  }
+
+  // the first press arms the button and says what it will do; only a second press within 10 s withdraws
+  async function withdrawAll(s, button) {
+    if (button.dataset.armed !== '1') {
+      button.dataset.armed = '1';
+      button.textContent = '確定: 全件取り下げ / Confirm: withdraw all';
+      say(status, `${s.id}: もう一度押すと現在の全件を取り下げます (履歴は残ります) / Press again to withdraw all its current features (history is kept)`, true);
+      setTimeout(() => {
+        if (button.isConnected && button.dataset.armed === '1') {
+          delete button.dataset.armed;
+          button.textContent = '全件取り下げ / Withdraw all';
+        }
+      }, 10_000);
+      return;
+    }
+    button.disabled = true;
+    try {
+      const answer = await api(`/api/v1/sources/${encodeURIComponent(s.id)}/withdraw`, { method: 'POST' });
+      say(status, `${s.id}: ${answer.withdrawn} 件を取り下げました / withdrew ${answer.withdrawn} features`);
+      await refresh();
+      shared.changed();
+      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-withdraw"]`)?.focus();
     } catch (e) {
       button.disabled = false;
       say(status, `${s.id}: ${problemText(e)}`, true);
