@@ -34,7 +34,7 @@ internal static partial class GsiShelterMapping
 
     public static string KindOf(FieldRow row, string? fileKind)
     {
-        if (ShelterFields.HasHazardColumns(row) || row.Has(SameAsShelter)) return ShelterAttrs.KindEmergencySite;
+        if (row.HasHazardColumns || row.Has(SameAsShelter)) return ShelterAttrs.KindEmergencySite;
         if (row.HasAny(SameAsEmergencySite, OtherMatters, AcceptedPersons)) return ShelterAttrs.KindShelter;
         return fileKind ?? ShelterAttrs.KindShelter;
     }

@@ -87,10 +87,13 @@ internal sealed class FieldNames
 
     public bool TryGetIndex(string key, out int index) => _index.TryGetValue(key, out index);
 
+    /// <summary>Whether a field of that name (normalized as <see cref="FieldRow.Key"/>) is present.</summary>
+    public bool Has(string name) => _index.ContainsKey(FieldRow.Key(name));
+
     public IEnumerable<string> Keys => _index.Keys;
 
     /// <summary>Whether any hazard flag column is present (<see cref="ShelterFields.HazardNames"/>): asked of every row, answered once.</summary>
-    public bool HasHazardColumns(FieldRow row) => _hazards ??= ShelterFields.HazardNames.Any(names => row.HasAny(names));
+    public bool HasHazardColumns => _hazards ??= ShelterFields.HazardNames.Any(names => names.Any(Has));
 }
 
 /// <summary>A row of named fields (CSV header → cell, or GeoJSON property → value as text), keys NFKC-normalized.</summary>
@@ -122,7 +125,7 @@ internal sealed class FieldRow
         return key;
     }
 
-    public bool Has(string name) => _names.TryGetIndex(Key(name), out _);
+    public bool Has(string name) => _names.Has(name);
 
     public bool HasAny(params ReadOnlySpan<string> names)
     {
@@ -132,7 +135,7 @@ internal sealed class FieldRow
     }
 
     /// <summary>Whether the row's document has any hazard flag column.</summary>
-    public bool HasHazardColumns => _names.HasHazardColumns(this);
+    public bool HasHazardColumns => _names.HasHazardColumns;
 
     /// <summary>The first of the named fields that has a non-blank value, trimmed.</summary>
     public string? Get(params ReadOnlySpan<string> names)
@@ -163,8 +166,6 @@ internal static partial class ShelterFields
         ["火山現象", "災害種別_火山現象"],
     ];
 
-    public static bool HasHazardColumns(FieldRow row) => row.HasHazardColumns;
-
     /// <summary>"1", "1.0", 1, ○ are set; "", null, 0 are not.</summary>
     public static bool IsFlagSet(string? v)
     {
@@ -178,7 +179,7 @@ internal static partial class ShelterFields
 
     public static void AddHazards(FieldRow row, JsonObject attrs)
     {
-        if (!HasHazardColumns(row)) return;
+        if (!row.HasHazardColumns) return;
         // the set flags first, then the array at its size (Add<T> would look the type up by reflection per call, and
         // grow the array's list as it went)
         var set = new JsonNode?[HazardNames.Length];

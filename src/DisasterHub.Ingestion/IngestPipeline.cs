@@ -287,9 +287,9 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     /// Withdraws every current feature of the source, in each workspace that holds any (an operator taking a retired or
     /// wrong registry off the map; <see cref="IngestStore.WithdrawAllAsync"/>): each leaves the live reads, tiles and the
     /// merged layer (an entity another source reports stays, from that source alone), is kept in history and in reads
-    /// as of before, and is heard as <c>deleted</c>. Returns how many, per workspace.
+    /// as of before, and is heard as <c>deleted</c>. Returns what it withdrew in each workspace (ordered by workspace).
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, int>> WithdrawAllAsync(Source source, CancellationToken ct)
+    public async Task<IReadOnlyList<IngestStore.Withdrawal>> WithdrawAllAsync(Source source, CancellationToken ct)
     {
         var done = await IngestStore.WithdrawAllAsync(db, source.Id, source.ExpectedIntervalSeconds, _staleness, clock, ct);
         foreach (var w in done)
@@ -297,7 +297,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             changes.Publish(w.Workspace, w.Layers);
             log.LogInformation("Withdrew all {Count} current features of {Source} in {Workspace}", w.Withdrawn, source.Id, w.Workspace);
         }
-        return new SortedDictionary<string, int>(done.ToDictionary(w => w.Workspace, w => w.Withdrawn), StringComparer.Ordinal);
+        return done;
     }
 
     private static HashSet<string> Keys(IEnumerable<FeatureRecord> records) => records.Select(r => r.SourceKey).ToHashSet(StringComparer.Ordinal);

@@ -98,8 +98,8 @@ public static class SourcesEndpoints
         {
             var row = await db.Sources.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
             if (row is null) return ParameterProblem.For("id", $"no source '{id}'", 404);
-            var withdrawn = await pipeline.WithdrawAllAsync(row, ct);
-            var answer = new { id, withdrawn = withdrawn.Values.Sum(), workspaces = withdrawn };
+            var done = await pipeline.WithdrawAllAsync(row, ct);
+            var answer = new { id, withdrawn = done.Sum(w => w.Withdrawn), workspaces = done.ToDictionary(w => w.Workspace, w => w.Withdrawn) };
             await AuditAsync(ctx, db, "sources.withdraw", id, answer, ct);
             return Results.Ok(answer);
         });

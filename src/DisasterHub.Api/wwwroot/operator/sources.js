@@ -76,18 +76,24 @@ export function mountSources(root, shared) {
     }
   }
 
-  async function setEnabled(s, enabled, button) {
+  // POST /api/v1/sources/{id}/{action}, say what was done (from the answer), list the sources again and put the focus
+  // back on the row's button (the rows are drawn anew); a refusal is said and the button pressable again
+  async function act(s, button, action, said) {
     button.disabled = true;
     try {
-      await api(`/api/v1/sources/${encodeURIComponent(s.id)}/${enabled ? 'enable' : 'disable'}`, { method: 'POST' });
-      say(status, `${s.id}: ${enabled ? '再開しました / enabled' : '停止しました / disabled'}`);
+      const answer = await api(`/api/v1/sources/${encodeURIComponent(s.id)}/${action}`, { method: 'POST' });
+      say(status, `${s.id}: ${said(answer)}`);
       await refresh();
       shared.changed();
-      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-toggle"]`)?.focus();
+      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="${button.dataset.testid}"]`)?.focus();
     } catch (e) {
       button.disabled = false;
       say(status, `${s.id}: ${problemText(e)}`, true);
     }
+  }
+
+  function setEnabled(s, enabled, button) {
+    return act(s, button, enabled ? 'enable' : 'disable', () => (enabled ? '再開しました / enabled' : '停止しました / disabled'));
   }
 
   // the first press arms the button and says what it will do; only a second press within 10 s withdraws
@@ -104,17 +110,7 @@ export function mountSources(root, shared) {
       }, 10_000);
       return;
     }
-    button.disabled = true;
-    try {
-      const answer = await api(`/api/v1/sources/${encodeURIComponent(s.id)}/withdraw`, { method: 'POST' });
-      say(status, `${s.id}: ${answer.withdrawn} 件を取り下げました / withdrew ${answer.withdrawn} features`);
-      await refresh();
-      shared.changed();
-      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-withdraw"]`)?.focus();
-    } catch (e) {
-      button.disabled = false;
-      say(status, `${s.id}: ${problemText(e)}`, true);
-    }
+    await act(s, button, 'withdraw', (answer) => `${answer.withdrawn} 件を取り下げました / withdrew ${answer.withdrawn} features`);
   }
 
   return { refresh };
