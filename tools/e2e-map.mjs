@@ -137,6 +137,10 @@ try {
       m.jumpTo({ center: [lon, lat], zoom: 13 });
       setTimeout(resolve, 8000);
     }), shelter);
+    // a person clicks what they see: wait (up to 8 s) until the shelter is drawn — after the as-of view the live tiles
+    // are still reloading, and an 'idle' from a jump to where the map already is comes before them
+    await page.waitForFunction((name) => window.hubMap.queryRenderedFeatures().some((f) => f.properties?.name === name),
+      shelter.name, { timeout: 8_000, polling: 100 }).catch(() => {});
     const pt = await page.evaluate(({ lon, lat }) => {
       const r = window.hubMap.getCanvas().getBoundingClientRect();
       const p = window.hubMap.project([lon, lat]);
