@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
+using Npgsql;
 
 namespace DisasterHub.Api.Tests;
 
@@ -87,5 +88,52 @@ public sealed class temporal_history_should : IAsyncLifetime
         Assert.Equal(11, await MergedEvacueesAt(null));
         var history = await _hub.Db.RowsAsync("SELECT version, (attrs ->> 'evacuees')::int FROM merged_feature_version WHERE name = '履歴試験R1' ORDER BY id");
         Assert.Equal([[1, 10], [2, 11]], history.Select(r => new[] { r[0], r[1] }));
+    }
+    /// <summary>
+    /// Migration 0054. PL/pgSQL keeps a static statement's plan for the life of the connection, and plans it with the
+    /// transition tables' sizes at its first call. A pooled connection whose first update touched one row kept a nested
+    /// loop of old rows against new rows, so a later national update (110,000 changed records) on that connection ran
+    /// for more than ten minutes. This test runs a one-row update and then a many-row update on one connection, and
+    /// reads the trigger's own plans from auto_explain: the old-to-new join of the large statement is planned for its
+    /// rows.
+    /// </summary>
+    [Fact]
+    public async Task plan_the_closing_of_many_versions_for_their_number_after_a_small_update_on_the_same_connection()
+    {
+        const int n = 3000;
+        await Push("2026-11-22T09:00:00+09:00", Enumerable.Range(0, n).Select(i => ($"P{i:D4}", i)).ToArray());
+        Assert.Equal(n, await Count("feature"));
+
+        await using var conn = new NpgsqlConnection(_hub.Db.ConnectionString);
+        await conn.OpenAsync();
+        var plans = new List<string>();
+        conn.Notice += (_, e) => { lock (plans) plans.Add(e.Notice.MessageText); };
+        async Task Run(string sql)
+        {
+            await using var c = new NpgsqlCommand(sql, conn);
+            await c.ExecuteNonQueryAsync();
+        }
+        await Run("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; " +
+                  "SET auto_explain.log_level = notice; SET client_min_messages = notice");
+        // the trigger statements a state change runs, as ingest_features.sql and merge_entities.sql run them: first for
+        // one row (the connection's first call plans them), then for every row
+        string[] updates =
+        [
+            "UPDATE feature SET history_id = nextval('feature_history_id_seq'), content_hash = '\\x00'::bytea WHERE {0}",
+            "UPDATE merged_feature SET history_id = nextval('merged_feature_history_id_seq'), content_hash = 'x', geom = ST_Translate(geom, 0.01, 0) WHERE {0}",
+        ];
+        foreach (var u in updates) await Run(string.Format(CultureInfo.InvariantCulture, u, "entity_key = (SELECT min(entity_key) FROM feature)"));
+        plans.Clear();
+        foreach (var u in updates) await Run(string.Format(CultureInfo.InvariantCulture, u, "true"));
+
+        string[] joins = ["INSERT INTO feature_past", "INSERT INTO merged_feature_past", "INSERT INTO tile_cell_dirty"];
+        foreach (var statement in joins)
+        {
+            var plan = plans.Single(p => System.Text.RegularExpressions.Regex.IsMatch(p, @"Query Text:\s+" + statement));
+            Assert.DoesNotContain("Nested Loop", plan);
+            Assert.Contains($"rows={n}", plan);   // the transition tables' sizes as this statement has them
+        }
+        // every state replaced, and the one the small update replaced first, closed once each
+        Assert.Equal(2L * (n + 1), await Count("feature_past") + await Count("merged_feature_past"));
     }
 }
