@@ -52,6 +52,11 @@ lines.append(f"ingest re-push (same unchanged document): {fmt(rp)} s = {fmt(rs)}
 if med("ingest_hub_replace_s"):
     lines.append(f"ingest replacement (?replace=true, the same registry without 1 % of its rows): {fmt(med('ingest_hub_replace_s'))} s, "
                  f"{fmt(med('ingest_hub_replace_withdrawn'))} withdrawn")
+if med("ingest_hub_replace_all_s"):
+    lines.append(f"ingest replacement with every row changed (each row's remark edited): {fmt(med('ingest_hub_replace_all_s'))} s")
+if med("ingest_hub_withdraw_s"):
+    lines.append(f"withdraw a whole source (POST /sources/{{id}}/withdraw): {fmt(med('ingest_hub_withdraw_s'))} s, "
+                 f"{fmt(med('ingest_hub_withdraw_n'))} withdrawn")
 goal("unchanged re-push ≥ 5× faster than the first push", rs and rs >= 5, f"first {fmt(med('ingest_hub_s'))} s, re-push {fmt(rp)} s = {fmt(rs)}x" if rs else "n/a")
 goal("ingest ≥ 0.3× raw COPY (issue 16)", rc and rc >= 0.3, f"hub {fmt(hub)} f/s vs COPY {fmt(cp)} rows/s = {rc:.2f}x" if rc else "n/a")
 
