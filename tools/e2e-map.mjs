@@ -11,11 +11,12 @@
 // layers' visibility; apply a preset; click the pushed shelter's projected screen point and read the popup;
 // move the time slider (label changes, tiles are requested with at=) and return to live; push a change
 // (evacuees + 37) from node and wait until the page shows it (body[data-last-event] = its entity_key, and
-// the popup / dashboard show the new number) within LIVE_TIMEOUT_MS; save a screenshot.
+// the popup / dashboard show the new number) within LIVE_TIMEOUT_MS; save a screenshot; withdraw the shelter (a full
+// replacement) and see the page drop it; push BURST_N shelters at once and see the page count every event in batches.
 // Prints one JSON line with what it observed; exit 0 when every check passed, 1 otherwise, 2 on bad usage.
 //
 // Env: CHROMIUM (default /usr/bin/chromium), E2E_SOURCE (default nanao-status), WIDTH/HEIGHT (1280x800),
-//      READY_TIMEOUT_MS (30000), LIVE_TIMEOUT_MS (5000).
+//      READY_TIMEOUT_MS (30000), LIVE_TIMEOUT_MS (5000), BURST_N (1500).
 import { launchChromium } from './chromium.mjs';
 
 const [baseArg, screenshotPath, token] = process.argv.slice(2);
@@ -31,6 +32,7 @@ const LIVE_TIMEOUT_MS = Number(process.env.LIVE_TIMEOUT_MS || 5_000);
 const result = { ok: false, base, failures: [], steps: {} };
 const fail = (step, message) => { result.failures.push(`${step}: ${message}`); };
 const digits = (s) => String(s ?? '').replace(/[^\d]/g, '');
+const fmtJa = (n) => new Intl.NumberFormat('ja-JP').format(n);
 
 async function getJson(path) {
   const res = await fetch(`${base}${path}`, { headers: { Accept: 'application/geo+json, application/json' } });
@@ -283,6 +285,35 @@ try {
   result.steps.withdraw = withdraw;
   if (withdraw.popupOpen) fail('withdraw', 'the popup of the withdrawn shelter stayed open');
   if (withdraw.stillDrawn) fail('withdraw', 'the withdrawn shelter is still drawn');
+
+  // 9. a burst: one document of BURST_N shelters is BURST_N change events within a moment. The page takes them in
+  // batches (event-burst.js) — counted one by one, drawn once a batch — not one redraw per event
+  const burstN = Number(process.env.BURST_N || 1500);
+  const burstBefore = await page.evaluate(() => ({ count: Number(document.body.dataset.eventCount ?? 0), batches: Number(document.body.dataset.eventBatches ?? 0) }));
+  const many = Array.from({ length: burstN }, (_, i) => ({
+    id: `burst-${i}`, name: `一斉更新${i}`, status: '開設', evacuees: i % 50, lat: shelter.lat - 0.02 - (i % 40) * 0.001, lon: shelter.lon + Math.floor(i / 40) * 0.001,
+  }));
+  const burstAt = Date.now();
+  const res3 = await fetch(`${base}/api/v1/sources/${SOURCE}/documents`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ municipality_code: shelter.code, observed_at: new Date(Date.now() - 400).toISOString(), shelters: many }),
+  });
+  if (!res3.ok) fail('burst', `push answered ${res3.status}: ${(await res3.text()).slice(0, 200)}`);
+  const burst = { n: burstN, status: res3.status };
+  burst.arrived = await page.waitForFunction((want) => Number(document.body.dataset.eventCount ?? 0) >= want,
+    burstBefore.count + burstN, { timeout: Math.max(LIVE_TIMEOUT_MS, 20_000), polling: 100 }).then(() => true, () => false);
+  burst.ms = Date.now() - burstAt;
+  const burstAfter = await page.evaluate(() => ({ count: Number(document.body.dataset.eventCount ?? 0), batches: Number(document.body.dataset.eventBatches ?? 0),
+    shown: document.querySelector('[data-testid="last-event"]')?.textContent ?? '' }));
+  burst.events = burstAfter.count - burstBefore.count;
+  burst.batches = burstAfter.batches - burstBefore.batches;
+  burst.shown = burstAfter.shown.replace(/\s+/g, ' ').trim();
+  result.steps.burst = burst;
+  if (!burst.arrived) fail('burst', `the page counted ${burst.events} of ${burstN} change events`);
+  // a batch holds what arrived in 100 ms: a few batches for the whole document, never one per event
+  if (burst.batches > burstN / 10) fail('burst', `${burst.events} events were handled in ${burst.batches} batches`);
+  if (!burst.shown.includes(fmtJa(burstAfter.count))) fail('burst', `the last-event box does not show the count ${burstAfter.count}: ${burst.shown}`);
 } catch (e) {
   fail('run', e?.stack ?? String(e));
 } finally {

@@ -9,6 +9,7 @@ import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
 import { catalogueLayers, statusColor, attributeLabels } from './catalogue.js';
 import { mediaFigure } from './media.js';
+import { batchEvents, PULSES_PER_BATCH } from './event-burst.js';
 
 const maplibregl = window.maplibregl;
 
@@ -252,11 +253,16 @@ async function fetchJson(url) {
   }
 }
 
-function debounce(fn, ms) {
+// Calls fn once calls have paused for ms; with maxWait, also at least every maxWait while they never pause.
+function debounce(fn, ms, maxWait = Infinity) {
   let timer = null;
+  let first = null;
   return (...args) => {
     clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
+    first ??= Date.now();
+    const run = () => { first = null; timer = null; fn(...args); };
+    if (Date.now() - first >= maxWait) run();
+    else timer = setTimeout(run, Math.min(ms, maxWait - (Date.now() - first)));
   };
 }
 
@@ -1150,7 +1156,7 @@ const flushChanges = debounce(() => {
   }
   refreshDashboard();
   refreshCounts();
-}, 250);
+}, 250, 2000);
 const refreshSourcesSoon = debounce(refreshSources, 1500);
 
 function pulseAt(geometry) {
@@ -1180,30 +1186,46 @@ function renderLastEvent() {
     state.eventCount > 1 ? el('span', { class: 'ev-more' }, ` (${fmtInt(state.eventCount)})`) : null);
 }
 
-function onChange(msg) {
-  let f;
-  try { f = JSON.parse(msg.data); } catch { return; }
-  const p = f?.properties;
-  if (!p) return;
+// One batch of change, expired and deleted events (event-burst.js): counted and noted one by one, drawn once.
+function onChanges(batch) {
+  let last = null;
+  let popupKind = null;
+  const pulses = [];
+  for (const msg of batch) {
+    let f;
+    try { f = JSON.parse(msg.data); } catch { continue; }
+    const p = f?.properties;
+    if (!p) continue;
+    last = { msg, p };
+    state.eventCount += 1;
+    if (p.layer) dirtyLayers.add(p.layer);
+    if (f.geometry && state.visible[p.layer]) {
+      pulses.push(f.geometry);
+      if (pulses.length > PULSES_PER_BATCH) pulses.shift();
+    }
+    // an open popup on the thing changed stays current; one on a record that left the map (withdrawn) closes
+    if (popupState && (popupState.entityKey === p.entity_key || popupState.id === f.id)) popupKind = msg.type;
+  }
+  if (!last) return;
+  const { msg, p } = last;
   if (typeof p.attrs === 'string') { try { p.attrs = JSON.parse(p.attrs); } catch { p.attrs = {}; } }
   state.lastEvent = { properties: p, at: new Date() };
-  state.eventCount += 1;
   if (p.entity_key) document.body.dataset.lastEvent = p.entity_key;
   document.body.dataset.lastEventKind = msg.type; // change, expired or deleted
   document.body.dataset.lastEventSeq = String(p.change_seq ?? msg.lastEventId ?? '');
+  document.body.dataset.eventCount = String(state.eventCount);
+  document.body.dataset.eventBatches = String(Number(document.body.dataset.eventBatches ?? 0) + 1);
   renderLastEvent();
-  if (p.layer) dirtyLayers.add(p.layer);
   if (state.asOf) {
     state.pendingWhileAsOf = true;
     renderModeBadge();
-  } else if (f.geometry && state.visible[p.layer]) {
-    pulseAt(f.geometry);
+  } else {
+    for (const g of pulses) pulseAt(g);
   }
   flushChanges();
   refreshSourcesSoon();
-  // keep an open popup on the same thing current; one on a record that left the map (withdrawn) closes
-  if (popupState && !state.asOf && (popupState.entityKey === p.entity_key || popupState.id === f.id)) {
-    if (msg.type === 'deleted') closePopup();
+  if (popupKind && !state.asOf) {
+    if (popupKind === 'deleted') closePopup();
     else loadPopupItem();
   }
 }
@@ -1222,6 +1244,7 @@ function connectEvents() {
   events = new EventSource(withWorkspace(EVENTS_URL));
   events.addEventListener('open', () => setConn(true));
   events.addEventListener('error', () => setConn(events.readyState === EventSource.OPEN));
+  const onChange = batchEvents(onChanges);
   events.addEventListener('change', onChange);
   events.addEventListener('expired', onChange); // a record past valid_until leaves the live picture
   events.addEventListener('deleted', onChange); // so does one withdrawn (a full replacement) or merged into another
