@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -17,7 +16,6 @@ namespace DisasterHub.Api.Tests;
 /// </summary>
 public sealed class backup_restore_should : IAsyncLifetime
 {
-    private const string PgBin = "/usr/lib/postgresql/15/bin";
     private HubServer _hub = null!;
     private string _key = null!;
 
@@ -81,17 +79,12 @@ public sealed class backup_restore_should : IAsyncLifetime
     }
 
     /// <summary>A PostgreSQL client tool against the test cluster, as the database's owner (the tests' superuser).</summary>
-    private static async Task<(int Exit, string Stderr)> RunAsync(string tool, string[] args, string connectionString)
+    private static async Task<(int Exit, string Output)> RunAsync(string tool, string[] args, string connectionString)
     {
         var cs = new NpgsqlConnectionStringBuilder(connectionString);
-        var psi = new ProcessStartInfo(Path.Combine(PgBin, tool)) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-h", cs.Host!, "-p", cs.Port.ToString(CultureInfo.InvariantCulture), "-U", cs.Username! }) psi.ArgumentList.Add(a);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (tool == "pg_dump") psi.ArgumentList.Add(cs.Database!);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stderr + await stdout);
+        string[] connect = ["-h", cs.Host!, "-p", cs.Port.ToString(CultureInfo.InvariantCulture), "-U", cs.Username!];
+        var (exit, stdout, stderr) = await browser_map_should.RunAsync(Path.Combine(TestDatabase.PgBin, tool), Path.GetTempPath(),
+            [.. connect, .. args, .. tool == "pg_dump" ? new[] { cs.Database! } : []]);
+        return (exit, stderr + stdout);
     }
 }

@@ -156,7 +156,7 @@ public sealed class browser_map_should(ITestOutputHelper output) : IAsyncLifetim
         {
             p.Kill(entireProcessTree: true);
             await p.WaitForExitAsync();
-            Assert.Fail($"e2e-map.mjs did not finish within {NodeTimeout.TotalSeconds} s:\n{await stdout}\n{await stderr}");
+            Assert.Fail($"{Path.GetFileName(exe)} {Path.GetFileName(args.FirstOrDefault() ?? "")} did not finish within {NodeTimeout.TotalSeconds} s:\n{await stdout}\n{await stderr}");
         }
         return (p.ExitCode, await stdout, await stderr);
     }

@@ -9,7 +9,7 @@ import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
 import { catalogueLayers, statusColor, attributeLabels } from './catalogue.js';
 import { mediaFigure } from './media.js';
-import { batchEvents, PULSES_PER_BATCH } from './event-burst.js';
+import { batchEvents } from './event-burst.js';
 
 const maplibregl = window.maplibregl;
 
@@ -295,6 +295,7 @@ const state = {
   sources: [],
   lastEvent: null,
   eventCount: 0,
+  eventBatches: 0,
   pendingWhileAsOf: false,
   selectedCode: null,
   error: null,
@@ -1148,6 +1149,8 @@ async function refreshSources() {
 
 const dirtyLayers = new Set();
 let pulseMarkers = [];
+// pulses for the last few changes of a batch only: more markers at once are noise
+const PULSES_PER_BATCH = 5;
 
 const flushChanges = debounce(() => {
   const layers = [...dirtyLayers];
@@ -1216,7 +1219,8 @@ function onChanges(batch) {
   document.body.dataset.lastEventKind = msg.type; // change, expired or deleted
   document.body.dataset.lastEventSeq = String(p.change_seq ?? msg.lastEventId ?? '');
   document.body.dataset.eventCount = String(state.eventCount);
-  document.body.dataset.eventBatches = String(Number(document.body.dataset.eventBatches ?? 0) + 1);
+  state.eventBatches += 1;
+  document.body.dataset.eventBatches = String(state.eventBatches);
   renderLastEvent();
   if (state.asOf) {
     state.pendingWhileAsOf = true;

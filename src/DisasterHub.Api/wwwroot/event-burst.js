@@ -22,6 +22,3 @@ export function batchEvents(handle, { everyMs = 100 } = {}) {
     if (timer === null) timer = setTimeout(flush, everyMs);
   };
 }
-
-// Pulses are drawn for the last few changes of a batch only: more markers at once are noise.
-export const PULSES_PER_BATCH = 5;

@@ -19,7 +19,7 @@ namespace DisasterHub.Api.Tests.Faults;
 [Collection("faults")]
 public sealed class replica_drill_should(ITestOutputHelper output)
 {
-    private const string PgBin = "/usr/lib/postgresql/15/bin";
+    private const string PgBin = Infrastructure.TestDatabase.PgBin;
     private const double MaxLagSeconds = 2;
 
     private void Figure(string line)

@@ -7,6 +7,9 @@ namespace DisasterHub.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
+    /// <summary>The binaries of the embedded cluster's PostgreSQL (Debian's postgresql-15), for the tests that run its tools.</summary>
+    public const string PgBin = "/usr/lib/postgresql/15/bin";
+
     public static string AdminConnection =>
         Environment.GetEnvironmentVariable("HUB_TEST_PG") is { Length: > 0 } cs ? cs : "Host=127.0.0.1;Port=54329;Username=postgres;Database=postgres";
 
