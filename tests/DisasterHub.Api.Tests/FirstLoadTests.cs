@@ -60,6 +60,27 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.Equal(1L, await Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass AND @s <> ''", "nanao-status"));
     }
 
+    /// <summary>
+    /// A source's partition leaves half of each page free (migration 0057), so a re-publication with every record
+    /// changed writes each new state beside the old one on its page (a heap-only update: no index entry written).
+    /// With full pages every changed row moves to another page.
+    /// </summary>
+    [Fact]
+    public async Task keep_each_changed_state_on_its_rows_page()
+    {
+        await Push("nanao-status", _cityKey, Doc("H", 150));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM pg_class WHERE oid = to_regclass(hub_feature_partition(@s)) AND 'fillfactor=50' = ANY (reloptions)", "nanao-status"));
+        const string pages = "SELECT source_key, (ctid::text::point)[0] FROM feature WHERE source_id = @s";
+        var before = (await _hub.Db.RowsAsync(pages, ("s", "nanao-status"))).ToDictionary(r => (string)r[0]!, r => (double)r[1]!);
+
+        await Push("nanao-status", _cityKey, Doc("H", 150, evacuees: 7)); // every record changed
+        Assert.Equal(150L, await Scalar("SELECT count(*) FROM feature_past WHERE source_id = @s", "nanao-status"));
+        var after = await _hub.Db.RowsAsync(pages, ("s", "nanao-status"));
+        Assert.Equal(150, after.Count);
+        var moved = after.Count(r => before[(string)r[0]!] != (double)r[1]!);
+        Assert.True(moved <= 7, $"{moved} of 150 changed rows moved to another page");
+    }
+
     [Fact]
     public async Task let_concurrent_first_loads_wait_for_each_other_and_lose_nothing()
     {
