@@ -45,7 +45,7 @@ if [ $QUICK = 1 ]; then
 else
   REPS=3; GSI_N=110000; POWER_N=90000; TILE_S=10; CACHED_S=5; MS_S=8; OGC_S=6; PUSH_S=8; SSE_N=100; PUSH_CONC="1 2 4"; STREAM_N=100000
 fi
-[ $INGEST_ONLY = 1 ] && { REPS=1; GSI_N="${BENCH_GSI_N:-50000}"; }
+[ $INGEST_ONLY = 1 ] && { REPS="${BENCH_REPS:-1}"; GSI_N="${BENCH_GSI_N:-50000}"; }
 CONC=4   # concurrent connections for every read benchmark (hub, pgbench, MapServer alike)
 
 # ---------------------------------------------------------------- packages (idempotent, only what is missing)

@@ -143,10 +143,13 @@ WHERE merged_feature.content_hash <> EXCLUDED.content_hash
 
 -- Entities that lost every feature (moved to another entity, or withdrawn: ingest_withdraw.sql) leave the merged
 -- layer; the deletion marker the trigger writes is received at the ingest's clock (migration 0053), not the database's.
+-- Every retired entity is also touched, so merge_keys holds it exactly when it still has a feature in the workspace
+-- (nothing above writes feature). Probing feature itself once per entity was planned, on a partition whose rows an
+-- earlier withdrawal had emptied, as a scan of that whole layer's index per probe: 110,000 probes took 33–60 s.
 SELECT set_config('hub.received_at', @now::timestamptz::text, true);
 DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM retired) t
 WHERE mf.workspace = @workspace AND mf.layer = t.layer AND mf.entity_key = t.entity_key
-  AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.workspace = @workspace AND f.layer = t.layer AND f.entity_key = t.entity_key);
+  AND NOT EXISTS (SELECT 1 FROM merge_keys k WHERE k.layer = t.layer AND k.entity_key = t.entity_key);
 
 -- one document may merge two workspaces (exercise records routed to a drill): the next merge starts clean
 DROP TABLE merge_keys;
