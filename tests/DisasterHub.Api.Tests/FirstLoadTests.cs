@@ -81,6 +81,36 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.True(moved <= 7, $"{moved} of 150 changed rows moved to another page");
     }
 
+    /// <summary>Shelters of 七尾市 on a 40 × 40 grid, named by <paramref name="name"/> (a shared name is a shared entity).</summary>
+    private static byte[] Grid(IEnumerable<int> ids, Func<int, string> name) => Encoding.UTF8.GetBytes(
+        $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{{string.Join(',', ids.Select(i =>
+            $$$"""{"id":"G{{{i}}}","name":"{{{name(i)}}}","status":"開設","evacuees":{{{i % 7}}},"lat":{{{37.0 + i / 40 * 0.001:0.000}}},"lon":{{{136.93 + i % 40 * 0.001:0.000}}}}"""))}}]}""");
+
+    /// <summary>
+    /// From <see cref="DisasterHub.Data.IngestTransaction.MergeKeysTableFrom"/> records on, the merge reads the touched
+    /// entities from an analyzed temporary table (below, a subquery): a national first load and the withdrawal of a
+    /// source that shares entities with another keep single and shared entities apart the same way.
+    /// </summary>
+    [Fact]
+    public async Task merge_and_withdraw_a_source_of_many_records_beside_a_source_it_shares_entities_with()
+    {
+        var n = DisasterHub.Data.IngestTransaction.MergeKeysTableFrom + 200;
+        await Push("nanao-status", _cityKey, Grid(Enumerable.Range(0, n), i => $"格子{i}"));
+        // the prefecture reports 100 of the same shelters (same names: the same entities) and 1,100 of its own
+        await Push("pref-status", _prefKey, Grid(Enumerable.Range(n - 100, n), i => $"格子{i}"));
+        Assert.Equal(2L * n - 100, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND @s <> ''", "-"));
+        Assert.Equal(100L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND cardinality(sources) = 2 AND @s <> ''", "-"));
+
+        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        var r = await admin.PostAsync("/api/v1/sources/nanao-status/withdraw", null);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        // the city's own entities left the merged layer; the shared ones stay, from the prefecture alone
+        Assert.Equal((long)n, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND @s <> ''", "-"));
+        Assert.Equal((long)n, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND sources = ARRAY[@s]", "pref-status"));
+        Assert.Equal(0L, await Scalar("SELECT count(*) FROM pg_class WHERE relname = 'merge_keys' AND @s <> ''", "-"));
+    }
+
     [Fact]
     public async Task let_concurrent_first_loads_wait_for_each_other_and_lose_nothing()
     {

@@ -8,18 +8,11 @@
 -- The ranking holds from @now until a value turns stale or lapses: a multi-feature row keeps that window (rank_from,
 -- rank_until; migration 0051), and a later ingest merges it again only when its clock is outside the window.
 -- Most entities have one feature (a bulk load, a single source): those are copied over without aggregation, read
--- straight from feature into the insert. Which ones have more is found first, on the keys alone (merge_keys, with
--- statistics so the joins below are planned for its real size); only those features are ranked (rm, which head and
--- attr both read, so it is materialized: with every touched feature in it, a national first load's 110,000 wide rows
--- were written out and read back, ~0.5 s).
-CREATE TEMP TABLE merge_keys ON COMMIT DROP AS
-SELECT f.layer, f.entity_key, count(*) > 1 AS multi
-FROM feature f
-JOIN (SELECT DISTINCT layer, entity_key FROM touched) t ON t.layer = f.layer AND t.entity_key = f.entity_key
-WHERE f.workspace = @workspace
-GROUP BY f.layer, f.entity_key;
-ANALYZE merge_keys;
-
+-- straight from feature into the insert. Which ones have more is found first, on the keys alone (merge_keys:
+-- Sql/merge_keys.sql, as a subquery for a few entities, or for many a temporary table the caller fills and analyzes, so the
+-- joins below are planned for its real size); only those features are ranked (rm, which head and attr both read, so it
+-- is materialized: with every touched feature in it, a national first load's 110,000 wide rows were written out and
+-- read back, ~0.5 s).
 WITH rm AS (
     SELECT f.*, s.priority,
            coalesce(f.observed_at < @now - make_interval(secs => (@stale_limits::jsonb ->> f.layer)::double precision), false) AS stale,
@@ -31,13 +24,13 @@ WITH rm AS (
            jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
     FROM feature f
     JOIN source s ON s.id = f.source_id
-    JOIN merge_keys k ON k.layer = f.layer AND k.entity_key = f.entity_key AND k.multi
+    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND k.multi
     WHERE f.workspace = @workspace
 ),
 single AS (
     SELECT f.*, jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
     FROM feature f
-    JOIN merge_keys k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi
+    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi
     WHERE f.workspace = @workspace
 ),
 head AS (
@@ -149,7 +142,5 @@ WHERE merged_feature.content_hash <> EXCLUDED.content_hash
 SELECT set_config('hub.received_at', @now::timestamptz::text, true);
 DELETE FROM merged_feature mf USING (SELECT DISTINCT layer, entity_key FROM retired) t
 WHERE mf.workspace = @workspace AND mf.layer = t.layer AND mf.entity_key = t.entity_key
-  AND NOT EXISTS (SELECT 1 FROM merge_keys k WHERE k.layer = t.layer AND k.entity_key = t.entity_key);
+  AND NOT EXISTS (SELECT 1 FROM {merge_keys} k WHERE k.layer = t.layer AND k.entity_key = t.entity_key);
 
--- one document may merge two workspaces (exercise records routed to a drill): the next merge starts clean
-DROP TABLE merge_keys;
