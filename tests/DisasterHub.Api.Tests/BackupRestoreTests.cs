@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using DisasterHub.Api.Tests.Infrastructure;
 using Npgsql;
@@ -26,12 +25,10 @@ public sealed class backup_restore_should : IAsyncLifetime
         var rows = Enumerable.Range(0, 40).Select(i =>
             $$"""{"id":"B{{i}}","name":"復元試験{{i}}","status":"開設","evacuees":{{i}},"lat":37.0{{i % 10}},"lon":136.9{{i / 10}}}""");
         var doc = Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{{string.Join(',', rows)}}]}""");
-        var r = await _hub.PushAsync("nanao-status", _key, doc);
-        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        await _hub.PushOkAsync("nanao-status", _key, doc);
         // a changed state too, so the history tables hold rows
         doc = Encoding.UTF8.GetBytes("""{"municipality_code":"172022","observed_at":"2026-11-22T10:00:00+09:00","shelters":[{"id":"B1","name":"復元試験1","status":"閉鎖","evacuees":0,"lat":37.01,"lon":136.90}]}""");
-        r = await _hub.PushAsync("nanao-status", _key, doc);
-        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        await _hub.PushOkAsync("nanao-status", _key, doc);
     }
 
     public Task DisposeAsync() => _hub.DisposeAsync().AsTask();

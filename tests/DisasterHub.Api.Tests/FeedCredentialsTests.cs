@@ -142,8 +142,7 @@ public sealed class feed_credentials_should : IAsyncLifetime
     [Fact]
     public async Task take_them_through_the_api_and_the_cli_and_keep_them_secret()
     {
-        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        using var admin = _hub.ClientFor(await _hub.CreateKeyAsync("ops", "admin"));
         var feed = _feedUrl;
         var created = await admin.PostAsJsonAsync("/api/v1/sources", new
         {

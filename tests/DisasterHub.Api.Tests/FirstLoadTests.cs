@@ -28,11 +28,7 @@ public sealed class first_load_should : IAsyncLifetime
         $$"""{"municipality_code":"172022","observed_at":"2026-11-22T09:00:00+09:00","shelters":[{{string.Join(',', Enumerable.Range(0, count).Select(i =>
             $$$"""{"id":"{{{prefix}}}{{{i}}}","name":"初回試験{{{prefix}}}{{{i}}}","status":"開設","evacuees":{{{evacuees}}},"lat":{{{37.0 + i * 0.001:0.000}}},"lon":136.95}"""))}}]}""");
 
-    private async Task Push(string source, string key, byte[] doc)
-    {
-        var r = await _hub.PushAsync(source, key, doc);
-        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
-    }
+    private Task Push(string source, string key, byte[] doc) => _hub.PushOkAsync(source, key, doc);
 
     private Task<long> Scalar(string sql, string source) => _hub.Db.ScalarAsync(sql, ("s", source));
 
@@ -101,8 +97,7 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.Equal(2L * n - 100, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND @s <> ''", "-"));
         Assert.Equal(100L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '格子%' AND cardinality(sources) = 2 AND @s <> ''", "-"));
 
-        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        using var admin = _hub.ClientFor(await _hub.CreateKeyAsync("ops", "admin"));
         var r = await admin.PostAsync("/api/v1/sources/nanao-status/withdraw", null);
         Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
         // the city's own entities left the merged layer; the shared ones stay, from the prefecture alone

@@ -180,8 +180,7 @@ public sealed class full_replacement_should : IAsyncLifetime
         _clock.Advance(TimeSpan.FromHours(1));
 
         // a source with current features cannot be deleted: the refusal names both ways out
-        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        using var admin = _hub.ClientFor(await _hub.CreateKeyAsync("ops", "admin"));
         var refused = await admin.DeleteAsync("/api/v1/sources/nanao-status");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("POST /api/v1/sources/nanao-status/withdraw", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);

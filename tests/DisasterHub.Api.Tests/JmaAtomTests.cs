@@ -97,8 +97,7 @@ public sealed class jma_atom_follower_should : IAsyncLifetime
     [Fact]
     public async Task follow_sources_created_through_the_api()
     {
-        using var admin = new HttpClient { BaseAddress = _hub.Http.BaseAddress };
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", await _hub.CreateKeyAsync("ops", "admin"));
+        using var admin = _hub.ClientFor(await _hub.CreateKeyAsync("ops", "admin"));
         var sim = _simUrl.ToString().TrimEnd('/');
         var quakes = await admin.PostAsJsonAsync("/api/v1/sources", new
         {

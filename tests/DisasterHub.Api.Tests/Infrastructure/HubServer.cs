@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using DisasterHub.Api.Auth;
 using DisasterHub.Data;
@@ -83,6 +84,21 @@ public sealed class HubServer : IAsyncDisposable
         if (token is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (idempotencyKey is not null) req.Headers.Add("Idempotency-Key", idempotencyKey);
         return await Http.SendAsync(req);
+    }
+
+    /// <summary><see cref="PushAsync"/>, asserting a 200 (the answer's body is the failure message).</summary>
+    public async Task PushOkAsync(string sourceId, string token, byte[] body, string contentType = "application/json")
+    {
+        var r = await PushAsync(sourceId, token, body, contentType);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A client of this hub that sends <paramref name="token"/> as its bearer token (the caller disposes it).</summary>
+    public HttpClient ClientFor(string token)
+    {
+        var client = new HttpClient { BaseAddress = Http.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     /// <summary>
