@@ -144,6 +144,29 @@ public sealed partial class tile_cells_should : IAsyncLifetime
         Assert.Equal(0, await CellsOffBy());
     }
 
+    /// <summary>
+    /// Rows a transaction only adds to a cell are added to it (migration 0058); a cell whose rows the same transaction
+    /// also changed is recomputed, with the added rows counted once.
+    /// </summary>
+    [Fact]
+    public async Task count_rows_added_beside_changed_ones_in_the_same_cell_once()
+    {
+        var grid = Enumerable.Range(0, 20).Select(i => ($"A{i}", 136.90 + (i % 5) * 0.002, 37.00 + (i / 5) * 0.002, (long)(10 + i))).ToList();
+        await Push("nanao-status", _cityKey, Shelters(grid));
+        // cells first holding only added rows, then one document: every shelter's count changes, 10 new ones in between
+        var added = Enumerable.Range(0, 10).Select(i => ($"B{i}", 136.901 + (i % 5) * 0.002, 37.001 + (i / 5) * 0.002, 7L)).ToList();
+        Assert.Equal(await Cell(136.90, 37.00), await Cell(136.901, 37.001));
+        var changed = grid.Select(g => (g.Item1, g.Item2, g.Item3, g.Item4 + 100)).Concat(added).ToList();
+        await Push("nanao-status", _cityKey, Shelters(changed, "2026-11-22T11:30:00+09:00"));
+        Assert.Equal(30, await CellCount("shelters"));
+        Assert.Equal(0, await CellsOffBy());
+        Assert.Equal((30L, changed.Sum(g => g.Item4)), (await LowZoomTile())["shelters"]);
+        // a later document that only adds: its rows go onto the cells as they are
+        await Push("pref-status", _prefKey, Shelters([("C1", 136.9005, 37.0005, 3L), ("C2", 136.9015, 37.0015, 4L)]));
+        Assert.Equal(32, await CellCount("shelters"));
+        Assert.Equal(0, await CellsOffBy());
+    }
+
     [Fact]
     public async Task stay_equal_to_a_recomputation_when_two_organizations_push_into_the_same_cells_at_once()
     {
