@@ -165,6 +165,47 @@ public sealed partial class tile_cells_should : IAsyncLifetime
         await Push("pref-status", _prefKey, Shelters([("C1", 136.9005, 37.0005, 3L), ("C2", 136.9015, 37.0015, 4L)]));
         Assert.Equal(32, await CellCount("shelters"));
         Assert.Equal(0, await CellsOffBy());
+
+        // changed rows whose new values only add to their cell (counts up, later observation) are added as they are;
+        // a row whose cell cannot absorb it is recomputed: the cell's least name renamed away, a count no longer reported
+        await Push("nanao-status", _cityKey, Shelters(changed.Select(g => (g.Item1, g.Item2, g.Item3, g.Item4 + 1)), "2026-11-22T12:00:00+09:00"));
+        Assert.Equal(0, await CellsOffBy());
+        Assert.Equal("避難所A0", (await _hub.Db.RowsAsync("SELECT name FROM tile_cell WHERE cx * 4096 + cy = @c AND sources = '{nanao-status}'",
+            ("c", await Cell(136.90, 37.00)))).Single()[0]);
+        _clock.Advance(TimeSpan.FromHours(1));
+        await Push("nanao-status", _cityKey, Encoding.UTF8.GetBytes("""
+            {"municipality_code":"172022","observed_at":"2026-11-22T12:30:00+09:00","shelters":[
+              {"id":"A0","name":"避難所Z","status":"開設","evacuees":111,"lat":37.0000,"lon":136.9000}]}
+            """));
+        Assert.Equal(0, await CellsOffBy());
+        await Push("nanao-status", _cityKey, Encoding.UTF8.GetBytes("""
+            {"municipality_code":"172022","observed_at":"2026-11-22T12:45:00+09:00","shelters":[
+              {"id":"A1","name":"避難所A1","status":"開設","lat":37.0000,"lon":136.9020}]}
+            """));
+        Assert.Equal(0, await CellsOffBy());
+        Assert.Equal(30 + 2, await CellCount("shelters"));
+
+        // the same, by whatever statement writes the merged layer (here a shelter's name is its key, so renames,
+        // lowered severities and earlier observations are written directly): each cell's least name renamed away,
+        // its highest severity lowered, its newest observation (the renamed 避難所A1's) made older
+        string[] statements =
+        [
+            "UPDATE merged_feature SET name = '避難所ZZ' WHERE name = (SELECT min(name) FROM merged_feature WHERE sources = '{nanao-status}')",
+            "UPDATE merged_feature SET severity = 3 WHERE name = '避難所A3'",
+            "UPDATE merged_feature SET severity = 1 WHERE name = '避難所A3'",
+            "UPDATE merged_feature SET severity = NULL WHERE name = '避難所A3'",
+            "UPDATE merged_feature SET observed_at = observed_at - interval '2 hours' WHERE name = '避難所ZZ'",
+            // removed: some of a cell's rows of a source (recomputed), then all of a source's rows in the cell (dropped)
+            "DELETE FROM merged_feature WHERE name = '避難所A5'",
+            "DELETE FROM merged_feature WHERE sources = '{pref-status}'",
+        ];
+        foreach (var sql in statements)
+        {
+            await _hub.Db.ScalarAsync(sql);
+            Assert.Equal(0, await CellsOffBy());
+        }
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM tile_cell WHERE sources = '{pref-status}'"));
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT (SELECT count(*) FROM tile_cell_added) + (SELECT count(*) FROM tile_cell_removed) + (SELECT count(*) FROM tile_cell_dirty)"));
     }
 
     [Fact]
