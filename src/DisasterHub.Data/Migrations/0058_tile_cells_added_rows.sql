@@ -22,36 +22,13 @@
 -- Concurrent writers keep the order of 0016: the refresh takes the (workspace, layer) locks first and then reads or
 -- updates each cell as committed by whoever held the lock before, so adding to it is as exact as recomputing it (the
 -- tests compare the cells with a recomputation from scratch, with two organizations pushing into the same cells at once).
-CREATE UNLOGGED TABLE tile_cell_added (
-    txid            bigint NOT NULL,
-    workspace       text NOT NULL,
-    layer           text NOT NULL,
-    classification  text NOT NULL,
-    sources         text[] NOT NULL,
-    cx              integer NOT NULL,
-    cy              integer NOT NULL,
-    n               bigint NOT NULL,
-    max_severity    smallint,
-    max_observed_at timestamptz NOT NULL,
-    name            text,
-    evacuees        numeric,
-    customers_out   numeric,
-    sx              double precision NOT NULL,
-    sy              double precision NOT NULL
-);
+-- What a transaction's statements added to cells: tile_cell's columns, per transaction.
+CREATE UNLOGGED TABLE tile_cell_added (txid bigint NOT NULL, LIKE tile_cell);
 CREATE INDEX tile_cell_added_txid ON tile_cell_added (txid);
 
 -- Rows a transaction removed, counted per cell and group (classification, sources).
-CREATE UNLOGGED TABLE tile_cell_removed (
-    txid            bigint NOT NULL,
-    workspace       text NOT NULL,
-    layer           text NOT NULL,
-    classification  text NOT NULL,
-    sources         text[] NOT NULL,
-    cx              integer NOT NULL,
-    cy              integer NOT NULL,
-    n               bigint NOT NULL
-);
+CREATE UNLOGGED TABLE tile_cell_removed AS
+SELECT NULL::bigint AS txid, workspace, layer, classification, sources, cx, cy, n FROM tile_cell WITH NO DATA;
 CREATE INDEX tile_cell_removed_txid ON tile_cell_removed (txid);
 
 -- A statement's added rows, and changed rows that only grew: their aggregates per cell (planned for this statement's
