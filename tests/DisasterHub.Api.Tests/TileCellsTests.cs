@@ -145,8 +145,9 @@ public sealed partial class tile_cells_should : IAsyncLifetime
     }
 
     /// <summary>
-    /// Rows a transaction only adds to a cell are added to it (migration 0058); a cell whose rows the same transaction
-    /// also changed is recomputed, with the added rows counted once.
+    /// Rows a transaction only adds to a cell, changed rows the cell can absorb and groups removed whole are applied to
+    /// the cell (migration 0058); a cell whose rows the same transaction also changed otherwise is recomputed, with the
+    /// added rows counted once.
     /// </summary>
     [Fact]
     public async Task count_rows_added_beside_changed_ones_in_the_same_cell_once()
