@@ -48,6 +48,31 @@ public sealed class temporal_history_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task keep_every_raw_document_a_stored_state_comes_from()
+    {
+        // R1 changes twice: its first state (raw 1) and second (raw 2) go to history, its third (raw 3) is current;
+        // R2 stays as raw 1 wrote it; the last push changes nothing, so raw 4 is what no state comes from
+        await Push("2026-11-22T09:00:00+09:00", ("R1", 10), ("R2", 20));
+        await Push("2026-11-22T10:00:00+09:00", ("R1", 11), ("R2", 20));
+        await Push("2026-11-22T11:00:00+09:00", ("R1", 12), ("R2", 20));
+        await Push("2026-11-22T11:00:00+09:00", ("R1", 12), ("R2", 20));
+        var raw = (await _hub.Db.RowsAsync("SELECT id FROM raw_document WHERE source_id = 'nanao-status' ORDER BY id"))
+            .Select(r => Convert.ToInt64(r[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(4, raw.Length);
+
+        // migration 0059: history's key to raw_document is a guard; it refuses as the key did (23503)
+        async Task<PostgresException> Refused(string sql) =>
+            await Assert.ThrowsAsync<PostgresException>(() => _hub.Db.ScalarAsync(sql));
+        Assert.Equal("23503", (await Refused($"DELETE FROM raw_document WHERE id = {raw[1]}")).SqlState);        // history only
+        Assert.Equal("23503", (await Refused($"DELETE FROM raw_document WHERE id = {raw[2]}")).SqlState);        // current only
+        Assert.Equal("23503", (await Refused($"DELETE FROM raw_document WHERE id IN ({raw[3]}, {raw[0]})")).SqlState);
+        Assert.Equal("23503", (await Refused("TRUNCATE raw_document, rejection")).SqlState);
+        Assert.Equal(4L, await _hub.Db.ScalarAsync("SELECT count(*) FROM raw_document WHERE source_id = 'nanao-status'"));
+        // a raw document no stored state comes from may go
+        Assert.Equal(1L, await _hub.Db.ScalarAsync($"WITH d AS (DELETE FROM raw_document WHERE id = {raw[3]} RETURNING 1) SELECT count(*) FROM d"));
+    }
+
+    [Fact]
     public async Task write_a_new_state_once_and_close_a_replaced_one_under_its_id()
     {
         await Push("2026-11-22T09:00:00+09:00", ("R1", 10), ("R2", 20));
