@@ -43,6 +43,15 @@ public sealed record IngestScope(string SourceId, string Workspace, DateTimeOffs
 {
     public IReadOnlyDictionary<string, TimeSpan>? StaleLimits { get; init; }
     public long? RawDocumentId { get; init; }
+
+    /// <summary>
+    /// From how many rows to write a source's first load gets a partition of <c>feature</c> of its own (the bulk path,
+    /// migrations 0050 and 0060); a smaller one, and every later ingest of such a source, writes to the shared partition.
+    /// </summary>
+    public int OwnPartitionFrom { get; init; } = DefaultOwnPartitionFrom;
+
+    /// <summary>The default of <see cref="OwnPartitionFrom"/> (Hub:OwnPartitionFromRows).</summary>
+    public const int DefaultOwnPartitionFrom = 10_000;
 }
 
 /// <summary>
@@ -103,6 +112,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         c.Parameters.AddWithValue("workspace", workspace ?? Workspace);
         c.Parameters.AddWithValue("received_at", Scope.ReceivedAt.UtcDateTime);
         c.Parameters.Add(new NpgsqlParameter("raw_document_id", NpgsqlDbType.Bigint) { Value = (object?)RawDocumentId ?? DBNull.Value });
+        c.Parameters.AddWithValue("part", _part ?? "");
         return c;
     }
 
@@ -302,12 +312,19 @@ public sealed class IngestTransaction : IAsyncDisposable
         await DrainAsync(); // a batch in flight still probes the workspace it was staged for
         _stagingWorkspace = workspace;
         await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
-        await using var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace);
-        _probe = (bool)(await c.ExecuteScalarAsync(ct))!;
+        await using (var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace))
+            _probe = (bool)(await c.ExecuteScalarAsync(ct))!;
+        // a source with features here has them in one partition, which its probes and writes name (pruned to it); a
+        // first load's partition is decided once its size is known (WriteStagedAsync)
+        _part = _probe ? await PartAsync(ct) : null;
     }
 
     private string? _stagingWorkspace;
     private bool _probe;
+
+    /// <summary>The partition of feature the staged records are written to (migration 0060: the source id, or '' for
+    /// the shared one); null until known. Every statement binds it as @part.</summary>
+    private string? _part;
 
     /// <summary>Records copied into staging so far: the changed ones (an unchanged record is probed, not copied).</summary>
     public int Staged { get; private set; }
@@ -330,6 +347,11 @@ public sealed class IngestTransaction : IAsyncDisposable
             await ExecuteAsync("DROP TABLE staging, recheck", ct);
             return 0;
         }
+        // a source's large first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); everything
+        // else upserts into the partition the source's rows are in (its own, or the shared one: migration 0060). Only a
+        // source without features in this workspace can be at its first load.
+        var firstLoad = !_probe && toWrite >= Scope.OwnPartitionFrom && await FirstLoadAsync(ct);
+        _part = firstLoad ? SourceId : _part ?? await PartAsync(ct);
         await ExecuteAsync(SqlFiles.Get("ingest_entities"), ct, workspace);
         // states older than the current ones: only a source with features in the workspace has any (_probe)
         if (_probe)
@@ -340,9 +362,6 @@ public sealed class IngestTransaction : IAsyncDisposable
                 notCurrent?.Add(new NotCurrent(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
         }
         int changed;
-        // a source's first load goes into a fresh partition, indexed after (ingest_bulk_features.sql); later ones upsert.
-        // A source with features in this workspace has its partition: only otherwise is the catalog asked.
-        var firstLoad = !_probe && await FirstLoadAsync(ct);
         await using (var c = await StatementAsync(SqlFiles.Get(firstLoad ? "ingest_bulk_features" : "ingest_features")
                          .Replace("{feature_rows}", SqlFiles.Get("ingest_feature_rows"), StringComparison.Ordinal), workspace))
         {
@@ -441,11 +460,18 @@ public sealed class IngestTransaction : IAsyncDisposable
         await ExecuteAsync(SqlFiles.Get("notify_changes"), ct, workspace);
     }
 
-    /// <summary>Whether this is the source's first load: no partition of feature for it yet (ingest_first_load.sql).</summary>
+    /// <summary>Whether this is the source's first load: no partition of feature for it yet and no rows in the shared one (ingest_first_load.sql).</summary>
     private async Task<bool> FirstLoadAsync(CancellationToken ct)
     {
         await using var c = await StatementAsync(SqlFiles.Get("ingest_first_load"));
         return (bool)(await c.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The partition of feature the source's rows are in: its id, or '' for the shared one (ingest_part.sql).</summary>
+    private async Task<string> PartAsync(CancellationToken ct)
+    {
+        await using var c = await StatementAsync(SqlFiles.Get("ingest_part"));
+        return (string)(await c.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>

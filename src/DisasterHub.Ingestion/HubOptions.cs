@@ -20,6 +20,13 @@ public sealed class HubOptions
     /// </summary>
     public int AnalyzeAfterChangedRows { get; set; } = 5000;
 
+    /// <summary>
+    /// From how many rows to write a source's first load gets a partition of the feature table of its own, loaded and
+    /// indexed in bulk (migrations 0050, 0060); smaller sources share one partition, so that the statements that look
+    /// features up across sources stay cheap to plan with a source per municipality.
+    /// </summary>
+    public int OwnPartitionFromRows { get; set; } = DisasterHub.Data.IngestScope.DefaultOwnPartitionFrom;
+
     /// <summary>"japan" (default) or "world", or "minLon,minLat,maxLon,maxLat".</summary>
     public string Extent { get; set; } = "japan";
 

@@ -92,7 +92,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
 
         var raw = new RawDocument(req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
         await using var ingest = await IngestTransaction.BeginAsync(db,
-            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
+            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds)
+            { StaleLimits = _staleness, OwnPartitionFrom = options.Value.OwnPartitionFromRows }, ct);
 
         if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
         {
@@ -339,7 +340,8 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return new PreviewOutcome(IngestStatus.WrongLayer, named.Format, named.Layer, [],
                 [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")], null);
         await using var ingest = await IngestTransaction.BeginAsync(db,
-            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds) { StaleLimits = _staleness }, ct);
+            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds)
+            { StaleLimits = _staleness, OwnPartitionFrom = options.Value.OwnPartitionFromRows }, ct);
         await ingest.ReadOnlyAsync(ct);
         var read = await ReadAsync(ingest, Choose(req), req, receivedAt, ct);
         if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);

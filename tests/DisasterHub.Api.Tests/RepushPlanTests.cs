@@ -47,6 +47,7 @@ public sealed class unchanged_repush_should
         await using var explainProbe = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + SqlFiles.Get("ingest_probe"), conn, tx);
         explainProbe.Parameters.AddWithValue("workspace", "live");
         explainProbe.Parameters.AddWithValue("source_id", "nanao-status");
+        explainProbe.Parameters.AddWithValue("part", "");   // its rows are in the shared partition (migration 0060)
         explainProbe.Parameters.AddWithValue("keys", keys);
         explainProbe.Parameters.AddWithValue("hashes", hashes);
         return ((string)(await explainProbe.ExecuteScalarAsync())!, recheckPlan);
@@ -57,7 +58,7 @@ public sealed class unchanged_repush_should
     {
         var s = sign_in_should.Settings();
         s["Hub:AnalyzeAfterChangedRows"] = "400";
-        // feature is partitioned by source (migration 0050): autovacuum analyzes the partitions, never the partitioned
+        // feature is partitioned (migrations 0050, 0060): autovacuum analyzes the partitions, never the partitioned
         // table itself, whose statistics are what a join over every source is planned on
         await using var hub = await HubServer.StartAsync(s);
         var key = await hub.CreateKeyAsync("nanao-city", "push:shelters");
@@ -81,9 +82,9 @@ public sealed class unchanged_repush_should
         // and the due merged rows through their partial indexes — never a scan of the layer's features per row (the
         // bench's 10 minutes), nor of the merged layer
         var (probe, recheck) = await PlansAsync(hub.Db.ConnectionString);
-        // (the partitions' indexes are named after them: <partition>_workspace_source_id_source_key_key for the unique
+        // (the partitions' indexes are named after them: <partition>_workspace_source_id_source_key_part_key for the unique
         // key, <partition>_layer_entity_key_idx for feature_entity, <partition>_workspace_layer_idx for feature_layer)
-        Assert.True(probe.Contains("_workspace_source_id_source_key_key", StringComparison.Ordinal), probe);
+        Assert.True(probe.Contains("_workspace_source_id_source_key_part_key", StringComparison.Ordinal), probe);
         Assert.True(recheck.Contains("\"Index Cond\": \"((workspace = 'live'::text) AND (rank_until <= ", StringComparison.Ordinal)
             && recheck.Contains("\"Index Cond\": \"((workspace = 'live'::text) AND (rank_from > ", StringComparison.Ordinal)
             && !recheck.Contains("Seq Scan", StringComparison.Ordinal), recheck);

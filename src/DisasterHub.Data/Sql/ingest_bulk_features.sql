@@ -1,7 +1,8 @@
--- A source's first load (issue 16 §5, migration 0050): no partition of feature holds the source yet, so its rows
--- go into a fresh table without indexes, which hub_feature_attach makes the source's partition — its indexes built
--- after the rows are in. The caller holds the first-load lock (one table name,
--- feature_load, for every first load) and has checked that the partition is still missing.
+-- A source's large first load (issue 16 §5, migrations 0050 and 0060: Hub:OwnPartitionFromRows staged rows or more): no
+-- partition of feature holds the source yet and the shared one has none of its rows, so its rows go into a fresh table
+-- without indexes, which hub_feature_attach makes the source's partition — its indexes built
+-- after the rows are in (@part is the source id). The caller holds the first-load lock (one table name, feature_load,
+-- for every first load) and the source's own, and has checked both under them (hub_feature_first_load).
 -- Its pages are filled to half (migration 0057): a later state of a row then fits on the row's own page, and the
 -- update is a heap-only tuple that writes none of the partition's six indexes.
 CREATE TABLE feature_load (LIKE feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);

@@ -34,7 +34,7 @@ INSERT INTO retired SELECT DISTINCT layer, old_key FROM moved;
 -- A record of this source whose entity key changed leaves its old merged row to recompute.
 INSERT INTO retired
 SELECT DISTINCT f.layer, f.entity_key
-FROM feature f JOIN staging s ON f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
+FROM feature f JOIN staging s ON f.part = @part AND f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
 WHERE f.entity_key IS DISTINCT FROM s.entity_key AND f.entity_key IS NOT NULL;
 
 INSERT INTO touched SELECT * FROM retired;

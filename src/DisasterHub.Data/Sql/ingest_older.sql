@@ -5,7 +5,7 @@
 WITH older AS (
     SELECT s.*, f.observed_at AS current_observed_at, f.content_hash <> s.content_hash AS new_state
     FROM staging s
-    JOIN feature f ON f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
+    JOIN feature f ON f.part = @part AND f.workspace = @workspace AND f.source_id = @source_id AND f.source_key = s.source_key
     WHERE s.observed_at < f.observed_at
       AND (f.content_hash <> s.content_hash OR f.entity_key IS DISTINCT FROM s.entity_key)
 ),
