@@ -372,8 +372,44 @@ PY
   done
 }
 
+# ---------------------------------------------------------------- 7. a source per municipality
+# A national deployment has a source per municipality pushing shelter status (1,741). BENCH_MUNI (default 500; 50 in
+# --quick) such sources are registered and each sends a first document of 3 shelters; then one of them pushes a
+# 3-shelter update 40 times. Every ingest looks features up across sources (identity, merge): this shows what the
+# number of sources costs a small push (migration 0060 keeps small sources in one partition).
+municipalities() {
+  local n="${BENCH_MUNI:-$([ $QUICK = 1 ] && echo 50 || echo 500)}" g k t code doc
+  log "7. a source per municipality: $n sources, a 3-shelter first document each, then 40 updates of one"
+  psql -d "$DB" -qc "INSERT INTO source (id, name, kind, format, layer, owner_org_id) SELECT 'bench-muni-' || g, 'bench municipality ' || g,
+    'push', 'shelter-status-json', 'shelters', 'bench-city' FROM generate_series(1, $n) g ON CONFLICT DO NOTHING"
+  echo "INSERT INTO source … 'bench-muni-1' … 'bench-muni-$n' (push, shelter-status-json, owner bench-city); one 3-shelter POST each, then 40 to bench-muni-1" >> "$CMDS"
+  muni_doc() {   # $1 source number, $2 evacuees
+    printf '{"municipality_code":"172022","observed_at":"%s","shelters":[' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+    for k in 1 2 3; do printf '%s{"id":"S%s","name":"市町村%s-%s","status":"開設","evacuees":%s,"lat":37.05,"lon":136.9%s}' \
+      "$([ $k = 1 ] || echo ,)" "$k" "$1" "$k" "$2" "$k"; done
+    printf ']}'
+  }
+  for g in $(seq 1 "$n"); do
+    muni_doc "$g" 5 > "$W/muni.json"
+    read -r code t < <(curl -sS -o "$W/muni-resp.json" -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
+      -H "Content-Type: application/json" --data-binary "@$W/muni.json" "http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-muni-$g/documents?format=shelter-status-json")
+    [ "$code" = 200 ] || die "first document of bench-muni-$g: HTTP $code $(head -c 300 "$W/muni-resp.json")"
+    rec muni_first_ms "$(python3 -c "print(round($t * 1000, 1))")"
+  done
+  rec muni_sources "$n"
+  for k in $(seq 1 40); do
+    muni_doc 1 "$k" > "$W/muni.json"
+    read -r code t < <(curl -sS -o "$W/muni-resp.json" -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
+      -H "Content-Type: application/json" --data-binary "@$W/muni.json" "http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-muni-1/documents?format=shelter-status-json")
+    [ "$code" = 200 ] || die "update of bench-muni-1: HTTP $code $(head -c 300 "$W/muni-resp.json")"
+    rec muni_update_ms "$(python3 -c "print(round($t * 1000, 1))")"
+  done
+  rec muni_partitions "$(psql -d "$DB" -tAc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass")"
+}
+
 if [ $INGEST_ONLY = 1 ]; then
   worst_cases
+  municipalities
   if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi
   python3 "$B/report.py" "$RES" | tee "$RES/summary.txt"
   log "results: $RES"
@@ -595,6 +631,7 @@ if [ $SCALE = 1 ]; then
 fi
 
 worst_cases
+municipalities
 
 # BENCH_KEEP_DB=1 keeps the main database too (for EXPLAIN work on the read SQL); its name is in the log
 if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi
