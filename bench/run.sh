@@ -391,17 +391,15 @@ municipalities() {
   }
   for g in $(seq 1 "$n"); do
     muni_doc "$g" 5 > "$W/muni.json"
-    read -r code t < <(curl -sS -o "$W/muni-resp.json" -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
-      -H "Content-Type: application/json" --data-binary "@$W/muni.json" "http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-muni-$g/documents?format=shelter-status-json")
-    [ "$code" = 200 ] || die "first document of bench-muni-$g: HTTP $code $(head -c 300 "$W/muni-resp.json")"
+    read -r code t _ < <(push "$HUB_PORT" "$KEY" "bench-muni-$g" shelter-status-json "$W/muni.json" application/json)
+    [ "$code" = 200 ] || die "first document of bench-muni-$g: HTTP $code"
     rec muni_first_ms "$(python3 -c "print(round($t * 1000, 1))")"
   done
   rec muni_sources "$n"
   for k in $(seq 1 40); do
     muni_doc 1 "$k" > "$W/muni.json"
-    read -r code t < <(curl -sS -o "$W/muni-resp.json" -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
-      -H "Content-Type: application/json" --data-binary "@$W/muni.json" "http://127.0.0.1:$HUB_PORT/api/v1/sources/bench-muni-1/documents?format=shelter-status-json")
-    [ "$code" = 200 ] || die "update of bench-muni-1: HTTP $code $(head -c 300 "$W/muni-resp.json")"
+    read -r code t _ < <(push "$HUB_PORT" "$KEY" bench-muni-1 shelter-status-json "$W/muni.json" application/json)
+    [ "$code" = 200 ] || die "update of bench-muni-1: HTTP $code"
     rec muni_update_ms "$(python3 -c "print(round($t * 1000, 1))")"
   done
   rec muni_partitions "$(psql -d "$DB" -tAc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass")"
