@@ -378,7 +378,7 @@ PY
 # 3-shelter update 40 times. Every ingest looks features up across sources (identity, merge): this shows what the
 # number of sources costs a small push (migration 0060 keeps small sources in one partition).
 municipalities() {
-  local n="${BENCH_MUNI:-$([ $QUICK = 1 ] && echo 50 || echo 500)}" g k t code doc
+  local n="${BENCH_MUNI:-$([ $QUICK = 1 ] && echo 50 || echo 500)}" g k t code
   log "7. a source per municipality: $n sources, a 3-shelter first document each, then 40 updates of one"
   psql -d "$DB" -qc "INSERT INTO source (id, name, kind, format, layer, owner_org_id) SELECT 'bench-muni-' || g, 'bench municipality ' || g,
     'push', 'shelter-status-json', 'shelters', 'bench-city' FROM generate_series(1, $n) g ON CONFLICT DO NOTHING"
@@ -393,14 +393,14 @@ municipalities() {
     muni_doc "$g" 5 > "$W/muni.json"
     read -r code t _ < <(push "$HUB_PORT" "$KEY" "bench-muni-$g" shelter-status-json "$W/muni.json" application/json)
     [ "$code" = 200 ] || die "first document of bench-muni-$g: HTTP $code"
-    rec muni_first_ms "$(python3 -c "print(round($t * 1000, 1))")"
+    rec muni_first_ms "$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')"
   done
   rec muni_sources "$n"
   for k in $(seq 1 40); do
     muni_doc 1 "$k" > "$W/muni.json"
     read -r code t _ < <(push "$HUB_PORT" "$KEY" bench-muni-1 shelter-status-json "$W/muni.json" application/json)
     [ "$code" = 200 ] || die "update of bench-muni-1: HTTP $code"
-    rec muni_update_ms "$(python3 -c "print(round($t * 1000, 1))")"
+    rec muni_update_ms "$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')"
   done
   rec muni_partitions "$(psql -d "$DB" -tAc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass")"
 }

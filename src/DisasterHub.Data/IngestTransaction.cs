@@ -312,11 +312,13 @@ public sealed class IngestTransaction : IAsyncDisposable
         await DrainAsync(); // a batch in flight still probes the workspace it was staged for
         _stagingWorkspace = workspace;
         await ExecuteAsync(SqlFiles.Get("ingest_staging"), ct);
-        await using (var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace))
-            _probe = (bool)(await c.ExecuteScalarAsync(ct))!;
         // a source with features here has them in one partition, which its probes and writes name (pruned to it); a
         // first load's partition is decided once its size is known (WriteStagedAsync)
-        _part = _probe ? await PartAsync(ct) : null;
+        await using var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace);
+        await using var r = await c.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        _probe = r.GetBoolean(0);
+        _part = r.IsDBNull(1) ? null : r.GetString(1);
     }
 
     private string? _stagingWorkspace;

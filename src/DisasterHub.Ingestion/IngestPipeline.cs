@@ -79,6 +79,11 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
     public const string UnknownFormatHealth = "unknown format (see audit)";
     private readonly Dictionary<string, TimeSpan> _staleness = options.Value.Staleness;
 
+    /// <summary>What a document's ingest transaction (or its preview) writes for.</summary>
+    private IngestScope ScopeOf(IngestRequest req, DateTimeOffset receivedAt) =>
+        new(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds)
+        { StaleLimits = _staleness, OwnPartitionFrom = options.Value.OwnPartitionFromRows };
+
     public async Task<IngestOutcome> IngestAsync(IngestRequest req, CancellationToken ct)
     {
         var receivedAt = clock.GetUtcNow();
@@ -92,8 +97,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
 
         var raw = new RawDocument(req.ContentType, req.Format, req.Body, req.ApiKeyId, req.FetchUrl);
         await using var ingest = await IngestTransaction.BeginAsync(db,
-            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds)
-            { StaleLimits = _staleness, OwnPartitionFrom = options.Value.OwnPartitionFromRows }, ct);
+ScopeOf(req, receivedAt), ct);
 
         if (req.SkipIfUnchanged && req.Source.LastRawSha256 is { } last && last.AsSpan().SequenceEqual(raw.Sha256))
         {
@@ -340,8 +344,7 @@ public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, 
             return new PreviewOutcome(IngestStatus.WrongLayer, named.Format, named.Layer, [],
                 [new Rejection("format", $"format '{named.Format}' writes layer '{named.Layer}', but source '{req.Source.Id}' is of layer '{req.Source.Layer}'")], null);
         await using var ingest = await IngestTransaction.BeginAsync(db,
-            new IngestScope(req.Source.Id, req.Workspace, receivedAt, req.Source.ExpectedIntervalSeconds)
-            { StaleLimits = _staleness, OwnPartitionFrom = options.Value.OwnPartitionFromRows }, ct);
+ScopeOf(req, receivedAt), ct);
         await ingest.ReadOnlyAsync(ct);
         var read = await ReadAsync(ingest, Choose(req), req, receivedAt, ct);
         if (read.Failure is { } failure) return new PreviewOutcome(read.FailStatus, read.Parser?.Format, read.Parser?.Layer, [], [failure], null);

@@ -17,16 +17,23 @@
 -- a first load that creates a partition holds it exclusively and creates none once the source has rows in the shared
 -- partition. So a source never has rows in two partitions.
 
+-- Whether the source has a partition of its own. The catalog is read with SQL, each statement with its own snapshot
+-- (as 0050 did: to_regclass may remember a name it looked up before a lock as missing after another transaction
+-- created it).
+CREATE FUNCTION hub_feature_has_partition(source text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = hub_feature_partition(source) AND relnamespace = current_schema()::regnamespace)
+$$;
+
 -- The partition a source's rows go to: its own if its first load created one, otherwise the shared one (''). Without a
 -- partition, the answer is read again under the source's lock (held shared to commit): a first load creating the
 -- partition meanwhile is waited for.
 CREATE FUNCTION hub_feature_part(source text) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_class WHERE relname = hub_feature_partition(source) AND relnamespace = current_schema()::regnamespace) THEN
+    IF hub_feature_has_partition(source) THEN
         RETURN source;
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('hub_feature_part'), hashtext(source));
-    IF EXISTS (SELECT 1 FROM pg_class WHERE relname = hub_feature_partition(source) AND relnamespace = current_schema()::regnamespace) THEN
+    IF hub_feature_has_partition(source) THEN
         RETURN source;
     END IF;
     RETURN '';
@@ -37,12 +44,12 @@ END $$;
 -- first load) and the source's lock held exclusively, both to commit.
 CREATE OR REPLACE FUNCTION hub_feature_first_load(source text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_class WHERE relname = hub_feature_partition(source) AND relnamespace = current_schema()::regnamespace) THEN
+    IF hub_feature_has_partition(source) THEN
         RETURN false;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('hub_feature_load'));
     PERFORM pg_advisory_xact_lock(hashtext('hub_feature_part'), hashtext(source));
-    RETURN NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = hub_feature_partition(source) AND relnamespace = current_schema()::regnamespace)
+    RETURN NOT hub_feature_has_partition(source)
        AND NOT EXISTS (SELECT 1 FROM feature WHERE part = '' AND source_id = source);
 END $$;
 
