@@ -4,6 +4,12 @@ namespace DisasterHub.Data;
 
 public sealed record EventFilter(string Workspace, string[] Layers, Core.Clearance Clearance, double[]? Bbox);
 
+/// <summary>
+/// Many changes waiting after <paramref name="From"/>, sent as one <c>burst</c> event: <paramref name="To"/> is the last
+/// of them (the stream's new cursor), <paramref name="Changes"/> how many, with their layers and extent.
+/// </summary>
+public sealed record EventBurst(long From, long To, long Changes, string[] Layers, double[] Bbox);
+
 /// <summary>One replayed history event and its place in the replay (the cursor of the next page).</summary>
 public readonly record struct HistoryEvent(long Id, DateTime ReceivedAt, string Json);
 
@@ -44,6 +50,15 @@ public sealed class EventQueries(NpgsqlDataSource db, TimeProvider clock, int pa
             c.Parameters.AddWithValue("cursor", cursor);
             c.Parameters.AddWithValue("page", PageSize);
         }, r => (r.GetInt64(0), r.GetString(1), r.GetString(2)), ct);
+
+    /// <summary>Every change waiting after the cursor within the filter, summed up (null when none is).</summary>
+    public async Task<EventBurst?> BurstAfterAsync(EventFilter f, long cursor, CancellationToken ct)
+    {
+        var rows = await ReadAsync("events_burst", f, $"{cursor}", c => c.Parameters.AddWithValue("cursor", cursor),
+            r => new EventBurst(cursor, r.GetInt64(0), r.GetInt64(1), r.GetFieldValue<string[]>(2),
+                [r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6)]), ct);
+        return rows.Count > 0 ? rows[0] : null;
+    }
 
     /// <summary>
     /// History after <paramref name="at"/>, one page at a time after a (received_at, id) cursor, streamed: the caller

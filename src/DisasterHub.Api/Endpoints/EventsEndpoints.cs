@@ -10,7 +10,9 @@ namespace DisasterHub.Api.Endpoints;
 /// <summary>
 /// <c>GET /api/v1/events</c>: server-sent events of merged-feature changes, filtered by layer and bbox and by what
 /// the caller may read. Resumes after <c>Last-Event-ID</c> / <c>since</c>; <c>at=T</c> first replays what changed
-/// after T from history, page by page.
+/// after T from history, page by page. With <c>burst=N</c>, more than N changes waiting at once (a national registry
+/// loaded or re-published: ~110,000) are sent as one <c>burst</c> event — from, to (its id), how many, layers, extent —
+/// for a client that redraws rather than applies each change; <c>/api/v1/changes?since=from</c> lists them.
 /// </summary>
 /// <remarks>
 /// A stream is rate-limited like every read, takes a slot from <see cref="StreamGate"/> (per client and in total), and
@@ -81,6 +83,11 @@ public static class EventsEndpoints
         return new EventFilter(ReadAccess.Workspace(ctx), layers, await ReadAccess.LevelsAsync(ctx, db, ct), bbox);
     }
 
+    private static string BurstJson(EventBurst b) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        from = b.From, to = b.To, changes = b.Changes, layers = b.Layers, bbox = b.Bbox,
+    });
+
     private static async Task Stream(HttpContext ctx, EventQueries q, ChangeSignal signal, HubDbContext db, StreamGate gate, CancellationToken ct)
     {
         var (slot, refused) = gate.TryEnter(ctx.Resolved().Partition);
@@ -97,6 +104,16 @@ public static class EventsEndpoints
         {
             await ParameterProblem.For("at", "at must be an RFC 3339 instant with a zone").ExecuteAsync(ctx);
             return;
+        }
+        int? burst = null;
+        if (query["burst"].ToString() is { Length: > 0 } bv)
+        {
+            if (!int.TryParse(bv, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > q.PageSize)
+            {
+                await ParameterProblem.For("burst", $"burst must be an integer 1–{q.PageSize}: more changes waiting than that are sent as one burst event").ExecuteAsync(ctx);
+                return;
+            }
+            burst = n;
         }
         if (await FilterOf(ctx, db, ct) is not { } filter) return;
         var layers = filter.Layers;
@@ -134,6 +151,13 @@ public static class EventsEndpoints
                 do
                 {
                     page = await q.ChangesAfterAsync(filter, cursor, ct);
+                    // more waiting than the caller wants one by one: one event sums them up, and the cursor moves past
+                    if (burst is { } most && page.Count > most && await q.BurstAfterAsync(filter, cursor, ct) is { } b)
+                    {
+                        await ctx.Response.WriteAsync($"id: {b.To}\nevent: burst\ndata: {BurstJson(b)}\n\n", ct);
+                        cursor = b.To;
+                        page = [];
+                    }
                     foreach (var (seq, kind, json) in page)
                     {
                         await ctx.Response.WriteAsync($"id: {seq}\nevent: {kind}\ndata: {json}\n\n", ct);
