@@ -9,7 +9,7 @@ import { loadCredit } from './attribution.js';
 import { followerLine } from './follower.js';
 import { catalogueLayers, statusColor, attributeLabels } from './catalogue.js';
 import { mediaFigure } from './media.js';
-import { batchEvents } from './event-burst.js';
+import { batchEvents, BURST_AT, readBurst } from './event-burst.js';
 
 const maplibregl = window.maplibregl;
 
@@ -19,7 +19,7 @@ const maplibregl = window.maplibregl;
 const BASEMAP_URL = '/geodata/japan-outline.geojson';
 const ROLLUP_URL = '/ogc/collections/municipalities/items?limit=2000';
 const SOURCES_URL = '/api/v1/sources';
-const EVENTS_URL = '/api/v1/events';
+const EVENTS_URL = `/api/v1/events?burst=${BURST_AT}`;
 const FETCH_TIMEOUT_MS = 8_000;
 const POLL_MS = 30_000; // dashboard/sources safety net besides the event stream
 const SLIDER_MINUTES = 24 * 60; // the time slider covers the last 24 h
@@ -67,7 +67,7 @@ const I18N = {
   ja: {
     subtitle: '災害情報共有ハブ', lastUpdate: '最終更新', view: '表示データ', merged: '統合', perSource: '情報源別',
     presets: 'プリセット', layers: 'レイヤー', legend: '凡例', asOf: '表示時刻', now: '現在',
-    dashboard: '市区町村ダッシュボード', evacueeTotal: '避難者数', sheltersOpen: '開設避難所', customersOut: '停電戸数',
+    dashboard: '市区町村ダッシュボード', evacueeTotal: '避難者数', burstOf: '{n} 件の一括更新', sheltersOpen: '開設避難所', customersOut: '停電戸数',
     casualties: '死者・行方不明', colMunicipality: '市区町村', colSeverity: '深刻度', colEvacuees: '避難者',
     colShelters: '避難所', colPower: '停電', colCasualties: '死/不明', colAlerts: '指示/警報',
     noActivity: '報告のある市区町村はありません', sources: '情報源', live: 'ライブ', liveBadge: 'LIVE', asOfBadge: '過去表示',
@@ -85,7 +85,7 @@ const I18N = {
   en: {
     subtitle: 'Disaster information hub', lastUpdate: 'Last update', view: 'Data', merged: 'Merged', perSource: 'Per source',
     presets: 'Presets', layers: 'Layers', legend: 'Legend', asOf: 'As of', now: 'Now',
-    dashboard: 'Municipality dashboard', evacueeTotal: 'Evacuees', sheltersOpen: 'Open shelters', customersOut: 'Customers out',
+    dashboard: 'Municipality dashboard', evacueeTotal: 'Evacuees', burstOf: '{n} changes at once', sheltersOpen: 'Open shelters', customersOut: 'Customers out',
     casualties: 'Dead / missing', colMunicipality: 'Municipality', colSeverity: 'Severity', colEvacuees: 'Evac.',
     colShelters: 'Open', colPower: 'Out', colCasualties: 'D/M', colAlerts: 'Ord/Wrn',
     noActivity: 'No municipality has reported anything', sources: 'Sources', live: 'live', liveBadge: 'LIVE', asOfBadge: 'AS OF',
@@ -1191,12 +1191,21 @@ function renderLastEvent() {
     state.eventCount > 1 ? el('span', { class: 'ev-more' }, ` (${fmtInt(state.eventCount)})`) : null);
 }
 
-// One batch of change, expired and deleted events (event-burst.js): counted and noted one by one, drawn once.
+// One batch of change, expired, deleted and burst events (event-burst.js): counted and noted one by one, drawn once.
 function onChanges(batch) {
   let last = null;
   let popupKind = null;
   const pulses = [];
   for (const msg of batch) {
+    if (msg.type === 'burst') { // many changes at once (a registry loaded): counted and their layers redrawn
+      const b = readBurst(msg);
+      if (!b) continue;
+      state.eventCount += b.changes;
+      for (const l of b.layers) dirtyLayers.add(l);
+      last = { msg, p: { layer: b.layers[0], name: t('burstOf').replace('{n}', fmtInt(b.changes)), change_seq: b.to } };
+      if (popupState) popupKind = 'change';
+      continue;
+    }
     let f;
     try { f = JSON.parse(msg.data); } catch { continue; }
     const p = f?.properties;
@@ -1216,7 +1225,7 @@ function onChanges(batch) {
   if (typeof p.attrs === 'string') { try { p.attrs = JSON.parse(p.attrs); } catch { p.attrs = {}; } }
   state.lastEvent = { properties: p, at: new Date() };
   if (p.entity_key) document.body.dataset.lastEvent = p.entity_key;
-  document.body.dataset.lastEventKind = msg.type; // change, expired or deleted
+  document.body.dataset.lastEventKind = msg.type; // change, expired, deleted or burst
   document.body.dataset.lastEventSeq = String(p.change_seq ?? msg.lastEventId ?? '');
   document.body.dataset.eventCount = String(state.eventCount);
   state.eventBatches += 1;
@@ -1254,6 +1263,7 @@ function connectEvents() {
   events.addEventListener('change', onChange);
   events.addEventListener('expired', onChange); // a record past valid_until leaves the live picture
   events.addEventListener('deleted', onChange); // so does one withdrawn (a full replacement) or merged into another
+  events.addEventListener('burst', onChange); // more than BURST_AT changes at once, summed up
 }
 
 // ---------------------------------------------------------------------------

@@ -22,3 +22,19 @@ export function batchEvents(handle, { everyMs = 100 } = {}) {
     if (timer === null) timer = setTimeout(flush, everyMs);
   };
 }
+
+// A national registry loaded or re-published whole is ~110,000 changes at once: even batched, the page counted the
+// last of them 24 s after the push answered, and every map downloaded each one (~500 bytes). The map asks the stream
+// for bursts (GET /api/v1/events?burst=BURST_AT): more changes than that waiting at once arrive as one `burst` event
+// — from, to (its id), changes, layers, bbox — and the page redraws those layers instead of noting each change.
+export const BURST_AT = 200;
+
+/** A `burst` event's summary, or null when it is not one the page can read. */
+export function readBurst(msg) {
+  try {
+    const b = JSON.parse(msg.data);
+    return Number.isFinite(b?.changes) && Array.isArray(b.layers) ? b : null;
+  } catch {
+    return null;
+  }
+}
