@@ -99,10 +99,12 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
         return await c.ExecuteScalarAsync(ct) as string;
     }
 
-    private async IAsyncEnumerable<string> StreamAsync(string template, ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The roll-up's statement for this query, with its parameters (what <see cref="RollupAsync"/> runs; tests explain it).</summary>
+    public static NpgsqlCommand RollupCommand(ItemQuery q) => Command("rollup", q);
+
+    private static NpgsqlCommand Command(string template, ItemQuery q)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var c = new NpgsqlCommand(Compose(template, q), conn);
+        var c = new NpgsqlCommand(Compose(template, q));
         if (template == "ogc_items") BindItems(c.Parameters, q);
         else
         {
@@ -111,6 +113,14 @@ public sealed class FeatureQueries(NpgsqlDataSource db)
             c.Parameters.AddWithValue("limit", q.Limit);
             c.Parameters.AddWithValue("offset", q.Offset);
         }
+        return c;
+    }
+
+    private async IAsyncEnumerable<string> StreamAsync(string template, ItemQuery q, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var c = Command(template, q);
+        c.Connection = conn;
         await using var r = await c.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return r.GetString(0);
     }

@@ -1,6 +1,10 @@
 -- Municipality roll-up: the lifeline picture per municipality from the merged layers, with one severity;
 -- geometry from imported boundaries, else the representative point. Counts are 64-bit (hub_count, migration 0010).
-WITH m AS (SELECT * FROM ({rows}) r WHERE r.classification = ANY (@levels) AND r.municipality_code IS NOT NULL),
+-- National scale (issue 16): m names the columns it uses, so the rows' provenance and conflicts (jsonb built per row)
+-- are never computed; and each layer's sums are joined per (code, layer), not looked up by a subquery per row of
+-- per_layer, which PostgreSQL ran as one scan of m per municipality (1,918 scans of 148,340 rows: 95 s).
+WITH m AS (SELECT r.municipality_code, r.layer, r.status, r.severity, r.observed_at, r.received_at, r.attrs, r.stale
+           FROM ({rows}) r WHERE r.classification = ANY (@levels) AND r.municipality_code IS NOT NULL),
 num AS (SELECT m.*, hub_count(m.attrs -> 'evacuees') AS evacuees,
                     hub_count(m.attrs -> 'customers_out') AS customers_out,
                     hub_count(m.attrs -> 'deaths') AS deaths,
@@ -39,11 +43,15 @@ per_sum AS (
     FROM m CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(@rollup::jsonb -> m.layer -> 'sum', '[]'::jsonb)) k(key)
     GROUP BY 1, 2, 3
 ),
+sums AS (
+    SELECT s.code, s.layer, jsonb_object_agg(s.key, s.total) AS totals FROM per_sum s GROUP BY s.code, s.layer
+),
 layers AS (
     SELECT p.code, jsonb_object_agg(p.layer, jsonb_build_object('count', p.n, 'max_severity', p.severity, 'in_status', p.in_status, 'overdue_estimates', p.overdue)
-        || coalesce((SELECT jsonb_object_agg(s.key, s.total) FROM per_sum s WHERE s.code = p.code AND s.layer = p.layer), '{}'::jsonb)) AS layers,
+        || coalesce(t.totals, '{}'::jsonb)) AS layers,
         sum(p.overdue) AS overdue
-    FROM per_layer p GROUP BY p.code
+    FROM per_layer p LEFT JOIN sums t ON t.code = p.code AND t.layer = p.layer
+    GROUP BY p.code
 )
 SELECT json_build_object(
     'type', 'Feature',
