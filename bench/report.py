@@ -62,6 +62,12 @@ if med("muni_sources"):
     lines.append(f"a source per municipality: {fmt(med('muni_sources'))} sources (feature in {fmt(med('muni_partitions'))} partitions), "
                  f"first documents p50 {fmt(med('muni_first_ms'))} ms; a 3-shelter update beside them p50 {fmt(med('muni_update_ms'))} ms, "
                  f"max {fmt(ups[-1])} ms (n = {len(ups)})")
+if med("nat_sources"):
+    by_zoom = lambda view: " / ".join(fmt(med(f"nat_tile_{view}_z{z}_p50_ms")) for z in range(11))
+    lines.append(f"a national deployment ({fmt(med('nat_sources'))} municipal sources, 20 shelters each; first documents p50 "
+                 f"{fmt(med('nat_first_p50_ms'))} ms), each read just after a change, p50 ms: tiles over Tokyo z0–z10 merged "
+                 f"{by_zoom('merged')}; source view {by_zoom('source')}; roll-up {fmt(med('nat_rollup_p50_ms'))}; "
+                 f"/api/v1/sources {fmt(med('nat_sources_list_p50_ms'))}")
 goal("unchanged re-push ≥ 5× faster than the first push", rs and rs >= 5, f"first {fmt(med('ingest_hub_s'))} s, re-push {fmt(rp)} s = {fmt(rs)}x" if rs else "n/a")
 goal("ingest ≥ 0.3× raw COPY (issue 16)", rc and rc >= 0.3, f"hub {fmt(hub)} f/s vs COPY {fmt(cp)} rows/s = {rc:.2f}x" if rc else "n/a")
 

@@ -405,9 +405,23 @@ municipalities() {
   rec muni_partitions "$(psql -d "$DB" -tAc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass")"
 }
 
+# ---------------------------------------------------------------- 8. a national deployment's reads
+# BENCH_NATIONAL (default every municipality of the shipped boundaries, 1,918; 100 in --quick) sources, each placed
+# in its municipality with 20 shelters; then the reads officers make all day, each timed just after a change: merged
+# and per-source tiles over Tokyo (z0–z10), the municipality roll-up, the source list (bench/national.py).
+national() {
+  local n="${BENCH_NATIONAL:-$([ $QUICK = 1 ] && echo 100 || echo 1918)}"
+  log "8. a national deployment's reads: $n municipal sources of 20 shelters, each in its municipality"
+  echo "python3 bench/national.py PORT KEY DB $n   # sources bench-nat-CODE; tiles over Tokyo z0–z10, roll-up, /api/v1/sources, each just after a change" >> "$CMDS"
+  python3 "$B/national.py" "$HUB_PORT" "$KEY" "$DB" "$n" > "$W/national.tsv" || die "section 8 (national.py) failed"
+  local k v
+  while IFS=$'\t' read -r k v; do rec "$k" "$v"; done < "$W/national.tsv"
+}
+
 if [ $INGEST_ONLY = 1 ]; then
   worst_cases
   municipalities
+  national
   if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi
   python3 "$B/report.py" "$RES" | tee "$RES/summary.txt"
   log "results: $RES"
@@ -630,6 +644,7 @@ fi
 
 worst_cases
 municipalities
+national
 
 # BENCH_KEEP_DB=1 keeps the main database too (for EXPLAIN work on the read SQL); its name is in the log
 if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then DBS=("${DBS[@]/$DB}"); log "kept database $DB"; fi

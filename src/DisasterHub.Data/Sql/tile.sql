@@ -31,8 +31,8 @@ clustered AS (
     SELECT c.layer, NULL::text AS id, CASE WHEN count(*) = 1 THEN min(c.name) END AS name, NULL::text AS status,
            max(c.severity) AS severity, NULL::text AS municipality_code, NULL::text AS entity_key, NULL::text AS sources,
            max(c.observed_at)::text AS observed_at, bool_and(c.stale) AS stale, 0 AS conflicts,
-           hub_count_total(sum(hub_count(c.attrs -> 'evacuees'))) AS evacuees,
-           hub_count_total(sum(hub_count(c.attrs -> 'customers_out'))) AS customers_out,
+           hub_count_total(sum(c.evacuees)) AS evacuees,
+           hub_count_total(sum(c.customers_out)) AS customers_out,
            count(*)::int AS point_count,
            ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(ST_X(p)), avg(ST_Y(p))), 3857), b.env, 4096, 64, true) AS geom,
            row_number() OVER (PARTITION BY c.layer ORDER BY max(c.severity) DESC NULLS LAST) AS rn

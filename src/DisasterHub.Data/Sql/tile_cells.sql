@@ -15,7 +15,7 @@ members AS (
       AND c.cx BETWEEN @cx0 AND @cx1 AND c.cy BETWEEN @cy0 AND @cy1
     UNION ALL
     SELECT r.layer, hub_tile_cell_x(p), hub_tile_cell_y(p), 1, r.severity, r.observed_at, r.name,
-           hub_count(r.attrs -> 'evacuees'), hub_count(r.attrs -> 'customers_out'), ST_X(p), ST_Y(p), r.stale
+           r.evacuees, r.customers_out, ST_X(p), ST_Y(p), r.stale
     FROM ({rows}) r CROSS JOIN b CROSS JOIN LATERAL hub_tile_point(r.geom) p
     WHERE r.valid_until IS NOT NULL AND r.classification = ANY (@levels) AND r.geom && b.env4326
       AND hub_tile_cell_x(p) BETWEEN @cx0 AND @cx1 AND hub_tile_cell_y(p) BETWEEN @cy0 AND @cy1
