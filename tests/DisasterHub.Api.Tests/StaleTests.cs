@@ -12,7 +12,11 @@ public sealed class staleness_should : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _hub = await HubServer.StartAsync(new() { ["Hub:Sources:1:Id"] = "nanao-status", ["Hub:Sources:1:ExpectedIntervalSeconds"] = "600" }, _clock);
+        _hub = await HubServer.StartAsync(TestSettings.AddPrefecturePusher(new()
+        {
+            ["Hub:Sources:1:Id"] = "nanao-status", ["Hub:Sources:1:ExpectedIntervalSeconds"] = "600",
+            ["Hub:Sources:19:ExpectedIntervalSeconds"] = "600",
+        }), _clock);
         var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
         Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", key, push_endpoint_should.StatusDoc())).StatusCode);
     }
@@ -36,5 +40,30 @@ public sealed class staleness_should : IAsyncLifetime
         Assert.Equal((false, false, 599L), await Read());
         _clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal((true, true, 601L), await Read());
+    }
+
+    /// <summary>
+    /// A merged record is stale only when every source reporting it is: with the city silent, the prefecture's report
+    /// of the same shelter keeps it fresh. (The city is the record's first source: a read that looked only at the
+    /// first would call it stale.)
+    /// </summary>
+    [Fact]
+    public async Task keep_a_shelter_two_sources_report_fresh_until_both_are_silent()
+    {
+        _clock.Advance(TimeSpan.FromSeconds(300));
+        var prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
+        var r = await _hub.PushAsync("pref-status", prefKey, push_endpoint_should.StatusDoc(observedAt: "2026-11-22T09:05:00+09:00"));
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        async Task<(string Sources, bool Stale)> Merged()
+        {
+            var p = JsonDocument.Parse(await _hub.Http.GetStringAsync("/ogc/collections/merged_shelters/items")).RootElement
+                .GetProperty("features").EnumerateArray().Single().GetProperty("properties");
+            return (string.Join(',', p.GetProperty("sources").EnumerateArray().Select(x => x.GetString())), p.GetProperty("stale").GetBoolean());
+        }
+        Assert.Equal(("nanao-status,pref-status", false), await Merged());
+        _clock.Advance(TimeSpan.FromSeconds(301));   // the city silent for 601 s, the prefecture for 301 s
+        Assert.Equal(("nanao-status,pref-status", false), await Merged());
+        _clock.Advance(TimeSpan.FromSeconds(300));   // both past their 600 s
+        Assert.Equal(("nanao-status,pref-status", true), await Merged());
     }
 }
