@@ -71,6 +71,7 @@ public static class HubApp
         // the roll-up reads from the read pool; the HQ entries it also keeps are written and read back on the primary
         builder.Services.AddSingleton(sp => new ReportingQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredKeyedService<NpgsqlDataSource>(DataServices.Read)));
         builder.Services.AddSingleton<TileCache>();
+        builder.Services.AddSingleton<RollupCache>();
         builder.Services.AddSingleton<DisasterHub.Api.Media.MediaStore>();
         // the push path's shared state, one per hub (several hubs run in one test process)
         builder.Services.AddSingleton<DisasterHub.Api.Push.IngestGate>();

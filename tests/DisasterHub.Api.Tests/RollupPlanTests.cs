@@ -81,3 +81,61 @@ public sealed class rollup_plan_should : IAsyncLifetime
         Assert.Equal(rows, answer.GetProperty("features").GetArrayLength());
     }
 }
+
+/// <summary>
+/// The live roll-up is shared (<see cref="RollupCache"/>): every open map asks for it after each batch of changes, and
+/// at national scale it costs ~1 s of a core. Callers asking the same at once share one computation; its rows serve
+/// until a change or <see cref="RollupCache.MaxAge"/>; another clearance never gets them.
+/// </summary>
+public sealed class rollup_cache_should : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
+    private HubServer _hub = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubServer.StartAsync(clock: _clock);
+        _key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
+        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 120));
+    }
+
+    public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
+
+    private async Task<(string Cache, int Evacuees)> Rollup(HttpClient? client = null)
+    {
+        var r = await (client ?? _hub.Http).GetAsync("/ogc/collections/municipalities/items?limit=2000");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var nanao = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("features").EnumerateArray()
+            .Single(f => f.GetProperty("id").GetString() == "172022");
+        return (r.Headers.GetValues("X-Rollup-Cache").Single(), nanao.GetProperty("properties").GetProperty("evacuees").GetInt32());
+    }
+
+    [Fact]
+    public async Task share_one_computation_until_a_change_or_its_age_and_never_across_clearances()
+    {
+        Assert.Equal(("miss", 120), await Rollup());
+        Assert.Equal(("hit", 120), await Rollup());
+
+        // a change: the next caller gets the new picture
+        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 77, observedAt: "2026-11-22T11:30:00+09:00"));
+        Assert.Equal(("miss", 77), await Rollup());
+        Assert.Equal(("hit", 77), await Rollup());
+
+        // many callers at once after a change: one computes, the others share it
+        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 78, observedAt: "2026-11-22T11:40:00+09:00"));
+        var at = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Rollup()));
+        Assert.Equal(1, at.Count(x => x.Cache == "miss"));
+        Assert.All(at, x => Assert.Equal(78, x.Evacuees));
+
+        // staleness moves with the clock alone: rows older than MaxAge are computed again
+        _clock.Advance(RollupCache.MaxAge);
+        Assert.Equal(("miss", 78), await Rollup());
+
+        // a responder's clearance is its own entry
+        using var restricted = _hub.ClientFor(await _hub.CreateKeyAsync("hub-operator", "read:restricted"));
+        Assert.Equal("miss", (await Rollup(restricted)).Cache);
+        Assert.Equal("hit", (await Rollup()).Cache);
+    }
+}
+

@@ -259,11 +259,25 @@ public static class OgcEndpoints
         }
         // the page and numberMatched in one round trip on one connection; the count is read after the features
         var count = new System.Runtime.CompilerServices.StrongBox<long>(-1);
+        // the live roll-up is shared by callers asking the same until the next change (RollupCache)
+        List<string>? shared = null;
+        if (rollup && at is null)
+        {
+            var key = string.Join('|', iq.Scope.Workspace, iq.Scope.Clearance.CacheKey, bbox is null ? "" : string.Join(',', bbox), limit, offset);
+            var (rows, hit) = await ctx.RequestServices.GetRequiredService<RollupCache>().GetAsync(key, iq.Scope.Workspace, async () =>
+            {
+                var list = new List<string>();
+                await foreach (var row in q.RollupAsync(iq, CancellationToken.None)) list.Add(row);
+                return list;
+            }, ct);
+            ctx.Response.Headers["X-Rollup-Cache"] = hit ? "hit" : "miss";
+            shared = rows;
+        }
         ctx.Response.ContentType = GeoJson;
         var w = ctx.Response.BodyWriter;
         var returned = 0;
         Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
-        await foreach (var feature in rollup ? q.RollupAsync(iq, ct) : q.PageAsync(iq, count, ct))
+        await foreach (var feature in shared is not null ? Listed(shared) : rollup ? q.RollupAsync(iq, ct) : q.PageAsync(iq, count, ct))
         {
             if (returned++ > 0) Write(w, ",");
             Write(w, feature);
@@ -278,6 +292,12 @@ public static class OgcEndpoints
         links.Add($"{{\"href\":{System.Text.Json.JsonSerializer.Serialize($"{Base(ctx)}/collections/{layer}")},\"rel\":\"collection\",\"type\":\"application/json\"}}");
         Write(w, $"],{(rollup ? "" : $"\"numberMatched\":{matched},")}\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
         await w.FlushAsync(ct);
+    }
+
+    private static async IAsyncEnumerable<string> Listed(List<string> rows)
+    {
+        foreach (var row in rows) yield return row;
+        await Task.CompletedTask;
     }
 
     /// <summary>
