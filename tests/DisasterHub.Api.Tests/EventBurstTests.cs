@@ -59,7 +59,19 @@ public sealed class event_bursts_should : IAsyncLifetime
         }
     }
 
-    private async Task<(HttpResponseMessage Resp, StreamReader Reader)> OpenAsync(HttpClient sse, string query)
+    /// <summary>An open event stream: its answer and a reader past the ": connected" comment; disposing closes both.</summary>
+    private sealed class Opened(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public StreamReader Reader => reader;
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            response.Dispose();
+        }
+    }
+
+    private static async Task<Opened> OpenAsync(HttpClient sse, string query)
     {
         var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events" + query);
         req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -67,23 +79,20 @@ public sealed class event_bursts_should : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
         var reader = new StreamReader(await resp.Content.ReadAsStreamAsync());
         Assert.StartsWith(": connected", await reader.ReadLineAsync());
-        return (resp, reader);
+        return new Opened(resp, reader);
     }
 
     [Fact]
     public async Task send_many_changes_as_one_burst_and_a_few_one_by_one()
     {
         using var sse = new HttpClient { BaseAddress = _hub.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
-        var (resp, reader) = await OpenAsync(sse, "?layer=shelters&burst=10");
-        using var _r = resp;
-        using var _d = reader;
+        using var stream = await OpenAsync(sse, "?layer=shelters&burst=10");
+        var reader = stream.Reader;
         // a stream on part of the area counts only what it may see: 20 of the 30 (bbox), and 5 are no burst
-        var (resp20, reader20) = await OpenAsync(sse, "?layer=shelters&burst=10&bbox=136.9,37.0,136.9205,37.0205");
-        using var _r20 = resp20;
-        using var _d20 = reader20;
-        var (resp5, reader5) = await OpenAsync(sse, "?layer=shelters&burst=10&bbox=136.9,37.0,136.9055,37.0055");
-        using var _r5 = resp5;
-        using var _d5 = reader5;
+        using var stream20 = await OpenAsync(sse, "?layer=shelters&burst=10&bbox=136.9,37.0,136.9205,37.0205");
+        var reader20 = stream20.Reader;
+        using var stream5 = await OpenAsync(sse, "?layer=shelters&burst=10&bbox=136.9,37.0,136.9055,37.0055");
+        var reader5 = stream5.Reader;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         await PushRegistryAsync(30);
@@ -121,9 +130,8 @@ public sealed class event_bursts_should : IAsyncLifetime
     public async Task send_every_change_to_a_stream_that_asked_for_no_bursts()
     {
         using var sse = new HttpClient { BaseAddress = _hub.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
-        var (resp, reader) = await OpenAsync(sse, "?layer=shelters");
-        using var _r = resp;
-        using var _d = reader;
+        using var stream = await OpenAsync(sse, "?layer=shelters");
+        var reader = stream.Reader;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await PushRegistryAsync(30);
         for (var i = 0; i < 30; i++) Assert.Equal("change", (await NextEventAsync(reader, cts.Token)).Event);
