@@ -7,11 +7,13 @@ using Npgsql;
 namespace DisasterHub.Ingestion;
 
 /// <summary>
-/// Announces records whose validity ended (issue 11 §2). Reads already treat a row past its valid_until as inactive at
-/// the instant it lapses (the read SQL compares with the clock); what needs a process is the <c>expired</c> event and
-/// the tile caches: every <see cref="HubOptions.ExpirySeconds"/> this finds merged rows that lapsed since, gives each
-/// a new change_seq (expire_lapsed.sql) and publishes through the same change path as ingest (NOTIFY hub_changes on
-/// commit, <see cref="ChangeSignal"/> here).
+/// Announces what the clock alone changed. Records whose validity ended (issue 11 §2): reads already treat a row past
+/// its valid_until as inactive at the instant it lapses (the read SQL compares with the clock); what needs a process is
+/// the <c>expired</c> event and the tile caches: every <see cref="HubOptions.ExpirySeconds"/> this finds merged rows
+/// that lapsed since, gives each a new change_seq (expire_lapsed.sql) and publishes through the same change path as
+/// ingest (NOTIFY hub_changes on commit, <see cref="ChangeSignal"/> here). And sources that turned stale, or fresh
+/// again through a pull that changed nothing (stale_sources.sql, compared with the last pass): their layers are
+/// published on this node's <see cref="ChangeSignal"/> only, since every node runs this pass for its own caches.
 /// </summary>
 public sealed class ExpiryService(NpgsqlDataSource db, TimeProvider clock, ChangeSignal changes, IOptions<HubOptions> options,
     ILogger<ExpiryService> log) : BackgroundService
@@ -43,7 +45,27 @@ public sealed class ExpiryService(NpgsqlDataSource db, TimeProvider clock, Chang
         foreach (var ws in lapsed.GroupBy(x => x.Workspace))
             changes.Publish(ws.Key, [.. ws.Select(x => x.Layer).Distinct()]);
         if (lapsed.Count > 0) log.LogInformation("{Count} merged records passed their valid_until", lapsed.Count);
+        await AnnounceStalenessAsync(conn, ct);
         return lapsed.Count;
+    }
+
+    /// <summary>The stale sources and their layers as of the last pass (null before the first: nothing to compare with).</summary>
+    private Dictionary<string, string>? _stale;
+
+    private async Task AnnounceStalenessAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var stale = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var c = new NpgsqlCommand(SqlFiles.Get("stale_sources"), conn))
+        {
+            c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
+            await using var r = await c.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) stale[r.GetString(0)] = r.GetString(1);
+        }
+        if (Interlocked.Exchange(ref _stale, stale) is not { } before) return;
+        var turned = stale.Where(s => !before.ContainsKey(s.Key)).Concat(before.Where(s => !stale.ContainsKey(s.Key))).ToList();
+        if (turned.Count == 0) return;
+        changes.Publish("*", [.. turned.Select(s => s.Value).Distinct()]);
+        log.LogInformation("{Count} sources turned stale or fresh: {Sources}", turned.Count, string.Join(", ", turned.Take(10).Select(s => s.Key)));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DisasterHub.Api.Tests;
 
@@ -16,6 +17,7 @@ public sealed class staleness_should : IAsyncLifetime
         {
             ["Hub:Sources:1:Id"] = "nanao-status", ["Hub:Sources:1:ExpectedIntervalSeconds"] = "600",
             ["Hub:Sources:19:ExpectedIntervalSeconds"] = "600",
+            ["Hub:ExpirySeconds"] = "0",   // no background pass: the tests run ExpiryService's pass themselves
         }), _clock);
         var key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
         Assert.Equal(HttpStatusCode.OK, (await _hub.PushAsync("nanao-status", key, push_endpoint_should.StatusDoc())).StatusCode);
@@ -66,4 +68,37 @@ public sealed class staleness_should : IAsyncLifetime
         _clock.Advance(TimeSpan.FromSeconds(300));   // both past their 600 s
         Assert.Equal(("nanao-status,pref-status", true), await Merged());
     }
+
+    /// <summary>
+    /// Cached tiles carry each record's stale flag, and nothing is written when a source merely falls silent, or comes
+    /// back with a pull answered 304 Not Modified. ExpiryService's pass notices both and drops the cached tiles, so the
+    /// next tile is drawn with the flag as it now is.
+    /// </summary>
+    [Fact]
+    public async Task draw_tiles_again_when_a_source_turns_stale_or_fresh_by_the_clock_alone()
+    {
+        var expiry = _hub.App.Services.GetRequiredService<DisasterHub.Ingestion.ExpiryService>();
+        await expiry.RunOnceAsync(CancellationToken.None);   // the state the pass compares with
+        var (x, y) = TestSettings.TileOf(136.96136, 37.04826, 14);
+        async Task<string> Tile()
+        {
+            var r = await _hub.Http.GetAsync($"/tiles/merged/14/{x}/{y}.mvt");
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            return r.Headers.GetValues("X-Tile-Cache").Single();
+        }
+        Assert.Equal("miss", await Tile());
+        Assert.Equal("hit", await Tile());
+
+        _clock.Advance(TimeSpan.FromSeconds(601));             // silent past its expected interval: stale
+        await expiry.RunOnceAsync(CancellationToken.None);
+        Assert.Equal("miss", await Tile());
+        Assert.Equal("hit", await Tile());
+
+        // a pull answered 304 Not Modified: the source is fresh again and nothing is ingested (so nothing published)
+        await _hub.Db.RowsAsync("UPDATE source SET last_success_at = @now WHERE id = 'nanao-status' RETURNING id", ("now", _clock.GetUtcNow().UtcDateTime));
+        Assert.Equal("hit", await Tile());
+        await expiry.RunOnceAsync(CancellationToken.None);
+        Assert.Equal("miss", await Tile());
+    }
 }
+
