@@ -277,7 +277,7 @@ public static class OgcEndpoints
         var w = ctx.Response.BodyWriter;
         var returned = 0;
         Write(w, "{\"type\":\"FeatureCollection\",\"features\":[");
-        await foreach (var feature in shared is not null ? Listed(shared) : rollup ? q.RollupAsync(iq, ct) : q.PageAsync(iq, count, ct))
+        await foreach (var feature in shared is not null ? shared.ToAsyncEnumerable() : rollup ? q.RollupAsync(iq, ct) : q.PageAsync(iq, count, ct))
         {
             if (returned++ > 0) Write(w, ",");
             Write(w, feature);
@@ -292,12 +292,6 @@ public static class OgcEndpoints
         links.Add($"{{\"href\":{System.Text.Json.JsonSerializer.Serialize($"{Base(ctx)}/collections/{layer}")},\"rel\":\"collection\",\"type\":\"application/json\"}}");
         Write(w, $"],{(rollup ? "" : $"\"numberMatched\":{matched},")}\"numberReturned\":{returned},\"timeStamp\":\"{clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\",\"links\":[{string.Join(',', links)}]}}");
         await w.FlushAsync(ct);
-    }
-
-    private static async IAsyncEnumerable<string> Listed(List<string> rows)
-    {
-        foreach (var row in rows) yield return row;
-        await Task.CompletedTask;
     }
 
     /// <summary>
