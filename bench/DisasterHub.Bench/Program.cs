@@ -15,6 +15,8 @@ using Npgsql;
 // and through TileQueries as the hub runs it: from the cells and from the rows (the request-time clustering, the path
 // every zoom took before the cells) below the cluster zoom; prints "PREFIX_z{z}_{path}_{p50|p95|p99|n}" TSV lines.
 // csv-read FILE [REPS]: Core's CsvReader against Sep on one CSV file (see CsvRead.cs).
+// ingest-cpu FILE FORMAT [REPS]: the hub's own work per record of a batched push (parse, checks, staging bytes), without
+// PostgreSQL (see IngestCpu.cs).
 // validate-time FILE FORMAT [REPS]: ./hub validate's parse and record checks (the ingest's one checks path) on FILE, REPS
 // times in this process after one warm-up; prints the median and fastest milliseconds (issue 16: where a push's
 // "parse and checks" stage goes, without the hub's startup or PostgreSQL).
@@ -33,6 +35,8 @@ if (args is ["validate-time", var vPath, var vFormat, ..])
     Console.WriteLine($"validate_ms\t{times[times.Count / 2]:0}\nvalidate_min_ms\t{times[0]:0}");
     return 0;
 }
+if (args is ["ingest-cpu", var iPath, var iFormat, ..])
+    return IngestCpu.Run(iPath, iFormat, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5);
 if (args is ["csv-read", var csvPath, ..])
     return CsvRead.Run(csvPath, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
 if (args is ["tile-latency", var connString, var hubUrl, var perZoomText, var prefix])

@@ -48,6 +48,38 @@ public static class IngestStore
         r.MunicipalityCode is { } m && r.Name is { Length: > 0 } n ? $"{m}:{NameNormalizer.Normalize(n)}" : null;
 
     /// <summary>
+    /// What a batch of records is staged with (IngestTransaction's COPY, and the probe of a source with stored
+    /// features): each geometry's WKB, its attributes' JSON in UTF-8 and its content hash (<see cref="ContentHash(FeatureRecord, byte[], ReadOnlySpan{byte})"/>).
+    /// Pure: the bench's <c>ingest-cpu</c> times it without a database.
+    /// </summary>
+    /// <remarks>Parallel arrays, not one array of tuples: an array of references over 85 KB (5,000 tuples) lands on the
+    /// large-object heap, which only a full collection frees, and while it waits there it keeps every record it points
+    /// at alive through the young collections (a million-row push's heap grew by 400 MB that way). The attributes go
+    /// straight to UTF-8: the bytes JsonNode.ToJsonString would give, without the string and its encoding again for the
+    /// hash (0.25 s of 110,000 records).</remarks>
+    public static (byte[][] Wkb, byte[][] Attrs, byte[][] Hashes) EncodeForStaging(IReadOnlyList<FeatureRecord> records)
+    {
+        var n = records.Count;
+        var wkb = new NetTopologySuite.IO.WKBWriter(NetTopologySuite.IO.ByteOrder.LittleEndian, false, false, false);
+        var geoms = new byte[n][];
+        var attrs = new byte[n][];
+        var hashes = new byte[n][];
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using var json = new System.Text.Json.Utf8JsonWriter(buffer);
+        for (var i = 0; i < n; i++)
+        {
+            geoms[i] = wkb.Write(records[i].Geometry);
+            buffer.ResetWrittenCount();
+            json.Reset(buffer);
+            records[i].Attrs.WriteTo(json);
+            json.Flush();
+            attrs[i] = buffer.WrittenSpan.ToArray();
+            hashes[i] = ContentHash(records[i], geoms[i], attrs[i]);
+        }
+        return (geoms, attrs, hashes);
+    }
+
+    /// <summary>
     /// What makes two states of a record "the same": everything it says except when it was said or received, so an
     /// unchanged row in a re-published document adds nothing to history.
     /// </summary>

@@ -503,30 +503,9 @@ public sealed class IngestTransaction : IAsyncDisposable
 
     private async Task StageNowAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
-        // parallel arrays, not one array of tuples: an array of references over 85 KB (5,000 tuples) lands on the
-        // large-object heap, which only a full collection frees, and while it waits there it keeps every record it
-        // points at alive through the young collections — a million-row push's heap grew by 400 MB that way
-        var n = records.Count;
-        var wkb = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
-        var geoms = new byte[n][];
-        var attrsJson = new byte[n][];
-        var hashes = new byte[n][];
-        // the attributes straight to UTF-8 (the bytes JsonNode.ToJsonString would give, without the string and its
-        // encoding again for the hash: 0.25 s of 110,000 records); text only for the rows copied
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        await using var json = new System.Text.Json.Utf8JsonWriter(buffer);
-        for (var i = 0; i < n; i++)
-        {
-            geoms[i] = wkb.Write(records[i].Geometry);
-            buffer.ResetWrittenCount();
-            json.Reset(buffer);
-            records[i].Attrs.WriteTo(json);
-            json.Flush();
-            attrsJson[i] = buffer.WrittenSpan.ToArray();
-            hashes[i] = IngestStore.ContentHash(records[i], geoms[i], attrsJson[i]);
-        }
+        var (geoms, attrsJson, hashes) = IngestStore.EncodeForStaging(records);
         // nothing stored to compare with (a first load): every record is copied
-        var changed = _probe ? await ChangedAsync(records, hashes, ct) : Enumerable.Range(0, n).ToList();
+        var changed = _probe ? await ChangedAsync(records, hashes, ct) : Enumerable.Range(0, records.Count).ToList();
         if (changed.Count == 0) return;
         await using var w = await _conn.BeginBinaryImportAsync(
             "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);

@@ -15,8 +15,9 @@ public sealed class HubOptions
 
     /// <summary>
     /// A document that changed at least this many rows has the feature tables' statistics refreshed right after it
-    /// commits when they no longer describe them (never analyzed, or the change exceeds a fifth of what they counted):
-    /// the plans of the next push and of reads then fit the tables. 0 = never.
+    /// commits when they no longer describe them (never analyzed, or the change exceeds a fifth of what they counted),
+    /// by <see cref="LoadStatistics"/> once the push has answered: the plans of reads and later pushes then fit the
+    /// tables. 0 = never.
     /// </summary>
     public int AnalyzeAfterChangedRows { get; set; } = 5000;
 

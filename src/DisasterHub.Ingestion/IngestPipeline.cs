@@ -63,7 +63,7 @@ public sealed record PreviewOutcome(IngestStatus Status, string? Format, string?
 /// source health written together (DESIGN §2). A crash anywhere leaves nothing half-done.
 /// </summary>
 public sealed class IngestPipeline(NpgsqlDataSource db, FormatRegistry formats, IOptions<HubOptions> options,
-    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, BoundarySet boundaries, ILogger<IngestPipeline> log)
+    TimeProvider clock, ChangeSignal changes, ClassificationPolicy policy, BoundarySet boundaries, LoadStatistics statistics, ILogger<IngestPipeline> log)
 {
     private readonly ServiceExtent _extent = options.Value.ParseExtent();
     private readonly IngestLimitOptions _limits = options.Value.Ingest;
@@ -136,16 +136,18 @@ ScopeOf(req, receivedAt), ct);
         var markDone = clock.GetTimestamp();
         await ingest.CommitAsync(ct);
         var committed = clock.GetTimestamp();
-        if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) await IngestStore.AnalyzeAfterLoadAsync(db, changed, ct);
+        // the statistics after a large load: on their own, once this push has answered (LoadStatistics)
+        if (options.Value.AnalyzeAfterChangedRows > 0 && changed >= options.Value.AnalyzeAfterChangedRows) statistics.Request(changed);
         var withdrawnAll = written.Withdrawn + (replacement?.Withdrawn ?? 0);
         if (written.Live > 0 || withdrawnAll > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
-            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}, statistics {AnalyzeMs:0}; {Batches} batches, {Staged} records staged)",
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}{ParseMs}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}; {Batches} batches, {Staged} records staged)",
             rawId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
             clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
+            written.ParseTime is { } parsing ? FormattableString.Invariant($" (of them parsing {parsing.TotalMilliseconds:0})") : "",
             clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds, written.StageTime.TotalMilliseconds,
-            clock.GetElapsedTime(markDone, committed).TotalMilliseconds, clock.GetElapsedTime(committed).TotalMilliseconds, written.Batches,
+            clock.GetElapsedTime(markDone, committed).TotalMilliseconds, written.Batches,
             ingest.Staged);
         return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, rejections.Count, changed, rejections)
         {
@@ -174,6 +176,9 @@ ScopeOf(req, receivedAt), ct);
 
         /// <summary>Of the writes, the time spent waiting for the previous batch's staging (hash, probe, COPY) as batches were read.</summary>
         public TimeSpan StageTime { get; init; }
+
+        /// <summary>Of <see cref="ReadTime"/>, the parser's own (the rest is the record checks and rules); null when not apart.</summary>
+        public TimeSpan? ParseTime { get; init; }
 
         public static Written Failed(IFeedParser? parser, IngestStatus status, Rejection why, TimeSpan readTime) =>
             new(parser, 0, 0, [], [], null, null, 0, readTime, 0, status, why);
@@ -214,6 +219,7 @@ ScopeOf(req, receivedAt), ct);
     {
         var budget = TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds));
         var readTime = TimeSpan.Zero;
+        var parseTime = TimeSpan.Zero;
         var stageTime = TimeSpan.Zero;
         var context = ParseContextFor(req, receivedAt, CancellationToken.None);
         CheckRun? run = null;
@@ -248,6 +254,7 @@ ScopeOf(req, receivedAt), ct);
                 return Written.Failed(parser, IngestStatus.Unparseable, why, readTime + clock.GetElapsedTime(started));
             }
             batches++;
+            parseTime += clock.GetElapsedTime(started);
             if (FormatRegistry.ApplyGeometryCaps(batch, _limits.MaxVerticesPerFeature, _limits.MaxVerticesPerDocument, ref vertices) is { } tooBig)
                 return Written.Failed(parser, IngestStatus.Unparseable, tooBig, readTime + clock.GetElapsedTime(started));
             try
@@ -284,6 +291,7 @@ ScopeOf(req, receivedAt), ct);
         return new Written(parser, live, changed, rejections, notCurrent, watermark, routedTo, routed.Count, readTime, batches)
         {
             StageTime = stageTime,
+            ParseTime = parseTime,
             Present = present,
         };
     }

@@ -72,6 +72,8 @@ public static class IngestionServices
         services.AddHostedService(sp => sp.GetRequiredService<IsolationDeriver>());
         services.AddSingleton<ExpiryService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiryService>());
+        services.AddSingleton<LoadStatistics>();
+        services.AddHostedService(sp => sp.GetRequiredService<LoadStatistics>());
         // Two clients so pooled connections never cross: feeds marked internal (the simulator) may reach loopback and
         // private addresses; every other feed connects through the SSRF guard, on every redirect too.
         // A feed with credentials uses a twin that does not follow redirects itself: FeedFetcher follows them, sending
