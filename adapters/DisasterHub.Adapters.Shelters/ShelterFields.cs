@@ -85,10 +85,22 @@ internal sealed class FieldNames
         }
     }
 
-    public bool TryGetIndex(string key, out int index) => _index.TryGetValue(key, out index);
+    // The names the mappings ask for, as they spell them (constants), by reference → column or -1: normalized and looked
+    // up once per name and document, not twice per name and row (a GSI row asks ~45 times: two string hashes of each
+    // Japanese name every time). Bounded: names built at run time cannot grow it without end.
+    private readonly Dictionary<object, int> _asked = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The column of the field of that name (normalized as <see cref="FieldRow.Key"/>), or -1.</summary>
+    public int IndexOf(string name)
+    {
+        if (_asked.TryGetValue(name, out var i)) return i;
+        i = _index.TryGetValue(FieldRow.Key(name), out var found) ? found : -1;
+        if (_asked.Count < 256) _asked[name] = i;
+        return i;
+    }
 
     /// <summary>Whether a field of that name (normalized as <see cref="FieldRow.Key"/>) is present.</summary>
-    public bool Has(string name) => _index.ContainsKey(FieldRow.Key(name));
+    public bool Has(string name) => IndexOf(name) >= 0;
 
     public IEnumerable<string> Keys => _index.Keys;
 
@@ -141,7 +153,7 @@ internal sealed class FieldRow
     public string? Get(params ReadOnlySpan<string> names)
     {
         foreach (var n in names)
-            if (_names.TryGetIndex(Key(n), out var i) && (i < _values.Count ? _values[i] : "") is { } v && !string.IsNullOrWhiteSpace(v))
+            if (_names.IndexOf(n) is var i and >= 0 && (i < _values.Count ? _values[i] : "") is { } v && !string.IsNullOrWhiteSpace(v))
                 return v.Trim();
         return null;
     }
