@@ -39,13 +39,22 @@ public static partial class MunicipalityCode
             error = "municipality code is empty";
             return false;
         }
-        var m = Digits().Match(s);
-        if (!m.Success)
+        string d;
+        // the usual spelling, plain digits, without a regex match per record (every row of a registry comes here)
+        if (s.Length <= 6 && s.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
         {
-            error = $"municipality code {raw}: not a number";
-            return false;
+            d = s;
         }
-        var d = m.Groups[1].Value;
+        else
+        {
+            var m = Digits().Match(s);
+            if (!m.Success)
+            {
+                error = $"municipality code {raw}: not a number";
+                return false;
+            }
+            d = m.Groups[1].Value;
+        }
         switch (d.Length)
         {
             case 6:

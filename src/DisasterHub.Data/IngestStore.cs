@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using DisasterHub.Core;
+using NetTopologySuite.Geometries;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -68,7 +69,7 @@ public static class IngestStore
         using var json = new System.Text.Json.Utf8JsonWriter(buffer);
         for (var i = 0; i < n; i++)
         {
-            geoms[i] = wkb.Write(records[i].Geometry);
+            geoms[i] = records[i].Geometry is Point { IsEmpty: false } point ? PointWkb(point) : wkb.Write(records[i].Geometry);
             buffer.ResetWrittenCount();
             json.Reset(buffer);
             records[i].Attrs.WriteTo(json);
@@ -77,6 +78,21 @@ public static class IngestStore
             hashes[i] = ContentHash(records[i], geoms[i], attrs[i]);
         }
         return (geoms, attrs, hashes);
+    }
+
+    /// <summary>
+    /// A point's 2D little-endian WKB, the bytes <see cref="NetTopologySuite.IO.WKBWriter"/> writes for it without SRID,
+    /// Z or M (1, type 1, x, y): written straight into its 21 bytes, where the writer made a stream and its buffer for
+    /// every record of a registry.
+    /// </summary>
+    public static byte[] PointWkb(Point point)
+    {
+        var bytes = new byte[21];
+        bytes[0] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(1), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(5), point.X);
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(13), point.Y);
+        return bytes;
     }
 
     /// <summary>

@@ -73,4 +73,23 @@ public sealed class content_hash_should
         // the value stored with this record by every hub so far
         Assert.Equal("A60FE5EFFC753BF2E844B715EC2225EB7124B4801428D2B5CC4862C56A656514", hashes[1]);
     }
+    [Fact]
+    public void be_staged_with_the_bytes_the_wkb_writer_gives()
+    {
+        // ingest writes a point's WKB itself (IngestStore.PointWkb): the bytes, and so every stored hash, must be the writer's
+        var f = new GeometryFactory(new PrecisionModel(), 4326);
+        var records = Records().Concat([
+            new FeatureRecord { Layer = "shelters", SourceKey = "5", Geometry = f.CreatePoint(new Coordinate(-0.0, 135.123456789012345)) },
+            new FeatureRecord { Layer = "shelters", SourceKey = "6", Geometry = f.CreatePoint(new CoordinateZ(139.7671, 35.6812, 40)) },
+        ]).ToList();
+        var (wkbs, attrs, hashes) = IngestStore.EncodeForStaging(records);
+        var writer = new WKBWriter(ByteOrder.LittleEndian, false, false, false);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var expected = writer.Write(records[i].Geometry);
+            Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(wkbs[i]));
+            Assert.Equal(records[i].Attrs.ToJsonString(), Encoding.UTF8.GetString(attrs[i]));
+            Assert.Equal(Convert.ToHexString(Reference(records[i], expected, records[i].Attrs.ToJsonString())), Convert.ToHexString(hashes[i]));
+        }
+    }
 }

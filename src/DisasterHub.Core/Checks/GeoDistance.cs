@@ -49,9 +49,10 @@ public static class GeoDistance
     public static (double Metres, Coordinate? Worst) FarthestFrom(Geometry g, IReadOnlyList<MunicipalArea> areas)
     {
         if (areas.Count == 0) return (double.PositiveInfinity, g.Coordinate);
-        // Most records lie inside: one prepared Covers per area answers without sampling.
-        foreach (var a in areas)
-            if (a.Prepared.Covers(g)) return (0, null);
+        // Most records lie inside: one prepared Covers per area answers without sampling (by index: a foreach over the
+        // list's interface boxed an enumerator per record)
+        for (var i = 0; i < areas.Count; i++)
+            if (areas[i].Prepared.Covers(g)) return (0, null);
         double worst = 0;
         Coordinate? at = null;
         foreach (var c in Samples(g))

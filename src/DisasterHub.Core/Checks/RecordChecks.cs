@@ -110,11 +110,13 @@ public sealed class RecordChecks(IReadOnlyList<IRecordCheck> checks)
     public void Run(ParseResult result, CheckRun run)
     {
         var context = run.Context;
+        // by index: a foreach over the list's interface boxed an enumerator for every record of a national registry
+        var checks = Checks;
         result.Records.RemoveAll(r =>
         {
             context.Budget.ThrowIfCancellationRequested();
-            foreach (var check in Checks)
-                if (check.Check(r, run) is { } reason)
+            for (var i = 0; i < checks.Count; i++)
+                if (checks[i].Check(r, run) is { } reason)
                 {
                     result.Reject(r.Location ?? r.SourceKey, reason);
                     return true;
@@ -299,7 +301,9 @@ public sealed class GeometryCheck : IRecordCheck
         if (r.Geometry is null || r.Geometry.IsEmpty)
             return r.CancelsEvent is not null ? $"取消 of event {r.CancelsEvent}: no stored record of that event to retract"
                 : r.LocatedByCode && r.MunicipalityCode is not null ? $"no resolvable location (municipality code {r.MunicipalityCode} is unknown)" : "no usable location";
-        return r.Geometry.IsValid ? null : "invalid geometry";
+        // a point is valid when its coordinates are finite, which is all IsValidOp checks of one (without building it per record)
+        var valid = r.Geometry is Point p ? double.IsFinite(p.X) && double.IsFinite(p.Y) : r.Geometry.IsValid;
+        return valid ? null : "invalid geometry";
     }
 }
 
