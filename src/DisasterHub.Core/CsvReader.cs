@@ -129,8 +129,10 @@ public static class CsvReader
     /// <summary>True when every field is empty (a blank line, or ",,,,").</summary>
     public static bool IsBlank(CsvRow row)
     {
-        foreach (var f in row.Fields)
-            if (!string.IsNullOrWhiteSpace(f)) return false;
+        // by index: a foreach over the list's interface boxes an enumerator for every row
+        var fields = row.Fields;
+        for (var i = 0; i < fields.Count; i++)
+            if (!string.IsNullOrWhiteSpace(fields[i])) return false;
         return true;
     }
 
