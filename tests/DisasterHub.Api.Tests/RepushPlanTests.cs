@@ -16,11 +16,37 @@ namespace DisasterHub.Api.Tests;
 /// </summary>
 public sealed class unchanged_repush_should
 {
-    private static byte[] Shelters(int from, int count)
+    internal static byte[] Shelters(int from, int count)
     {
         var rows = Enumerable.Range(from, count).Select(i =>
             $$"""{"id":"R{{i}}","name":"再送試験避難所{{i}}","status":"開設","evacuees":{{i % 50}},"lat":{{37.0 + i * 0.0001:0.0000}},"lon":{{136.9 + i * 0.0001:0.0000}}}""");
         return Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"2026-01-01T09:00:00+09:00","shelters":[{{string.Join(',', rows)}}]}""");
+    }
+
+    /// <summary>Whether the merged layer has the statistics the event stream is planned on.</summary>
+    internal const string MergedStatistics = "SELECT count(*) FROM pg_stats WHERE tablename = 'merged_feature' AND attname = 'change_seq'";
+
+    /// <summary>
+    /// A hub that refreshes the statistics after 400 changed rows, and a push key of 七尾市. The merged layer's statistics
+    /// must come from the loads alone, not from an autovacuum round that may fall inside the test.
+    /// </summary>
+    internal static async Task<(HubServer Hub, string Key)> StatisticsHubAsync()
+    {
+        var s = sign_in_should.Settings();
+        s["Hub:AnalyzeAfterChangedRows"] = "400";
+        var hub = await HubServer.StartAsync(s);
+        var key = await hub.CreateKeyAsync("nanao-city", "push:shelters");
+        await hub.Db.ScalarAsync("ALTER TABLE merged_feature SET (autovacuum_enabled = false); SELECT 0");
+        return (hub, key);
+    }
+
+    /// <summary>The count <paramref name="sql"/> gives once it is not 0, or after 30 s: the refresh runs once the push has answered.</summary>
+    internal static async Task<long> SoonAsync(HubServer hub, string sql)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long n;
+        while ((n = await hub.Db.ScalarAsync(sql)) == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        return n;
     }
 
     private static async Task<(string Probe, string Recheck)> PlansAsync(string connection)
@@ -56,15 +82,10 @@ public sealed class unchanged_repush_should
     [Fact]
     public async Task probe_entities_through_their_index_without_statistics_and_refresh_them_after_a_large_load()
     {
-        var s = sign_in_should.Settings();
-        s["Hub:AnalyzeAfterChangedRows"] = "400";
         // feature is partitioned (migrations 0050, 0060): autovacuum analyzes the partitions, never the partitioned
         // table itself, whose statistics are what a join over every source is planned on
-        await using var hub = await HubServer.StartAsync(s);
-        var key = await hub.CreateKeyAsync("nanao-city", "push:shelters");
-        // the merged layer's statistics must come from the load itself, not from an autovacuum round that may fall
-        // inside the test
-        await hub.Db.ScalarAsync("ALTER TABLE merged_feature SET (autovacuum_enabled = false); SELECT 0");
+        var (hub, key) = await StatisticsHubAsync();
+        await using var _ = hub;
         var small = await hub.PushAsync("nanao-status", key, Shelters(0, 300));
         Assert.True(small.StatusCode == HttpStatusCode.OK, await small.Content.ReadAsStringAsync());
         // 300 changed rows: below the bound, nothing analyzed; the table still has no statistics
@@ -74,18 +95,10 @@ public sealed class unchanged_repush_should
         // the push has answered (LoadStatistics), not on the pusher's clock
         var large = await hub.PushAsync("nanao-status", key, Shelters(300, 500));
         Assert.True(large.StatusCode == HttpStatusCode.OK, await large.Content.ReadAsStringAsync());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'feature' AND last_analyze IS NOT NULL") == 0
-               && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        Assert.Equal(1L, await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'feature' AND last_analyze IS NOT NULL"));
-        // both tables are analyzed in one statement list: wait for the second as well
-        while (await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'merged_feature' AND attname = 'change_seq'") == 0
-               && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
+        Assert.Equal(1L, await SoonAsync(hub, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'feature' AND last_analyze IS NOT NULL"));
         Assert.True(await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'feature'") > 0);
         // and the merged layer's, which the event stream pages by: its readers are reading the load's changes now
-        Assert.Equal(1L, await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'merged_feature' AND attname = 'change_seq'"));
+        Assert.Equal(1L, await SoonAsync(hub, MergedStatistics));
 
         // the re-push's check is then planned as it must be at any size: one unique-index probe per record of a batch
         // and the due merged rows through their partial indexes — never a scan of the layer's features per row (the
@@ -109,11 +122,8 @@ public sealed class load_statistics_should
     [Fact]
     public async Task be_refreshed_after_the_push_has_answered()
     {
-        var s = sign_in_should.Settings();
-        s["Hub:AnalyzeAfterChangedRows"] = "400";
-        await using var hub = await HubServer.StartAsync(s);
-        var key = await hub.CreateKeyAsync("nanao-city", "push:shelters");
-        await hub.Db.ScalarAsync("ALTER TABLE merged_feature SET (autovacuum_enabled = false); SELECT 0");
+        var (hub, key) = await unchanged_repush_should.StatisticsHubAsync();
+        await using var _ = hub;
         // an open transaction holding the lock ANALYZE takes: the refresh waits for it, and the push must not
         await using var holder = new NpgsqlConnection(hub.Db.ConnectionString);
         await holder.OpenAsync();
@@ -121,7 +131,7 @@ public sealed class load_statistics_should
         await using (var lockIt = new NpgsqlCommand("LOCK TABLE merged_feature IN SHARE UPDATE EXCLUSIVE MODE", holder, tx))
             await lockIt.ExecuteNonQueryAsync();
 
-        var push = hub.PushAsync("nanao-status", key, Rows(500));
+        var push = hub.PushAsync("nanao-status", key, unchanged_repush_should.Shelters(0, 500));
         Assert.True(await Task.WhenAny(push, Task.Delay(TimeSpan.FromSeconds(30))) == push, "the push waited for the statistics");
         var answer = await push;
         Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
@@ -129,17 +139,6 @@ public sealed class load_statistics_should
 
         // the lock gone, the refresh it was waiting for completes
         await tx.RollbackAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'merged_feature' AND attname = 'change_seq'") == 0
-               && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        Assert.Equal(1L, await hub.Db.ScalarAsync("SELECT count(*) FROM pg_stats WHERE tablename = 'merged_feature' AND attname = 'change_seq'"));
-    }
-
-    private static byte[] Rows(int count)
-    {
-        var rows = Enumerable.Range(0, count).Select(i =>
-            $$"""{"id":"L{{i}}","name":"統計試験避難所{{i}}","status":"開設","lat":{{37.0 + i * 0.0001:0.0000}},"lon":{{136.9 + i * 0.0001:0.0000}}}""");
-        return Encoding.UTF8.GetBytes($$"""{"municipality_code":"172022","observed_at":"2026-01-01T09:00:00+09:00","shelters":[{{string.Join(',', rows)}}]}""");
+        Assert.Equal(1L, await unchanged_repush_should.SoonAsync(hub, unchanged_repush_should.MergedStatistics));
     }
 }
