@@ -26,6 +26,18 @@ public sealed class LoadStatistics(NpgsqlDataSource db, TimeProvider clock, ILog
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RefreshAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the host is stopping, or never started (a taken port): not an error, and nothing to print about it
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken stoppingToken)
+    {
         await foreach (var first in _requests.Reader.ReadAllAsync(stoppingToken))
         {
             var changed = (long)first;
