@@ -80,7 +80,7 @@ internal sealed class CsvDocument
     {
         using var _ = rows;
         // one column map for the document; a row is its cells
-        var names = new FieldNames(header.Select(h => h.Length > 0 ? FieldRow.Key(h) : null));
+        var names = new FieldNames(header.Select(h => h.Length > 0 ? FieldRow.Key(h) : null), sharedByRows: true);
         while (rows.MoveNext())
         {
             var row = rows.Current;

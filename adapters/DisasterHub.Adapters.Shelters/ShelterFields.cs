@@ -75,8 +75,12 @@ internal sealed class FieldNames
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private bool? _hazards;
 
-    public FieldNames(IEnumerable<string?> keys)
+    /// <param name="keys">The normalized names, in column order (null for a column without one).</param>
+    /// <param name="sharedByRows">Whether every row of a document reads through these names (a CSV header): only then
+    /// are the names the mappings ask for remembered; one GeoJSON feature's names are asked once each.</param>
+    public FieldNames(IEnumerable<string?> keys, bool sharedByRows = false)
     {
+        if (sharedByRows) _asked = new(ReferenceEqualityComparer.Instance);
         var i = 0;
         foreach (var key in keys)
         {
@@ -85,17 +89,17 @@ internal sealed class FieldNames
         }
     }
 
-    // The names the mappings ask for, as they spell them (constants), by reference → column or -1: normalized and looked
-    // up once per name and document, not twice per name and row (a GSI row asks ~45 times: two string hashes of each
-    // Japanese name every time). Bounded: names built at run time cannot grow it without end.
-    private readonly Dictionary<object, int> _asked = new(ReferenceEqualityComparer.Instance);
+    // A document's names the mappings ask for, as they spell them (constants), by reference → column or -1: normalized
+    // and looked up once per name and document, not twice per name and row (a GSI row asks ~45 times: two string hashes
+    // of each Japanese name every time). Bounded: names built at run time cannot grow it without end.
+    private readonly Dictionary<object, int>? _asked;
 
     /// <summary>The column of the field of that name (normalized as <see cref="FieldRow.Key"/>), or -1.</summary>
     public int IndexOf(string name)
     {
-        if (_asked.TryGetValue(name, out var i)) return i;
+        if (_asked is not null && _asked.TryGetValue(name, out var i)) return i;
         i = _index.TryGetValue(FieldRow.Key(name), out var found) ? found : -1;
-        if (_asked.Count < 256) _asked[name] = i;
+        if (_asked is { Count: < 256 }) _asked[name] = i;
         return i;
     }
 

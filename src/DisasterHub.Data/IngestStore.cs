@@ -85,7 +85,7 @@ public static class IngestStore
     /// Z or M (1, type 1, x, y): written straight into its 21 bytes, where the writer made a stream and its buffer for
     /// every record of a registry.
     /// </summary>
-    public static byte[] PointWkb(Point point)
+    private static byte[] PointWkb(Point point)
     {
         var bytes = new byte[21];
         bytes[0] = 1;
