@@ -373,7 +373,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         // a first load inserts every staged record, which is what ingest_unchanged counted (nothing to recheck: no
         // feature of the source was unchanged)
         if (firstLoad) changed = (int)toWrite;
-        await MergeTouchedAsync(workspace, toWrite, ct);
+        await MergeTouchedAsync(workspace, toWrite, firstLoad, ct);
         // one document may write two workspaces (exercise records routed to a drill): the next call starts clean
         await ExecuteAsync("DROP TABLE staging, touched, retired, recheck", ct);
         return changed;
@@ -406,7 +406,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         }
         if (withdrawn > 0)
         {
-            await MergeTouchedAsync(null, withdrawn, ct);
+            await MergeTouchedAsync(null, withdrawn, bulk: false, ct);
         }
         await ExecuteAsync("DROP TABLE listed, withdrawn, touched, retired", ct);
         return withdrawn;
@@ -445,11 +445,20 @@ public sealed class IngestTransaction : IAsyncDisposable
 
     /// <summary>Merges the entities in <c>touched</c> again (merge_entities.sql) and tells every node what changed (notify_changes.sql).</summary>
     /// <param name="records">How many records touched them (staged, or withdrawn): <see cref="MergeKeysTableFrom"/>.</param>
-    private async Task MergeTouchedAsync(string? workspace, long records, CancellationToken ct)
+    /// <param name="bulk">A source's first load written to its own partition of feature: the merged rows of the
+    /// entities only it has go into the source's own partition of merged_feature, indexed after (merge_bulk.sql,
+    /// migration 0061), and the merge writes the rest.</param>
+    private async Task MergeTouchedAsync(string? workspace, long records, bool bulk, CancellationToken ct)
     {
+        await using (var l = await StatementAsync(SqlFiles.Get("merge_lock"), workspace))
+        {
+            l.Parameters.AddWithValue("exclusive", bulk);
+            await l.ExecuteNonQueryAsync(ct);
+        }
         var keys = SqlFiles.Get("merge_keys");
-        var table = records >= MergeKeysTableFrom;
+        var table = bulk || records >= MergeKeysTableFrom;
         if (table) await ExecuteAsync($"CREATE TEMP TABLE merge_keys ON COMMIT DROP AS\n{keys};\nANALYZE merge_keys", ct, workspace);
+        if (bulk) await ExecuteAsync(SqlFiles.Get("merge_bulk"), ct, workspace);
         await using (var merge = await StatementAsync(SqlFiles.Get("merge_entities")
                          .Replace("{merge_keys}", table ? "merge_keys" : $"(\n{keys}\n)", StringComparison.Ordinal), workspace))
         {

@@ -49,12 +49,87 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.Equal(0L, await Scalar($"SELECT count(*) FROM pg_constraint WHERE conrelid = {partition} AND conname = 'feature_load_source'", "nanao-status"));
         Assert.Equal(0L, await Scalar("SELECT count(*) FROM pg_class WHERE relname = 'feature_load' AND @s <> ''", "nanao-status"));
         Assert.Equal(30L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '初回試験F%' AND @s <> ''", "nanao-status"));
+        // the merged rows too (migration 0061): the source's own partition of merged_feature, every index built, the
+        // cells as a recomputation from the rows gives them
+        const string merged = "to_regclass(hub_merged_partition(@s))";
+        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM pg_inherits WHERE inhparent = 'merged_feature'::regclass AND inhrelid = {merged}", "nanao-status"));
+        Assert.Equal(30L, await Scalar($"SELECT count(*) FROM merged_feature WHERE tableoid = {merged} AND part = @s", "nanao-status"));
+        Assert.Equal(
+            await Scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'merged_feature'::regclass", "nanao-status"),
+            await Scalar($"SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid WHERE i.indrelid = {merged}", "nanao-status"));
+        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM pg_constraint WHERE conrelid = {merged} AND conname = 'merged_load_source'", "nanao-status"));
+        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM pg_trigger WHERE tgrelid = {merged} AND NOT tgisinternal", "nanao-status"));
+        Assert.Equal(0L, await Scalar("SELECT count(*) FROM pg_class WHERE relname = 'merged_load' AND @s <> ''", "nanao-status"));
+        Assert.Equal(30L, await Scalar("SELECT coalesce(sum(n), 0) FROM tile_cell WHERE sources = ARRAY[@s]", "nanao-status"));
+        Assert.Equal(0L, await Scalar(CellsDiffer, "nanao-status"));
 
         // the next document of the source: upserted into the same partition (one state changed, one added)
         await Push("nanao-status", _cityKey, Doc("F", 31, evacuees: 6));
         Assert.Equal(31L, await Scalar($"SELECT count(*) FROM feature WHERE source_id = @s AND tableoid = {partition}", "nanao-status"));
         Assert.Equal(30L, await Scalar("SELECT count(*) FROM feature_past WHERE source_id = @s", "nanao-status"));
         Assert.Equal(1L, await Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'feature'::regclass AND inhrelid <> 'feature_shared'::regclass AND @s <> ''", "nanao-status"));
+        // its merged rows changed where they are (a second version each); the new entity went to the shared partition
+        Assert.Equal(30L, await Scalar("SELECT count(*) FROM merged_feature WHERE part = @s AND version = 2 AND attrs ->> 'evacuees' = '6'", "nanao-status"));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM merged_feature WHERE part = '' AND name = '初回試験F30' AND @s <> ''", "nanao-status"));
+        Assert.Equal(30L, await Scalar("SELECT count(*) FROM merged_feature_past WHERE name LIKE '初回試験F%' AND @s <> ''", "nanao-status"));
+        Assert.Equal(0L, await Scalar(CellsDiffer, "nanao-status"));
+    }
+
+    /// <summary>The cells of the shelter layer that differ from a recomputation from merged_feature's rows.</summary>
+    private const string CellsDiffer = """
+        SELECT count(*) FROM (
+            (SELECT workspace, layer, classification, sources, cx, cy, n, max_severity, evacuees FROM tile_cell WHERE layer = 'shelters'
+             EXCEPT SELECT workspace, layer, classification, sources, cx, cy, n, max_severity, evacuees FROM hub_tile_cells_of('live', 'shelters'))
+            UNION ALL
+            (SELECT workspace, layer, classification, sources, cx, cy, n, max_severity, evacuees FROM hub_tile_cells_of('live', 'shelters')
+             EXCEPT SELECT workspace, layer, classification, sources, cx, cy, n, max_severity, evacuees FROM tile_cell WHERE layer = 'shelters')) d
+        WHERE @s <> ''
+        """;
+
+    /// <summary>
+    /// An entity that a first load put in its source's partition of merged_feature stays there when another source
+    /// reports it too: one merged row, merged from both, its earlier state in the history.
+    /// </summary>
+    [Fact]
+    public async Task merge_another_sources_report_of_an_entity_into_the_row_its_first_load_made()
+    {
+        await Push("nanao-status", _cityKey, Doc("M", 40));
+        await Push("pref-status", _prefKey, Doc("M", 1, evacuees: 9)); // the same first shelter, by name
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM merged_feature WHERE name = '初回試験M0' AND @s <> ''", "-"));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM merged_feature WHERE name = '初回試験M0' AND part = @s AND cardinality(sources) = 2 AND version = 2", "nanao-status"));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM merged_feature_past WHERE name = '初回試験M0' AND sources = ARRAY[@s]", "nanao-status"));
+        Assert.Equal(0L, await Scalar(CellsDiffer, "-"));
+    }
+
+    /// <summary>
+    /// A first load that creates its source's partition of merged_feature waits for every merge of the same layer in
+    /// progress (hub_merged_lock, migration 0061): a merge that has not committed may have created an entity the load
+    /// also has, which the load must then find, not create again in its own partition. Merges of other sources do not
+    /// wait for each other.
+    /// </summary>
+    [Fact]
+    public async Task wait_with_a_first_load_of_the_merged_layer_for_the_merges_in_progress()
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(_hub.Db.ConnectionString);
+        await conn.OpenAsync();
+        var tx = await conn.BeginTransactionAsync();
+        await using (var c = new Npgsql.NpgsqlCommand("SELECT hub_merged_lock('live', ARRAY['shelters'], false)", conn, tx))
+            await c.ExecuteNonQueryAsync(); // as a merge in progress holds it
+
+        var load = Push("nanao-status", _cityKey, Doc("W", 20));
+        await Task.Delay(1500);
+        Assert.False(load.IsCompleted, "the first load did not wait for the merge in progress");
+        Assert.Equal(0L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '初回試験W%' AND @s <> ''", "-"));
+        await tx.CommitAsync();
+        await load.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(20L, await Scalar("SELECT count(*) FROM merged_feature WHERE name LIKE '初回試験W%' AND part = @s", "nanao-status"));
+
+        // a merge that is not a first load shares the lock: it goes on beside another holder
+        tx = await conn.BeginTransactionAsync();
+        await using (var c = new Npgsql.NpgsqlCommand("SELECT hub_merged_lock('live', ARRAY['shelters'], false)", conn, tx))
+            await c.ExecuteNonQueryAsync();
+        await Push("nanao-status", _cityKey, Doc("W", 21)).WaitAsync(TimeSpan.FromSeconds(30));
+        await tx.RollbackAsync();
     }
 
     /// <summary>

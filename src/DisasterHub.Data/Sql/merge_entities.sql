@@ -7,6 +7,8 @@
 -- earliest to the latest of its features' windows (open-ended when any feature is).
 -- The ranking holds from @now until a value turns stale or lapses: a multi-feature row keeps that window (rank_from,
 -- rank_until; migration 0051), and a later ingest merges it again only when its clock is outside the window.
+-- A merged row is written in the partition of merged_feature it is in (merge_keys' merged_part, migration 0061), a new
+-- one in the shared partition (''); the entities a first load's bulk path merged already are skipped (loaded).
 -- Most entities have one feature (a bulk load, a single source): those are copied over without aggregation, read
 -- straight from feature into the insert. Which ones have more is found first, on the keys alone (merge_keys:
 -- Sql/merge_keys.sql, as a subquery for a few entities, or for many a temporary table the caller fills and analyzes, so the
@@ -21,20 +23,20 @@ WITH rm AS (
            (f.valid_until IS NOT NULL AND f.valid_until <= @now) AS lapsed,
            CASE WHEN jsonb_typeof(f.attrs -> 'evacuees') = 'number' THEN (f.attrs ->> 'evacuees')::numeric END AS ev,
            f.attrs ->> 'restoration_eta' AS eta,
-           jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
+           jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov, k.merged_part
     FROM feature f
     JOIN source s ON s.id = f.source_id
     JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND k.multi
     WHERE f.workspace = @workspace
 ),
 single AS (
-    SELECT f.*, jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov
+    SELECT f.*, jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov, k.merged_part
     FROM feature f
-    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi
+    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi AND NOT k.loaded
     WHERE f.workspace = @workspace
 ),
 head AS (
-    SELECT layer, entity_key,
+    SELECT layer, entity_key, merged_part,
         (array_agg(geom ORDER BY lapsed, stale, priority, observed_at DESC))[1] AS geom,
         (array_agg(prov ORDER BY lapsed, stale, priority, observed_at DESC))[1] AS geom_p,
         (array_agg(name ORDER BY lapsed, stale, priority, observed_at DESC) FILTER (WHERE name IS NOT NULL))[1] AS name,
@@ -70,7 +72,7 @@ head AS (
         CASE WHEN count(DISTINCT eta) > 1 THEN jsonb_build_object('field', 'attrs.restoration_eta', 'values',
             jsonb_agg(jsonb_build_object('source', source_id, 'value', eta, 'observed_at', observed_at) ORDER BY priority) FILTER (WHERE eta IS NOT NULL)) END AS c_eta
     FROM rm
-    GROUP BY layer, entity_key
+    GROUP BY layer, entity_key, merged_part
 ),
 attr AS (
     SELECT layer, entity_key, jsonb_object_agg(key, value) AS attrs, jsonb_object_agg('attrs.' || key, prov) AS prov
@@ -84,7 +86,7 @@ attr AS (
     GROUP BY layer, entity_key
 ),
 m AS (
-    SELECT h.layer, h.entity_key, h.geom, h.name, h.address, h.municipality_code, h.status, h.severity, h.observed_at,
+    SELECT h.layer, h.entity_key, h.merged_part, h.geom, h.name, h.address, h.municipality_code, h.status, h.severity, h.observed_at,
         h.received_at, h.classification, h.sources, coalesce(a.attrs, '{}') AS attrs,
         jsonb_strip_nulls(jsonb_build_object('geometry', h.geom_p, 'name', h.name_p, 'address', h.address_p,
             'municipality_code', h.municipality_code_p, 'status', h.status_p, 'severity', h.severity_p)) || coalesce(a.prov, '{}') AS provenance,
@@ -97,7 +99,7 @@ m AS (
     -- the feature's (every stored column of the record but observed_at: IngestStore.ContentHash) with the two values a
     -- merged row adds, its source and observed_at, instead of hashing the row's text again (a first load's merge spent
     -- ~1 s of 110,000 rows' ~4.5 s there). A 's' prefix keeps it apart from the hashes of multi-feature rows.
-    SELECT s.layer, s.entity_key, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
+    SELECT s.layer, s.entity_key, s.merged_part, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
         s.received_at, s.classification, ARRAY[s.source_id], s.attrs, s.prov, '[]'::jsonb, s.valid_from, s.valid_until,
         NULL::timestamptz, NULL::timestamptz,
         md5(concat_ws('|', 's', encode(s.content_hash, 'hex'), s.source_id, s.observed_at))
@@ -105,18 +107,18 @@ m AS (
 )
 INSERT INTO merged_feature (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                             observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
-                            valid_from, valid_until, rank_from, rank_until)
+                            valid_from, valid_until, rank_from, rank_until, part)
 SELECT @workspace, layer, entity_key, municipality_code, name, address, geom, status, severity, observed_at, received_at,
        classification, attrs, provenance, conflicts, sources,
        coalesce(content_hash, md5(concat_ws('|', encode(ST_AsEWKB(geom), 'hex'), municipality_code, name, address, status, severity, observed_at,
                      classification, attrs::text, provenance::text, conflicts::text, array_to_string(sources, ','),
                      valid_from, valid_until))),
-       valid_from, valid_until, rank_from, rank_until
+       valid_from, valid_until, rank_from, rank_until, coalesce(merged_part, '')
 FROM m
 -- A changed state is a new version; a row merged again to the same state (its window had ended) only moves its window
 -- (no version, no change event: version, change_seq, history_id and received_at stay). Every other column is covered
 -- by the content hash, so equal hashes mean equal values.
-ON CONFLICT (workspace, layer, entity_key) DO UPDATE SET
+ON CONFLICT (workspace, layer, entity_key, part) DO UPDATE SET
     municipality_code = EXCLUDED.municipality_code, name = EXCLUDED.name, address = EXCLUDED.address, geom = EXCLUDED.geom,
     status = EXCLUDED.status, severity = EXCLUDED.severity, observed_at = EXCLUDED.observed_at,
     received_at = CASE WHEN merged_feature.content_hash <> EXCLUDED.content_hash THEN EXCLUDED.received_at ELSE merged_feature.received_at END,
