@@ -35,17 +35,24 @@ BEGIN
     END LOOP;
 END $$;
 
--- merged_load (filled by merge_bulk.sql) becomes the source's partition; attaching builds each index the partitioned
--- table has on it. The check constraint lets the attach skip its own scan of the rows.
-CREATE FUNCTION hub_merged_attach(source text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    partition_name text := hub_merged_partition(source);
+-- A table loaded without indexes becomes a partition: renamed, then attached, which builds on it each index the
+-- partitioned table has. A check constraint lets the attach skip its own scan of the rows. hub_feature_attach (0060)
+-- does this for feature_load, hub_merged_attach for merged_load (filled by merge_bulk.sql).
+CREATE FUNCTION hub_attach_load(parent text, load_table text, partition_name text, value text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('ALTER TABLE merged_load RENAME TO %I', partition_name);
-    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT merged_load_source CHECK (part IS NOT NULL AND part = %L)', partition_name, source);
-    EXECUTE format('ALTER TABLE merged_feature ATTACH PARTITION %I FOR VALUES IN (%L)', partition_name, source);
-    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT merged_load_source', partition_name);
+    EXECUTE format('ALTER TABLE %I RENAME TO %I', load_table, partition_name);
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (part IS NOT NULL AND part = %L)', partition_name, load_table || '_source', value);
+    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES IN (%L)', parent, partition_name, value);
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', partition_name, load_table || '_source');
 END $$;
+
+CREATE OR REPLACE FUNCTION hub_feature_attach(source text) RETURNS void LANGUAGE sql AS $$
+    SELECT hub_attach_load('feature', 'feature_load', hub_feature_partition(source), source)
+$$;
+
+CREATE FUNCTION hub_merged_attach(source text) RETURNS void LANGUAGE sql AS $$
+    SELECT hub_attach_load('merged_feature', 'merged_load', hub_merged_partition(source), source)
+$$;
 
 -- ---------------------------------------------------------------- the table becomes the shared partition
 DROP VIEW merged_feature_version;

@@ -99,6 +99,7 @@ m AS (
     -- the feature's (every stored column of the record but observed_at: IngestStore.ContentHash) with the two values a
     -- merged row adds, its source and observed_at, instead of hashing the row's text again (a first load's merge spent
     -- ~1 s of 110,000 rows' ~4.5 s there). A 's' prefix keeps it apart from the hashes of multi-feature rows.
+    -- merge_bulk.sql writes the same row for a first load's bulk path: a change here is a change there.
     SELECT s.layer, s.entity_key, s.merged_part, s.geom, s.name, s.address, s.municipality_code, s.status, s.severity, s.observed_at,
         s.received_at, s.classification, ARRAY[s.source_id], s.attrs, s.prov, '[]'::jsonb, s.valid_from, s.valid_until,
         NULL::timestamptz, NULL::timestamptz,
