@@ -9,7 +9,9 @@ SELECT f.id, f.layer, f.entity_key, f.municipality_code, f.name, f.address, f.ge
        CASE WHEN hub_hidden(@hidden::jsonb, f.layer, 'customers_out') THEN NULL ELSE hub_count(f.attrs -> 'customers_out') END AS customers_out, ARRAY[f.source_id] AS sources, f.source_key,
        '[]'::jsonb AS conflicts, '{}'::jsonb AS provenance, f.workspace,
        (s.last_success_at IS NULL OR s.last_success_at + make_interval(secs => s.expected_interval_seconds) < @now) AS stale,
-       f.valid_from, f.valid_until
+       f.valid_from, f.valid_until,
+       -- the partition the row is in (migration 0060): a probe by id names it (tile_ranked.sql)
+       f.part
 FROM feature f JOIN source s ON s.id = f.source_id
 WHERE f.workspace = @workspace AND f.layer = ANY (@layers)
   AND (f.valid_until IS NULL OR f.valid_until > @now)

@@ -18,7 +18,9 @@ SELECT m.id, m.layer, m.entity_key, m.municipality_code, m.name, m.address, m.ge
             OR (cardinality(m.sources) > 1
                 AND EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (m.sources[2:])
                             AND s.last_success_at + make_interval(secs => s.expected_interval_seconds) >= @now))) AS stale,
-       m.valid_from, m.valid_until
+       m.valid_from, m.valid_until,
+       -- the partition the row is in (migration 0061): a probe by id names it (tile_ranked.sql)
+       m.part
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.layer = ANY (@layers)
   AND (m.valid_until IS NULL OR m.valid_until > @now)
