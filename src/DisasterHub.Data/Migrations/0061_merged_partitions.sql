@@ -26,7 +26,8 @@ CREATE FUNCTION hub_merged_lock(workspace text, layers text[], exclusive boolean
 DECLARE
     l text;
 BEGIN
-    FOREACH l IN ARRAY (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(layers) x) LOOP
+    -- no layer touched: nothing to lock (array_agg of none is null, which FOREACH refuses)
+    FOREACH l IN ARRAY (SELECT coalesce(array_agg(DISTINCT x ORDER BY x), '{}') FROM unnest(layers) x) LOOP
         IF exclusive THEN
             PERFORM pg_advisory_xact_lock(hashtextextended('merged_new:' || workspace || ':' || l, 0));
         ELSE
