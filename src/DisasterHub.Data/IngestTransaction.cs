@@ -517,7 +517,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         var changed = _probe ? await ChangedAsync(records, hashes, ct) : Enumerable.Range(0, records.Count).ToList();
         if (changed.Count == 0) return;
         await using var w = await _conn.BeginBinaryImportAsync(
-            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until) FROM STDIN (FORMAT BINARY)", ct);
+            "COPY staging (layer, source_key, entity_key, name_key, municipality_code, name, address, wkb, source_crs, status, severity, observed_at, reported_at, classification, attrs, content_hash, valid_from, valid_until, spatial_key) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var i in changed) await WriteRowAsync(w, records[i], geoms[i], attrsJson[i], hashes[i], ct);
         await w.CompleteAsync(ct);
         Staged += changed.Count;
@@ -556,6 +556,7 @@ public sealed class IngestTransaction : IAsyncDisposable
         await w.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
         if (r.ValidFrom is { } vf) await w.WriteAsync(vf.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
         if (r.ValidUntil is { } vu) await w.WriteAsync(vu.UtcDateTime, NpgsqlDbType.TimestampTz, ct); else await w.WriteNullAsync(ct);
+        await w.WriteAsync(IngestStore.SpatialKey(r.Geometry), NpgsqlDbType.Integer, ct);
     }
 
     private static async Task WriteNullable(NpgsqlBinaryImporter w, string? value, CancellationToken ct)

@@ -16,6 +16,7 @@ CREATE TEMP TABLE staging (
     attrs             jsonb NOT NULL,
     content_hash      bytea NOT NULL,
     valid_from        timestamptz,
-    valid_until       timestamptz
+    valid_until       timestamptz,
+    spatial_key       integer NOT NULL -- the order of a first load's rows (IngestStore.SpatialKey)
 ) ON COMMIT DROP;
 

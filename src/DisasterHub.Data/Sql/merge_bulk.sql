@@ -2,7 +2,7 @@
 -- no merged row yet, go into a fresh table without indexes, which hub_merged_attach makes the source's partition of
 -- merged_feature, its indexes built after the rows are in. The caller holds hub_merged_lock exclusively and read
 -- merge_keys (a table here) under it; the features are read from the source's fresh partition of feature (@part).
--- Each row is the one merge_entities.sql's single-feature branch writes. Their cells are noted with the statement
+-- Each row is the one merge_entities.sql's single-feature branch writes, in the order of the feature partition (spatial). Their cells are noted with the statement
 -- merged_feature's insert trigger runs (hub_tile_cell_note_added), so tile_cell is brought up to date at commit as for
 -- any insert.
 CREATE TABLE merged_load (LIKE merged_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);
@@ -16,7 +16,9 @@ SELECT @workspace, f.layer, f.entity_key, f.municipality_code, f.name, f.address
        f.valid_from, f.valid_until, NULL, NULL, @source_id
 FROM feature f
 JOIN merge_keys k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi AND k.merged_part IS NULL
-WHERE f.part = @part AND f.workspace = @workspace;
+WHERE f.part = @part AND f.workspace = @workspace
+ORDER BY f.ctid; -- the partition's order, spatial (ingest_bulk_features.sql): a tile's rows one run of pages
+SET LOCAL work_mem TO DEFAULT; -- set for the sorts by ingest_bulk_features.sql
 UPDATE merge_keys k SET loaded = true, merged_part = @source_id
 FROM merged_load l WHERE l.layer = k.layer AND l.entity_key = k.entity_key;
 SELECT hub_tile_cell_note_added('merged_load');
