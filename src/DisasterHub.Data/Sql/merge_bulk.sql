@@ -2,9 +2,9 @@
 -- no merged row yet, go into a fresh table without indexes, which hub_merged_attach makes the source's partition of
 -- merged_feature, its indexes built after the rows are in. The caller holds hub_merged_lock exclusively and read
 -- merge_keys (a table here) under it; the features are read from the source's fresh partition of feature (@part).
--- Each row is the one merge_entities.sql's single-feature branch writes, in the order of the feature partition (spatial). Their cells are noted with the statement
--- merged_feature's insert trigger runs (hub_tile_cell_note_added), so tile_cell is brought up to date at commit as for
--- any insert.
+-- Each row is the one merge_entities.sql's single-feature branch writes, in the feature partition's order (spatial).
+-- Their cells are noted with the statement merged_feature's insert trigger runs (hub_tile_cell_note_added), so
+-- tile_cell is brought up to date at commit as for any insert.
 CREATE TABLE merged_load (LIKE merged_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);
 INSERT INTO merged_load (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                          observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
