@@ -83,7 +83,7 @@ public static class IngestStore
     /// <summary>
     /// Where a record's geometry falls in the order a source's first load writes its partitions in (issue 16: a dense
     /// z9 tile at 1,000,000 features read 68,000 rows from 46,000 heap pages, one page a row, when rows lay in the
-    /// document's order): the Z-order (Morton) code of its cell on the tile cells' 4096 × 4096 Web Mercator grid
+    /// document's order): the Z-order (Morton) code of its cell on the tile cells' Web Mercator grid (<see cref="TileQueries.CellGrid"/>)
     /// (<c>hub_tile_cell_x</c>/<c>_y</c>, migration 0016), from the centre of its envelope. Every tile of zoom 12 or
     /// less is an aligned square of that grid, so its rows are one contiguous run of codes.
     /// </summary>
@@ -97,8 +97,8 @@ public static class IngestStore
         var y = (1 - Math.Log(Math.Tan(lat) + 1 / Math.Cos(lat)) / Math.PI) / 2;
         return (int)(Spread(Cell(x)) | Spread(Cell(y)) << 1);
 
-        static uint Cell(double t) => double.IsFinite(t) ? (uint)Math.Clamp((int)Math.Floor(t * 4096), 0, 4095) : 0;
-        // the 12 bits of v on the even bit positions
+        static uint Cell(double t) => double.IsFinite(t) ? (uint)Math.Clamp((int)Math.Floor(t * TileQueries.CellGrid), 0, TileQueries.CellGrid - 1) : 0;
+        // the (up to 16) bits of v on the even bit positions
         static uint Spread(uint v)
         {
             v = (v | v << 8) & 0x00FF00FF;

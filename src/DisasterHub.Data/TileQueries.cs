@@ -15,6 +15,9 @@ public sealed class TileQueries(NpgsqlDataSource db)
     /// <summary>The grid of tile_cell: 2^12 cells a side, the 16 × 16 cluster grid of a z8 tile.</summary>
     public const int CellZoom = ClusterBelowZoom - 1;
 
+    /// <summary>Cells a side of that grid (hub_tile_cell_x/_y, migration 0016): 16 × 2^<see cref="CellZoom"/> = 4096.</summary>
+    public const int CellGrid = 16 << CellZoom;
+
     /// <summary>The fields of every MVT layer the tile SQL writes, as TileJSON's vector_layers and MBTiles metadata describe them.</summary>
     public static readonly IReadOnlyDictionary<string, string> Fields = new Dictionary<string, string>
     {

@@ -7,10 +7,11 @@
 -- update is a heap-only tuple that writes none of the partition's six indexes.
 -- The rows go in in the spatial order of IngestStore.SpatialKey (a tile's rows one run of pages, not one page a row:
 -- issue 16), and merge_bulk.sql writes the merged rows in that order too.
--- Sorting a national registry's rows whole in memory (110,000 rows: ~60 MB) instead of spilling them to disk.
 CREATE TABLE feature_load (LIKE feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
+-- the sort in memory for this statement alone (a national registry's 110,000 rows: ~60 MB; at the default it spilled)
 SET LOCAL work_mem = '256MB';
 INSERT INTO feature_load
 {feature_rows}
 ORDER BY s.spatial_key;
+SET LOCAL work_mem TO DEFAULT;
 SELECT hub_feature_attach(@source_id)

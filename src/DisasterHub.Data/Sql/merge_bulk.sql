@@ -6,6 +6,7 @@
 -- Their cells are noted with the statement merged_feature's insert trigger runs (hub_tile_cell_note_added), so
 -- tile_cell is brought up to date at commit as for any insert.
 CREATE TABLE merged_load (LIKE merged_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);
+SET LOCAL work_mem = '256MB'; -- the sort below in memory, as in ingest_bulk_features.sql
 INSERT INTO merged_load (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                          observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
                          valid_from, valid_until, rank_from, rank_until, part)
@@ -18,7 +19,7 @@ FROM feature f
 JOIN merge_keys k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi AND k.merged_part IS NULL
 WHERE f.part = @part AND f.workspace = @workspace
 ORDER BY f.ctid; -- the partition's order, spatial (ingest_bulk_features.sql): a tile's rows one run of pages
-SET LOCAL work_mem TO DEFAULT; -- set for the sorts by ingest_bulk_features.sql
+SET LOCAL work_mem TO DEFAULT;
 UPDATE merge_keys k SET loaded = true, merged_part = @source_id
 FROM merged_load l WHERE l.layer = k.layer AND l.entity_key = k.entity_key;
 SELECT hub_tile_cell_note_added('merged_load');
