@@ -83,9 +83,10 @@ public static class IngestStore
     /// <summary>
     /// Where a record's geometry falls in the order a source's first load writes its partitions in (issue 16: a dense
     /// z9 tile at 1,000,000 features read 68,000 rows from 46,000 heap pages, one page a row, when rows lay in the
-    /// document's order): the Z-order (Morton) code of its cell on the tile cells' Web Mercator grid (<see cref="TileQueries.CellGrid"/>)
-    /// (<c>hub_tile_cell_x</c>/<c>_y</c>, migration 0016), from the centre of its envelope. Every tile of zoom 12 or
-    /// less is an aligned square of that grid, so its rows are one contiguous run of codes.
+    /// document's order): the Z-order (Morton) code of its cell on the tile cells' Web Mercator grid
+    /// (<see cref="TileQueries.CellGrid"/> a side; <c>hub_tile_cell_x</c>/<c>_y</c>, migration 0016), from the centre
+    /// of its envelope. Every tile of zoom 12 or less is an aligned square of that grid, so its rows are one contiguous
+    /// run of codes.
     /// </summary>
     public static int SpatialKey(Geometry? g)
     {
