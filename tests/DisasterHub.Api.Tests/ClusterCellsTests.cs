@@ -39,10 +39,13 @@ public sealed class cluster_cells_should : IAsyncLifetime
             ["Hub:Sources:10:ExerciseWorkspace"] = Drill,
         });
         TestSettings.AddPushSources(settings, 10, "cluster cells", ("cells-cap", "cap", Layers.EvacuationOrders),
-            ("cells-geo", "shelters.geojson", Layers.Shelters));
+            ("cells-geo", "shelters.geojson", Layers.Shelters), ("cells-kanazawa", "shelters.geojson", Layers.Shelters),
+            ("cells-damage", "damage.geojson", Layers.Damage));
+        // the prefecture's own: 金沢市 is outside the city's jurisdiction
+        settings["Hub:Sources:12:OwnerOrg"] = settings["Hub:Sources:13:OwnerOrg"] = "ishikawa-pref";
         _hub = await HubServer.StartAsync(settings, _clock);
         _cityKey = await _hub.CreateKeyAsync("nanao-city", "push:shelters", "push:evacuation_orders");
-        _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters");
+        _prefKey = await _hub.CreateKeyAsync("ishikawa-pref", "push:shelters", "push:damage");
         _restrictedKey = await _hub.CreateKeyAsync("hub-operator", "read:restricted");
     }
 
@@ -238,5 +241,64 @@ public sealed class cluster_cells_should : IAsyncLifetime
             Assert.Equal(TileQueries.FeatureCap, layer.Features);
             Assert.Equal(100, layer.Items.Count(f => Convert.ToInt64(f.Properties["severity"], CultureInfo.InvariantCulture) == 3));
         }
+    }
+
+    [Fact]
+    public async Task draw_a_tile_at_the_cluster_zoom_from_its_own_points_its_neighbours_points_in_the_margin_and_shapes()
+    {
+        // the z9 tile 450/199 runs south to 36.5979°; its 64/4096 margin to 36.5891°. A point of the tile, one in the
+        // margin (of the tile to the south), one past it; a damage area mostly south of the tile that reaches into it
+        // (its point on the surface is outside the tile: only its shape places it here). All in 金沢市, pushed by the
+        // prefecture.
+        const int z = TileQueries.ClusterBelowZoom;
+        var (x, y) = TestSettings.TileOf(136.70, 36.62, z);
+        Assert.Equal((450, 199), (x, y));
+        Assert.Equal((450, 200), TestSettings.TileOf(136.70, 36.594, z));
+        static string Point(string id, double lat) => $$$"""
+            {"type":"Feature","id":"{{{id}}}","geometry":{"type":"Point","coordinates":[136.70,{{{lat.ToString("0.0000", CultureInfo.InvariantCulture)}}}]},
+             "properties":{"name":"{{{id}}}","municipality_code":"172014","status":"開設"}}
+            """;
+        await Push("cells-kanazawa", _prefKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{Point("IN-TILE", 36.62)}},{{Point("IN-MARGIN", 36.594)}},{{Point("PAST-MARGIN", 36.57)}}]}"""),
+            "application/geo+json");
+        await Push("cells-damage", _prefKey, Encoding.UTF8.GetBytes("""
+            {"type":"FeatureCollection","features":[{"type":"Feature","id":"AREA","geometry":{"type":"Polygon",
+             "coordinates":[[[136.695,36.575],[136.705,36.575],[136.705,36.600],[136.695,36.600],[136.695,36.575]]]},
+             "properties":{"name":"AREA","municipality_code":"172014","severity":2}}]}
+            """), "application/geo+json");
+        var merged = MvtReader.Read(await Served(null, z, x, y, "live"));
+        Assert.Equal(["IN-MARGIN", "IN-TILE"], Names(merged, Layers.Shelters));
+        Assert.Equal(["AREA"], Names(merged, Layers.Damage));
+        // the per-source tiles (every row through the geometry) draw the same
+        foreach (var layer in new[] { Layers.Shelters, Layers.Damage })
+        {
+            var r = await _hub.Http.GetAsync($"/tiles/{layer}/{z}/{x}/{y}.mvt");
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal(Names(merged, layer), Names(MvtReader.Read(await r.Content.ReadAsByteArrayAsync()), layer));
+        }
+
+        static string[] Names(IEnumerable<MvtLayer> tile, string layer) =>
+            [.. tile.Where(l => l.Name == layer).SelectMany(l => l.Items).Select(f => (string)f.Properties["name"]).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task place_each_point_in_the_z9_tile_postgis_puts_it_in()
+    {
+        // hub_cluster_tile (migration 0062) against ST_TileEnvelope: points over Japan, on tile edges, at the edges of
+        // the world and past Web Mercator's latitudes; a shape has none
+        var wrong = await _hub.Db.ScalarAsync("""
+            WITH p AS (
+                SELECT ST_SetSRID(ST_MakePoint(122 + random() * 24, 24 + random() * 22), 4326) AS g FROM generate_series(1, 2000)
+                UNION ALL SELECT ST_SetSRID(ST_MakePoint(136.40625, 37.1603), 4326)
+                UNION ALL SELECT ST_SetSRID(ST_MakePoint(-180, 0), 4326)
+                UNION ALL SELECT ST_SetSRID(ST_MakePoint(179.9999, -85.05), 4326)
+                UNION ALL SELECT ST_SetSRID(ST_MakePoint(10, 89.9), 4326)
+                UNION ALL SELECT ST_SetSRID(ST_MakePoint(10, -90), 4326))
+            SELECT count(*) FROM p
+            WHERE hub_cluster_tile(g) IS NULL
+               OR NOT ST_Intersects(ST_TileEnvelope(9, hub_cluster_tile(g) % 512, hub_cluster_tile(g) / 512),
+                                    ST_Transform(ST_SetSRID(ST_MakePoint(ST_X(g), least(greatest(ST_Y(g), -85.0511), 85.0511)), 4326), 3857))
+            """);
+        Assert.Equal(0L, wrong);
+        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) WHERE hub_cluster_tile(ST_GeomFromText('POLYGON((136 37,137 37,137 38,136 37))', 4326)) IS NULL"));
     }
 }

@@ -11,7 +11,9 @@ SELECT f.id, f.layer, f.entity_key, f.municipality_code, f.name, f.address, f.ge
        (s.last_success_at IS NULL OR s.last_success_at + make_interval(secs => s.expected_interval_seconds) < @now) AS stale,
        f.valid_from, f.valid_until,
        -- the partition the row is in (migration 0060): a probe by id names it (tile_ranked.sql)
-       f.part
+       f.part,
+       -- not kept for the per-source rows: every one of them is ranked through the geometry (tile_ranked.sql)
+       NULL::integer AS cluster_tile
 FROM feature f JOIN source s ON s.id = f.source_id
 WHERE f.workspace = @workspace AND f.layer = ANY (@layers)
   AND (f.valid_until IS NULL OR f.valid_until > @now)

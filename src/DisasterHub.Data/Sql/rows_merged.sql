@@ -20,7 +20,9 @@ SELECT m.id, m.layer, m.entity_key, m.municipality_code, m.name, m.address, m.ge
                             AND s.last_success_at + make_interval(secs => s.expected_interval_seconds) >= @now))) AS stale,
        m.valid_from, m.valid_until,
        -- the partition the row is in (migration 0061): a probe by id names it (tile_ranked.sql)
-       m.part
+       m.part,
+       -- a point's z9 tile (migration 0062): a tile at the cluster zoom ranks its points from an index (tile_ranked.sql)
+       m.cluster_tile
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.layer = ANY (@layers)
   AND (m.valid_until IS NULL OR m.valid_until > @now)

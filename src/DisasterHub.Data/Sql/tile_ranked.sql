@@ -1,18 +1,55 @@
 -- The rows a live tile keeps at and above the cluster zoom (tile.sql's ranked CTE): each layer's @cap most severe.
 -- They are ranked on their keys alone (layer, id, severity, observed_at), and only the kept ones are then read whole,
--- one lookup by id each (OFFSET 0 keeps it a per-row probe of the id index, whatever the estimates): the densest z9
--- tile at 1,000,000 features holds 68,000 points, and sorting them with every column spilled 24 MB to disk and took
--- most of its 300 ms (now ~110 ms). Only the kept rows are transformed and encoded.
+-- one lookup by id each (OFFSET 0 keeps it a per-row probe of the id index, whatever the estimates). Only the kept
+-- rows are transformed and encoded.
 -- The probe names the row's partition too (feature and merged_feature are partitioned by part: migrations 0060, 0061),
 -- so each probe reads one partition's id index, pruned as it runs, not every partition's: 2,000 probes over the five
 -- partitions of the bench's merged layer took 46 ms, naming the partition 17 ms.
+--
+-- Above the cluster zoom the candidates are every row the tile's envelope (with its margin) meets, through the GiST
+-- index. At the cluster zoom (z9, the largest tiles that draw single features) a merged tile at national scale holds
+-- up to 68,000 points: reading and sorting them all took ~85 ms of the densest tile. There the candidates come in three
+-- parts (migration 0062):
+--   - the tile's own points: each layer's first @cap of the tile in merged_feature_cluster_rank, which keeps them in
+--     rank order (an index-only scan of ~@cap entries a layer; 10 ms for the whole ranking of that tile);
+--   - the points of the neighbouring tiles in the margin: through the GiST index on the four strips of the margin;
+--   - every other shape, through the GiST index of the rows that are not points (merged_feature_shapes).
+-- Per-source rows have no cluster_tile (rows_features.sql): the first two parts are then empty and the third is
+-- every row, as above the cluster zoom. cluster_tile is the z9 tile's row × 512 + its column.
+ring AS MATERIALIZED (
+    SELECT ST_MakeEnvelope(ST_XMin(b.env4326), ST_YMax(t.core), ST_XMax(b.env4326), ST_YMax(b.env4326), 4326) AS north,
+           ST_MakeEnvelope(ST_XMin(b.env4326), ST_YMin(b.env4326), ST_XMax(b.env4326), ST_YMin(t.core), 4326) AS south,
+           ST_MakeEnvelope(ST_XMin(b.env4326), ST_YMin(t.core), ST_XMin(t.core), ST_YMax(t.core), 4326) AS west,
+           ST_MakeEnvelope(ST_XMax(t.core), ST_YMin(t.core), ST_XMax(b.env4326), ST_YMax(t.core), 4326) AS east
+    FROM b CROSS JOIN LATERAL (SELECT ST_Transform(b.env, 4326) AS core) t
+),
 ranked AS (
     SELECT s.layer, s.id, s.name, s.status, s.severity, s.municipality_code, s.entity_key, s.sources, s.observed_at,
            s.stale, s.conflicts, s.attrs, s.geom, k.rn
-    FROM (SELECT r.layer, r.id, r.part,
-                 row_number() OVER (PARTITION BY r.layer ORDER BY r.severity DESC NULLS LAST, r.observed_at DESC) AS rn
-          FROM ({rows}) r, b
-          WHERE @z >= @cluster_zoom AND r.classification = ANY (@levels) AND r.geom && b.env4326) k
+    FROM (SELECT c.layer, c.id, c.part,
+                 row_number() OVER (PARTITION BY c.layer ORDER BY c.severity DESC NULLS LAST, c.observed_at DESC) AS rn
+          FROM (SELECT r.layer, r.id, r.part, r.severity, r.observed_at
+                FROM ({rows}) r, b
+                WHERE @z > @cluster_zoom AND r.classification = ANY (@levels) AND r.geom && b.env4326
+                UNION ALL
+                SELECT t.*
+                FROM (SELECT DISTINCT unnest(@layers::text[])) l(layer)
+                CROSS JOIN LATERAL (SELECT r.layer, r.id, r.part, r.severity, r.observed_at
+                                    FROM ({rows}) r
+                                    WHERE @z = @cluster_zoom AND r.layer = l.layer AND r.cluster_tile = @y * 512 + @x
+                                      AND r.classification = ANY (@levels)
+                                    ORDER BY r.severity DESC NULLS LAST, r.observed_at DESC
+                                    LIMIT @cap) t
+                UNION ALL
+                SELECT r.layer, r.id, r.part, r.severity, r.observed_at
+                FROM ({rows}) r, ring g
+                WHERE @z = @cluster_zoom AND r.cluster_tile <> @y * 512 + @x AND r.classification = ANY (@levels)
+                  AND (r.geom && g.north OR r.geom && g.south OR r.geom && g.west OR r.geom && g.east)
+                UNION ALL
+                SELECT r.layer, r.id, r.part, r.severity, r.observed_at
+                FROM ({rows}) r, b
+                WHERE @z = @cluster_zoom AND r.cluster_tile IS NULL AND r.classification = ANY (@levels)
+                  AND r.geom && b.env4326) c) k
     CROSS JOIN LATERAL (SELECT * FROM ({rows}) r WHERE r.id = k.id AND r.part = k.part AND r.layer = k.layer OFFSET 0) s
     WHERE k.rn <= @cap
 )
