@@ -244,36 +244,39 @@ public sealed class cluster_cells_should : IAsyncLifetime
     }
 
     [Fact]
-    public async Task draw_a_tile_at_the_cluster_zoom_from_its_own_points_its_neighbours_points_in_the_margin_and_shapes()
+    public async Task draw_tiles_of_zoom_9_and_10_from_their_own_points_their_neighbours_points_in_the_margin_and_shapes()
     {
-        // the z9 tile 450/199 runs south to 36.5979°; its 64/4096 margin to 36.5891°. A point of the tile, one in the
-        // margin (of the tile to the south), one past it; a damage area mostly south of the tile that reaches into it
-        // (its point on the surface is outside the tile: only its shape places it here). All in 金沢市, pushed by the
-        // prefecture.
-        const int z = TileQueries.ClusterBelowZoom;
-        var (x, y) = TestSettings.TileOf(136.70, 36.62, z);
-        Assert.Equal((450, 199), (x, y));
-        Assert.Equal((450, 200), TestSettings.TileOf(136.70, 36.594, z));
+        // the z9 tile 450/199 and its z10 tile 900/399 run south to 36.5979°; their 64/4096 margins to 36.5891° and
+        // 36.5935°. A point of the tiles, one in both margins (of the tiles to the south), one past them; a damage area
+        // mostly south of the tiles that reaches into them (its point on the surface is outside: only its shape places it
+        // here). All in 金沢市, pushed by the prefecture.
+        Assert.Equal((450, 199), TestSettings.TileOf(136.70, 36.62, 9));
+        Assert.Equal((450, 200), TestSettings.TileOf(136.70, 36.596, 9));
+        Assert.Equal((900, 399), TestSettings.TileOf(136.70, 36.62, 10));
+        Assert.Equal((900, 400), TestSettings.TileOf(136.70, 36.596, 10));
         static string Point(string id, double lat) => $$$"""
             {"type":"Feature","id":"{{{id}}}","geometry":{"type":"Point","coordinates":[136.70,{{{lat.ToString("0.0000", CultureInfo.InvariantCulture)}}}]},
              "properties":{"name":"{{{id}}}","municipality_code":"172014","status":"開設"}}
             """;
-        await Push("cells-kanazawa", _prefKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{Point("IN-TILE", 36.62)}},{{Point("IN-MARGIN", 36.594)}},{{Point("PAST-MARGIN", 36.57)}}]}"""),
+        await Push("cells-kanazawa", _prefKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{Point("IN-TILE", 36.62)}},{{Point("IN-MARGIN", 36.596)}},{{Point("PAST-MARGIN", 36.57)}}]}"""),
             "application/geo+json");
         await Push("cells-damage", _prefKey, Encoding.UTF8.GetBytes("""
             {"type":"FeatureCollection","features":[{"type":"Feature","id":"AREA","geometry":{"type":"Polygon",
              "coordinates":[[[136.695,36.575],[136.705,36.575],[136.705,36.600],[136.695,36.600],[136.695,36.575]]]},
              "properties":{"name":"AREA","municipality_code":"172014","severity":2}}]}
             """), "application/geo+json");
-        var merged = MvtReader.Read(await Served(null, z, x, y, "live"));
-        Assert.Equal(["IN-MARGIN", "IN-TILE"], Names(merged, Layers.Shelters));
-        Assert.Equal(["AREA"], Names(merged, Layers.Damage));
-        // the per-source tiles (every row through the geometry) draw the same
-        foreach (var layer in new[] { Layers.Shelters, Layers.Damage })
+        foreach (var (z, x, y) in new[] { (9, 450, 199), (10, 900, 399), (11, 1801, 799) })
         {
-            var r = await _hub.Http.GetAsync($"/tiles/{layer}/{z}/{x}/{y}.mvt");
-            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-            Assert.Equal(Names(merged, layer), Names(MvtReader.Read(await r.Content.ReadAsByteArrayAsync()), layer));
+            var merged = MvtReader.Read(await Served(null, z, x, y, "live"));
+            Assert.Equal(["IN-MARGIN", "IN-TILE"], Names(merged, Layers.Shelters));
+            Assert.Equal(["AREA"], Names(merged, Layers.Damage));
+            // the per-source tiles (every row through the geometry) draw the same
+            foreach (var layer in new[] { Layers.Shelters, Layers.Damage })
+            {
+                var r = await _hub.Http.GetAsync($"/tiles/{layer}/{z}/{x}/{y}.mvt");
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                Assert.Equal(Names(merged, layer), Names(MvtReader.Read(await r.Content.ReadAsByteArrayAsync()), layer));
+            }
         }
 
         static string[] Names(IEnumerable<MvtLayer> tile, string layer) =>
@@ -281,9 +284,9 @@ public sealed class cluster_cells_should : IAsyncLifetime
     }
 
     [Fact]
-    public async Task place_each_point_in_the_z9_tile_postgis_puts_it_in()
+    public async Task place_each_point_in_the_z10_tile_postgis_puts_it_in()
     {
-        // hub_cluster_tile (migration 0062) against ST_TileEnvelope: points over Japan, on tile edges, at the edges of
+        // hub_rank_tile (migration 0062) against ST_TileEnvelope: points over Japan, on tile edges, at the edges of
         // the world and past Web Mercator's latitudes; a shape has none
         var wrong = await _hub.Db.ScalarAsync("""
             WITH p AS (
@@ -294,11 +297,11 @@ public sealed class cluster_cells_should : IAsyncLifetime
                 UNION ALL SELECT ST_SetSRID(ST_MakePoint(10, 89.9), 4326)
                 UNION ALL SELECT ST_SetSRID(ST_MakePoint(10, -90), 4326))
             SELECT count(*) FROM p
-            WHERE hub_cluster_tile(g) IS NULL
-               OR NOT ST_Intersects(ST_TileEnvelope(9, hub_cluster_tile(g) % 512, hub_cluster_tile(g) / 512),
+            WHERE hub_rank_tile(g) IS NULL
+               OR NOT ST_Intersects(ST_TileEnvelope(10, hub_rank_tile(g) % 1024, hub_rank_tile(g) / 1024),
                                     ST_Transform(ST_SetSRID(ST_MakePoint(ST_X(g), least(greatest(ST_Y(g), -85.0511), 85.0511)), 4326), 3857))
             """);
         Assert.Equal(0L, wrong);
-        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) WHERE hub_cluster_tile(ST_GeomFromText('POLYGON((136 37,137 37,137 38,136 37))', 4326)) IS NULL"));
+        Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) WHERE hub_rank_tile(ST_GeomFromText('POLYGON((136 37,137 37,137 38,136 37))', 4326)) IS NULL"));
     }
 }

@@ -13,7 +13,7 @@ SELECT f.id, f.layer, f.entity_key, f.municipality_code, f.name, f.address, f.ge
        -- the partition the row is in (migration 0060): a probe by id names it (tile_ranked.sql)
        f.part,
        -- not kept for the per-source rows: every one of them is ranked through the geometry (tile_ranked.sql)
-       NULL::integer AS cluster_tile
+       NULL::integer AS rank_tile
 FROM feature f JOIN source s ON s.id = f.source_id
 WHERE f.workspace = @workspace AND f.layer = ANY (@layers)
   AND (f.valid_until IS NULL OR f.valid_until > @now)

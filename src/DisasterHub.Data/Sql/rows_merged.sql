@@ -21,8 +21,8 @@ SELECT m.id, m.layer, m.entity_key, m.municipality_code, m.name, m.address, m.ge
        m.valid_from, m.valid_until,
        -- the partition the row is in (migration 0061): a probe by id names it (tile_ranked.sql)
        m.part,
-       -- a point's z9 tile (migration 0062): a tile at the cluster zoom ranks its points from an index (tile_ranked.sql)
-       m.cluster_tile
+       -- a point's z10 tile (migration 0062): tiles of zoom 9 and 10 rank their points from an index (tile_ranked.sql)
+       m.rank_tile
 FROM merged_feature m
 WHERE m.workspace = @workspace AND m.layer = ANY (@layers)
   AND (m.valid_until IS NULL OR m.valid_until > @now)
