@@ -256,7 +256,7 @@ public sealed class cluster_cells_should : IAsyncLifetime
         Assert.Equal((900, 400), TestSettings.TileOf(136.70, 36.596, 10));
         static string Point(string id, double lat) => $$$"""
             {"type":"Feature","id":"{{{id}}}","geometry":{"type":"Point","coordinates":[136.70,{{{lat.ToString("0.0000", CultureInfo.InvariantCulture)}}}]},
-             "properties":{"name":"{{{id}}}","municipality_code":"172014","status":"開設"}}
+             "properties":{"name":"{{{id}}}","municipality_code":"172014","status":"開設","evacuees":12}}
             """;
         await Push("cells-kanazawa", _prefKey, Encoding.UTF8.GetBytes($$"""{"type":"FeatureCollection","features":[{{Point("IN-TILE", 36.62)}},{{Point("IN-MARGIN", 36.596)}},{{Point("PAST-MARGIN", 36.57)}}]}"""),
             "application/geo+json");
@@ -270,6 +270,10 @@ public sealed class cluster_cells_should : IAsyncLifetime
             var merged = MvtReader.Read(await Served(null, z, x, y, "live"));
             Assert.Equal(["IN-MARGIN", "IN-TILE"], Names(merged, Layers.Shelters));
             Assert.Equal(["AREA"], Names(merged, Layers.Damage));
+            // evacuee counts only for callers cleared for them (responders up, here)
+            Assert.All(merged.Single(l => l.Name == Layers.Shelters).Items, f => Assert.False(f.Properties.ContainsKey("evacuees")));
+            Assert.All(MvtReader.Read(await Served(_restrictedKey, z, x, y, "live")).Single(l => l.Name == Layers.Shelters).Items,
+                f => Assert.Equal(12L, Convert.ToInt64(f.Properties["evacuees"], CultureInfo.InvariantCulture)));
             // the per-source tiles (every row through the geometry) draw the same
             foreach (var layer in new[] { Layers.Shelters, Layers.Damage })
             {

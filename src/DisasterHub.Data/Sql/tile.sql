@@ -15,8 +15,10 @@ detail AS (
     SELECT s.layer, s.id::text AS id, s.name, s.status, s.severity, s.municipality_code, s.entity_key,
            array_to_string(s.sources, ',') AS sources, s.observed_at::text AS observed_at, s.stale,
            jsonb_array_length(s.conflicts) AS conflicts,
-           hub_count(s.attrs -> 'evacuees') AS evacuees,
-           hub_count(s.attrs -> 'customers_out') AS customers_out,
+           -- the rows sets' own counted columns (hidden ones null), not the visible attributes: a kept row's attrs
+           -- were detoasted by its probe only for these two keys, ~10 µs a row (a 2,000-feature z11 tile: 52 → 35 ms)
+           s.evacuees,
+           s.customers_out,
            1 AS point_count,
            ST_AsMVTGeom(CASE WHEN GeometryType(s.geom) IN ('POINT', 'MULTIPOINT') THEN ST_Transform(s.geom, 3857)
                              ELSE ST_SimplifyPreserveTopology(ST_Transform(s.geom, 3857), @tolerance) END, b.env, 4096, 64, true) AS geom,

@@ -27,7 +27,7 @@ ring AS MATERIALIZED (
 ),
 ranked AS (
     SELECT s.layer, s.id, s.name, s.status, s.severity, s.municipality_code, s.entity_key, s.sources, s.observed_at,
-           s.stale, s.conflicts, s.attrs, s.geom, k.rn
+           s.stale, s.conflicts, s.evacuees, s.customers_out, s.geom, k.rn
     FROM (SELECT c.layer, c.id, c.part,
                  row_number() OVER (PARTITION BY c.layer ORDER BY c.severity DESC NULLS LAST, c.observed_at DESC) AS rn
           FROM (SELECT r.layer, r.id, r.part, r.severity, r.observed_at

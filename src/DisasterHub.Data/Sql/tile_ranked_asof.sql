@@ -5,7 +5,7 @@
 -- is one DISTINCT ON over the history, which a lookup by id could not use: the rows are ranked whole.
 ranked AS (
     SELECT r.layer, r.id, r.name, r.status, r.severity, r.municipality_code, r.entity_key, r.sources, r.observed_at,
-           r.stale, r.conflicts, r.attrs, r.geom,
+           r.stale, r.conflicts, r.evacuees, r.customers_out, r.geom,
            row_number() OVER (PARTITION BY r.layer ORDER BY r.severity DESC NULLS LAST, r.observed_at DESC) AS rn
     FROM ({rows}) r, b
     WHERE @z >= @cluster_zoom AND r.classification = ANY (@levels) AND r.geom && b.env4326
