@@ -308,4 +308,28 @@ public sealed class cluster_cells_should : IAsyncLifetime
         Assert.Equal(0L, wrong);
         Assert.Equal(1L, await _hub.Db.ScalarAsync("SELECT count(*) WHERE hub_rank_tile(ST_GeomFromText('POLYGON((136 37,137 37,137 38,136 37))', 4326)) IS NULL"));
     }
+
+    [Fact]
+    public async Task rank_live_tiles_at_and_above_the_cluster_zoom_on_the_statements_generic_plan()
+    {
+        // one connection, so the statement TileQueries prepares is the one pg_prepared_statements then shows: eight
+        // z9 tiles must all run on its generic plan (PostgreSQL's default plans the first five afresh, and this one
+        // afresh for every tile, its generic plan being costed with every branch); a z8 tile from the rows, or one as
+        // of an instant, plans as before
+        var services = _hub.App.Services;
+        await using var one = Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(_hub.Db.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var tiles = new TileQueries(one);
+        var scope = new ReadScope(RowSet.Merged, [.. services.GetRequiredService<LayerCatalogue>().Ids], "live",
+            services.GetRequiredService<ClassificationPolicy>().ClearanceUpTo(Classifications.Public), _clock.GetUtcNow());
+        Assert.True(TileQueries.GenericPlan(scope, TileQueries.ClusterBelowZoom, fromCells: false));
+        Assert.False(TileQueries.GenericPlan(scope, TileQueries.ClusterBelowZoom - 1, fromCells: false));
+        Assert.False(TileQueries.GenericPlan(scope with { At = _clock.GetUtcNow() }, TileQueries.ClusterBelowZoom, fromCells: false));
+        var (x, y) = TestSettings.TileOf(136.94, 37.03, TileQueries.ClusterBelowZoom);
+        for (var i = 0; i < 8; i++) await tiles.TileAsync(scope, TileQueries.ClusterBelowZoom, x + i % 2, y, CancellationToken.None);
+        await using var conn = await one.OpenConnectionAsync();
+        await using var c = new Npgsql.NpgsqlCommand("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%tile_rank%' OR statement LIKE '%ring AS MATERIALIZED%'", conn);
+        await using var r = await c.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        Assert.Equal((8L, 0L), (r.GetInt64(0), r.GetInt64(1)));
+    }
 }
