@@ -20,13 +20,14 @@ DECLARE
                 WHERE e.extname = 'postgis');
     hub text := quote_ident(current_schema());
 BEGIN
-    -- the same Web Mercator as hub_mercator_point (0056), as a fraction of the world from the west and from the north
+    -- the tile cells' own grid (hub_tile_cell_x/_y of hub_mercator_point: migrations 0016, 0055, 0056) is the z12
+    -- tiles, so a point's z10 tile is its cell >> 2: one projection for both, and a z10 tile's rows are exactly its
+    -- cells' (measured: ~1.0 µs a row against ~0.7 µs for the projection written out again here)
     EXECUTE format($f$
         CREATE FUNCTION %2$s.hub_rank_tile(g %1$s.geometry) RETURNS integer
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             SELECT CASE WHEN %1$s.GeometryType(g) = 'POINT' THEN
-                least(greatest(floor((1 - asinh(tan(radians(%1$s.ST_Y(g)))) / pi()) / 2 * 1024), 0), 1023)::integer * 1024
-                + least(greatest(floor((%1$s.ST_X(g) + 180) / 360 * 1024), 0), 1023)::integer END
+                (%2$s.hub_tile_cell_y(%2$s.hub_mercator_point(g)) >> 2) * 1024 + (%2$s.hub_tile_cell_x(%2$s.hub_mercator_point(g)) >> 2) END
         $$ $f$, pg, hub);
 END
 $do$;
