@@ -4,8 +4,9 @@ namespace DisasterHub.Data;
 
 /// <summary>
 /// Vector tiles via ST_AsMVT: the same rows, levels and as-of rules as every other read. Below the cluster zoom the
-/// live merged layers are drawn from the precomputed cells (tile_cells.sql, migration 0016); every other tile
-/// (per source, as of an instant, at and above the cluster zoom) from the rows (tile.sql).
+/// live layers are drawn from the precomputed cells (tile_cells.sql): the merged ones from tile_cell (migration 0016),
+/// the per-source ones from feature_tile_cell (0063); every other tile (as of an instant, at and above the cluster
+/// zoom) from the rows (tile.sql).
 /// </summary>
 public sealed class TileQueries(NpgsqlDataSource db)
 {
@@ -27,13 +28,14 @@ public sealed class TileQueries(NpgsqlDataSource db)
     };
 
     /// <summary>Whether a tile of this scope and zoom is drawn from the precomputed cells.</summary>
-    public static bool FromCells(ReadScope scope, int z) => scope.Set == RowSet.Merged && scope.At is null && z < ClusterBelowZoom;
+    public static bool FromCells(ReadScope scope, int z) => scope.At is null && z < ClusterBelowZoom;
 
     /// <summary>The exact SQL the hub runs for a tile (also what the benchmark gives pgbench).</summary>
     /// <remarks>At and above the cluster zoom a live tile ranks on keys and reads the kept rows by id
     /// (tile_ranked.sql); a tile as of an instant ranks its rows whole (tile_ranked_asof.sql).</remarks>
     public static string Sql(ReadScope scope, bool fromCells) =>
         SqlFiles.Get(fromCells ? "tile_cells" : "tile")
+            .Replace("{cells}", scope.Set == RowSet.Merged ? "tile_cell" : "feature_tile_cell", StringComparison.Ordinal)
             .Replace("{ranked}", SqlFiles.Get(scope.At is null ? "tile_ranked" : "tile_ranked_asof"), StringComparison.Ordinal)
             .Replace("{rows}", scope.RowsSql(), StringComparison.Ordinal);
 
@@ -47,7 +49,7 @@ public sealed class TileQueries(NpgsqlDataSource db)
     /// </summary>
     public async Task<byte[]> TileAsync(ReadScope scope, int z, int x, int y, bool fromCells, CancellationToken ct)
     {
-        if (fromCells && !FromCells(scope, z)) throw new ArgumentException("only live merged tiles below the cluster zoom have cells", nameof(fromCells));
+        if (fromCells && !FromCells(scope, z)) throw new ArgumentException("only live tiles below the cluster zoom have cells", nameof(fromCells));
         await using var conn = await db.OpenConnectionAsync(ct);
         // A live tile at and above the cluster zoom runs on the statement's generic plan. PostgreSQL's default keeps
         // planning it afresh for every tile (its generic plan is costed with every branch of tile_ranked.sql), and the

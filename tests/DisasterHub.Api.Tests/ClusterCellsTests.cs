@@ -10,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DisasterHub.Api.Tests;
 
 /// <summary>
-/// Low-zoom merged tiles come from the precomputed cells (tile_cells.sql) maintained in the writing transaction. Here
-/// every z0–z8 tile over the test city, fetched over HTTP by an anonymous and a restricted caller, must carry exactly
+/// Low-zoom tiles come from the precomputed cells (tile_cells.sql) maintained in the writing transaction: the merged
+/// tiles from tile_cell, each layer's per-source tiles from feature_tile_cell (migration 0063). Here every z0–z8 tile
+/// over the test city, merged and of each layer, fetched over HTTP by an anonymous and a restricted caller, must carry exactly
 /// the clusters the request-time computation (tile.sql over the rows the caller may see) gives at that moment:
 /// the same counts, highest severities, newest times, names, sums, staleness, hidden attributes and points, through
 /// pushes, updates, a second source merging in, an alert with a validity end, its cancellation, its expiry, and an
@@ -80,10 +81,10 @@ public sealed class cluster_cells_should : IAsyncLifetime
 
     private (string Name, string? Token, string Level)[] Callers => [("anonymous", null, Classifications.Public), ("restricted", _restrictedKey, Classifications.Restricted)];
 
-    /// <summary>The merged tile over HTTP (cells below the cluster zoom) as the caller gets it.</summary>
-    private async Task<byte[]> Served(string? token, int z, int x, int y, string workspace)
+    /// <summary>The merged tile, or one layer's per-source tile, over HTTP (cells below the cluster zoom) as the caller gets it.</summary>
+    private async Task<byte[]> Served(string? token, int z, int x, int y, string workspace, string tiles = "merged")
     {
-        using var req = new HttpRequestMessage(HttpMethod.Get, $"/tiles/merged/{z}/{x}/{y}.mvt" + (workspace == "live" ? "" : $"?workspace={workspace}"));
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/tiles/{tiles}/{z}/{x}/{y}.mvt" + (workspace == "live" ? "" : $"?workspace={workspace}"));
         if (token is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var r = await _hub.Http.SendAsync(req);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
@@ -91,10 +92,11 @@ public sealed class cluster_cells_should : IAsyncLifetime
     }
 
     /// <summary>The same tile clustered at request time from the rows the caller may see (tile.sql), the reference.</summary>
-    private Task<byte[]> RequestTime(string level, int z, int x, int y, string workspace)
+    private Task<byte[]> RequestTime(string level, int z, int x, int y, string workspace, string tiles = "merged")
     {
         var services = _hub.App.Services;
-        var scope = new ReadScope(RowSet.Merged, [.. services.GetRequiredService<LayerCatalogue>().Ids], workspace,
+        var scope = new ReadScope(tiles == "merged" ? RowSet.Merged : RowSet.Features,
+            tiles == "merged" ? [.. services.GetRequiredService<LayerCatalogue>().Ids] : [tiles], workspace,
             services.GetRequiredService<ClassificationPolicy>().ClearanceUpTo(level), _clock.GetUtcNow());
         Assert.True(TileQueries.FromCells(scope, z));
         return services.GetRequiredService<TileQueries>().TileAsync(scope, z, x, y, fromCells: false, CancellationToken.None);
@@ -106,19 +108,21 @@ public sealed class cluster_cells_should : IAsyncLifetime
         f.Vertices.Single().X, f.Vertices.Single().Y);
 
     /// <summary>
-    /// Differences between the served and the request-time tiles at z0–z8 over the city, for both callers (empty: none).
+    /// Differences between the served and the request-time tiles at z0–z8 over the city, merged and per source (shelters,
+    /// evacuation orders), for both callers (empty: none).
     /// Points may differ by one tile unit: the two sum the same coordinates in another order.
     /// </summary>
     private async Task<List<string>> Differences(string workspace = "live")
     {
         var diffs = new List<string>();
         foreach (var (caller, token, level) in Callers)
+        foreach (var tiles in (string[])["merged", Layers.Shelters, Layers.EvacuationOrders])
             for (var z = 0; z < TileQueries.ClusterBelowZoom; z++)
             {
                 var (x, y) = TestSettings.TileOf(Lon, Lat, z);
-                var served = MvtReader.Read(await Served(token, z, x, y, workspace));
-                var reference = MvtReader.Read(await RequestTime(level, z, x, y, workspace));
-                var at = $"{caller} {workspace} {z}/{x}/{y}";
+                var served = MvtReader.Read(await Served(token, z, x, y, workspace, tiles));
+                var reference = MvtReader.Read(await RequestTime(level, z, x, y, workspace, tiles));
+                var at = $"{caller} {workspace} {tiles} {z}/{x}/{y}";
                 if (!served.Select(l => l.Name).Order().SequenceEqual(reference.Select(l => l.Name).Order()))
                     diffs.Add($"{at}: layers {string.Join(",", served.Select(l => l.Name))} vs {string.Join(",", reference.Select(l => l.Name))}");
                 foreach (var layer in reference)

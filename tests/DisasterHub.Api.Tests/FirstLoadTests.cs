@@ -62,6 +62,9 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.Equal(0L, await Scalar("SELECT count(*) FROM pg_class WHERE relname = 'merged_load' AND @s <> ''", "nanao-status"));
         Assert.Equal(30L, await Scalar("SELECT coalesce(sum(n), 0) FROM tile_cell WHERE sources = ARRAY[@s]", "nanao-status"));
         Assert.Equal(0L, await Scalar(CellsDiffer, "nanao-status"));
+        // and the per-source cells of its features, noted from feature_load before the attach (migration 0063)
+        Assert.Equal(30L, await Scalar("SELECT coalesce(sum(n), 0) FROM feature_tile_cell WHERE sources = ARRAY[@s]", "nanao-status"));
+        Assert.Equal(0L, await Scalar(FeatureCellsDiffer, "nanao-status"));
 
         // the next document of the source: upserted into the same partition (one state changed, one added)
         await Push("nanao-status", _cityKey, Doc("F", 31, evacuees: 6));
@@ -73,6 +76,7 @@ public sealed class first_load_should : IAsyncLifetime
         Assert.Equal(1L, await Scalar("SELECT count(*) FROM merged_feature WHERE part = '' AND name = '初回試験F30' AND @s <> ''", "nanao-status"));
         Assert.Equal(30L, await Scalar("SELECT count(*) FROM merged_feature_past WHERE name LIKE '初回試験F%' AND @s <> ''", "nanao-status"));
         Assert.Equal(0L, await Scalar(CellsDiffer, "nanao-status"));
+        Assert.Equal(0L, await Scalar(FeatureCellsDiffer, "nanao-status"));
     }
 
     /// <summary>The cells of the shelter layer that differ from a recomputation from merged_feature's rows.</summary>
@@ -85,6 +89,10 @@ public sealed class first_load_should : IAsyncLifetime
              EXCEPT SELECT workspace, layer, classification, sources, cx, cy, n, max_severity, evacuees FROM tile_cell WHERE layer = 'shelters')) d
         WHERE @s <> ''
         """;
+
+    /// <summary>The same for the per-source cells (feature_tile_cell) against a recomputation from feature's rows.</summary>
+    private static readonly string FeatureCellsDiffer = CellsDiffer.Replace("FROM tile_cell", "FROM feature_tile_cell", StringComparison.Ordinal)
+        .Replace("hub_tile_cells_of('live', 'shelters')", "hub_tile_cells_of('live', 'shelters', 'feature')", StringComparison.Ordinal);
 
     /// <summary>
     /// An entity that a first load put in its source's partition of merged_feature stays there when another source

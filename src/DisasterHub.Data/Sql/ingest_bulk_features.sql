@@ -14,4 +14,6 @@ INSERT INTO feature_load
 {feature_rows}
 ORDER BY s.spatial_key;
 SET LOCAL work_mem TO DEFAULT;
+-- its cells noted as the insert trigger of feature notes an insert's (migration 0063): feature_load has no trigger
+SELECT hub_tile_cell_note_added('feature_load', 'feature');
 SELECT hub_feature_attach(@source_id)

@@ -1,8 +1,9 @@
--- One Mapbox Vector Tile below the cluster zoom for the live merged layers (migration 0016): the precomputed cells of
--- tile_cell inside the tile, plus the rows with a validity end that are valid at @now (they are not in the cells),
--- grouped into this zoom's 16 × 16 clusters (cell >> @shift). A tile reads a few hundred to a few thousand cell rows
--- however many features there are. Same output as tile.sql's clusters: one MVT layer per EEI layer, most severe
--- first, at most @cap per layer; counts 64-bit; a counted attribute hidden from the caller stays null.
+-- One Mapbox Vector Tile below the cluster zoom for the live layers: the precomputed cells inside the tile (tile_cell
+-- for the merged layers, migration 0016; feature_tile_cell for the per-source ones, 0063), plus the rows with a
+-- validity end that are valid at @now (they are not in the cells), grouped into this zoom's 16 × 16 clusters
+-- (cell >> @shift). A tile reads a few hundred to a few thousand cell rows however many features there are. Same
+-- output as tile.sql's clusters: one MVT layer per EEI layer, most severe first, at most @cap per layer; counts 64-bit;
+-- a counted attribute hidden from the caller stays null.
 WITH b AS (
     SELECT ST_TileEnvelope(@z, @x, @y) AS env, ST_Transform(ST_TileEnvelope(@z, @x, @y), 4326) AS env4326
 ),
@@ -10,7 +11,7 @@ members AS (
     SELECT c.layer, c.cx, c.cy, c.n, c.max_severity, c.max_observed_at, c.name, c.evacuees, c.customers_out, c.sx, c.sy,
            NOT EXISTS (SELECT 1 FROM source s WHERE s.id = ANY (c.sources)
                        AND s.last_success_at + make_interval(secs => s.expected_interval_seconds) >= @now) AS stale
-    FROM tile_cell c
+    FROM {cells} c
     WHERE c.workspace = @workspace AND c.layer = ANY (@layers) AND c.classification = ANY (@levels)
       AND c.cx BETWEEN @cx0 AND @cx1 AND c.cy BETWEEN @cy0 AND @cy1
     UNION ALL
