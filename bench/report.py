@@ -131,6 +131,10 @@ for n in (10000, 100000, 1000000):
         f"z{z} {fmt(med(f'scale_{n}_z{z}_hub_p50_ms'))}/{fmt(med(f'scale_{n}_z{z}_hub_p95_ms'))}/{fmt(med(f'scale_{n}_z{z}_hub_p99_ms'))}"
         + (f" ({fmt(med(f'scale_{n}_z{z}_sql_rows_p50_ms'))}/{fmt(med(f'scale_{n}_z{z}_sql_rows_p95_ms'))}/{fmt(med(f'scale_{n}_z{z}_sql_rows_p99_ms'))})"
            if vals.get(f"scale_{n}_z{z}_sql_cells_p50_ms") else "") for z in zs))
+    lz = [z for z in zs if vals.get(f"scale_{n}_z{z}_layer_hub_p50_ms")]
+    if lz:
+        lines.append(f"scale {n:,} per zoom, one layer's per-source tiles (the map's per-source mode), hub p50/p95 ms: " + "; ".join(
+            f"z{z} {fmt(med(f'scale_{n}_z{z}_layer_hub_p50_ms'))}/{fmt(med(f'scale_{n}_z{z}_layer_hub_p95_ms'))}" for z in lz))
     if n == 1000000:
         worst95 = max(med(f"scale_{n}_z{z}_hub_p95_ms") for z in zs)
         worst99 = max(med(f"scale_{n}_z{z}_hub_p99_ms") for z in zs)

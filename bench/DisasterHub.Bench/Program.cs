@@ -139,16 +139,20 @@ internal static class TileLatency
                 while (await r.ReadAsync()) picked.Add((r.GetInt32(0), r.GetInt32(1)));
             }
             picked = [.. picked.OrderBy(_ => rng.Next()).Take(perZoom)];
-            var times = new Dictionary<string, List<double>> { ["hub"] = [], ["sql_cells"] = [], ["sql_rows"] = [] };
-            foreach (var (x, y) in picked)
+            var times = new Dictionary<string, List<double>> { ["hub"] = [], ["sql_cells"] = [], ["sql_rows"] = [], ["layer_hub"] = [] };
+            foreach (var (i, (x, y)) in picked.Index())
             {
                 var t = Stopwatch.StartNew();
-                using (var resp = await http.GetAsync($"/tiles/merged/{z}/{x}/{y}.mvt"))
-                {
-                    resp.EnsureSuccessStatusCode();
-                    await resp.Content.ReadAsByteArrayAsync();
-                }
+                await GetAsync(http, $"/tiles/merged/{z}/{x}/{y}.mvt");
                 times["hub"].Add(t.Elapsed.TotalMilliseconds);
+                // the map's per-source mode: one layer as every source reports it (feature_tile_cell below the cluster
+                // zoom, migration 0063; the rows above it), a quarter of the tiles
+                if (i % 4 == 0)
+                {
+                    t.Restart();
+                    await GetAsync(http, $"/tiles/shelters/{z}/{x}/{y}.mvt");
+                    times["layer_hub"].Add(t.Elapsed.TotalMilliseconds);
+                }
                 if (TileQueries.FromCells(scope, z))
                 {
                     t.Restart();
@@ -166,11 +170,18 @@ internal static class TileLatency
                     Console.WriteLine(FormattableString.Invariant($"{prefix}_z{z}_{path}_{name}_ms\t{ms[Math.Min(ms.Count - 1, (int)(q * ms.Count))]:0.##}"));
                 Console.WriteLine(FormattableString.Invariant($"{prefix}_z{z}_{path}_n\t{ms.Count}"));
             }
-            Console.Error.WriteLine(FormattableString.Invariant($"z{z}: {picked.Count} tiles, hub p50 {Median(times["hub"]):0.#} ms, rows p50 {Median(times["sql_rows"]):0.#} ms")
+            Console.Error.WriteLine(FormattableString.Invariant($"z{z}: {picked.Count} tiles, hub p50 {Median(times["hub"]):0.#} ms, rows p50 {Median(times["sql_rows"]):0.#} ms, per-source layer p50 {Median(times["layer_hub"]):0.#} ms")
                 + (times["sql_cells"].Count > 0 ? FormattableString.Invariant($", cells p50 {Median(times["sql_cells"]):0.#} ms") : ""));
         }
         return 0;
     }
 
     private static double Median(List<double> sorted) => sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+
+    private static async Task GetAsync(HttpClient http, string path)
+    {
+        using var resp = await http.GetAsync(path);
+        resp.EnsureSuccessStatusCode();
+        await resp.Content.ReadAsByteArrayAsync();
+    }
 }
