@@ -186,9 +186,10 @@ start_hub() {   # $1 db, $2 port -> sets HUB_PID
   PIDS+=("$HUB_PID")
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1; then
-      # the hub has migrated: BENCH_TILE_CELLS=off stops the cell maintenance (migration 0016's triggers)
+      # the hub has migrated: BENCH_TILE_CELLS=off stops the cell maintenance (the triggers of migrations 0016, 0063)
       [ "${BENCH_TILE_CELLS:-on}" = off ] && psql -d "$1" -qc "ALTER TABLE merged_feature DISABLE TRIGGER merged_feature_tile_cells_ins,
-        DISABLE TRIGGER merged_feature_tile_cells_upd, DISABLE TRIGGER merged_feature_tile_cells_del"
+        DISABLE TRIGGER merged_feature_tile_cells_upd, DISABLE TRIGGER merged_feature_tile_cells_del" \
+        -c "ALTER TABLE feature DISABLE TRIGGER feature_tile_cells_ins, DISABLE TRIGGER feature_tile_cells_upd, DISABLE TRIGGER feature_tile_cells_del"
       return 0
     fi
     kill -0 "$HUB_PID" 2>/dev/null || { tail -30 "$RES/hub-$1.log" >&2; die "hub exited"; }
