@@ -31,13 +31,21 @@ $f$;
 
 -- A relation's rows in the shape the cells are kept from: merged rows as they are (a transition table of the
 -- partitioned merged_feature lacks the stored tile point: 0061), a feature row with its source as the source set and
--- its tile point from its geometry, computed once a row (OFFSET 0 keeps the subquery apart: pulled up, the point was
--- computed for each of its four uses, 0.62 s of a 110,000-row first load's notes).
-CREATE FUNCTION hub_tile_cell_rows(kind text, rel text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+-- its tile point from its geometry. Fenced, that point is computed once a row (OFFSET 0 keeps the subquery apart:
+-- pulled up, it was computed for each of its four uses, 0.62 s of a 110,000-row first load's notes); unfenced, a
+-- condition on its cell reaches feature's index on that expression (a cell recomputed).
+CREATE FUNCTION hub_tile_cell_rows(kind text, rel text, fenced boolean DEFAULT true) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
     SELECT format(CASE kind
-        WHEN 'merged' THEN '(SELECT id, workspace, layer, classification, sources, severity, observed_at, name, attrs, valid_until, coalesce(tile_pt, hub_tile_point(geom)) AS tile_pt FROM %s)'
-        WHEN 'feature' THEN '(SELECT id, workspace, layer, classification, ARRAY[source_id] AS sources, severity, observed_at, name, attrs, valid_until, hub_tile_point(geom) AS tile_pt FROM %s OFFSET 0)'
+        WHEN 'merged' THEN '(SELECT id, workspace, layer, classification, sources, severity, observed_at, name, attrs, valid_until, geom, coalesce(tile_pt, hub_tile_point(geom)) AS tile_pt FROM %s)'
+        WHEN 'feature' THEN '(SELECT id, workspace, layer, classification, ARRAY[source_id] AS sources, severity, observed_at, name, attrs, valid_until, geom, hub_tile_point(geom) AS tile_pt FROM %s'
+                            || CASE WHEN fenced THEN ' OFFSET 0)' ELSE ')' END
         END, rel)
+$f$;
+
+-- The rows a kind's cells are recomputed from: merged_feature itself (its cell index is on the stored tile point), or
+-- feature in the shape above, unfenced.
+CREATE FUNCTION hub_tile_cell_source(kind text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+    SELECT CASE kind WHEN 'merged' THEN 'merged_feature' ELSE hub_tile_cell_rows(kind, 'feature', false) END
 $f$;
 
 -- The cells as a recomputation from scratch gives them (tests; the initial fill below), for either kind.
@@ -51,11 +59,14 @@ BEGIN
                sum(ST_X(p.p)), sum(ST_Y(p.p))
         FROM %s m, LATERAL (SELECT hub_tile_point(m.geom) AS p) p
         WHERE m.valid_until IS NULL AND ($1 IS NULL OR m.workspace = $1) AND ($2 IS NULL OR m.layer = $2)
-        GROUP BY 1, 2, 3, 4, 5, 6 $q$,
-        CASE kind WHEN 'merged' THEN 'merged_feature'
-                  ELSE '(SELECT workspace, layer, classification, ARRAY[source_id] AS sources, severity, observed_at, name, attrs, valid_until, geom FROM feature)' END)
+        GROUP BY 1, 2, 3, 4, 5, 6 $q$, hub_tile_cell_source(kind))
     USING rows_workspace, rows_layer;
 END
+$f$;
+
+-- 0016's recomputation of the merged cells is the one above.
+CREATE OR REPLACE FUNCTION hub_tile_cells_of(rows_workspace text, rows_layer text) RETURNS SETOF tile_cell LANGUAGE sql STABLE AS $f$
+    SELECT * FROM hub_tile_cells_of(rows_workspace, rows_layer, 'merged')
 $f$;
 
 -- What rows added to cells add: the statement, over the relation given (already in the cells' shape).
@@ -229,9 +240,7 @@ BEGIN
     FROM (SELECT DISTINCT workspace, layer, cx, cy FROM %2$I WHERE txid = $1) w
     JOIN %3$s m ON m.workspace = w.workspace AND m.layer = w.layer AND m.valid_until IS NULL
      AND hub_tile_cell_x(m.tile_pt) = w.cx AND hub_tile_cell_y(m.tile_pt) = w.cy
-    GROUP BY m.workspace, m.layer, m.classification, m.sources, w.cx, w.cy $q$, cells, cells || '_dirty',
-        CASE kind WHEN 'merged' THEN 'merged_feature'
-                  ELSE '(SELECT workspace, layer, classification, ARRAY[source_id] AS sources, severity, observed_at, name, attrs, valid_until, hub_tile_point(geom) AS tile_pt FROM feature)' END)
+    GROUP BY m.workspace, m.layer, m.classification, m.sources, w.cx, w.cy $q$, cells, cells || '_dirty', hub_tile_cell_source(kind))
     USING me;
     -- the cells not recomputed: what this transaction's statements added, summed up, added to what the cell holds
     -- (a sum of nothing is null, as in a recomputation)
