@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using DisasterHub.Api.Tests.Infrastructure;
+using Npgsql;
 
 namespace DisasterHub.Api.Tests;
 
@@ -242,6 +243,35 @@ public sealed partial class tile_cells_should : IAsyncLifetime
         // a tile not drawn (so not cached) before
         Assert.Equal((120L, 600L), (await LowZoomTile(tiles: "shelters", z: 4))["shelters"]);
         Assert.Equal((12L, 60L), (await LowZoomTile(z: 4))["shelters"]);   // the merged tile has its own cells
+    }
+
+    /// <summary>
+    /// A per-source cell recomputed at commit finds its rows through feature's index on the cell of
+    /// hub_tile_point(geom) (migration 0063), in every partition: feature stores no tile point, and a scan of a
+    /// national source's partition per commit would cost a second or more. The refresh's own plan, from auto_explain.
+    /// </summary>
+    [Fact]
+    public async Task recompute_a_per_source_cell_through_the_index_on_its_rows_cell()
+    {
+        var grid = Enumerable.Range(0, 12).Select(i => ($"E{i}", 136.90 + (i % 4) * 0.01, 37.00 + (i / 4) * 0.01, 5L)).ToList();
+        await Push("nanao-status", _cityKey, Shelters(grid));
+        await using var conn = new NpgsqlConnection(_hub.Db.ConnectionString);
+        await conn.OpenAsync();
+        var plans = new List<string>();
+        conn.Notice += (_, e) => { lock (plans) plans.Add(e.Notice.MessageText); };
+        foreach (var sql in (string[])[
+            "LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0", "SET auto_explain.log_nested_statements = on",
+            "SET auto_explain.log_level = notice", "SET client_min_messages = notice", "SET enable_seqscan = on",
+            // a move: the cells it leaves and enters are recomputed from their rows at commit
+            "UPDATE feature SET geom = ST_SetSRID(ST_MakePoint(136.97, 37.06), 4326) WHERE name = '避難所E0'"])
+        {
+            await using var c = new NpgsqlCommand(sql, conn);
+            await c.ExecuteNonQueryAsync();
+        }
+        var recompute = plans.Single(p => Regex.IsMatch(p, @"Query Text:\s+INSERT INTO feature_tile_cell\s+SELECT m\.workspace"));
+        Assert.Contains("Index Scan using feature_", recompute);
+        Assert.DoesNotContain("Seq Scan on feature_", recompute);
+        Assert.Equal(NoneOff, await CellsOffBy());
     }
 
     [Fact]

@@ -108,6 +108,13 @@ DECLARE
     grown bigint := 0;
     grows text;
 BEGIN
+    -- a statement that wrote no row (the insert half of an upsert that only updated) plans nothing: each statement
+    -- below is planned at every call (EXECUTE), a few milliseconds of every small push
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         EXECUTE hub_tile_cell_added_sql(hub_tile_cell_rows(kind, 'new_rows'), kind);
         GET DIAGNOSTICS noted = ROW_COUNT;
@@ -191,6 +198,13 @@ DECLARE
     cells text := hub_tile_cell_table(kind);
     k record;
     me bigint := txid_current();
+    -- which of the transaction's notes there are: each step below runs only when it has something to do (its
+    -- statements are planned at every commit, EXECUTE; these checks are static, planned once a connection)
+    has_removed boolean := CASE kind WHEN 'merged' THEN EXISTS (SELECT 1 FROM tile_cell_removed WHERE txid = me)
+                                     ELSE EXISTS (SELECT 1 FROM feature_tile_cell_removed WHERE txid = me) END;
+    has_added boolean := CASE kind WHEN 'merged' THEN EXISTS (SELECT 1 FROM tile_cell_added WHERE txid = me)
+                                   ELSE EXISTS (SELECT 1 FROM feature_tile_cell_added WHERE txid = me) END;
+    has_dirty boolean;
 BEGIN
     EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_pending') USING me;
     FOR k IN EXECUTE format($q$
@@ -203,6 +217,7 @@ BEGIN
     -- every statement from here reads a fresh snapshot: what another transaction holding the lock committed is seen
     -- Removed rows: a group whose every row this transaction removed (its committed count, exactly) leaves its cell,
     -- when nothing else in the cell changed in this transaction; every other cell they were in is recomputed.
+    IF has_removed THEN
     EXECUTE format($q$
     WITH r AS (
         SELECT workspace, layer, classification, sources, cx, cy, sum(n) AS n
@@ -225,6 +240,10 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM mixed m WHERE (m.workspace, m.layer, m.cx, m.cy) = (r.workspace, r.layer, r.cx, r.cy)) $q$,
       cells, cells || '_added', cells || '_removed', cells || '_dirty')
     USING me;
+    END IF;
+    has_dirty := CASE kind WHEN 'merged' THEN EXISTS (SELECT 1 FROM tile_cell_dirty WHERE txid = me)
+                           ELSE EXISTS (SELECT 1 FROM feature_tile_cell_dirty WHERE txid = me) END;
+    IF has_dirty THEN
     EXECUTE format($q$
     DELETE FROM %1$I t USING (SELECT DISTINCT workspace, layer, cx, cy FROM %2$I WHERE txid = $1) w
     WHERE t.workspace = w.workspace AND t.layer = w.layer AND t.cx = w.cx AND t.cy = w.cy $q$, cells, cells || '_dirty')
@@ -242,8 +261,10 @@ BEGIN
      AND hub_tile_cell_x(m.tile_pt) = w.cx AND hub_tile_cell_y(m.tile_pt) = w.cy
     GROUP BY m.workspace, m.layer, m.classification, m.sources, w.cx, w.cy $q$, cells, cells || '_dirty', hub_tile_cell_source(kind))
     USING me;
+    END IF;
     -- the cells not recomputed: what this transaction's statements added, summed up, added to what the cell holds
     -- (a sum of nothing is null, as in a recomputation)
+    IF has_added THEN
     EXECUTE format($q$
     INSERT INTO %1$I AS t
     SELECT a.workspace, a.layer, a.classification, a.sources, a.cx, a.cy,
@@ -265,9 +286,10 @@ BEGIN
                              THEN t.customers_out ELSE t.customers_out + EXCLUDED.customers_out END,
         sx = t.sx + EXCLUDED.sx,
         sy = t.sy + EXCLUDED.sy $q$, cells, cells || '_added', cells || '_dirty') USING me;
-    EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_dirty') USING me;
     EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_added') USING me;
-    EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_removed') USING me;
+    END IF;
+    IF has_dirty THEN EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_dirty') USING me; END IF;
+    IF has_removed THEN EXECUTE format('DELETE FROM %I WHERE txid = $1', cells || '_removed') USING me; END IF;
     RETURN NULL;
 END
 $f$;
