@@ -92,8 +92,10 @@ string? Literal(bool fromCells)
     return string.Join('\n', body.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal) && l.Trim().Length > 0)).Trim().TrimEnd(';') + ";\n";
 }
 var rows = Literal(false);
-var cells = which == "merged" ? Literal(true) : null;
-if (rows is null || (which == "merged" && cells is null)) return 1;
+// below the cluster zoom a live tile of either set comes from its cells (TileQueries.FromCells: tile_cell for the
+// merged layers, feature_tile_cell for one layer's per-source tiles), so the script does what the hub does
+var cells = Literal(true);
+if (rows is null || cells is null) return 1;
 var head = new StringBuilder()
     .Append("\\set i random(1, :ntiles)\n")
     .Append("SELECT z, x, y FROM bench_tile WHERE i = :i \\gset\n")

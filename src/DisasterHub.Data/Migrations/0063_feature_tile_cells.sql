@@ -104,6 +104,8 @@ LANGUAGE plpgsql AS $f$
 DECLARE
     kind text := CASE WHEN TG_NARGS > 0 THEN TG_ARGV[0] ELSE 'merged' END;
     cells text := hub_tile_cell_table(kind);
+    old_shape text := hub_tile_cell_rows(kind, 'old_rows');
+    new_shape text := hub_tile_cell_rows(kind, 'new_rows');
     noted bigint := 0;
     grown bigint := 0;
     grows text;
@@ -116,7 +118,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        EXECUTE hub_tile_cell_added_sql(hub_tile_cell_rows(kind, 'new_rows'), kind);
+        EXECUTE hub_tile_cell_added_sql(new_shape, kind);
         GET DIAGNOSTICS noted = ROW_COUNT;
     ELSIF TG_OP = 'DELETE' THEN
         -- counted per group: a group left with none of its rows is dropped from its cell at commit, any other recomputed
@@ -125,7 +127,7 @@ BEGIN
         SELECT txid_current(), o.workspace, o.layer, o.classification, o.sources,
                hub_tile_cell_x(o.tile_pt), hub_tile_cell_y(o.tile_pt), count(*)
         FROM %s o WHERE o.valid_until IS NULL
-        GROUP BY 2, 3, 4, 5, 6, 7 $q$, cells || '_removed', hub_tile_cell_rows(kind, 'old_rows'));
+        GROUP BY 2, 3, 4, 5, 6, 7 $q$, cells || '_removed', old_shape);
         GET DIAGNOSTICS noted = ROW_COUNT;
     ELSE
         -- A changed row grows its cell when it is counted before and after, in the same cell, classification and
@@ -165,8 +167,7 @@ BEGIN
                    evacuees, customers_out, sx, sy
             FROM g
         )
-        SELECT coalesce(sum(rows), 0) FROM g $q$, cells || '_added', hub_tile_cell_rows(kind, 'old_rows'),
-            hub_tile_cell_rows(kind, 'new_rows'), grows) INTO grown;
+        SELECT coalesce(sum(rows), 0) FROM g $q$, cells || '_added', old_shape, new_shape, grows) INTO grown;
         IF grown < (SELECT count(*) FROM new_rows) THEN
             -- any other changed row: the new row's cell when it counts and the old row's when it counted are recomputed
             EXECUTE format($q$
@@ -176,8 +177,7 @@ BEGIN
                          unnest(ARRAY[n.tile_pt, o.tile_pt]) AS p, unnest(ARRAY[n.valid_until, o.valid_until]) AS valid_until
                   FROM %2$s o JOIN %3$s n ON n.id = o.id
                   WHERE NOT %4$s) c
-            WHERE c.valid_until IS NULL $q$, cells || '_dirty', hub_tile_cell_rows(kind, 'old_rows'),
-                hub_tile_cell_rows(kind, 'new_rows'), grows);
+            WHERE c.valid_until IS NULL $q$, cells || '_dirty', old_shape, new_shape, grows);
             GET DIAGNOSTICS noted = ROW_COUNT;
         END IF;
     END IF;
