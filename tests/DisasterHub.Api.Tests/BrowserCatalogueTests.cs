@@ -12,6 +12,7 @@ namespace DisasterHub.Api.Tests;
 /// Issue 12 in a real browser: the map's layer list and legend come from the catalogue, road closures are drawn, and a
 /// photo's popup shows its thumbnail (tools/e2e-catalogue.mjs in headless chromium, against a hub on loopback).
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class browser_catalogue_should(ITestOutputHelper output) : IAsyncLifetime
 {
     private HubServer _hub = null!;

@@ -12,6 +12,7 @@ namespace DisasterHub.Api.Tests;
 /// within a second; a CSV with one bad row is previewed (line and reason) with nothing stored until Commit; a change
 /// made offline arrives exactly once when the connection is back; no horizontal scroll on a phone.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class browser_pages_should(ITestOutputHelper output) : IAsyncLifetime
 {
     private HubServer _hub = null!;

@@ -8,7 +8,11 @@ using Xunit.Abstractions;
 
 namespace DisasterHub.Api.Tests;
 
-/// <summary>The browser test runs on its own: headless chromium renders WebGL in software and wants the CPU.</summary>
+/// <summary>
+/// The browser tests run on their own, one after another: headless chromium renders WebGL in software and wants the CPU,
+/// and the pages' tests time what a user sees (the officer reads a clerk's change within a second), which other test
+/// classes running beside them on a two-core machine would stretch (CI saw 1.5 s for what takes 0.25 s alone).
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserCollection
 {

@@ -18,6 +18,7 @@ namespace DisasterHub.Api.Tests;
 /// 409 are said; adds a person who then signs in and, not an admin, is told the page is for operators, disables them
 /// (sign-in refused), enables them and sets a new password (only that one works); filters the audit log by action.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class operator_page_should(ITestOutputHelper output) : IAsyncLifetime
 {
     private HubServer _hub = null!;

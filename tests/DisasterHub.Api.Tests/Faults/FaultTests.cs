@@ -284,7 +284,8 @@ public sealed class fault_drills_should(ITestOutputHelper output)
     /// <summary>
     /// Exactly once per scheduled firing, on Hangfire's own record: every occurrence ("Time", stamped by the recurring
     /// job scheduler) became one job, no job ran twice (two Processing states: re-run by a second node), and every fetch
-    /// the feed saw lies inside the run of one job — the latest started before it — with no job owning two fetches.
+    /// the feed saw lies inside the run of one job — the latest started of the runs it lies inside: a run that outlasts
+    /// the next occurrence overlaps that occurrence's job, which skips — with no job owning two fetches.
     /// Returns, per fetch, how late its job started and how late it fetched after the scheduled time (seconds).
     /// </summary>
     private static async Task<(List<double> Started, List<double> Fetched)> OccurrencesAsync(TestDatabase db, string recurringJobId, List<DateTime> fetches, string what, params HubProcess[] nodes)
@@ -315,8 +316,10 @@ public sealed class fault_drills_should(ITestOutputHelper output)
         var fetched = new List<double>();
         foreach (var f in fetches)
         {
-            var owner = jobs.Where(j => j.Started is { } st && st - slack <= f).OrderBy(j => j.Started).LastOrDefault();
-            Assert.True(owner.Started is not null && (owner.Finished is not { } fin || f <= fin + slack), $"{what}: fetch at {f:HH:mm:ss.ff} is inside no job's run\n{Timeline()}");
+            // the latest started of the runs around it: a run that outlasts the next occurrence overlaps that
+            // occurrence's job, which finds the feed's pull still going and ends at once without fetching
+            var owner = jobs.Where(j => j.Started is { } st && st - slack <= f && (j.Finished is not { } fin || f <= fin + slack)).OrderBy(j => j.Started).LastOrDefault();
+            Assert.True(owner.Started is not null, $"{what}: fetch at {f:HH:mm:ss.ff} is inside no job's run\n{Timeline()}");
             Assert.True(owners.Add(owner.Id), $"{what}: job {owner.Id} (occurrence {owner.Time:HH:mm:ss}) fetched twice\n{Timeline()}");
             started.Add((owner.Started!.Value - owner.Time).TotalSeconds);
             fetched.Add((f - owner.Time).TotalSeconds);
