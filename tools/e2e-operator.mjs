@@ -13,8 +13,8 @@
 // is created by keyboard only and its secret is shown once (gone after Done and a reload); a bad jurisdiction code is
 // refused naming its field, deleting an organization that owns a source shows the 409's reason; a person is added and
 // then signs in (and, not an admin, sees "operators only"), is disabled (sign-in refused), enabled and given a new
-// password (only that one signs in); the source is disabled and enabled, then its features withdrawn (two presses); the
-// audit log filtered by action shows only that action;
+// password (only that one signs in); the source is disabled and enabled, then its features withdrawn (two presses), and the
+// list drawn anew late leaves the focus where the user went on to (the keys form); the audit log filtered by action shows only that action;
 // no horizontal page scroll at 375 px. Prints one JSON line (the key's token in steps.token); exit 0 when all passed.
 import { launchChromium } from './chromium.mjs';
 
@@ -79,10 +79,24 @@ try {
   await row.locator('[data-testid="source-withdraw"]').click();
   result.steps.withdrawArmed = await page.textContent('[data-testid="sources-status"]');
   if (!/Press again/.test(result.steps.withdrawArmed)) fail('withdraw', `the first press did not ask again: ${result.steps.withdrawArmed}`);
+  // the list drawn anew after the answer comes 1.5 s late (as on a loaded hub), and the user has gone on to the keys
+  // form by then: the focus stays where they put it, not back on the row's button (their next keys would land there)
+  let delayed = false;
+  await page.route(`${base}/api/v1/sources`, async (route) => {
+    if (route.request().method() === 'GET' && !delayed) { delayed = true; await new Promise((r) => setTimeout(r, 1500)); }
+    await route.continue();
+  });
+  await page.evaluate((id) => { document.querySelector(`[data-testid="source-row"][data-id="${id}"]`).dataset.drawn = 'before'; }, sourceId);
   await row.locator('[data-testid="source-withdraw"]').click();
   await page.waitForFunction(() => /withdrew \d+ features/.test(document.querySelector('[data-testid="sources-status"]')?.textContent ?? ''))
     .catch(() => fail('withdraw', 'no withdrawal said after the second press'));
   result.steps.withdrawn = Number((/withdrew (\d+) features/.exec(await page.textContent('[data-testid="sources-status"]')) ?? [])[1]);
+  await page.focus('[data-testid="key-org"]');
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="source-row"][data-id="${id}"]`)?.dataset.drawn !== 'before', sourceId)
+    .catch(() => fail('withdraw', 'the sources were not listed again after the withdrawal'));
+  await page.unroute(`${base}/api/v1/sources`);
+  result.steps.focusAfterLateList = await page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.tagName);
+  if (result.steps.focusAfterLateList !== 'key-org') fail('withdraw', `the late list took the focus to ${result.steps.focusAfterLateList}`);
 
   // keys: keyboard only — choose the organization, type the scopes, Enter submits the form
   await page.focus('[data-testid="key-org"]');
@@ -92,7 +106,14 @@ try {
   await page.keyboard.press('Tab');
   await page.keyboard.type('e2e key');
   await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid="key-secret"]');
+  await page.waitForSelector('[data-testid="key-secret"]').catch(async (e) => {
+    // what the page showed instead: the form's fields, where the focus went and what the section said
+    result.steps.keyForm = await page.evaluate(() => ({
+      org: document.querySelector('[data-testid="key-org"]')?.value, scopes: document.querySelector('[data-testid="key-scopes"]')?.value,
+      label: document.querySelector('[data-testid="key-label"]')?.value, focused: document.activeElement?.dataset.testid ?? document.activeElement?.tagName,
+      status: document.querySelector('[data-testid="keys-status"]')?.textContent }));
+    throw e;
+  });
   result.steps.token = await page.inputValue('[data-testid="key-secret"]');
   if (!/^dh_k[0-9a-f]+\.[A-Za-z0-9_-]{20,}$/.test(result.steps.token)) fail('keys', `no token shown: ${result.steps.token}`);
   result.steps.secretFocused = await page.evaluate(() => document.activeElement?.dataset.testid);

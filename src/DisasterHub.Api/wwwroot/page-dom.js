@@ -33,3 +33,14 @@ export function showQueued(badge, entries) {
   badge.dataset.count = String(entries.length);
   badge.textContent = entries.length ? `送信待ち / queued: ${entries.length}` : '';
 }
+
+/**
+ * Puts the focus back on a control of a section drawn anew after an answer, unless the user has moved on meanwhile.
+ * Drawing the rows anew drops the focused button (the focus falls to the body); but an answer that comes late, on a
+ * loaded hub, must not take the focus from another section the user went on to, or their next keys land here.
+ */
+export function refocus(root, selector) {
+  const now = document.activeElement;
+  if (now && now !== document.body && !root.contains(now)) return;
+  root.querySelector(selector)?.focus();
+}

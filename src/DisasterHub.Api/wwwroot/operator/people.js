@@ -1,6 +1,6 @@
 // People who sign in: list (roles, organization, disabled or locked), add one with a role, an organization and a
 // first password the operator passes on; disable / enable; set a new password.
-import { el } from '../page-dom.js';
+import { el, refocus } from '../page-dom.js';
 import { api, problemText, say, table, field, jst } from './api.js';
 import { orgOptions } from './orgs.js';
 
@@ -61,7 +61,7 @@ export function mountPeople(root, shared) {
       say(status, `${p.email}: ${disabled ? '無効にしました / disabled' : '有効にしました / enabled'}`);
       await refresh();
       shared.changed();
-      root.querySelector(`tr[data-email="${CSS.escape(p.email)}"] [data-testid="person-toggle"]`)?.focus();
+      refocus(root, `tr[data-email="${CSS.escape(p.email)}"] [data-testid="person-toggle"]`);
     } catch (err) {
       say(status, `${p.email}: ${problemText(err)}`, true);
     }

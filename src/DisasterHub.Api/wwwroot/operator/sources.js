@@ -2,7 +2,7 @@
 // lag since the last success, the last error while failing; run a pull now (POST /run, then watch last_attempt_at
 // change), disable or enable; withdraw every current feature of a source (a retired or wrong registry off the map:
 // POST /withdraw, kept in history) after a second press confirms it.
-import { el } from '../page-dom.js';
+import { el, refocus } from '../page-dom.js';
 import { api, problemText, say, jst, lagText, table } from './api.js';
 
 export function health(s) {
@@ -72,7 +72,7 @@ export function mountSources(root, shared) {
     } catch (e) {
       say(status, `${s.id}: ${problemText(e)}`, true);
     } finally {
-      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-run"]`)?.focus();
+      refocus(root, `tr[data-id="${CSS.escape(s.id)}"] [data-testid="source-run"]`);
     }
   }
 
@@ -85,7 +85,7 @@ export function mountSources(root, shared) {
       say(status, `${s.id}: ${said(answer)}`);
       await refresh();
       shared.changed();
-      root.querySelector(`tr[data-id="${CSS.escape(s.id)}"] [data-testid="${button.dataset.testid}"]`)?.focus();
+      refocus(root, `tr[data-id="${CSS.escape(s.id)}"] [data-testid="${button.dataset.testid}"]`);
     } catch (e) {
       button.disabled = false;
       say(status, `${s.id}: ${problemText(e)}`, true);
