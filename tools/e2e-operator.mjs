@@ -13,8 +13,9 @@
 // is created by keyboard only and its secret is shown once (gone after Done and a reload); a bad jurisdiction code is
 // refused naming its field, deleting an organization that owns a source shows the 409's reason; a person is added and
 // then signs in (and, not an admin, sees "operators only"), is disabled (sign-in refused), enabled and given a new
-// password (only that one signs in); the source is disabled and enabled, then its features withdrawn (two presses), and the
-// list drawn anew late leaves the focus where the user went on to (the keys form); the audit log filtered by action shows only that action;
+// password (only that one signs in); the source is disabled and enabled, then its features withdrawn (two presses), and
+// the list drawn anew late leaves the focus where the user went on to (the keys form); the audit log filtered by action
+// shows only that action;
 // no horizontal page scroll at 375 px. Prints one JSON line (the key's token in steps.token); exit 0 when all passed.
 import { launchChromium } from './chromium.mjs';
 
