@@ -366,7 +366,9 @@ public sealed class fault_drills_should(ITestOutputHelper output)
             }
             return new PushAnswer(res.StatusCode, accepted, res.Headers.RetryAfter?.Delta);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        // a connection the kill cut while it was being made can surface as a bare SocketException (the remote end
+        // point read after connect), not wrapped in HttpRequestException: no answer all the same
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Net.Sockets.SocketException or IOException)
         {
             return new PushAnswer(null, false, null); // no answer: not acknowledged, the client will retry with the same key
         }
