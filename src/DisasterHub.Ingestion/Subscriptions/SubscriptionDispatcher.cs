@@ -78,13 +78,24 @@ public sealed class SubscriptionDispatcher(NpgsqlDataSource db, IHttpClientFacto
     {
         long matched;
         await using (var conn = await db.OpenConnectionAsync(ct))
-        await using (var c = new NpgsqlCommand(SqlFiles.Get("subscription_match"), conn))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
         {
+            // Prepared, with its generic plan: it runs after every change, and planning it (merged_feature's partitions,
+            // its history, the deletion markers) took 2–3 ms each time on a national database, a hundred times what
+            // running it takes when nothing matched. A prepared statement stays on the pooled connection; left to
+            // choose, PostgreSQL kept planning it for each call's values (a custom plan), which change nothing here.
+            await using (var g = new NpgsqlCommand("SET LOCAL plan_cache_mode = force_generic_plan", conn, tx))
+                await g.ExecuteNonQueryAsync(ct);
+            await using var c = new NpgsqlCommand(SqlFiles.Get("subscription_match"), conn, tx);
             c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
             c.Parameters.AddWithValue("lookback", (long)options.Value.LookbackChanges);
-            await using var r = await c.ExecuteReaderAsync(ct);
-            await r.ReadAsync(ct);
-            matched = r.GetInt64(0);
+            await c.PrepareAsync(ct);
+            await using (var r = await c.ExecuteReaderAsync(ct))
+            {
+                await r.ReadAsync(ct);
+                matched = r.GetInt64(0);
+            }
+            await tx.CommitAsync(ct);
         }
         var attempted = 0;
         while (await DeliverBatchAsync(ct) is var n && n > 0) attempted += n;
@@ -102,6 +113,7 @@ public sealed class SubscriptionDispatcher(NpgsqlDataSource db, IHttpClientFacto
         {
             c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
             c.Parameters.AddWithValue("batch", 20);
+            await c.PrepareAsync(ct); // as the match above: after every change
             await using var r = await c.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
                 due.Add(new Due(r.GetInt64(0), r.GetGuid(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.GetString(6)));
