@@ -79,6 +79,29 @@ try {
   if (!result.steps.signedIn.names.includes(shelterName)) fail('signedIn', `the restricted shelter is not drawn for the officer (saw ${JSON.stringify(result.steps.signedIn.names)})`);
   if (!/訓練/.test(result.steps.signedIn.drillOption ?? '')) fail('signedIn', `the drill is not marked 訓練 (${result.steps.signedIn.drillOption})`);
 
+  // a sign-out the hub does not take (answered 503 here) is said on the page, which stays signed in and does not reload
+  await page.route('**/api/v1/session', (route) => (route.request().method() === 'DELETE'
+    ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ title: 'Service Unavailable', status: 503, detail: 'the hub is restarting' }) })
+    : route.continue()));
+  // a reload is told by a mark left on the window (the map moving its hash is a navigation too, not a reload)
+  await page.evaluate(() => { window.__beforeSignOut = true; });
+  await page.locator('[data-testid="sign-out"]').click();
+  await page.waitForSelector('[data-testid="signout-error"]:not([hidden])', { timeout: 10_000 }).catch(() => {});
+  await page.waitForTimeout(300);
+  await page.waitForLoadState('load');
+  const navigated = !(await page.evaluate(() => window.__beforeSignOut === true).catch(() => false));
+  result.steps.signOutRefused = {
+    navigated,
+    ...(navigated ? {} : await page.evaluate(() => ({
+      error: document.querySelector('[data-testid="signout-error"]:not([hidden])')?.textContent ?? null,
+      signedIn: document.body.dataset.signedIn,
+      focus: document.activeElement?.dataset?.testid ?? null,
+    }))),
+  };
+  await page.unroute('**/api/v1/session');
+  if (navigated) fail('signOutRefused', 'the page reloaded although the hub refused the sign-out');
+  else if (!result.steps.signOutRefused.error) fail('signOutRefused', 'the refused sign-out is not said on the page');
+
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('[data-testid="sign-out"]').click()]);
   await ready();
   result.steps.signedOut = { names: await names(), signedIn: await page.evaluate(() => document.body.dataset.signedIn) };

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Security.Claims;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DisasterHub.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DisasterHub.Api.Tests;
@@ -301,6 +303,59 @@ public sealed class sign_in_should : IAsyncLifetime
     }
 
     [Fact]
+    public async Task refuse_a_copy_of_the_session_cookie_once_signed_out_on_either_node()
+    {
+        await using var second = await HubServer.StartAsync(Settings(), sharedDb: _hub.Db);
+        using var officer = Person();
+        await officer.SignedInAsync(Officer);
+        var kept = officer.Cookies.GetCookies(_hub.BaseUrl)["hub_session"];
+        Assert.NotNull(kept);
+        // a copy of the cookie (a shared computer, a proxy's log) opens the session while it lasts ...
+        CookieContainer Copy()
+        {
+            var jar = new CookieContainer();
+            jar.Add(_hub.BaseUrl, new Cookie("hub_session", kept!.Value));
+            return jar;
+        }
+        using (var copy = new PersonClient(_hub.BaseUrl, Copy()))
+            Assert.Equal(HttpStatusCode.OK, (await copy.SessionAsync()).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await officer.SendAsync(HttpMethod.Delete, "/api/v1/session")).StatusCode);
+
+        // ... and nothing once the person signed out: not on this node, not on another sharing the database
+        using var here = new PersonClient(_hub.BaseUrl, Copy());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await here.SessionAsync()).StatusCode);
+        using var there = new PersonClient(second.BaseUrl, Copy());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await there.SessionAsync()).StatusCode);
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM person_session s JOIN hub_user u ON u.id = s.user_id WHERE u.email = @e", ("e", Officer)));
+        Assert.Equal(1, await _hub.Db.ScalarAsync("SELECT count(*) FROM audit WHERE action = 'sign_out' AND person = @e", ("e", Officer)));
+    }
+
+    [Fact]
+    public async Task keep_a_signed_out_session_out_when_a_renewal_arrives_late_and_an_expired_one_closed()
+    {
+        var store = _hub.App.Services.GetRequiredService<DisasterHub.Api.Auth.HubSessionStore>();
+        var id = (string)(await _hub.Db.RowsAsync("SELECT id FROM hub_user WHERE email = @e", ("e", Officer)))[0][0]!;
+        AuthenticationTicket Ticket(TimeSpan expiresIn) => new(
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Email, Officer)], "test")),
+            new AuthenticationProperties { ExpiresUtc = DateTimeOffset.UtcNow.Add(expiresIn) }, DisasterHub.Api.Auth.People.CookieScheme);
+
+        var key = await store.StoreAsync(Ticket(TimeSpan.FromHours(1)));
+        Assert.Equal(Officer, (await store.RetrieveAsync(key))?.Principal.FindFirstValue(ClaimTypes.Email));
+        await store.RemoveAsync(key);
+        // an answer that renewed the cookie, sent before the sign-out and handled after it
+        await store.RenewAsync(key, Ticket(TimeSpan.FromHours(12)));
+        Assert.Null(await store.RetrieveAsync(key));
+        Assert.Null(await store.RetrieveAsync("no-such-key"));
+
+        var expired = await store.StoreAsync(Ticket(TimeSpan.FromMinutes(-1)));
+        Assert.Null(await store.RetrieveAsync(expired));
+        // the row itself goes at the next sign-in
+        await store.StoreAsync(Ticket(TimeSpan.FromHours(1)));
+        Assert.Equal(0, await _hub.Db.ScalarAsync("SELECT count(*) FROM person_session WHERE expires_at < now()"));
+    }
+
+    [Fact]
     public async Task end_a_session_within_the_revalidation_interval_once_the_persons_security_stamp_changes()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -521,6 +576,12 @@ public sealed class sign_in_page_should(Xunit.Abstractions.ITestOutputHelper out
         Assert.DoesNotContain(ShelterName, steps.GetProperty("anonymous").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
         Assert.Contains(ShelterName, steps.GetProperty("signedIn").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
         Assert.DoesNotContain(ShelterName, steps.GetProperty("signedOut").GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        // a sign-out the hub refused: said on the page, still signed in, the focus back on the button
+        var refused = steps.GetProperty("signOutRefused");
+        Assert.False(refused.GetProperty("navigated").GetBoolean());
+        Assert.Contains("Not signed out: the hub is restarting", refused.GetProperty("error").GetString());
+        Assert.Equal("1", refused.GetProperty("signedIn").GetString());
+        Assert.Equal("sign-out", refused.GetProperty("focus").GetString());
         Assert.Contains("石川県", steps.GetProperty("signedIn").GetProperty("who").GetString());
         Assert.Equal("signin-email", steps.GetProperty("keyboard").GetProperty("afterEnter").GetString());
         Assert.Equal("signin-password", steps.GetProperty("keyboard").GetProperty("afterTab").GetString());

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using DisasterHub.Core;
 using DisasterHub.Data;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -84,6 +85,9 @@ public static class People
     /// <summary>The session cookie (and, when <c>Hub:Oidc:Authority</c> is set, the OpenID Connect sign-in) on the hub's scheme set.</summary>
     public static AuthenticationBuilder AddHubSessions(this AuthenticationBuilder auth, IConfiguration config)
     {
+        // the session's ticket at the hub, the cookie only its key: signing out ends it everywhere (HubSessionStore)
+        auth.Services.AddSingleton<HubSessionStore>();
+        auth.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<HubSessionStore>((o, store) => o.SessionStore = store);
         auth.AddCookie(CookieScheme, o =>
         {
             o.Cookie.Name = "hub_session";

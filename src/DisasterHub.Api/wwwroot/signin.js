@@ -24,12 +24,24 @@ function signedIn(root, session) {
     el('span', { class: 'session-org' }, session.organization_name || session.organization), ' ',
     el('span', { class: `session-clearance clearance-${session.clearance}`, 'data-testid': 'session-clearance' }, CLEARANCE[session.clearance] || session.clearance));
   const out = el('button', { type: 'button', class: 'btn session-btn', 'data-testid': 'sign-out' }, 'サインアウト / Sign out');
+  const error = el('span', { class: 'signin-error', role: 'alert', 'data-testid': 'signout-error', hidden: '' });
   out.addEventListener('click', async () => {
     out.disabled = true;
-    try { await signOut(); } finally { location.reload(); }
+    error.hidden = true;
+    try {
+      await signOut();
+    } catch (err) {
+      // the hub did not end the session: say so, rather than reload into the same session as if it had
+      error.textContent = `サインアウトできませんでした / Not signed out: ${err.message}`;
+      error.hidden = false;
+      out.disabled = false;
+      out.focus();
+      return;
+    }
+    location.reload();
   });
   document.body.dataset.signedIn = '1';
-  root.replaceChildren(who, out);
+  root.replaceChildren(who, out, error);
 }
 
 function signedOut(root) {
