@@ -315,6 +315,9 @@ public sealed class IngestTransaction : IAsyncDisposable
         // a source with features here has them in one partition, which its probes and writes name (pruned to it); a
         // first load's partition is decided once its size is known (WriteStagedAsync)
         await using var c = await StatementAsync(SqlFiles.Get("ingest_source_has_features"), workspace);
+        // prepared (kept on the pooled connection): it names no temporary table, and planning it over feature's
+        // partitions took 0.55 ms of every push, twice what running it does
+        await c.PrepareAsync(ct);
         await using var r = await c.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         _probe = r.GetBoolean(0);
