@@ -5,6 +5,7 @@ using DisasterHub.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -17,13 +18,39 @@ namespace DisasterHub.Api.Auth;
 /// before is refused, and a renewal answered after the sign-out cannot bring the session back.
 /// </summary>
 /// <remarks>
-/// One primary-key lookup per signed-in request. While the primary does not answer, the lookup is made on the read
-/// pool (a streaming replica when one is configured), so officers keep reading the map through a primary's outage as
-/// anonymous readers do; a session signed out in the replica's lag may then open for that long.
+/// A session read from the database is kept on this node for <c>Hub:SignIn:SessionCacheSeconds</c> (default 2; the
+/// map asks for dozens of tiles a view, and a cached tile costs far less than the lookup): signing out or a renewal
+/// here changes it at once, a sign-out made on another node is seen here within that time. While the primary does not
+/// answer and read replicas are configured, the lookup is made on the read pool, so officers keep reading the map
+/// through a primary's outage as anonymous readers do; a session signed out in the replica's lag may then open for
+/// that long.
 /// </remarks>
-public sealed class HubSessionStore(NpgsqlDataSource db, [FromKeyedServices(DataServices.Read)] NpgsqlDataSource read, TimeProvider clock,
-    ILogger<HubSessionStore> log) : ITicketStore
+public sealed class HubSessionStore : ITicketStore, IDisposable
 {
+    private readonly NpgsqlDataSource db;
+    private readonly NpgsqlDataSource read;
+    private readonly bool replicas;
+    private readonly TimeProvider clock;
+    private readonly ILogger<HubSessionStore> log;
+    private readonly MemoryCache _tickets = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+    private readonly TimeSpan _ttl;
+
+    public HubSessionStore(NpgsqlDataSource db, [FromKeyedServices(DataServices.Read)] NpgsqlDataSource read, ReplicaSet replicas,
+        IConfiguration config, TimeProvider clock, ILogger<HubSessionStore> log)
+    {
+        (this.db, this.read, this.replicas, this.clock, this.log) = (db, read, replicas.Configured, clock, log);
+        _ttl = TimeSpan.FromSeconds(config.GetValue("Hub:SignIn:SessionCacheSeconds", 2));
+    }
+
+    public void Dispose() => _tickets.Dispose();
+
+    /// <summary>The ticket's bytes (each request deserializes its own principal), kept for <see cref="_ttl"/>.</summary>
+    private void Keep(byte[] hash, byte[] ticket)
+    {
+        if (_ttl > TimeSpan.Zero)
+            _tickets.Set(Convert.ToHexString(hash), ticket, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _ttl });
+    }
+
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
@@ -44,6 +71,7 @@ public sealed class HubSessionStore(NpgsqlDataSource db, [FromKeyedServices(Data
     {
         await using var c = db.CreateCommand(SqlFiles.Get("person_session_renew"));
         Bind(c, key, ticket);
+        _tickets.Remove(Convert.ToHexString(Hash(key))); // read again: the row is renewed only if it still exists
         await c.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -51,15 +79,19 @@ public sealed class HubSessionStore(NpgsqlDataSource db, [FromKeyedServices(Data
 
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
-        byte[]? ticket;
-        try
+        var hash = Hash(key);
+        if (!_tickets.TryGetValue(Convert.ToHexString(hash), out byte[]? ticket))
         {
-            ticket = await TicketAsync(db, key, cancellationToken);
-        }
-        catch (NpgsqlException e) when (e.IsTransient && !ReferenceEquals(db, read) && !cancellationToken.IsCancellationRequested)
-        {
-            log.LogWarning("Session lookup on the primary failed ({Message}); looking it up on the read pool", e.Message);
-            ticket = await TicketAsync(read, key, cancellationToken);
+            try
+            {
+                ticket = await TicketAsync(db, hash, cancellationToken);
+            }
+            catch (NpgsqlException e) when (e.IsTransient && replicas && !cancellationToken.IsCancellationRequested)
+            {
+                log.LogWarning("Session lookup on the primary failed ({Message}); looking it up on the read pool", e.Message);
+                ticket = await TicketAsync(read, hash, cancellationToken);
+            }
+            if (ticket is not null) Keep(hash, ticket);
         }
         return ticket is null ? null : TicketSerializer.Default.Deserialize(ticket);
     }
@@ -68,15 +100,17 @@ public sealed class HubSessionStore(NpgsqlDataSource db, [FromKeyedServices(Data
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
     {
+        var hash = Hash(key);
+        _tickets.Remove(Convert.ToHexString(hash));
         await using var c = db.CreateCommand(SqlFiles.Get("person_session_remove"));
-        c.Parameters.AddWithValue("key", Hash(key));
+        c.Parameters.AddWithValue("key", hash);
         await c.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<byte[]?> TicketAsync(NpgsqlDataSource source, string key, CancellationToken ct)
+    private async Task<byte[]?> TicketAsync(NpgsqlDataSource source, byte[] hash, CancellationToken ct)
     {
         await using var c = source.CreateCommand(SqlFiles.Get("person_session_get"));
-        c.Parameters.AddWithValue("key", Hash(key));
+        c.Parameters.AddWithValue("key", hash);
         c.Parameters.AddWithValue("now", clock.GetUtcNow().UtcDateTime);
         return await c.ExecuteScalarAsync(ct) as byte[];
     }

@@ -2,7 +2,7 @@
 -- whole signed ticket: signing out only asked the browser to drop it, so a copy taken before (a shared computer, a
 -- proxy log) stayed valid for its 12 hours, and an answer renewing the cookie that arrived after the sign-out's put
 -- the session back. Now the cookie carries only a random key; the ticket is here, under the key's SHA-256 (a read of
--- this table yields no usable cookie). Signing out deletes the row on every node at once; a renewal only updates a row
+-- this table yields no usable cookie). Signing out deletes the row (each node keeps a session it read for 2 s: HubSessionStore); a renewal only updates a row
 -- that still exists; removing a person ends their sessions (ON DELETE CASCADE). Expired rows go at the next sign-in.
 CREATE TABLE person_session (
     key_sha256 bytea PRIMARY KEY,
