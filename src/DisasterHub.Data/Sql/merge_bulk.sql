@@ -6,7 +6,19 @@
 -- Their cells are noted with the statement merged_feature's insert trigger runs (hub_tile_cell_note_added), so
 -- tile_cell is brought up to date at commit as for any insert.
 CREATE TABLE merged_load (LIKE merged_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);
-SET LOCAL work_mem = '256MB'; -- the sort below in memory, as in ingest_bulk_features.sql
+-- The partition is read by a plain scan, which returns its rows in their physical order, the spatial one: no sort, and
+-- no join to find the rows (a hash of the 110,000 wide rows, then a sort of them back by ctid, took 2.4 s of a
+-- national first load against 1.5 s for this; BENCHMARKS.md, the twenty-third session). So index and bitmap scans
+-- are off for this statement (an index scan of the source-key index was the plan on the fresh partition, which has
+-- no statistics yet), so are merge joins (which sort) and the synchronized start of a large scan in the middle of the
+-- table; PostgreSQL 15 runs no part of an INSERT's query in parallel, and its anti-joins always scan the left side, here
+-- the partition, in order (16 can hash the left side: first_load_should checks the order). Every feature of the partition has its entity in merge_keys (the
+-- partition holds this ingest's staged records, all touched): the rows left out are the few of entities another
+-- source reports too (multi) or that have a merged row already, an anti-join against those alone.
+SET LOCAL enable_indexscan = off;
+SET LOCAL enable_bitmapscan = off;
+SET LOCAL enable_mergejoin = off;
+SET LOCAL synchronize_seqscans = off;
 INSERT INTO merged_load (workspace, layer, entity_key, municipality_code, name, address, geom, status, severity,
                          observed_at, received_at, classification, attrs, provenance, conflicts, sources, content_hash,
                          valid_from, valid_until, rank_from, rank_until, part)
@@ -16,10 +28,13 @@ SELECT @workspace, f.layer, f.entity_key, f.municipality_code, f.name, f.address
        md5(concat_ws('|', 's', encode(f.content_hash, 'hex'), f.source_id, f.observed_at)),
        f.valid_from, f.valid_until, NULL, NULL, @source_id
 FROM feature f
-JOIN merge_keys k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi AND k.merged_part IS NULL
 WHERE f.part = @part AND f.workspace = @workspace
-ORDER BY f.ctid; -- the partition's order, spatial (ingest_bulk_features.sql): a tile's rows one run of pages
-SET LOCAL work_mem TO DEFAULT;
+  AND NOT EXISTS (SELECT FROM merge_keys k WHERE k.layer = f.layer AND k.entity_key = f.entity_key
+                                             AND (k.multi OR k.merged_part IS NOT NULL));
+SET LOCAL enable_indexscan TO DEFAULT;
+SET LOCAL enable_bitmapscan TO DEFAULT;
+SET LOCAL enable_mergejoin TO DEFAULT;
+SET LOCAL synchronize_seqscans TO DEFAULT;
 UPDATE merge_keys k SET loaded = true, merged_part = @source_id
 FROM merged_load l WHERE l.layer = k.layer AND l.entity_key = k.entity_key;
 SELECT hub_tile_cell_note_added('merged_load');
