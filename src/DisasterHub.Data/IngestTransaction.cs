@@ -117,13 +117,43 @@ public sealed class IngestTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// The batch being staged in the background (<see cref="StageAsync"/>): hashed, probed and copied on the pool while
-    /// the caller parses the next batch. The connection is its until it ends; everything else that uses the connection
-    /// waits for it first (<see cref="DrainAsync"/>, which every statement goes through).
+    /// The work queued on the connection behind the caller (<see cref="StageAsync"/>, <see cref="InsertRawBehind"/>):
+    /// the tail of a chain of tasks on the pool, each starting when the one before it has ended, so the caller parses the
+    /// next batches meanwhile. The connection is theirs until the last one ends; everything else that uses the
+    /// connection waits for the whole chain first (<see cref="DrainAsync"/>, which every statement goes through).
     /// </summary>
     private Task _staging = Task.CompletedTask;
 
-    /// <summary>Waits for the batch being staged (its failure is the caller's now).</summary>
+    /// <summary>
+    /// How many batches may be queued behind the caller at once (<see cref="StageAsync"/>): each holds its records until
+    /// it is staged. One was the rule before: a batch's probe ran while the next was parsed, and the stored document
+    /// and any slower probe (the first after a load) held the parsing up; a re-push of 110,000 unchanged rows waited
+    /// 0.4–0.75 s for them (BENCHMARKS.md, the twenty-third session).
+    /// </summary>
+    public const int MaxQueuedBatches = 4;
+
+    private readonly SemaphoreSlim _queueSlots = new(MaxQueuedBatches, MaxQueuedBatches);
+
+    /// <summary>Queues <paramref name="work"/> behind everything queued before it (its failure, or an earlier one, is the
+    /// next drain's); with <paramref name="slot"/>, the work holds a place of <see cref="MaxQueuedBatches"/> until it ends.</summary>
+    private void Enqueue(Func<Task> work, bool slot)
+    {
+        var previous = _staging;
+        _staging = Task.Run(async () =>
+        {
+            try
+            {
+                await previous;
+                await work();
+            }
+            finally
+            {
+                if (slot) _queueSlots.Release();
+            }
+        });
+    }
+
+    /// <summary>Waits for everything queued on the connection (the first failure among it is the caller's now).</summary>
     private async Task DrainAsync()
     {
         var pending = _staging;
@@ -143,7 +173,13 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// <summary>Stores the payload as it arrived (before parsing); the features written after point at it.</summary>
     public async Task<long> InsertRawAsync(RawDocument doc, CancellationToken ct)
     {
-        await using var c = await StatementAsync(SqlFiles.Get("raw_insert"));
+        await DrainAsync();
+        return await InsertRawNowAsync(doc, ct);
+    }
+
+    private async Task<long> InsertRawNowAsync(RawDocument doc, CancellationToken ct)
+    {
+        await using var c = Command(SqlFiles.Get("raw_insert"), null);
         c.Parameters.AddWithValue("ct", (object?)doc.ContentType ?? DBNull.Value);
         c.Parameters.AddWithValue("f", (object?)doc.Format ?? DBNull.Value);
         c.Parameters.AddWithValue("sha", doc.Sha256);
@@ -155,6 +191,22 @@ public sealed class IngestTransaction : IAsyncDisposable
         RawDocumentId = id;
         return id;
     }
+
+    /// <summary>
+    /// Stores the payload as <see cref="InsertRawAsync"/> does, queued on the connection behind the caller, who reads the
+    /// document meanwhile: a national registry's 14.5 MB took 0.3–0.4 s to store, a sixth of an unchanged re-push, on
+    /// the parsing's path. Every later statement of the transaction waits for it (<see cref="RawDocumentId"/> is set
+    /// then), so nothing is written before the document it comes from; <see cref="RawTime"/> is how long it took.
+    /// </summary>
+    public void InsertRawBehind(RawDocument doc) => Enqueue(async () =>
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await InsertRawNowAsync(doc, CancellationToken.None);
+        RawTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }, slot: false);
+
+    /// <summary>How long storing the payload took, when it was queued (<see cref="InsertRawBehind"/>).</summary>
+    public TimeSpan RawTime { get; private set; }
 
     /// <summary>Whether this source already delivered exactly these bytes (followed documents are deduplicated so).</summary>
     public async Task<bool> SeenAsync(byte[] sha256, CancellationToken ct)
@@ -322,10 +374,33 @@ public sealed class IngestTransaction : IAsyncDisposable
         await r.ReadAsync(ct);
         _probe = r.GetBoolean(0);
         _part = r.IsDBNull(1) ? null : r.GetString(1);
+        _partRows = r.IsDBNull(2) ? 0 : r.GetFloat(2);
+        _current = null;
+        _probed = 0;
     }
 
     private string? _stagingWorkspace;
     private bool _probe;
+
+    /// <summary>How many rows PostgreSQL counts in the source's own partition of feature (0: unknown, or the shared one).</summary>
+    private float _partRows;
+
+    /// <summary>Records of this staging probed so far (<see cref="ChangedAsync"/>).</summary>
+    private long _probed;
+
+    /// <summary>The source's current content hash by key, once read at once (ingest_current_hashes.sql); null: probed per batch.</summary>
+    private Dictionary<string, byte[]>? _current;
+
+    /// <summary>
+    /// From how many probed records, per row of the source's partition, its current hashes are read at once instead
+    /// of probed key by key: a probe costs ~8 µs a key, the read ~0.5–1 µs a row with the transfer and the dictionary
+    /// (ingest_current_hashes.sql). A document of 1/8 the partition's rows or more has probed its share by then; a small
+    /// push to a large source never reads the rest.
+    /// </summary>
+    public const int ProbesPerReadRow = 8;
+
+    /// <summary>The largest partition whose hashes are read at once (~150 bytes a key in memory): beyond, probed per batch.</summary>
+    public const int MaxReadHashes = 1_000_000;
 
     /// <summary>The partition of feature the staged records are written to (migration 0060: the source id, or '' for
     /// the shared one); null until known. Every statement binds it as @part.</summary>
@@ -493,24 +568,28 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// the source already has features, the batch's content hashes are probed first and unchanged records are not copied.
     /// </summary>
     /// <remarks>
-    /// When there are stored records to probe, returns once the previous batch is staged and this one is under way: its
-    /// hashing, probe and COPY run on the pool while the caller parses the next batch (the probe's index lookups run in
-    /// PostgreSQL meanwhile — on two cores they were a third of an unchanged re-push). The records must not change after
-    /// the call; the next call, and every other use of the transaction, waits for it.
+    /// When there are stored records to probe, returns once the batch is queued (<see cref="MaxQueuedBatches"/> at most
+    /// wait): its hashing, probe and COPY run on the pool, after the batches before it, while the caller parses the next
+    /// ones (the probe's index lookups run in PostgreSQL meanwhile — on two cores they were a third of an unchanged
+    /// re-push). The records must not change after the call; every other use of the transaction waits for the queue.
     /// </remarks>
     public async Task StageAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
     {
-        await DrainAsync();
         if (records.Count == 0) return;
         // Nothing to probe (a first load, or a source new to the workspace): every record is copied, and copying on the
         // pool next to the parsing of the next batch made no first load faster but a 1,000,000-row one peak at 658 MB
         // RSS (574 in turn; the goal is 600): staged here, in turn.
         if (!_probe)
         {
+            await DrainAsync();
             await StageNowAsync(records, ct);
             return;
         }
-        _staging = Task.Run(() => StageNowAsync(records, ct), ct);
+        // a batch queued before that failed ends the reading here (its failure is the caller's), not after the document
+        if (_staging.IsFaulted || _staging.IsCanceled) await DrainAsync();
+        // a place in the queue first: at most MaxQueuedBatches batches wait with their records
+        await _queueSlots.WaitAsync(ct);
+        Enqueue(() => StageNowAsync(records, ct), slot: true);
     }
 
     private async Task StageNowAsync(IReadOnlyList<FeatureRecord> records, CancellationToken ct)
@@ -526,9 +605,23 @@ public sealed class IngestTransaction : IAsyncDisposable
         Staged += changed.Count;
     }
 
-    /// <summary>The positions of the records whose content differs from the current state (ingest_probe.sql).</summary>
+    /// <summary>
+    /// The positions of the records whose content differs from the current state: probed key by key
+    /// (ingest_probe.sql), or, once the document has probed enough of a large source's records
+    /// (<see cref="ProbesPerReadRow"/>), compared with the source's current hashes read at once (ingest_current_hashes.sql).
+    /// </summary>
     private async Task<List<int>> ChangedAsync(IReadOnlyList<FeatureRecord> records, byte[][] hashes, CancellationToken ct)
     {
+        _probed += records.Count;
+        if (_current is null && _part is { Length: > 0 } && _partRows is > 0 and <= MaxReadHashes && _partRows <= ProbesPerReadRow * _probed)
+            _current = await CurrentHashesAsync(ct);
+        if (_current is { } current)
+        {
+            var differ = new List<int>();
+            for (var i = 0; i < records.Count; i++)
+                if (!current.TryGetValue(records[i].SourceKey, out var stored) || !stored.AsSpan().SequenceEqual(hashes[i])) differ.Add(i);
+            return differ;
+        }
         await using var probe = Command(SqlFiles.Get("ingest_probe"), _stagingWorkspace);
         probe.Parameters.AddWithValue("keys", records.Select(r => r.SourceKey).ToArray());
         probe.Parameters.AddWithValue("hashes", hashes);
@@ -537,6 +630,20 @@ public sealed class IngestTransaction : IAsyncDisposable
         while (await reader.ReadAsync(ct)) changed.Add((int)reader.GetInt64(0) - 1);
         return changed;
     }
+
+    /// <summary>Every current key and content hash of the source in the staging's workspace, from its own partition.</summary>
+    private async Task<Dictionary<string, byte[]>> CurrentHashesAsync(CancellationToken ct)
+    {
+        var current = new Dictionary<string, byte[]>((int)_partRows, StringComparer.Ordinal);
+        await using var c = Command(SqlFiles.Get("ingest_current_hashes"), _stagingWorkspace);
+        await using var r = await c.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) current[r.GetString(0)] = r.GetFieldValue<byte[]>(1);
+        HashesRead += current.Count;
+        return current;
+    }
+
+    /// <summary>Current hashes read at once so far (<see cref="CurrentHashesAsync"/>; 0: every batch was probed key by key).</summary>
+    public int HashesRead { get; private set; }
 
     private async Task WriteRowAsync(NpgsqlBinaryImporter w, FeatureRecord r, byte[] geomBytes, byte[] attrs, byte[] hash, CancellationToken ct)
     {

@@ -117,11 +117,13 @@ ScopeOf(req, receivedAt), ct);
 
         // where a document's time goes, in the log line below (issue 16: which stage to make faster next)
         var started = clock.GetTimestamp();
-        var rawId = await ingest.InsertRawAsync(raw, ct);
-        var rawDone = clock.GetTimestamp();
         var chosen = Choose(req);
-        var written = chosen is IBatchedFeedParser batched && _limits.BatchRecords > 0
-            ? await StreamAsync(ingest, batched, req, receivedAt, ct)
+        var streamed = chosen is IBatchedFeedParser && _limits.BatchRecords > 0;
+        // a document read in batches is stored behind the reading (StreamAsync); any other before it is read
+        if (!streamed) await ingest.InsertRawAsync(raw, ct);
+        var rawDone = clock.GetTimestamp();
+        var written = streamed
+            ? await StreamAsync(ingest, (IBatchedFeedParser)chosen!, req, receivedAt, raw, ct)
             : await ReadAndWriteAsync(ingest, chosen, req, receivedAt, ct);
         if (written.Failure is { } failure)
             return await FailAsync(ingest, written.FailStatus, written.Parser?.Format, failure, req, receivedAt, ct, written.Parser?.Layer);
@@ -142,14 +144,15 @@ ScopeOf(req, receivedAt), ct);
         if (written.Live > 0 || withdrawnAll > 0) changes.Publish(req.Workspace, [parser.Layer]);
         if (written.RoutedTo is { } drill) changes.Publish(drill, [parser.Layer]);
         log.LogInformation("Ingested raw document {RawId} for {Source} ({Format}): {Accepted} accepted, {Rejected} rejected, {Changed} changed " +
-            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}{ParseMs}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}; {Batches} batches, {Staged} records staged)",
-            rawId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
-            clock.GetElapsedTime(started, rawDone).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
+            "in {TotalMs:0} ms (raw {RawMs:0}, parse and checks {ReadMs:0}{ParseMs}, writes {WriteMs:0} (of them waiting for a batch's staging while reading {StageMs:0}), commit {CommitMs:0}; {Batches} batches, {Staged} records staged, {HashesRead} current hashes read at once)",
+            ingest.RawDocumentId, req.Source.Id, parser.Format, accepted, rejections.Count, changed, clock.GetElapsedTime(started).TotalMilliseconds,
+            // stored behind the reading: its own time, inside the writes' (which count from the first batch's reading)
+            (streamed ? ingest.RawTime : clock.GetElapsedTime(started, rawDone)).TotalMilliseconds, written.ReadTime.TotalMilliseconds,
             written.ParseTime is { } parsing ? FormattableString.Invariant($" (of them parsing {parsing.TotalMilliseconds:0})") : "",
             clock.GetElapsedTime(rawDone, markDone).TotalMilliseconds - written.ReadTime.TotalMilliseconds, written.StageTime.TotalMilliseconds,
             clock.GetElapsedTime(markDone, committed).TotalMilliseconds, written.Batches,
-            ingest.Staged);
-        return new IngestOutcome(IngestStatus.Ingested, rawId, parser.Format, accepted, rejections.Count, changed, rejections)
+            ingest.Staged, ingest.HashesRead);
+        return new IngestOutcome(IngestStatus.Ingested, ingest.RawDocumentId, parser.Format, accepted, rejections.Count, changed, rejections)
         {
             Layer = parser.Layer,
             NotCurrent = written.NotCurrent,
@@ -215,7 +218,8 @@ ScopeOf(req, receivedAt), ct);
     /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
     /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
     /// </summary>
-    private async Task<Written> StreamAsync(IngestTransaction ingest, IBatchedFeedParser parser, IngestRequest req, DateTimeOffset receivedAt, CancellationToken ct)
+    private async Task<Written> StreamAsync(IngestTransaction ingest, IBatchedFeedParser parser, IngestRequest req, DateTimeOffset receivedAt,
+        RawDocument raw, CancellationToken ct)
     {
         var budget = TimeSpan.FromMilliseconds(Math.Max(1, _limits.ParseBudgetMilliseconds));
         var readTime = TimeSpan.Zero;
@@ -232,6 +236,9 @@ ScopeOf(req, receivedAt), ct);
         var present = req.Replace ? new HashSet<string>(StringComparer.Ordinal) : null;
         var bounds = await ingest.BoundariesAsync(boundaries, ct);
         await ingest.BeginStagingAsync(ct);
+        // the payload is stored on the connection while the first batches are read (it is in the transaction before
+        // anything else is written: every later statement waits for it)
+        ingest.InsertRawBehind(raw);
         // read on this thread: parsing one batch ahead on another (measured) made no push faster on two cores and, with
         // each batch living across more collections, doubled the parse phase's peak memory (BENCHMARKS.md). The staging
         // of a batch (hash, probe, COPY) runs on the pool while the next one is read (IngestTransaction.StageAsync).

@@ -28,10 +28,11 @@ public sealed class batched_ingest_should
         return Encoding.UTF8.GetBytes(sb + (tail ?? ""));
     }
 
-    private static async Task<(HubServer Hub, string Key, ConcurrentQueue<string> Logs)> StartAsync(int batchRecords)
+    private static async Task<(HubServer Hub, string Key, ConcurrentQueue<string> Logs)> StartAsync(int batchRecords, int? ownPartitionFrom = null)
     {
         var s = sign_in_should.Settings();
         s["Hub:Ingest:BatchRecords"] = batchRecords.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (ownPartitionFrom is { } from) s["Hub:OwnPartitionFromRows"] = from.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var logs = new ConcurrentQueue<string>();
         var hub = await HubServer.StartAsync(s, configure: b => b.Logging.AddProvider(new LogCapture(logs)));
         return (hub, await hub.CreateKeyAsync("nanao-city", "push:shelters"), logs);
@@ -77,13 +78,13 @@ public sealed class batched_ingest_should
         Assert.Equal(3L, await batched.Db.ScalarAsync("SELECT count(*) FROM rejection"));
         // it was read in batches: 23 rows → 5 batches (the last holds 3)
         Assert.Contains(logs, l => l.Contains("DisasterHub.Ingestion.IngestPipeline Ingested raw document", StringComparison.Ordinal)
-                                   && l.Contains("; 5 batches, 20 records staged)", StringComparison.Ordinal));
+                                   && l.Contains("; 5 batches, 20 records staged, 0 current hashes read at once)", StringComparison.Ordinal));
 
         // the same document again: every batch's keys and hashes probed, no record copied into staging, nothing written
         var again = await PushAsync(batched, key, body, HttpStatusCode.OK);
         Assert.Equal(0, again.GetProperty("changed").GetInt32());
         Assert.Contains(logs, l => l.Contains("20 accepted, 3 rejected, 0 changed", StringComparison.Ordinal)
-                                   && l.Contains("; 5 batches, 0 records staged)", StringComparison.Ordinal));
+                                   && l.Contains("; 5 batches, 0 records staged, 0 current hashes read at once)", StringComparison.Ordinal));
         Assert.Equal(20L, await batched.Db.ScalarAsync("SELECT count(*) FROM feature_version WHERE source_id = 'nanao-status'"));
     }
 
@@ -120,7 +121,7 @@ public sealed class batched_ingest_should
         Assert.Equal((await StoredAsync(whole)).Select(r => string.Join('|', r)), stored.Select(r => string.Join('|', r)));
         Assert.Equal("分割試験避難所8（改）", stored.Single(r => (string)r[0]! == "8")[3]);
         Assert.True(logs.Any(l => l.Contains("20 accepted, 0 rejected, 9 changed", StringComparison.Ordinal)
-                                  && l.Contains("; 5 batches, 9 records staged)", StringComparison.Ordinal)), string.Join("\n", logs.Where(l => l.Contains("Ingested", StringComparison.Ordinal))));
+                                  && l.Contains("; 5 batches, 9 records staged, 0 current hashes read at once)", StringComparison.Ordinal)), string.Join("\n", logs.Where(l => l.Contains("Ingested", StringComparison.Ordinal))));
 
         // a re-push found unreadable part-way (a batch still in flight when the bad line is read) stores none of its
         // rows, and its reason — written on the connection once the batch in flight has ended
@@ -130,6 +131,39 @@ public sealed class batched_ingest_should
         Assert.Equal("line 13", refused.GetProperty("pointer").GetString());
         Assert.Equal(versions, await batched.Db.ScalarAsync("SELECT count(*) FROM feature_version WHERE source_id = 'nanao-status'"));
         Assert.Equal(rejections + 1, await batched.Db.ScalarAsync("SELECT count(*) FROM rejection"));
+    }
+
+    [Fact]
+    public async Task compare_a_large_sources_later_batches_with_its_hashes_read_at_once_as_the_probes_would()
+    {
+        // a source whose first load made it a partition of its own (100 rows, 97 accepted): a re-push in batches of 5
+        // probes its first batches key by key, and once it has probed an eighth of the partition's rows (batch 3: 15 × 8
+        // ≥ 97) reads the source's current hashes at once and compares the rest in memory (ingest_current_hashes.sql)
+        var (batched, key, logs) = await StartAsync(5, ownPartitionFrom: 50);
+        await using var _ = batched;
+        var (whole, wholeKey, _) = await StartAsync(0, ownPartitionFrom: 50);
+        await using var __ = whole;
+        foreach (var (hub, k) in new[] { (batched, key), (whole, wholeKey) })
+        {
+            await PushAsync(hub, k, Registry(100), HttpStatusCode.OK);
+            Assert.Equal(97L, await hub.Db.ScalarAsync("SELECT count(*) FROM feature WHERE part = 'nanao-status'"));
+            // the even rows renamed (48 of them: 4 and 20 are left out, as the first push rejected them): changes in the
+            // probed batches (rows 2, 6, 8, 10) and in the compared ones; row 101 is new (no current hash: staged)
+            var revised = await PushAsync(hub, k, Revised(101), HttpStatusCode.OK);
+            Assert.Equal(101 - 3, revised.GetProperty("accepted").GetInt32());
+            Assert.Equal(48 + 1, revised.GetProperty("changed").GetInt32());
+            // and again: nothing changed, in the probed batches or the compared ones
+            Assert.Equal(0, (await PushAsync(hub, k, Revised(101), HttpStatusCode.OK)).GetProperty("changed").GetInt32());
+        }
+        var stored = await StoredAsync(batched);
+        Assert.Equal(98, stored.Count);
+        Assert.Equal((await StoredAsync(whole)).Select(r => string.Join('|', r)), stored.Select(r => string.Join('|', r)));
+        Assert.Equal("分割試験避難所2（改）", stored.Single(r => (string)r[0]! == "2")[3]);
+        Assert.Equal("分割試験避難所100（改）", stored.Single(r => (string)r[0]! == "100")[3]);
+        var ingested = logs.Where(l => l.Contains("Ingested raw document", StringComparison.Ordinal)).ToList();
+        Assert.True(ingested.Count(l => l.Contains("; 20 batches, 49 records staged, 97 current hashes read at once)", StringComparison.Ordinal)) == 1
+                    && ingested.Count(l => l.Contains("; 20 batches, 0 records staged, 98 current hashes read at once)", StringComparison.Ordinal)) == 1,
+            string.Join("\n", ingested));
     }
 
     [Fact]
