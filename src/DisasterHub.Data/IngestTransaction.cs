@@ -400,8 +400,11 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// </summary>
     public const int ProbesPerReadRow = 8;
 
-    /// <summary>The largest partition whose hashes are read at once (~150 bytes a key in memory): beyond, probed per batch.</summary>
-    public const int MaxReadHashes = 1_000_000;
+    /// <summary>
+    /// The largest partition whose hashes are read at once (~150 bytes a key in memory, ~75 MB at this bound): beyond, it
+    /// is probed per batch. A re-push of a 1,000,000-row document peaked at 618 MB RSS with per-batch probes (BENCHMARKS.md).
+    /// </summary>
+    public const int MaxReadHashes = 500_000;
 
     /// <summary>The partition of feature the staged records are written to (migration 0060: the source id, or '' for
     /// the shared one); null until known. Every statement binds it as @part.</summary>

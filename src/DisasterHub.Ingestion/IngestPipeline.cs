@@ -213,9 +213,10 @@ ScopeOf(req, receivedAt), ct);
     /// A document read in batches (issue 16 §1): each batch of <c>Hub:Ingest:BatchRecords</c> rows is parsed, goes
     /// through the same cancellations, record checks (one run over the whole document; repeated ids are the parser's
     /// to drop, across the whole document), geometry caps, validity, exercise routing and classification as
-    /// <see cref="ReadAsync"/>, and is copied into staging (only the records that changed: ingest_probe.sql) before the
-    /// next is read; a batch is hashed, probed and copied while the hub parses the next one. The staged records are then written at once. Memory is bounded by a batch
-    /// (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
+    /// <see cref="ReadAsync"/>, and is copied into staging (only the records that changed: ingest_probe.sql, or a large
+    /// source's hashes read at once); a batch is hashed, probed and copied while the hub parses the next ones (the
+    /// document itself is stored on the connection meanwhile). The staged records are then written at once. Memory is
+    /// bounded by the batches in flight (plus the request body and the document's ids), not the document. A document found unreadable part-way is refused
     /// whole, as before: nothing staged is written. Records routed to a drill are few and kept until the end.
     /// </summary>
     private async Task<Written> StreamAsync(IngestTransaction ingest, IBatchedFeedParser parser, IngestRequest req, DateTimeOffset receivedAt,
@@ -241,7 +242,8 @@ ScopeOf(req, receivedAt), ct);
         ingest.InsertRawBehind(raw);
         // read on this thread: parsing one batch ahead on another (measured) made no push faster on two cores and, with
         // each batch living across more collections, doubled the parse phase's peak memory (BENCHMARKS.md). The staging
-        // of a batch (hash, probe, COPY) runs on the pool while the next one is read (IngestTransaction.StageAsync).
+        // of a batch (hash, probe, COPY) runs on the pool while the next ones are read, up to four queued behind the
+        // stored document (IngestTransaction.StageAsync); a first load's batches are copied in turn.
         using var batchesOf = parser.ParseBatches(req.Body, context, _limits.BatchRecords).GetEnumerator();
         while (true)
         {
