@@ -546,6 +546,8 @@ public sealed class IngestTransaction : IAsyncDisposable
         {
             merge.Parameters.AddWithValue("now", Scope.ReceivedAt.UtcDateTime);
             merge.Parameters.Add(new NpgsqlParameter("stale_limits", NpgsqlDbType.Jsonb) { Value = IngestStore.StaleLimitsJson(Scope.StaleLimits) });
+            // a first load's bulk path merged its partition's single-feature entities already (skipped)
+            merge.Parameters.AddWithValue("bulk", bulk);
             await merge.ExecuteNonQueryAsync(ct);
         }
         // one document may merge two workspaces (exercise records routed to a drill): the next merge starts clean

@@ -97,7 +97,7 @@ public sealed class rollup_cache_should : IAsyncLifetime
     {
         _hub = await HubServer.StartAsync(clock: _clock);
         _key = await _hub.CreateKeyAsync("nanao-city", "push:shelters");
-        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 120));
+        await PushSettledAsync(push_endpoint_should.StatusDoc(evacuees: 120));
     }
 
     public Task DisposeAsync() => _hub.DisposeAsync().AsTask();
@@ -111,6 +111,33 @@ public sealed class rollup_cache_should : IAsyncLifetime
         return (r.Headers.GetValues("X-Rollup-Cache").Single(), nanao.GetProperty("properties").GetProperty("evacuees").GetInt32());
     }
 
+    /// <summary>
+    /// Pushes, then waits until this node has signalled the change twice: right after the ingest's commit, and again when
+    /// its NOTIFY comes back through LISTEN (ChangeListener). Each drops the cached roll-up, so a read between the two
+    /// is computed again after the second (the full run of 2026-12-08 caught one: "miss" where "hit" was expected).
+    /// </summary>
+    private async Task PushSettledAsync(byte[] doc)
+    {
+        var signal = _hub.App.Services.GetRequiredService<DisasterHub.Ingestion.ChangeSignal>();
+        var seen = 0;
+        void Changed(string workspace, IReadOnlyList<string> layers)
+        {
+            if (workspace == "live") Interlocked.Increment(ref seen);
+        }
+        signal.Changed += Changed;
+        try
+        {
+            await _hub.PushOkAsync("nanao-status", _key, doc);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Volatile.Read(ref seen) < 2 && DateTime.UtcNow < deadline) await Task.Delay(10);
+            Assert.Equal(2, Volatile.Read(ref seen));
+        }
+        finally
+        {
+            signal.Changed -= Changed;
+        }
+    }
+
     [Fact]
     public async Task share_one_computation_until_a_change_or_its_age_and_never_across_clearances()
     {
@@ -118,12 +145,12 @@ public sealed class rollup_cache_should : IAsyncLifetime
         Assert.Equal(("hit", 120), await Rollup());
 
         // a change: the next caller gets the new picture
-        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 77, observedAt: "2026-11-22T11:30:00+09:00"));
+        await PushSettledAsync(push_endpoint_should.StatusDoc(evacuees: 77, observedAt: "2026-11-22T11:30:00+09:00"));
         Assert.Equal(("miss", 77), await Rollup());
         Assert.Equal(("hit", 77), await Rollup());
 
         // many callers at once after a change: one computes, the others share it
-        await _hub.PushOkAsync("nanao-status", _key, push_endpoint_should.StatusDoc(evacuees: 78, observedAt: "2026-11-22T11:40:00+09:00"));
+        await PushSettledAsync(push_endpoint_should.StatusDoc(evacuees: 78, observedAt: "2026-11-22T11:40:00+09:00"));
         var at = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Rollup()));
         Assert.Equal(1, at.Count(x => x.Cache == "miss"));
         Assert.All(at, x => Assert.Equal(78, x.Evacuees));

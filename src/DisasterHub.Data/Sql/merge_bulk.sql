@@ -35,7 +35,8 @@ SET LOCAL enable_indexscan TO DEFAULT;
 SET LOCAL enable_bitmapscan TO DEFAULT;
 SET LOCAL enable_mergejoin TO DEFAULT;
 SET LOCAL synchronize_seqscans TO DEFAULT;
-UPDATE merge_keys k SET loaded = true, merged_part = @source_id
-FROM merged_load l WHERE l.layer = k.layer AND l.entity_key = k.entity_key;
+-- merge_entities.sql then skips these entities by the same condition (its @bulk, merge_keys' in_part): marking each
+-- in merge_keys took 0.2 s of a 110,000-row first load and 7.5–9.3 s of a 1,000,000-row one (a million temporary
+-- rows updated, joined to the wide merged rows).
 SELECT hub_tile_cell_note_added('merged_load');
 SELECT hub_merged_attach(@source_id)

@@ -8,7 +8,7 @@
 -- The ranking holds from @now until a value turns stale or lapses: a multi-feature row keeps that window (rank_from,
 -- rank_until; migration 0051), and a later ingest merges it again only when its clock is outside the window.
 -- A merged row is written in the partition of merged_feature it is in (merge_keys' merged_part, migration 0061), a new
--- one in the shared partition (''); the entities a first load's bulk path merged already are skipped (loaded).
+-- one in the shared partition (''); the entities a first load's bulk path merged already are skipped (@bulk).
 -- Most entities have one feature (a bulk load, a single source): those are copied over without aggregation, read
 -- straight from feature into the insert. Which ones have more is found first, on the keys alone (merge_keys:
 -- Sql/merge_keys.sql, as a subquery for a few entities, or for many a temporary table the caller fills and analyzes, so the
@@ -32,7 +32,10 @@ WITH rm AS (
 single AS (
     SELECT f.*, jsonb_build_object('source', f.source_id, 'observed_at', f.observed_at) AS prov, k.merged_part
     FROM feature f
-    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi AND NOT k.loaded
+    -- not the ones a first load's bulk path merged already (@bulk; merge_bulk.sql: every entity of its partition with
+    -- one feature and no merged row yet), told apart on merge_keys alone
+    JOIN {merge_keys} k ON k.layer = f.layer AND k.entity_key = f.entity_key AND NOT k.multi
+                       AND NOT (@bulk AND k.in_part AND k.merged_part IS NULL)
     WHERE f.workspace = @workspace
 ),
 head AS (
