@@ -130,7 +130,7 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// and any slower probe (the first after a load) held the parsing up; a re-push of 110,000 unchanged rows waited
     /// 0.4–0.75 s for them (BENCHMARKS.md, the twenty-third session).
     /// </summary>
-    public const int MaxQueuedBatches = 4;
+    private const int MaxQueuedBatches = 4;
 
     private readonly SemaphoreSlim _queueSlots = new(MaxQueuedBatches, MaxQueuedBatches);
 
@@ -398,13 +398,13 @@ public sealed class IngestTransaction : IAsyncDisposable
     /// large source never reads the rest. The worst case is a document of about an eighth of the partition, which reads
     /// it for its last batch (~0.2 s more at 110,000 rows).
     /// </summary>
-    public const int ProbesPerReadRow = 8;
+    private const int ProbesPerReadRow = 8;
 
     /// <summary>
     /// The largest partition whose hashes are read at once (~150 bytes a key in memory, ~75 MB at this bound): beyond, it
     /// is probed per batch. A re-push of a 1,000,000-row document peaked at 618 MB RSS with per-batch probes (BENCHMARKS.md).
     /// </summary>
-    public const int MaxReadHashes = 500_000;
+    private const int MaxReadHashes = 500_000;
 
     /// <summary>The partition of feature the staged records are written to (migration 0060: the source id, or '' for
     /// the shared one); null until known. Every statement binds it as @part.</summary>

@@ -44,11 +44,12 @@ public sealed class HubSessionStore : ITicketStore, IDisposable
 
     public void Dispose() => _tickets.Dispose();
 
-    /// <summary>The ticket's bytes (each request deserializes its own principal), kept for <see cref="_ttl"/>.</summary>
-    private void Keep(byte[] hash, byte[] ticket)
+    /// <summary>The ticket's bytes (each request deserializes its own principal), kept for <see cref="_ttl"/> under the
+    /// cookie's key itself: a cached read hashes nothing (the hash is only the database row's key).</summary>
+    private void Keep(string key, byte[] ticket)
     {
         if (_ttl > TimeSpan.Zero)
-            _tickets.Set(Convert.ToHexString(hash), ticket, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _ttl });
+            _tickets.Set(key, ticket, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _ttl });
     }
 
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
@@ -71,7 +72,7 @@ public sealed class HubSessionStore : ITicketStore, IDisposable
     {
         await using var c = db.CreateCommand(SqlFiles.Get("person_session_renew"));
         Bind(c, key, ticket);
-        _tickets.Remove(Convert.ToHexString(Hash(key))); // read again: the row is renewed only if it still exists
+        _tickets.Remove(key); // read again: the row is renewed only if it still exists
         await c.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -79,9 +80,9 @@ public sealed class HubSessionStore : ITicketStore, IDisposable
 
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
-        var hash = Hash(key);
-        if (!_tickets.TryGetValue(Convert.ToHexString(hash), out byte[]? ticket))
+        if (!_tickets.TryGetValue(key, out byte[]? ticket))
         {
+            var hash = Hash(key);
             try
             {
                 ticket = await TicketAsync(db, hash, cancellationToken);
@@ -91,7 +92,7 @@ public sealed class HubSessionStore : ITicketStore, IDisposable
                 log.LogWarning("Session lookup on the primary failed ({Message}); looking it up on the read pool", e.Message);
                 ticket = await TicketAsync(read, hash, cancellationToken);
             }
-            if (ticket is not null) Keep(hash, ticket);
+            if (ticket is not null) Keep(key, ticket);
         }
         return ticket is null ? null : TicketSerializer.Default.Deserialize(ticket);
     }
@@ -100,10 +101,9 @@ public sealed class HubSessionStore : ITicketStore, IDisposable
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
     {
-        var hash = Hash(key);
-        _tickets.Remove(Convert.ToHexString(hash));
+        _tickets.Remove(key);
         await using var c = db.CreateCommand(SqlFiles.Get("person_session_remove"));
-        c.Parameters.AddWithValue("key", hash);
+        c.Parameters.AddWithValue("key", Hash(key));
         await c.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -11,10 +11,11 @@ CREATE TABLE merged_load (LIKE merged_feature INCLUDING DEFAULTS INCLUDING CONST
 -- national first load against 1.5 s for this; BENCHMARKS.md, the twenty-third session). So index and bitmap scans
 -- are off for this statement (an index scan of the source-key index was the plan on the fresh partition, which has
 -- no statistics yet), so are merge joins (which sort) and the synchronized start of a large scan in the middle of the
--- table; PostgreSQL 15 runs no part of an INSERT's query in parallel, and its anti-joins always scan the left side, here
--- the partition, in order (16 can hash the left side: first_load_should checks the order). Every feature of the partition has its entity in merge_keys (the
--- partition holds this ingest's staged records, all touched): the rows left out are the few of entities another
--- source reports too (multi) or that have a merged row already, an anti-join against those alone.
+-- table; PostgreSQL 15 runs no part of an INSERT's query in parallel, and its anti-joins always scan the left side,
+-- here the partition, in order (16 can hash the left side: first_load_should checks the order). Every feature of the
+-- partition has its entity in merge_keys (the partition holds this ingest's staged records, all touched): the rows
+-- left out are the few of entities another source reports too (multi) or that have a merged row already, an
+-- anti-join against those alone.
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_bitmapscan = off;
 SET LOCAL enable_mergejoin = off;
